@@ -1,0 +1,1 @@
+"""The ``rustybt`` command line, built with Typer on top of ``rustybt-core``."""

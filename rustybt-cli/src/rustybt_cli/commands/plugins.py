@@ -1,0 +1,51 @@
+"""``rustybt plugins``: every plugin found, its status and what it provides."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
+from rustybt_cli.state import cli_state
+
+EPILOG = """Examples:
+
+  rustybt plugins
+
+  rustybt plugins --json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``plugins`` command to ``app``."""
+    app.command("plugins", epilog=EPILOG)(plugins)
+
+
+def plugins(
+    ctx: typer.Context,
+    json_flag: Annotated[bool, typer.Option("--json", help="Same as --output json.")] = False,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List installed plugins: name, distribution, version, status (ok, error, blocked),
+    what each provides, and the error of any that failed to load."""
+    infos = cli_state(ctx).registry.plugins
+    if json_flag or output is OutputFormat.JSON:
+        print_json([info.to_dict() for info in infos])
+        return
+    rows = [
+        (
+            info.name,
+            info.distribution,
+            info.version,
+            info.status,
+            "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.provides.items()),
+            info.error,
+        )
+        for info in infos
+    ]
+    print_table(
+        "RustyBT plugins",
+        ("name", "distribution", "version", "status", "provides", "error"),
+        rows,
+    )

@@ -1,0 +1,80 @@
+"""An in-memory table of validated bars that sources holding whole datasets select from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from rustybt.data.schema import to_utc_timestamp
+from rustybt.errors import DataError
+
+
+class BarTable:
+    """Validated bars of several symbols at one frequency, answering range queries.
+
+    ``source_name`` is used in error messages; ``frame`` must already satisfy the bar rules.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, source_name: str, frequency: str) -> None:
+        self.source_name = source_name
+        self.frequency = frequency
+        self._by_symbol = {
+            str(symbol): bars.reset_index(drop=True)
+            for symbol, bars in frame.groupby("symbol", sort=True, observed=True)
+        }
+
+    @property
+    def symbols(self) -> list[str]:
+        """Every symbol in the table, sorted."""
+        return sorted(self._by_symbol)
+
+    def _bars_of(self, symbol: str) -> pd.DataFrame:
+        try:
+            return self._by_symbol[symbol]
+        except KeyError:
+            available = ", ".join(self.symbols) or "no symbols"
+            raise DataError(
+                f"unknown symbol '{symbol}' in source '{self.source_name}' (has: {available})"
+            ) from None
+
+    def _check_frequency(self, frequency: str) -> None:
+        if frequency != self.frequency:
+            raise DataError(
+                f"source '{self.source_name}' has {self.frequency} bars only, "
+                f"not {frequency}"
+            )
+
+    def select(
+        self, symbols: Sequence[str], start: object, end: object, frequency: str
+    ) -> pd.DataFrame:
+        """Bars of ``symbols`` with ``start <= timestamp <= end``, sorted by symbol and time.
+
+        Raises :class:`DataError` for an unknown symbol, another frequency, ``end`` before
+        ``start``, or a symbol with no bars in the range.
+        """
+        self._check_frequency(frequency)
+        start, end = to_utc_timestamp(start), to_utc_timestamp(end)
+        if end < start:
+            raise DataError(f"end {end.date()} is before start {start.date()}")
+        pieces = []
+        for symbol in dict.fromkeys(symbols):
+            bars = self._bars_of(symbol)
+            stamps = bars["timestamp"]
+            in_range = bars[(stamps >= start) & (stamps <= end)]
+            if in_range.empty:
+                raise DataError(
+                    f"no bars for {symbol} in source '{self.source_name}' between "
+                    f"{start.date()} and {end.date()} (it has {stamps.iloc[0].date()} "
+                    f"to {stamps.iloc[-1].date()})"
+                )
+            pieces.append(in_range)
+        return pd.concat(pieces, ignore_index=True).sort_values(
+            ["symbol", "timestamp"], ignore_index=True
+        )
+
+    def latest(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
+        """The last bar of each of ``symbols``, one row each."""
+        self._check_frequency(frequency)
+        rows = [self._bars_of(symbol).iloc[[-1]] for symbol in dict.fromkeys(symbols)]
+        return pd.concat(rows, ignore_index=True).sort_values("symbol", ignore_index=True)

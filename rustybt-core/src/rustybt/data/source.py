@@ -1,0 +1,48 @@
+"""The data source protocol that every plugin's source satisfies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import attrs
+import pandas as pd
+
+
+@attrs.frozen(kw_only=True)
+class SourceCapabilities:
+    """What a data source can deliver.
+
+    ``max_history`` maps a frequency to how far back the source reaches (``None``: no
+    limit the source knows of).
+    """
+
+    asset_classes: tuple[str, ...]
+    frequencies: tuple[str, ...]
+    max_history: dict[str, pd.Timedelta | None] = attrs.field(factory=dict)
+
+
+@runtime_checkable
+class DataSource(Protocol):
+    """A source of OHLCV bars in the canonical schema (:data:`rustybt.data.BAR_SCHEMA`)."""
+
+    name: str
+    capabilities: SourceCapabilities
+
+    def fetch_bars(
+        self,
+        symbols: Sequence[str],
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        frequency: str,
+    ) -> pd.DataFrame:
+        """Bars of ``symbols`` from ``start`` to ``end`` inclusive (UTC), validated.
+
+        Rows are sorted by symbol, then timestamp. Raises :class:`rustybt.errors.DataError`
+        for an unknown symbol, an unsupported frequency, or a range with no bars at all.
+        """
+        ...
+
+    def latest_bars(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
+        """The most recent complete bar of each symbol, one row per symbol."""
+        ...

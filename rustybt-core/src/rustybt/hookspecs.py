@@ -1,0 +1,89 @@
+"""The hook specifications every RustyBT plugin implements a subset of.
+
+A plugin is a module (usually named by a ``rustybt`` entry point) holding functions decorated
+with :data:`rustybt.hookimpl` whose names match the specs below. Registration hooks receive
+a ``register`` callback: call it once per thing the plugin provides, as
+``register(name, factory)``. Names are unique across all plugins of one kind.
+
+Specs only ever grow by new optional arguments, so a plugin written against an older version
+keeps working. Each spec says in which version it appeared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pluggy
+
+PROJECT_NAME = "rustybt"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+Register = Callable[[str, Callable[..., Any]], None]
+"""``register(name, factory)``: the callback passed to every registration hook."""
+
+
+@hookspec
+def rustybt_register_data_sources(register: Register) -> None:
+    """Add data sources.
+
+    Called once, when the plugin registry loads. For each source call
+    ``register(name, factory)``; ``factory(**options)`` must return an object satisfying
+    :class:`rustybt.data.DataSource`. Keyword options come from the command line
+    (``--data-dir``, ``--exchange``, ...); a factory declares the ones it accepts as keyword
+    parameters and is never passed any other. The return value is ignored.
+
+    Added in 0.1.
+    """
+
+
+@hookspec
+def rustybt_register_brokers(register: Register) -> None:
+    """Add brokers.
+
+    Called once, when the plugin registry loads. For each broker call
+    ``register(name, factory)``; ``factory(**options)`` must return an object satisfying
+    the broker protocol. Options are passed as for data sources. The return value is
+    ignored.
+
+    Added in 0.1.
+    """
+
+
+@hookspec
+def rustybt_register_benchmarks(register: Register) -> None:
+    """Add benchmarks run by ``rustybt benchmark``.
+
+    Called once, when the plugin registry loads. For each benchmark call
+    ``register(name, factory)``; ``factory()`` must return a benchmark object. The return
+    value is ignored.
+
+    Added in 0.1.
+    """
+
+
+@hookspec
+def rustybt_register_alert_channels(register: Register) -> None:
+    """Add alert channels (webhook, email, chat, ...).
+
+    Called once, when the plugin registry loads. For each channel call
+    ``register(name, factory)``; ``factory(**settings)`` receives the channel's settings
+    from the configuration file. The return value is ignored.
+
+    Added in 0.1.
+    """
+
+
+@hookspec
+def rustybt_register_commands(app: Any) -> None:
+    """Add commands to the ``rustybt`` command line.
+
+    Called once when the CLI starts, with the root ``typer.Typer`` application. Add
+    commands with ``@app.command()`` or sub-applications with ``app.add_typer(...)``. A
+    plugin that raises here is reported by ``rustybt plugins`` and its commands are absent;
+    the CLI keeps working. The return value is ignored.
+
+    Added in 0.1.
+    """
