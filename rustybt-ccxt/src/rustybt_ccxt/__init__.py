@@ -1,1 +1,4 @@
-"""RustyBT's crypto exchange data source and broker through ccxt plugin (issue #5): it registers nothing until it works."""
+"""RustyBT's crypto exchange plugin through ccxt (issue #5).
+
+It registers nothing until it works.
+"""

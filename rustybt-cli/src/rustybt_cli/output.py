@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """The value of ``--output``."""
 
     TABLE = "table"
@@ -21,7 +21,9 @@ class OutputFormat(str, Enum):
 
 OutputOption = Annotated[
     OutputFormat,
-    typer.Option("--output", "-O", help="table for people, json for scripts (JSON only on stdout)."),
+    typer.Option(
+        "--output", "-O", help="table for people, json for scripts (JSON only on stdout)."
+    ),
 ]
 
 stdout = Console(soft_wrap=True)

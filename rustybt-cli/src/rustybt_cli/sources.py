@@ -16,7 +16,9 @@ SourceOption = Annotated[
 ]
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Directory of SYMBOL.csv / SYMBOL.parquet files (--source files)."),
+    typer.Option(
+        "--data-dir", help="Directory of SYMBOL.csv / SYMBOL.parquet files (--source files)."
+    ),
 ]
 FrequencyOption = Annotated[
     str, typer.Option("--frequency", help="Bar frequency: 1m, 5m, 15m, 1h or 1d.")

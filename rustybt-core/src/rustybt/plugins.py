@@ -178,9 +178,7 @@ class PluginRegistry:
         Used by tests and by applications that embed RustyBT; entry points go through the
         same code.
         """
-        return self._load_one(
-            name, lambda: plugin, distribution=distribution, version=version
-        )
+        return self._load_one(name, lambda: plugin, distribution=distribution, version=version)
 
     def _load_one(
         self,
@@ -337,7 +335,9 @@ class PluginRegistry:
             return f"install it with: pip install {package}"
         exchange = _EXCHANGE_DISPLAY_NAMES.get(lowered)
         if exchange and kind in (Kind.DATA_SOURCE, Kind.BROKER):
-            flag, what = ("--source", "data") if kind is Kind.DATA_SOURCE else ("--broker", "trading")
+            flag, what = (
+                ("--source", "data") if kind is Kind.DATA_SOURCE else ("--broker", "trading")
+            )
             hint = f"{exchange} {what} is available through {flag} ccxt --exchange {lowered}"
             if "ccxt" not in self._registrations[kind]:
                 hint += " (pip install rustybt-ccxt)"
@@ -368,4 +368,3 @@ def installed_distributions() -> dict[str, str]:
         if name.lower().startswith("rustybt"):
             found[name] = dist.version
     return dict(sorted(found.items()))
-

@@ -41,8 +41,7 @@ class BarTable:
     def _check_frequency(self, frequency: str) -> None:
         if frequency != self.frequency:
             raise DataError(
-                f"source '{self.source_name}' has {self.frequency} bars only, "
-                f"not {frequency}"
+                f"source '{self.source_name}' has {self.frequency} bars only, not {frequency}"
             )
 
     def select(

@@ -41,7 +41,9 @@ class FileDataSource:
 
     def __init__(self, *, data_dir: str | Path | None = None) -> None:
         if data_dir is None:
-            raise ConfigError("source 'files' needs --data-dir DIR (a directory of SYMBOL.csv files)")
+            raise ConfigError(
+                "source 'files' needs --data-dir DIR (a directory of SYMBOL.csv files)"
+            )
         self.data_dir = Path(data_dir)
         if not self.data_dir.is_dir():
             raise ConfigError(f"data directory {self.data_dir} does not exist")

@@ -51,7 +51,9 @@ def validate_bars(frame: pd.DataFrame, locate: RowLocator) -> pd.DataFrame:
     for column in numeric:
         fail(values[column] < 0, f"{column} is negative ({column} >= 0)")
     opens, highs, lows, closes = (values[c] for c in PRICE_COLUMNS)
-    fail(highs < np.maximum(opens, closes), "high is below open or close (high >= max(open, close))")
+    fail(
+        highs < np.maximum(opens, closes), "high is below open or close (high >= max(open, close))"
+    )
     fail(lows > np.minimum(opens, closes), "low is above open or close (low <= min(open, close))")
 
     symbols = frame["symbol"].to_numpy()

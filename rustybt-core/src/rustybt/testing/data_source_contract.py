@@ -32,7 +32,9 @@ class DataSourceContract:
     @pytest.fixture
     def bars(self, data_source: DataSource) -> pd.DataFrame:
         return data_source.fetch_bars(
-            list(self.symbols), to_utc_timestamp(self.start), to_utc_timestamp(self.end),
+            list(self.symbols),
+            to_utc_timestamp(self.start),
+            to_utc_timestamp(self.end),
             self.frequency,
         )
 
@@ -72,7 +74,9 @@ class DataSourceContract:
         self, data_source: DataSource, bars: pd.DataFrame
     ) -> None:
         again = data_source.fetch_bars(
-            list(self.symbols), to_utc_timestamp(self.start), to_utc_timestamp(self.end),
+            list(self.symbols),
+            to_utc_timestamp(self.start),
+            to_utc_timestamp(self.end),
             self.frequency,
         )
         pd.testing.assert_frame_equal(bars, again)
@@ -80,20 +84,22 @@ class DataSourceContract:
     def test_unknown_symbol_is_a_data_error_naming_it(self, data_source: DataSource) -> None:
         with pytest.raises(DataError, match=self.unknown_symbol.replace("/", ".")):
             data_source.fetch_bars(
-                [self.unknown_symbol], to_utc_timestamp(self.start), to_utc_timestamp(self.end),
+                [self.unknown_symbol],
+                to_utc_timestamp(self.start),
+                to_utc_timestamp(self.end),
                 self.frequency,
             )
 
     def test_end_before_start_is_a_data_error(self, data_source: DataSource) -> None:
         with pytest.raises(DataError):
             data_source.fetch_bars(
-                list(self.symbols), to_utc_timestamp(self.end), to_utc_timestamp(self.start),
+                list(self.symbols),
+                to_utc_timestamp(self.end),
+                to_utc_timestamp(self.start),
                 self.frequency,
             )
 
-    def test_latest_bars_gives_one_canonical_row_per_symbol(
-        self, data_source: DataSource
-    ) -> None:
+    def test_latest_bars_gives_one_canonical_row_per_symbol(self, data_source: DataSource) -> None:
         latest = data_source.latest_bars(list(self.symbols), self.frequency)
         assert tuple(latest.columns) == BAR_COLUMNS
         assert sorted(latest["symbol"]) == sorted(self.symbols)

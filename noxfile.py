@@ -1,0 +1,55 @@
+"""Isolated test sessions: each package is tested with only itself and what it declares.
+
+`nox` runs lint, every package's tests and the cross-package e2e tests; `nox -l` lists them.
+Each session gets a fresh virtualenv (uv when available), so an import a package does not
+declare in its pyproject fails here even though the workspace env would hide it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+CORE = "rustybt-core"
+PACKAGES = (CORE, "rustybt-cli", "rustybt-yfinance", "rustybt-ccxt", "rustybt-paper")
+TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100")
+
+
+def _editable(*packages: str) -> list[str]:
+    args: list[str] = []
+    for package in dict.fromkeys(packages):
+        args += ["-e", package]
+    return args
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff: style and static checks over the whole tree."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+@nox.parametrize("package", PACKAGES)
+def tests(session: nox.Session, package: str) -> None:
+    """One package's tests, with only that package, rustybt-core and its declared deps."""
+    _run_tests(session, f"tests/{package}", CORE, package)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """Tests that cross packages (and the docs' commands), with every package installed."""
+    _run_tests(session, "tests/e2e", *PACKAGES)
+
+
+def _run_tests(session: nox.Session, test_dir: str, *packages: str) -> None:
+    if not Path(test_dir).is_dir():
+        session.skip(f"{test_dir} holds no tests yet")
+    session.install(*_editable(*packages), *TEST_TOOLS)
+    session.run("pytest", test_dir, *session.posargs)

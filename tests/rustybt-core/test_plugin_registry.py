@@ -1,0 +1,196 @@
+"""The plugin registry: discovery, isolation of failures, duplicates, lookups and hints."""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+from types import SimpleNamespace
+
+import pytest
+from rustybt import hookimpl
+from rustybt.errors import ConfigError, PluginError, PluginNotFoundError
+from rustybt.plugins import Kind, PluginRegistry
+
+
+class ToySource:
+    name = "toy"
+
+    def __init__(self, *, depth: int = 1) -> None:
+        self.depth = depth
+
+
+def data_source_plugin(*names: str) -> object:
+    """A plugin object registering a ToySource under each of ``names``."""
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def rustybt_register_data_sources(register):
+            for name in names:
+                register(name, ToySource)
+
+    return Plugin()
+
+
+def test_core_builtins_register_through_entry_points(plugin_registry: PluginRegistry) -> None:
+    by_name = {info.name: info for info in plugin_registry.plugins}
+    assert by_name["sample"].status == "ok"
+    assert by_name["sample"].distribution == "rustybt-core"
+    assert by_name["sample"].provides == {"data_sources": ("sample",)}
+    assert {"files", "sample"} <= set(plugin_registry.names(Kind.DATA_SOURCE))
+
+
+def test_a_registered_factory_is_built_with_the_options_it_accepts(
+    empty_plugin_registry: PluginRegistry,
+) -> None:
+    empty_plugin_registry.add_plugin("toys", data_source_plugin("toy"))
+    source = empty_plugin_registry.create(Kind.DATA_SOURCE, "toy", depth=3, data_dir=None)
+    assert isinstance(source, ToySource)
+    assert source.depth == 3
+
+
+def test_an_option_the_factory_does_not_take_is_a_config_error_naming_the_flag(
+    empty_plugin_registry: PluginRegistry,
+) -> None:
+    empty_plugin_registry.add_plugin("toys", data_source_plugin("toy"))
+    with pytest.raises(ConfigError, match=r"data source 'toy' does not take --data-dir"):
+        empty_plugin_registry.create(Kind.DATA_SOURCE, "toy", data_dir="/tmp")
+
+
+def test_a_plugin_raising_while_registering_is_recorded_and_skipped() -> None:
+    registry = PluginRegistry(strict=False)
+
+    class Exploding:
+        @staticmethod
+        @hookimpl
+        def rustybt_register_data_sources(register):
+            register("half-done", ToySource)
+            raise RuntimeError("database is down")
+
+    registry.add_plugin("good", data_source_plugin("toy"))
+    info = registry.add_plugin("exploding", Exploding())
+    assert info.status == "error"
+    assert info.error == "RuntimeError: database is down"
+    assert registry.names(Kind.DATA_SOURCE) == ["toy"]  # nothing of the failed plugin stays
+
+
+def test_strict_mode_re_raises_the_plugin_error() -> None:
+    registry = PluginRegistry(strict=True)
+
+    class Exploding:
+        @staticmethod
+        @hookimpl
+        def rustybt_register_brokers(register):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        registry.add_plugin("exploding", Exploding())
+
+
+def test_duplicate_names_are_rejected_naming_both_plugins() -> None:
+    registry = PluginRegistry(strict=True)
+    registry.add_plugin("first", data_source_plugin("prices"))
+    with pytest.raises(
+        PluginError, match=r"'prices' is registered by both plugin 'first' and plugin 'second'"
+    ):
+        registry.add_plugin("second", data_source_plugin("prices"))
+
+
+def test_a_duplicate_in_lenient_mode_marks_the_second_plugin_as_error() -> None:
+    registry = PluginRegistry(strict=False)
+    registry.add_plugin("first", data_source_plugin("prices"))
+    info = registry.add_plugin("second", data_source_plugin("prices"))
+    assert info.status == "error"
+    assert "'first'" in info.error and "'second'" in info.error
+    assert registry.registration(Kind.DATA_SOURCE, "prices").plugin == "first"
+
+
+def test_an_unknown_hook_name_is_a_plugin_error() -> None:
+    registry = PluginRegistry(strict=False)
+
+    class Misspelled:
+        @staticmethod
+        @hookimpl
+        def rustybt_register_data_source(register):  # missing the final "s"
+            register("x", ToySource)
+
+    info = registry.add_plugin("misspelled", Misspelled())
+    assert info.status == "error"
+    assert "rustybt_register_data_source" in info.error
+    assert registry.add_plugin("good", data_source_plugin("toy")).status == "ok"
+
+
+def test_disabled_plugins_are_blocked_and_never_imported() -> None:
+    registry = PluginRegistry(strict=True, disabled={"ghost"})
+    registry.load_entry_points(
+        [EntryPoint(name="ghost", value="no_such_module_anywhere", group="rustybt")]
+    )
+    [info] = registry.plugins
+    assert info.status == "blocked"
+    assert "RUSTYBT_DISABLE_PLUGINS" in info.error
+
+
+def test_an_entry_point_that_fails_to_import_is_recorded() -> None:
+    registry = PluginRegistry(strict=False)
+    registry.load_entry_points(
+        [EntryPoint(name="ghost", value="no_such_module_anywhere", group="rustybt")]
+    )
+    [info] = registry.plugins
+    assert info.status == "error"
+    assert "No module named 'no_such_module_anywhere'" in info.error
+
+
+def test_environment_settings_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUSTYBT_DISABLE_PLUGINS", "files, sample")
+    monkeypatch.setenv("RUSTYBT_STRICT_PLUGINS", "0")
+    registry = PluginRegistry.from_environment()
+    assert not registry.strict
+    statuses = {info.name: info.status for info in registry.plugins}
+    assert statuses["files"] == statuses["sample"] == "blocked"
+    assert registry.names(Kind.DATA_SOURCE) == []
+
+
+def test_unknown_name_lists_what_is_installed_and_what_provides_it(
+    plugin_registry: PluginRegistry,
+) -> None:
+    with pytest.raises(PluginNotFoundError) as caught:
+        plugin_registry.registration(Kind.DATA_SOURCE, "binance")
+    message = str(caught.value)
+    assert message.startswith("no data source named 'binance' (installed: ")
+    assert "files" in message and "sample" in message
+    assert "Binance data is available through --source ccxt --exchange binance" in message
+
+
+def test_unknown_broker_names_the_package_that_provides_it(
+    empty_plugin_registry: PluginRegistry,
+) -> None:
+    with pytest.raises(
+        PluginNotFoundError,
+        match=r"no broker named 'paper' \(installed: none\); "
+        r"install it with: pip install rustybt-paper",
+    ):
+        empty_plugin_registry.registration(Kind.BROKER, "paper")
+
+
+def test_commands_added_by_plugins_are_reported() -> None:
+    registry = PluginRegistry(strict=False)
+    app = SimpleNamespace(commands=set())
+
+    class AddsCommand:
+        @staticmethod
+        @hookimpl
+        def rustybt_register_commands(app):
+            app.commands.add("hello")
+
+    class BreaksCommands:
+        @staticmethod
+        @hookimpl
+        def rustybt_register_commands(app):
+            raise ValueError("bad command")
+
+    registry.add_plugin("adds", AddsCommand())
+    registry.add_plugin("breaks", BreaksCommands())
+    registry.register_commands(app, lambda: set(app.commands))
+    infos = {info.name: info for info in registry.plugins}
+    assert infos["adds"].provides["commands"] == ("hello",)
+    assert infos["breaks"].status == "error"
+    assert infos["breaks"].error == "ValueError: bad command"
