@@ -15,16 +15,18 @@ import typer
 from rustybt.errors import RustyBTError
 from rustybt.plugins import PluginRegistry, installed_distributions
 
-from rustybt_cli.commands import plugins, test_data
+from rustybt_cli.commands import plugins, run, test_data
 from rustybt_cli.state import CliState
 
 HELP = """RustyBT: backtest, paper-trade and live-trade one strategy.
 
 Examples:
 
-  rustybt plugins                          # what is installed
+  rustybt run -f examples/sma_crossover.py --start 2005-01-03 --end 2012-12-31
 
   rustybt test-data --source sample --symbol AAPL
+
+  rustybt plugins
 """
 
 
@@ -66,6 +68,7 @@ def build_app(registry: PluginRegistry) -> typer.Typer:
         if state is not None:
             state.debug = debug
 
+    run.register(app)
     plugins.register(app)
     test_data.register(app)
     registry.register_commands(app, lambda: _command_names(app))

@@ -23,3 +23,8 @@ DataDirOption = Annotated[
 FrequencyOption = Annotated[
     str, typer.Option("--frequency", help="Bar frequency: 1m, 5m, 15m, 1h or 1d.")
 ]
+
+
+def split_symbols(symbols: str | None) -> list[str]:
+    """``"AAPL, MSFT"`` as ``["AAPL", "MSFT"]``; None as an empty list."""
+    return [s.strip() for s in (symbols or "").split(",") if s.strip()]

@@ -34,3 +34,7 @@ class BrokerError(RustyBTError):
 
 class StrategyError(RustyBTError):
     """A user strategy failed to load or raised while running."""
+
+
+class StrategyCodeError(StrategyError):
+    """An exception raised by strategy code, its message naming the strategy's file and line."""

@@ -1,0 +1,77 @@
+"""``rustybt run``: backtest a strategy file and print its performance summary."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rustybt.backtest import run_backtest
+
+from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
+from rustybt_cli.progress import progress_bar
+from rustybt_cli.sources import DataDirOption, SourceOption, split_symbols
+from rustybt_cli.state import cli_state
+
+EPILOG = """Examples:
+
+  rustybt run -f examples/sma_crossover.py --start 2005-01-03 --end 2012-12-31
+
+  rustybt run -f examples/monthly_rebalance.py --start 2006-01-03 --end 2012-12-31 -o results.parquet --output json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` command to ``app``."""
+    app.command("run", epilog=EPILOG)(run)
+
+
+def run(
+    ctx: typer.Context,
+    algofile: Annotated[
+        Path, typer.Option("--algofile", "-f", help="The strategy file (Zipline style or a TradingAlgorithm subclass).")
+    ],
+    start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")],
+    source: SourceOption = "sample",
+    data_dir: DataDirOption = None,
+    symbols: Annotated[
+        str | None, typer.Option(help="Extra symbols to load, comma-separated (the strategy's symbol() calls are loaded anyway).")
+    ] = None,
+    capital_base: Annotated[str, typer.Option(help="Starting cash.")] = "100000",
+    frequency: Annotated[str, typer.Option(help="Bar frequency: daily or minute.")] = "daily",
+    calendar: Annotated[str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")] = "XNYS",
+    output_file: Annotated[
+        Path | None, typer.Option("--output-file", "-o", help="Write the per-session results frame to this Parquet file.")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="Level of the strategy's log messages on stderr.")] = "WARNING",
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Backtest a strategy on stored bars and print its performance summary."""
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    with progress_bar("Backtesting") as update:
+        result = run_backtest(
+            algofile,
+            start=start,
+            end=end,
+            capital_base=capital_base,
+            data_frequency=frequency,
+            source=source,
+            data_dir=data_dir,
+            symbols=split_symbols(symbols),
+            trading_calendar=calendar,
+            registry=cli_state(ctx).registry,
+            progress=update,
+        )
+    if output_file is not None:
+        result.write_parquet(output_file)
+    if output is OutputFormat.JSON:
+        payload = result.to_dict()
+        payload["output_file"] = str(output_file) if output_file else None
+        print_json(payload)
+        return
+    print_table(f"Backtest of {algofile.name}", ("metric", "value"), result.summary.rows())
+    stdout.print(f"Ending portfolio value (exact): {result.ending_value}", highlight=False)
+    if output_file is not None:
+        stdout.print(f"Results written to {output_file}", highlight=False)

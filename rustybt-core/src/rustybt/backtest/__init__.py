@@ -1,0 +1,96 @@
+"""Backtests: ``run_algorithm`` (Zipline's entry point) and ``run_backtest`` (the full result)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rustybt.algorithm import TradingAlgorithm
+from rustybt.backtest.engine import Backtest, BacktestConfig, Progress
+from rustybt.backtest.results import BacktestResult
+from rustybt.plugins import Kind, PluginRegistry
+from rustybt.strategy_file import load_strategy
+
+__all__ = ["Backtest", "BacktestConfig", "BacktestResult", "run_algorithm", "run_backtest"]
+
+
+def run_backtest(
+    algorithm: TradingAlgorithm | str | Path,
+    *,
+    start: Any,
+    end: Any,
+    capital_base: float | int | Decimal | str = 100000,
+    data_frequency: str = "daily",
+    source: str = "sample",
+    data_dir: str | Path | None = None,
+    symbols: Sequence[str] = (),
+    trading_calendar: str = "XNYS",
+    registry: PluginRegistry | None = None,
+    progress: Progress | None = None,
+) -> BacktestResult:
+    """Run ``algorithm`` (an instance, or the path of a strategy file) on a registered source.
+
+    Returns the results frame, the performance summary and the exact final ledger figures.
+    ``capital_base`` is read exactly (a float through its shortest representation).
+    """
+    if not isinstance(algorithm, TradingAlgorithm):
+        algorithm = load_strategy(algorithm)
+    registry = registry or PluginRegistry.from_environment()
+    data_source = registry.create(Kind.DATA_SOURCE, source, data_dir=data_dir)
+    config = BacktestConfig(
+        start=start,
+        end=end,
+        capital_base=Decimal(repr(capital_base)) if isinstance(capital_base, float) else Decimal(capital_base),
+        frequency=data_frequency,
+        calendar=trading_calendar,
+        symbols=tuple(symbols),
+    )
+    return Backtest(algorithm, data_source, config, progress=progress).run()
+
+
+def run_algorithm(
+    start: Any,
+    end: Any,
+    initialize: Callable[..., Any] | None = None,
+    capital_base: float | int | Decimal = 100000,
+    handle_data: Callable[..., Any] | None = None,
+    before_trading_start: Callable[..., Any] | None = None,
+    analyze: Callable[..., Any] | None = None,
+    data_frequency: str = "daily",
+    bundle: str | None = None,
+    trading_calendar: str | None = None,
+    *,
+    source: str = "sample",
+    symbols: Sequence[str] = (),
+    data_dir: str | Path | None = None,
+    algorithm: TradingAlgorithm | None = None,
+) -> pd.DataFrame:
+    """Zipline's ``run_algorithm``: run the given functions and return the results frame.
+
+    ``bundle``, when given, names the data source (Zipline's bundles become RustyBT data
+    sources); ``trading_calendar`` is a calendar name (default XNYS). Pass ``algorithm``
+    instead of the functions to run a ``TradingAlgorithm`` subclass.
+    """
+    if algorithm is None:
+        algorithm = TradingAlgorithm(
+            initialize=initialize,
+            handle_data=handle_data,
+            before_trading_start=before_trading_start,
+            analyze=analyze,
+        )
+    result = run_backtest(
+        algorithm,
+        start=start,
+        end=end,
+        capital_base=capital_base,
+        data_frequency=data_frequency,
+        source=bundle or source,
+        data_dir=data_dir,
+        symbols=symbols,
+        trading_calendar=trading_calendar or "XNYS",
+    )
+    return result.frame

@@ -1,0 +1,495 @@
+"""The backtest engine: runs a ``TradingAlgorithm`` over stored bars, bar by bar.
+
+Per session: ``before_trading_start`` (seeing the previous bar), then for each bar: fill
+open orders placed in earlier bars, ``handle_data``, scheduled functions; at the end of the
+session: the cancel policy, then one results row. Everything the loop touches per bar is a
+numpy array prepared once (:class:`rustybt.data.bar_arrays.BarArrays`); Decimals appear
+only when orders are sized or filled and when the portfolio is valued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from rustybt import api
+from rustybt.algorithm import TradingAlgorithm
+from rustybt.assets import Asset, AssetClass
+from rustybt.backtest.results import BacktestResult
+from rustybt.bar_data import BarData
+from rustybt.calendars import TradingCalendar, get_calendar
+from rustybt.data.bar_arrays import BarArrays
+from rustybt.data.schema import to_utc_timestamp
+from rustybt.data.source import DataSource
+from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
+from rustybt.finance.cancel_policy import NeverCancel
+from rustybt.finance.controls import TradingControlViolation
+from rustybt.finance.execution import CostModels, fill_orders
+from rustybt.finance.ledger import Ledger
+from rustybt.finance.order import ExecutionStyle, Order, OrderStatus, next_order_id
+from rustybt.finance.transaction import Transaction
+from rustybt.metrics import summarize
+from rustybt.money import Money
+from rustybt.portfolio import Account, Portfolio, Position, Positions, position_amount
+from rustybt.strategy_file import strategy_error
+
+FREQUENCIES = {"daily": "1d", "minute": "1m"}
+WARMUP_DAYS = {"daily": 400, "minute": 7}
+BEFORE_OPEN = pd.Timedelta(minutes=45)
+MINUTE = pd.Timedelta(minutes=1)
+
+Progress = Callable[[int, int], None]
+
+
+@attrs.frozen(kw_only=True)
+class BacktestConfig:
+    """What to simulate: the span, the money, the bar frequency and the calendar.
+
+    ``symbols`` are loaded in addition to those the strategy asks for with ``symbol()``.
+    ``warmup`` bars before ``start`` (about 400 calendar days for daily data, 7 for minute
+    data) are loaded so ``data.history`` has lookback from the first bar.
+    """
+
+    start: pd.Timestamp = attrs.field(converter=to_utc_timestamp)
+    end: pd.Timestamp = attrs.field(converter=to_utc_timestamp)
+    capital_base: Decimal = attrs.field(default=Decimal(100000), converter=Decimal)
+    frequency: str = "daily"
+    calendar: str = "XNYS"
+    symbols: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise ConfigError(f"end {self.end.date()} is before start {self.start.date()}")
+        if self.frequency not in FREQUENCIES:
+            raise ConfigError(f"frequency must be daily or minute, not {self.frequency!r}")
+        if self.capital_base <= 0:
+            raise ConfigError(f"capital base must be positive, got {self.capital_base}")
+
+
+class Backtest:
+    """One backtest run: the engine side of :class:`rustybt.algorithm.AlgorithmRuntime`."""
+
+    def __init__(
+        self,
+        algorithm: TradingAlgorithm,
+        source: DataSource,
+        config: BacktestConfig,
+        *,
+        progress: Progress | None = None,
+    ) -> None:
+        self.algorithm = algorithm
+        self.source = source
+        self.config = config
+        self.progress = progress
+        self.calendar: TradingCalendar = get_calendar(config.calendar)
+        self.costs = CostModels()
+        self._assets: dict[str, Asset] = {}
+        self._setup = True
+        self._orders: dict[str, Order] = {}
+        self._open: dict[Asset, list[Order]] = {}
+        self._orders_today = 0
+        self._session_transactions: list[Transaction] = []
+        self._session_orders: dict[str, Order] = {}
+        self._transactions: list[Transaction] = []
+        self._recorded: dict[str, Any] = {}
+        self._dt = config.start
+        self._bar = -1
+        self._fills = 0
+        self._value_cache: tuple[int, int, Decimal] | None = None
+
+    # -- AlgorithmRuntime -------------------------------------------------------------------
+
+    def resolve_symbol(self, symbol: str) -> Asset:
+        """The asset for ``symbol``; new symbols are accepted only during ``initialize``."""
+        asset = self._assets.get(symbol)
+        if asset is not None:
+            return asset
+        if not self._setup:
+            raise StrategyError(
+                f"symbol({symbol!r}) was first asked for after initialize; ask for every "
+                "symbol in initialize or pass it with --symbols"
+            )
+        has_symbol = getattr(self.source, "has_symbol", None)
+        if has_symbol is not None and not has_symbol(symbol):
+            available = ", ".join(getattr(self.source, "symbols", []))
+            raise StrategyError(
+                f"unknown symbol '{symbol}' in source '{self.source.name}' (has: {available})"
+            )
+        asset = self._new_asset(symbol)
+        self._assets[symbol] = asset
+        return asset
+
+    def _new_asset(self, symbol: str) -> Asset:
+        if self.calendar.always_open:
+            return Asset(
+                symbol=symbol,
+                asset_class=AssetClass.CRYPTO,
+                tick_size=Decimal("1E-8"),
+                lot_size=Decimal("1E-8"),
+                calendar=self.calendar.name,
+            )
+        asset_class = AssetClass.INDEX if symbol.startswith("^") else AssetClass.EQUITY
+        return Asset(symbol=symbol, asset_class=asset_class, calendar=self.calendar.name)
+
+    def current_dt(self) -> pd.Timestamp:
+        """The algorithm's current time (UTC)."""
+        return self._dt
+
+    def last_price(self, asset: Asset) -> Decimal | None:
+        """The asset's current price on its tick grid (None before its first bar)."""
+        column = self._column(asset)
+        if self._bar < 0 or np.isnan(self.arrays.fields["price"][self._bar, column]):
+            return None
+        return Decimal(int(self.arrays.ticks[self._bar, column])).scaleb(asset.tick_exponent)
+
+    def position_amount(self, asset: Asset) -> Decimal:
+        """The current position in ``asset``."""
+        return self.ledger.amount(asset)
+
+    def portfolio_value(self) -> Decimal:
+        """The exact portfolio value at the current bar (cached until the next fill)."""
+        cache = self._value_cache
+        if cache is not None and cache[0] == self._bar and cache[1] == self._fills:
+            return cache[2]
+        value = self.ledger.portfolio_value(self.units[max(self._bar, 0)])
+        self._value_cache = (self._bar, self._fills, value)
+        return value
+
+    def _positions(self) -> tuple[Positions, Decimal]:
+        ledger, arrays = self.ledger, self.arrays
+        bar = max(self._bar, 0)
+        positions = Positions()
+        total = Decimal(0)
+        for i in ledger.held():
+            asset = ledger.assets[i]
+            price = Decimal(int(arrays.ticks[bar, i])).scaleb(asset.tick_exponent)
+            amount = Decimal(int(ledger.lots[i])) * asset.lot_size
+            total += abs(amount * price)
+            positions[asset] = Position(
+                asset=asset,
+                amount=position_amount(asset, amount),
+                cost_basis=Money(ledger.cost_basis[i]),
+                last_sale_price=Money(price),
+                last_sale_date=self._last_trade_time(bar, i),
+            )
+        return positions, total
+
+    def _last_trade_time(self, bar: int, column: int) -> pd.Timestamp | None:
+        last = min(bar, int(self.arrays.last_bar[column]))
+        return self.arrays.timeline[last] if last >= 0 else None
+
+    def portfolio(self) -> Portfolio:
+        """A snapshot of the portfolio at the current bar."""
+        positions, _ = self._positions()
+        value = self.portfolio_value()
+        return Portfolio(
+            cash=Money(self.ledger.cash),
+            positions=positions,
+            positions_value=Money(value - self.ledger.cash),
+            portfolio_value=Money(value),
+            starting_cash=Money(self.ledger.starting_cash),
+            start_date=self.sessions[0],
+        )
+
+    def account(self) -> Account:
+        """Leverage figures at the current bar."""
+        _, gross = self._positions()
+        value = self.portfolio_value()
+        net = value - self.ledger.cash
+        return Account(
+            settled_cash=Money(self.ledger.cash),
+            buying_power=Money(self.ledger.cash),
+            net_liquidation=Money(value),
+            gross_leverage=float(gross / value) if value else 0.0,
+            net_leverage=float(net / value) if value else 0.0,
+        )
+
+    def submit_order(self, asset: Asset, amount: Decimal, style: ExecutionStyle) -> Order:
+        """Place an order; it can fill from the next bar on."""
+        self._column(asset)
+        order = Order(
+            id=next_order_id(),
+            asset=asset,
+            amount=amount,
+            created=self._dt,
+            created_bar=self._bar,
+            limit=None if style.limit_price is None else asset.round_price(style.limit_price),
+            stop=None if style.stop_price is None else asset.round_price(style.stop_price),
+        )
+        self._orders[order.id] = order
+        self._open.setdefault(asset, []).append(order)
+        self._session_orders[order.id] = order
+        self._orders_today += 1
+        return order
+
+    def cancel_order(self, order: Order) -> None:
+        """Cancel what is left of ``order``."""
+        order.status = OrderStatus.CANCELLED
+        self._session_orders[order.id] = order
+        remaining = [o for o in self._open.get(order.asset, []) if o.is_open]
+        if remaining:
+            self._open[order.asset] = remaining
+        else:
+            self._open.pop(order.asset, None)
+
+    def open_orders(self) -> list[Order]:
+        """Open orders, oldest first."""
+        orders = [o for group in self._open.values() for o in group if o.is_open]
+        return sorted(orders, key=lambda o: int(o.id.split("-")[1]))
+
+    def get_order(self, order_id: str) -> Order | None:
+        """Any order of this run by id."""
+        return self._orders.get(order_id)
+
+    def orders_today(self) -> int:
+        """Orders placed in the current session."""
+        return self._orders_today
+
+    def record(self, values: Mapping[str, Any]) -> None:
+        """Record variables; each keeps its value in later rows until recorded again."""
+        self._recorded.update(values)
+
+    # -- setup ------------------------------------------------------------------------------
+
+    def _column(self, asset: Asset) -> int:
+        try:
+            return self.arrays.column[asset]
+        except KeyError:
+            raise StrategyError(f"{asset.symbol} is not part of this run") from None
+
+    def _call(self, function: Callable[..., Any], *args: Any) -> Any:
+        try:
+            with api.running(self.algorithm):
+                return function(*args)
+        except StrategyCodeError:
+            raise
+        except Exception as exc:
+            raise strategy_error(exc, self.algorithm.source_path) from exc
+
+    def _prepare(self) -> None:
+        config = self.config
+        self.sessions = self.calendar.sessions(config.start, config.end)
+        if len(self.sessions) == 0:
+            raise ConfigError(
+                f"no {self.calendar.name} sessions between {config.start.date()} and "
+                f"{config.end.date()}"
+            )
+        warmup = self.calendar.sessions(
+            self.sessions[0] - pd.Timedelta(days=WARMUP_DAYS[config.frequency]), self.sessions[0]
+        )
+        all_sessions = warmup[warmup < self.sessions[0]].append(self.sessions)
+        self.first_session = len(all_sessions) - len(self.sessions)
+        self.opens, self.closes = self.calendar.opens_and_closes(all_sessions)
+        if config.frequency == "daily":
+            timeline = all_sessions
+            self.session_of_bar = np.arange(len(all_sessions))
+            self.bar_times = self.closes
+        else:
+            timeline, self.session_of_bar = self.calendar.minutes_and_session_index(all_sessions)
+            self.bar_times = timeline + MINUTE
+        self.all_sessions = all_sessions
+        self.session_bounds = np.searchsorted(self.session_of_bar, np.arange(len(all_sessions) + 1))
+        assets = list(self._assets.values())
+        bars = self._load_bars(assets, timeline)
+        self.arrays = BarArrays(bars, assets, timeline)
+        self.data = BarData(self.arrays, FREQUENCIES[config.frequency])
+        self.ledger = Ledger(assets, config.capital_base)
+        self.units = self.ledger.value_units(self.arrays.ticks)
+        self._schedule = self._compile_schedule()
+
+    def _load_bars(self, assets: Sequence[Asset], timeline: pd.DatetimeIndex) -> pd.DataFrame:
+        if not assets:
+            return pd.DataFrame(columns=["timestamp", "symbol", "open", "high", "low", "close", "volume"])
+        return self.source.fetch_bars(
+            [a.symbol for a in assets], timeline[0], timeline[-1], FREQUENCIES[self.config.frequency]
+        )
+
+    def _compile_schedule(self) -> list[tuple[Callable[..., Any], np.ndarray]]:
+        """Per scheduled function, the bar indices at which it runs (sorted)."""
+        compiled = []
+        run_sessions = self.all_sessions[self.first_session :]
+        early = self.calendar.early_closes(run_sessions)
+        for scheduled in self.algorithm.scheduled_functions:
+            mask = scheduled.date_rule.session_mask(run_sessions)
+            if not scheduled.half_days:
+                mask &= ~early
+            sessions = np.flatnonzero(mask) + self.first_session
+            if self.config.frequency == "daily":
+                bars = sessions
+            else:
+                bars = self._minute_bars_for(scheduled.time_rule, sessions)
+            compiled.append((scheduled.func, np.asarray(bars, dtype=np.int64)))
+        return compiled
+
+    def _minute_bars_for(self, time_rule: Any, sessions: np.ndarray) -> np.ndarray:
+        if getattr(time_rule, "every_minute", False):
+            return np.concatenate(
+                [np.arange(self.session_bounds[s], self.session_bounds[s + 1]) for s in sessions]
+                or [np.array([], dtype=np.int64)]
+            )
+        fire = time_rule.fire_times(self.opens[sessions], self.closes[sessions])
+        bars = np.searchsorted(self.bar_times, fire)
+        in_session = (bars < len(self.bar_times)) & (
+            self.session_of_bar[np.minimum(bars, len(self.bar_times) - 1)] == sessions
+        )
+        return bars[in_session]
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> BacktestResult:
+        """Run the strategy from start to end and return the results."""
+        algorithm = self.algorithm
+        algorithm.attach(self)
+        for symbol in self.config.symbols:
+            self.resolve_symbol(symbol)
+        self._call(algorithm.initialize, algorithm)
+        algorithm.finish_setup()
+        self._setup = False
+        self._prepare()
+        policy = algorithm.cancel_policy or NeverCancel()
+        has_bts = algorithm.defines("before_trading_start")
+        has_handle_data = algorithm.defines("handle_data")
+        schedule = self._schedule
+        next_fire = [0] * len(schedule)
+        rows: list[dict[str, Any]] = []
+        previous_value = self.ledger.starting_cash
+        total = len(self.sessions)
+        data = self.data
+        for s in range(self.first_session, len(self.all_sessions)):
+            session = self.all_sessions[s]
+            first, stop = int(self.session_bounds[s]), int(self.session_bounds[s + 1])
+            self._orders_today = 0
+            self._session_transactions = []
+            self._session_orders = {o.id: o for group in self._open.values() for o in group}
+            if has_bts:
+                self._bar = first - 1
+                self._dt = self.opens[s] - BEFORE_OPEN
+                data.set_bar(self._bar, self._dt, session)
+                self._call(algorithm.before_trading_start, algorithm, data)
+            for bar in range(first, stop):
+                self._bar = bar
+                self._dt = self.bar_times[bar]
+                data.set_bar(bar, self._dt, session)
+                if self._open:
+                    self._fill_open_orders(bar)
+                if has_handle_data:
+                    self._call(algorithm.handle_data, algorithm, data)
+                for k, (function, bars) in enumerate(schedule):
+                    position = next_fire[k]
+                    while position < len(bars) and bars[position] < bar:
+                        position += 1
+                    if position < len(bars) and bars[position] == bar:
+                        self._call(function, algorithm, data)
+                        position += 1
+                    next_fire[k] = position
+                if algorithm.max_leverage is not None:
+                    self._check_leverage()
+            if policy.cancels_at_session_end:
+                self._cancel_stale_orders(stop - 1)
+            value = self.portfolio_value()
+            rows.append(self._results_row(s, value, previous_value))
+            previous_value = value
+            if self.progress is not None:
+                self.progress(s - self.first_session + 1, total)
+        return self._finish(rows)
+
+    def _fill_open_orders(self, bar: int) -> None:
+        arrays = self.arrays
+        for asset in list(self._open):
+            column = arrays.column[asset]
+            if not arrays.traded[bar, column]:
+                continue
+            close = Decimal(int(arrays.ticks[bar, column])).scaleb(asset.tick_exponent)
+            volume = Decimal(repr(float(arrays.fields["volume"][bar, column])))
+            fill_orders(
+                self._open[asset],
+                asset=asset,
+                close=close,
+                volume=volume,
+                dt=self._dt,
+                bar_index=bar,
+                costs=self.costs,
+                on_fill=self._book_fill,
+            )
+            remaining = [o for o in self._open[asset] if o.is_open]
+            if remaining:
+                self._open[asset] = remaining
+            else:
+                del self._open[asset]
+
+    def _book_fill(self, order: Order, transaction: Transaction) -> None:
+        self.ledger.apply(transaction)
+        self._fills += 1
+        self._transactions.append(transaction)
+        self._session_transactions.append(transaction)
+        self._session_orders[order.id] = order
+
+    def _cancel_stale_orders(self, last_bar: int) -> None:
+        for order in self.open_orders():
+            if order.created_bar < last_bar:
+                self.cancel_order(order)
+
+    def _check_leverage(self) -> None:
+        _, gross = self._positions()
+        message = self.algorithm.max_leverage.violation_at(gross, self.portfolio_value())
+        if message is not None:
+            raise TradingControlViolation(f"at {self._dt}: {message}")
+
+    def _results_row(self, s: int, value: Decimal, previous_value: Decimal) -> dict[str, Any]:
+        positions, _ = self._positions()
+        cash = self.ledger.cash
+        return {
+            "period_open": self.opens[s],
+            "period_close": self.closes[s],
+            "portfolio_value": float(value),
+            "returns": float(value / previous_value - 1) if previous_value else 0.0,
+            "pnl": float(value - previous_value),
+            "cash": float(cash),
+            "positions_value": float(value - cash),
+            "capital_used": float(sum((t.cash_flow for t in self._session_transactions), Decimal(0))),
+            "positions": [p.to_dict() for p in positions.values()],
+            "transactions": [t.to_dict() for t in self._session_transactions],
+            "orders": [o.to_dict() for o in self._session_orders.values()],
+            **self._recorded,
+        }
+
+    def _finish(self, rows: list[dict[str, Any]]) -> BacktestResult:
+        index = pd.DatetimeIndex(self.sessions, name="session")
+        frame = pd.DataFrame(rows, index=index)
+        frame["algorithm_period_return"] = (
+            frame["portfolio_value"] / float(self.ledger.starting_cash) - 1.0
+        )
+        benchmark = self.algorithm.benchmark
+        if benchmark is not None:
+            session_ends = self.session_bounds[self.first_session + 1 :] - 1
+            prices = self.arrays.fields["price"][session_ends, self._column(benchmark)]
+            frame["benchmark_period_return"] = prices / prices[0] - 1.0
+        self._call(self.algorithm.analyze, self.algorithm, frame)
+        ending_value = self.portfolio_value()
+        summary = summarize(
+            frame["portfolio_value"],
+            starting_value=float(self.ledger.starting_cash),
+            periods_per_year=self.calendar.periods_per_year,
+            trades=len(self._transactions),
+            realized_pnl=[float(p) for p in self.ledger.realized_pnl],
+        )
+        return BacktestResult(
+            frame=frame,
+            summary=summary,
+            starting_cash=self.ledger.starting_cash,
+            ending_cash=self.ledger.cash,
+            ending_value=ending_value,
+            transactions=tuple(self._transactions),
+            data_provenance={
+                "source": self.source.name,
+                "symbols": [a.symbol for a in self.arrays.assets],
+                "calendar": self.calendar.name,
+                "frequency": self.config.frequency,
+                "bars_outside_calendar": self.arrays.dropped_rows,
+            },
+        )

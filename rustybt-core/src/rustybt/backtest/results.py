@@ -1,0 +1,62 @@
+"""What a backtest returns: the per-session results frame, the summary, the exact ledger."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pandas as pd
+
+from rustybt.atomic_files import atomic_path
+from rustybt.finance.transaction import Transaction
+from rustybt.metrics import PerformanceSummary
+
+OBJECT_COLUMNS = ("positions", "transactions", "orders")
+
+
+@attrs.frozen(kw_only=True)
+class BacktestResult:
+    """A finished backtest.
+
+    ``frame`` is indexed by session with Zipline's columns (``portfolio_value``,
+    ``returns``, ``pnl``, ``cash``, ``positions``, ``transactions``, ``orders`` and the
+    recorded variables); its money columns are floats for analysis, while ``positions``,
+    ``transactions`` and ``orders`` hold dicts with exact Decimals. ``ending_cash`` and
+    ``ending_value`` are the exact final figures and ``transactions`` every fill.
+    """
+
+    frame: pd.DataFrame
+    summary: PerformanceSummary
+    starting_cash: Decimal
+    ending_cash: Decimal
+    ending_value: Decimal
+    transactions: tuple[Transaction, ...]
+    data_provenance: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary and exact final figures, JSON-ready."""
+        return {
+            "summary": self.summary.to_dict(),
+            "starting_cash": str(self.starting_cash),
+            "ending_cash": str(self.ending_cash),
+            "ending_portfolio_value": str(self.ending_value),
+            "transactions": len(self.transactions),
+            "data": self.data_provenance,
+        }
+
+    def write_parquet(self, path: str | Path) -> Path:
+        """Write ``frame`` to ``path`` atomically (temp file in the same directory, then rename).
+
+        The dict columns are stored as JSON text with Decimals as strings, so nothing is
+        rounded.
+        """
+        frame = self.frame.copy()
+        for column in OBJECT_COLUMNS:
+            frame[column] = frame[column].map(lambda value: json.dumps(value, default=str))
+        frame.columns = [str(c) for c in frame.columns]
+        with atomic_path(path) as temporary:
+            frame.to_parquet(temporary)
+        return Path(path)

@@ -1,0 +1,59 @@
+"""A run's bars as aligned numpy arrays, prepared once so the per-bar loop never touches pandas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from rustybt.assets import Asset
+
+FIELDS = ("open", "high", "low", "close", "volume")
+
+
+def forward_fill(values: np.ndarray) -> np.ndarray:
+    """Each NaN in a ``[time, asset]`` array replaced by the last non-NaN above it."""
+    valid = ~np.isnan(values)
+    rows = np.where(valid, np.arange(values.shape[0])[:, None], 0)
+    np.maximum.accumulate(rows, axis=0, out=rows)
+    filled = values[rows, np.arange(values.shape[1])]
+    seen = np.maximum.accumulate(valid, axis=0)
+    return np.where(seen, filled, np.nan)
+
+
+class BarArrays:
+    """OHLCV of ``assets`` on ``timeline`` (bar labels, UTC), one column per asset.
+
+    Missing bars are NaN (volume 0). ``price`` is the close carried forward over missing
+    bars (Zipline's ``"price"`` field); ``ticks`` is ``price`` on each asset's tick grid as
+    int64 (0 before an asset's first bar). ``first_bar``/``last_bar`` give, per asset, the
+    index of its first and last real bar (-1 when it has none).
+    """
+
+    def __init__(self, bars: pd.DataFrame, assets: Sequence[Asset], timeline: pd.DatetimeIndex) -> None:
+        self.assets = list(assets)
+        self.column = {asset: i for i, asset in enumerate(self.assets)}
+        self.timeline = timeline
+        shape = (len(timeline), len(self.assets))
+        self.fields: dict[str, np.ndarray] = {f: np.full(shape, np.nan) for f in FIELDS}
+        self.dropped_rows = 0
+        by_symbol = {asset.symbol: i for i, asset in enumerate(self.assets)}
+        if len(bars):
+            cols = bars["symbol"].map(by_symbol).to_numpy()
+            rows = timeline.get_indexer(pd.DatetimeIndex(bars["timestamp"]))
+            keep = (rows >= 0) & ~pd.isna(cols)
+            self.dropped_rows = int((~keep).sum())
+            rows, cols = rows[keep], cols[keep].astype(np.int64)
+            for f in FIELDS:
+                self.fields[f][rows, cols] = bars[f].to_numpy(dtype="float64")[keep]
+        traded = ~np.isnan(self.fields["close"])
+        self.fields["volume"] = np.where(traded, self.fields["volume"], 0.0)
+        self.fields["price"] = forward_fill(self.fields["close"])
+        any_bar = traded.any(axis=0)
+        self.first_bar = np.where(any_bar, traded.argmax(axis=0), -1)
+        self.last_bar = np.where(any_bar, len(timeline) - 1 - traded[::-1].argmax(axis=0), -1)
+        tick = np.array([float(a.tick_size) for a in self.assets])
+        price = self.fields["price"]
+        self.ticks = np.where(np.isnan(price), 0, np.rint(np.nan_to_num(price) / tick)).astype(np.int64)
+        self.traded = traded

@@ -1,0 +1,132 @@
+"""Trading controls: limits checked on every order before it is placed.
+
+A control returns a message when an order would break it. By default a violation stops the
+run with :class:`TradingControlViolation` (Zipline's ``on_error="fail"``); with
+``on_error="log"`` the order is skipped and a warning logged.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from rustybt.assets import Asset
+from rustybt.errors import StrategyError
+
+
+class TradingControlViolation(StrategyError):
+    """An order broke a trading control set with ``set_max_order_size`` and friends."""
+
+
+@attrs.frozen(kw_only=True)
+class OrderContext:
+    """What a control needs to judge one order."""
+
+    asset: Asset
+    amount: Decimal
+    price: Decimal | None
+    position: Decimal
+    portfolio_value: Decimal
+    orders_today: int
+
+
+def _applies(control_asset: Asset | None, asset: Asset) -> bool:
+    return control_asset is None or control_asset == asset
+
+
+@attrs.frozen(kw_only=True)
+class MaxOrderSize:
+    """No single order above ``max_shares`` units or ``max_notional`` in value."""
+
+    asset: Asset | None = None
+    max_shares: Decimal | None = None
+    max_notional: Decimal | None = None
+    on_error: str = "fail"
+
+    def violation(self, order: OrderContext) -> str | None:
+        """A message when ``order`` is too large, else None."""
+        if not _applies(self.asset, order.asset):
+            return None
+        if self.max_shares is not None and abs(order.amount) > self.max_shares:
+            return f"order of {order.amount} {order.asset.symbol} exceeds max order size {self.max_shares}"
+        if self.max_notional is not None and order.price is not None:
+            value = abs(order.amount) * order.price
+            if value > self.max_notional:
+                return f"order value {value} of {order.asset.symbol} exceeds max {self.max_notional}"
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class MaxPositionSize:
+    """No position (after the order) above ``max_shares`` units or ``max_notional`` in value."""
+
+    asset: Asset | None = None
+    max_shares: Decimal | None = None
+    max_notional: Decimal | None = None
+    on_error: str = "fail"
+
+    def violation(self, order: OrderContext) -> str | None:
+        """A message when the resulting position would be too large, else None."""
+        if not _applies(self.asset, order.asset):
+            return None
+        resulting = order.position + order.amount
+        if self.max_shares is not None and abs(resulting) > self.max_shares:
+            return (
+                f"position of {resulting} {order.asset.symbol} would exceed max position "
+                f"size {self.max_shares}"
+            )
+        if self.max_notional is not None and order.price is not None:
+            value = abs(resulting) * order.price
+            if value > self.max_notional:
+                return f"position value {value} of {order.asset.symbol} would exceed max {self.max_notional}"
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class LongOnly:
+    """No order that would leave a short position."""
+
+    on_error: str = "fail"
+
+    def violation(self, order: OrderContext) -> str | None:
+        """A message when the order would make the position negative, else None."""
+        if order.position + order.amount < 0:
+            return f"order of {order.amount} {order.asset.symbol} would go short (long only)"
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class MaxOrderCount:
+    """No more than ``max_count`` orders per session."""
+
+    max_count: int
+    on_error: str = "fail"
+
+    def violation(self, order: OrderContext) -> str | None:
+        """A message when today's order count is used up, else None."""
+        if order.orders_today >= self.max_count:
+            return f"more than {self.max_count} orders today"
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class MaxLeverage:
+    """Gross leverage (``Σ |position value| / portfolio value``) at most ``max_leverage``.
+
+    Checked at the end of every bar, as in Zipline.
+    """
+
+    max_leverage: Decimal
+
+    def violation_at(self, gross_exposure: Decimal, portfolio_value: Decimal) -> str | None:
+        """A message when the account's leverage is above the limit, else None."""
+        if portfolio_value <= 0:
+            return None
+        leverage = gross_exposure / portfolio_value
+        if leverage > self.max_leverage:
+            return f"leverage {leverage:.4f} exceeds max leverage {self.max_leverage}"
+        return None
+
+
+OrderControl = MaxOrderSize | MaxPositionSize | LongOnly | MaxOrderCount

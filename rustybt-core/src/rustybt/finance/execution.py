@@ -1,0 +1,131 @@
+"""Fill simulation: turning open orders and one bar into transactions.
+
+This is the one piece of code that decides fills, used by the backtest engine and by the
+paper broker alike, so a strategy's paper fills equal its backtest fills on the same bars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+import attrs
+import pandas as pd
+
+from rustybt.assets import Asset, AssetClass
+from rustybt.finance.commission import (
+    DEFAULT_PER_SHARE_COST,
+    CommissionModel,
+    MakerTaker,
+    PerShare,
+)
+from rustybt.finance.order import (  # also Zipline's home of the order styles
+    LimitOrder,
+    MarketOrder,
+    Order,
+    OrderStatus,
+    StopLimitOrder,
+    StopOrder,
+)
+from rustybt.finance.slippage import FixedBasisPointsSlippage, SlippageModel
+from rustybt.finance.transaction import Transaction
+
+
+def default_commission(asset_class: AssetClass) -> CommissionModel:
+    """Zipline-reloaded's default for equities ($0.001/share); 0.1 % maker/taker for crypto."""
+    if asset_class is AssetClass.CRYPTO:
+        return MakerTaker()
+    return PerShare(cost=DEFAULT_PER_SHARE_COST)
+
+
+def default_slippage(asset_class: AssetClass) -> SlippageModel:
+    """Zipline-reloaded's default: 5 basis points, at most 10 % of a bar's volume."""
+    return FixedBasisPointsSlippage(basis_points=5, volume_limit=0.1)
+
+
+class CostModels:
+    """The commission and slippage model in force for each asset class."""
+
+    def __init__(self) -> None:
+        self.commission: dict[AssetClass, CommissionModel] = {
+            cls: default_commission(cls) for cls in AssetClass
+        }
+        self.slippage: dict[AssetClass, SlippageModel] = {
+            cls: default_slippage(cls) for cls in AssetClass
+        }
+
+    def set_commission(self, model: CommissionModel, classes: Iterable[AssetClass]) -> None:
+        """Use ``model`` for the given asset classes."""
+        for cls in classes:
+            self.commission[cls] = model
+
+    def set_slippage(self, model: SlippageModel, classes: Iterable[AssetClass]) -> None:
+        """Use ``model`` for the given asset classes."""
+        for cls in classes:
+            self.slippage[cls] = model
+
+
+def fill_orders(
+    orders: Iterable[Order],
+    *,
+    asset: Asset,
+    close: Decimal,
+    volume: Decimal,
+    dt: pd.Timestamp,
+    bar_index: int,
+    costs: CostModels,
+    on_fill: Callable[[Order, Transaction], None],
+) -> None:
+    """Try to fill ``asset``'s open ``orders``, oldest first, against one bar.
+
+    Timing: an order fills only on bars after the one it was created in. Triggers (stop,
+    limit) are checked against ``close``. The slippage model gives price and amount; the
+    price is rounded to the tick, and a limit order never fills at a price worse than its
+    limit. The commission model prices each fill; the order's ``filled`` and
+    ``commission`` are updated and ``on_fill(order, transaction)`` is called, in order.
+    Bars without volume fill nothing.
+    """
+    if volume <= 0:
+        return
+    slippage = costs.slippage[asset.asset_class]
+    commission = costs.commission[asset.asset_class]
+    volume_used = Decimal(0)
+    for order in orders:
+        if not order.is_open or order.created_bar >= bar_index or not order.triggered(close):
+            continue
+        fill = slippage.process_order(order, close, volume, volume_used)
+        if fill is None:
+            continue
+        price, amount = asset.round_price(fill[0]), fill[1]
+        if order.limit is not None and (
+            (order.direction > 0 and price > order.limit)
+            or (order.direction < 0 and price < order.limit)
+        ):
+            continue
+        transaction = Transaction(
+            order_id=order.id,
+            asset=asset,
+            amount=amount,
+            price=price,
+            dt=dt,
+            maker=order.limit is not None,
+        )
+        cost = commission.calculate(order, transaction)
+        transaction = attrs.evolve(transaction, commission=cost)
+        order.filled += amount
+        order.commission += cost
+        if order.filled == order.amount:
+            order.status = OrderStatus.FILLED
+        volume_used += abs(amount)
+        on_fill(order, transaction)
+
+__all__ = [
+    "CostModels",
+    "LimitOrder",
+    "MarketOrder",
+    "StopLimitOrder",
+    "StopOrder",
+    "default_commission",
+    "default_slippage",
+    "fill_orders",
+]

@@ -1,0 +1,122 @@
+"""The ledger: exact cash and positions, and their value at any bar.
+
+Cash, fill prices, commissions and realized P&L are ``Decimal``. Position sizes are kept as
+whole numbers of lots (int64) and bar prices as whole numbers of ticks, so valuing every
+position at every bar is one exact integer dot product: with ``units = ticks × 10^k`` on a
+common decimal exponent, ``positions_value = Σ lots × units × 10^exponent``. The accounting
+identity ``portfolio_value == cash + Σ amount × last_price`` therefore holds exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+
+from rustybt.assets import Asset
+from rustybt.finance.transaction import Transaction
+
+_INT64_SAFE = 2**62
+
+
+class Ledger:
+    """Cash and positions of one account over a fixed universe of assets."""
+
+    def __init__(self, assets: Sequence[Asset], starting_cash: Decimal) -> None:
+        self.assets: list[Asset] = list(assets)
+        self.index: dict[Asset, int] = {asset: i for i, asset in enumerate(self.assets)}
+        self.starting_cash = starting_cash
+        self.cash = starting_cash
+        self.commissions = Decimal(0)
+        self.realized_pnl: list[Decimal] = []
+        self.lots = np.zeros(len(self.assets), dtype=np.int64)
+        self.cost_basis: list[Decimal] = [Decimal(0)] * len(self.assets)
+        exponents = [a.lot_exponent + a.tick_exponent for a in self.assets]
+        self.value_exponent = min(exponents, default=0)
+        self._unit_multiplier = np.array(
+            [10 ** (e - self.value_exponent) for e in exponents], dtype=np.int64
+        )
+        self._lots_bound = 0
+        self._units_bound = 0
+
+    # -- valuation -----------------------------------------------------------------------
+
+    def value_units(self, ticks: np.ndarray) -> np.ndarray:
+        """Convert prices in ticks (int64, ``[..., asset]``) to the ledger's value units.
+
+        Call once with every price the run will use, so the ledger knows the largest unit
+        and can tell when integer arithmetic would overflow.
+        """
+        units = ticks * self._unit_multiplier
+        if units.size:
+            self._units_bound = max(self._units_bound, int(np.abs(units).max()))
+        return units
+
+    def positions_value_units(self, units: np.ndarray) -> int:
+        """``Σ lots × units`` exactly, for one row of :meth:`value_units` output."""
+        if self._lots_bound * self._units_bound * max(len(self.lots), 1) < _INT64_SAFE:
+            return int(self.lots @ units)
+        held = np.flatnonzero(self.lots)
+        return sum(int(self.lots[i]) * int(units[i]) for i in held)
+
+    def units_to_money(self, units: int) -> Decimal:
+        """A value in ledger units as an exact Decimal amount of money."""
+        return Decimal(units).scaleb(self.value_exponent)
+
+    def portfolio_value(self, units: np.ndarray) -> Decimal:
+        """``cash + Σ amount × price`` at the prices in ``units`` (one row), exactly."""
+        return self.cash + self.units_to_money(self.positions_value_units(units))
+
+    # -- positions -----------------------------------------------------------------------
+
+    def amount(self, asset: Asset) -> Decimal:
+        """The position in ``asset`` (0 when not held or not in the universe)."""
+        i = self.index.get(asset)
+        if i is None:
+            return Decimal(0)
+        return Decimal(int(self.lots[i])) * asset.lot_size
+
+    def held(self) -> np.ndarray:
+        """Indices of the assets with a non-zero position."""
+        return np.flatnonzero(self.lots)
+
+    def apply(self, transaction: Transaction) -> Decimal | None:
+        """Book a fill: move cash, update the position and its average cost.
+
+        Cost basis is the average fill price of the open position, with commissions of
+        opening fills added per unit. A fill that reduces a position realizes
+        ``(price - cost basis) × closed amount × side - commission``, which is recorded
+        and returned; a fill that only opens or adds returns ``None``.
+        """
+        asset = transaction.asset
+        i = self.index[asset]
+        delta = int(transaction.amount / asset.lot_size)
+        if Decimal(delta) * asset.lot_size != transaction.amount:
+            raise ValueError(f"fill amount {transaction.amount} is not a multiple of {asset.lot_size}")
+        old = int(self.lots[i])
+        new = old + delta
+        self.cash += transaction.cash_flow
+        self.commissions += transaction.commission
+        basis = self.cost_basis[i]
+        realized = None
+        if old == 0 or (old > 0) == (delta > 0):
+            old_amount = Decimal(old) * asset.lot_size
+            new_amount = Decimal(new) * asset.lot_size
+            basis = (
+                old_amount * basis + transaction.amount * transaction.price + transaction.commission
+            ) / new_amount
+        else:
+            closed = min(abs(old), abs(delta))
+            side = 1 if old > 0 else -1
+            closed_amount = Decimal(closed) * asset.lot_size
+            realized = (transaction.price - basis) * closed_amount * side - transaction.commission
+            self.realized_pnl.append(realized)
+            if new == 0:
+                basis = Decimal(0)
+            elif (new > 0) != (old > 0):
+                basis = transaction.price
+        self.lots[i] = new
+        self.cost_basis[i] = basis
+        self._lots_bound = max(self._lots_bound, abs(new))
+        return realized

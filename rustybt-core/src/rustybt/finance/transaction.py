@@ -1,0 +1,48 @@
+"""Transactions: fills of orders, exact to the tick and lot."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+import pandas as pd
+
+from rustybt.assets import Asset
+
+
+@attrs.frozen(kw_only=True)
+class Transaction:
+    """One fill. ``amount`` is signed (positive buys); ``price`` is on the asset's tick grid.
+
+    ``commission`` is what the commission model charged for this fill (``Decimal(0)``
+    until it has been computed).
+    """
+
+    order_id: str
+    asset: Asset
+    amount: Decimal
+    price: Decimal
+    dt: pd.Timestamp
+    commission: Decimal = Decimal(0)
+    maker: bool = False
+
+    @property
+    def notional(self) -> Decimal:
+        """``|amount| × price``: the traded value before commission."""
+        return abs(self.amount) * self.price
+
+    @property
+    def cash_flow(self) -> Decimal:
+        """The change in cash this fill causes: ``-(amount × price) - commission``."""
+        return -(self.amount * self.price) - self.commission
+
+    def to_dict(self) -> dict[str, object]:
+        """A dict as in a Zipline results ``transactions`` column (values exact Decimals)."""
+        return {
+            "order_id": self.order_id,
+            "symbol": self.asset.symbol,
+            "amount": self.amount,
+            "price": self.price,
+            "commission": self.commission,
+            "dt": self.dt,
+        }

@@ -1,0 +1,120 @@
+"""What a strategy sees of its account: ``context.portfolio`` and its positions.
+
+These are read-only snapshots built from the ledger. Money is :class:`rustybt.money.Money`
+(exact, and usable with floats); a position's ``amount`` is an ``int`` for assets traded in
+whole units and ``Money`` for fractional ones (crypto).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+import pandas as pd
+
+from rustybt.assets import Asset
+from rustybt.money import Money
+
+ZERO = Money(0)
+
+
+@attrs.frozen(kw_only=True)
+class Position:
+    """A holding: ``amount`` (negative when short), average ``cost_basis``, and the last price."""
+
+    asset: Asset
+    amount: int | Money = 0
+    cost_basis: Money = ZERO
+    last_sale_price: Money = ZERO
+    last_sale_date: pd.Timestamp | None = None
+
+    @property
+    def sid(self) -> Asset:
+        """Zipline's name for the asset a position is in."""
+        return self.asset
+
+    @property
+    def value(self) -> Money:
+        """``amount × last_sale_price``."""
+        return Money(Decimal(self.amount) * self.last_sale_price)
+
+    def to_dict(self) -> dict[str, object]:
+        """A dict as in a Zipline results ``positions`` column."""
+        return {
+            "symbol": self.asset.symbol,
+            "amount": self.amount,
+            "cost_basis": self.cost_basis,
+            "last_sale_price": self.last_sale_price,
+        }
+
+
+def position_amount(asset: Asset, amount: Decimal) -> int | Money:
+    """``amount`` as strategies see it: an int for whole-unit assets, else Money."""
+    return int(amount) if asset.whole_units else Money(amount)
+
+
+class Positions(dict[Asset, Position]):
+    """Held positions by asset. Indexing an asset not held gives an empty position, as in
+    Zipline; ``get`` and ``in`` see only what is held."""
+
+    def __missing__(self, asset: Asset) -> Position:
+        return Position(asset=asset)
+
+
+@attrs.frozen(kw_only=True)
+class Portfolio:
+    """The account at the current bar: ``portfolio_value == cash + positions_value`` exactly."""
+
+    cash: Money
+    positions: Positions
+    positions_value: Money
+    portfolio_value: Money
+    starting_cash: Money
+    start_date: pd.Timestamp | None
+
+    @property
+    def pnl(self) -> Money:
+        """Profit and loss since the start: ``portfolio_value - starting_cash``."""
+        return Money(self.portfolio_value - self.starting_cash)
+
+    @property
+    def returns(self) -> float:
+        """Cumulative return since the start, as a float (analytics)."""
+        if not self.starting_cash:
+            return 0.0
+        return float(self.portfolio_value / self.starting_cash) - 1.0
+
+    @property
+    def capital_used(self) -> Money:
+        """Net cash spent on trades and commissions since the start."""
+        return Money(self.starting_cash - self.cash)
+
+    @property
+    def positions_exposure(self) -> Money:
+        """Signed value of all positions (same as ``positions_value``)."""
+        return self.positions_value
+
+    @property
+    def current_portfolio_weights(self) -> pd.Series:
+        """Each position's value as a fraction of the portfolio value (floats)."""
+        value = float(self.portfolio_value)
+        return pd.Series(
+            {asset: float(p.value) / value if value else 0.0 for asset, p in self.positions.items()},
+            dtype="float64",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """Zipline's ``context.account``: leverage and liquidity figures of the portfolio."""
+
+    settled_cash: Money
+    buying_power: Money
+    net_liquidation: Money
+    gross_leverage: float
+    net_leverage: float
+
+    @property
+    def leverage(self) -> float:
+        """Gross leverage: ``Σ |position value| / net liquidation``."""
+        return self.gross_leverage
