@@ -15,7 +15,8 @@ import typer
 from rustybt.errors import RustyBTError
 from rustybt.plugins import PluginRegistry, installed_distributions
 
-from rustybt_cli.commands import plugins, run, test_data
+from rustybt_cli.commands import plugins, test_data
+from rustybt_cli.commands import run as run_command
 from rustybt_cli.state import CliState
 
 HELP = """RustyBT: backtest, paper-trade and live-trade one strategy.
@@ -68,7 +69,7 @@ def build_app(registry: PluginRegistry) -> typer.Typer:
         if state is not None:
             state.debug = debug
 
-    run.register(app)
+    run_command.register(app)
     plugins.register(app)
     test_data.register(app)
     registry.register_commands(app, lambda: _command_names(app))

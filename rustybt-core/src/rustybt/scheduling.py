@@ -90,7 +90,7 @@ class NthSessionOfPeriod:
         """Return True on the sessions that are the n-th of their period (see class doc)."""
         days = sessions.tz_localize(None) if sessions.tz is not None else sessions
         if self.period == "week":
-            keys = (days - pd.to_timedelta(days.dayofweek, unit="D")).asi8
+            keys = (days - pd.to_timedelta(days.day_of_week, unit="D")).asi8
         else:
             keys = (days.year * 12 + days.month).to_numpy()
         return _rank_in_group(keys, from_end=self.from_end) == self.n

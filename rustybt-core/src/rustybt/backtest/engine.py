@@ -9,6 +9,7 @@ only when orders are sized or filled and when the portfolio is valued.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -31,7 +32,7 @@ from rustybt.finance.cancel_policy import NeverCancel
 from rustybt.finance.controls import TradingControlViolation
 from rustybt.finance.execution import CostModels, fill_orders
 from rustybt.finance.ledger import Ledger
-from rustybt.finance.order import ExecutionStyle, Order, OrderStatus, next_order_id
+from rustybt.finance.order import ExecutionStyle, Order, OrderStatus
 from rustybt.finance.transaction import Transaction
 from rustybt.metrics import summarize
 from rustybt.money import Money
@@ -91,6 +92,7 @@ class Backtest:
         self._assets: dict[str, Asset] = {}
         self._setup = True
         self._orders: dict[str, Order] = {}
+        self._order_numbers = itertools.count(1)
         self._open: dict[Asset, list[Order]] = {}
         self._orders_today = 0
         self._session_transactions: list[Transaction] = []
@@ -213,7 +215,7 @@ class Backtest:
         """Place an order; it can fill from the next bar on."""
         self._column(asset)
         order = Order(
-            id=next_order_id(),
+            id=f"o-{next(self._order_numbers)}",
             asset=asset,
             amount=amount,
             created=self._dt,
@@ -314,8 +316,14 @@ class Backtest:
         compiled = []
         run_sessions = self.all_sessions[self.first_session :]
         early = self.calendar.early_closes(run_sessions)
+        # Date rules judge whole weeks and months, as Zipline does over its full calendar.
+        padded = self.calendar.sessions(
+            max(run_sessions[0] - pd.Timedelta(days=40), self.calendar.first_day),
+            min(run_sessions[-1] + pd.Timedelta(days=40), self.calendar.last_day),
+        )
+        in_run = padded.get_indexer(run_sessions)
         for scheduled in self.algorithm.scheduled_functions:
-            mask = scheduled.date_rule.session_mask(run_sessions)
+            mask = scheduled.date_rule.session_mask(padded)[in_run]
             if not scheduled.half_days:
                 mask &= ~early
             sessions = np.flatnonzero(mask) + self.first_session

@@ -54,6 +54,11 @@ class FileDataSource:
         """Symbols for which ``data_dir`` holds a file (``-`` kept as written)."""
         return sorted({p.stem for p in self.data_dir.iterdir() if p.suffix.lower() in SUFFIXES})
 
+    def has_symbol(self, symbol: str) -> bool:
+        """True when ``data_dir`` holds a file for ``symbol``."""
+        stem = symbol_file_stem(symbol)
+        return any((self.data_dir / f"{stem}{suffix}").is_file() for suffix in SUFFIXES)
+
     def _table(self, symbol: str) -> BarTable:
         if symbol not in self._tables:
             self._tables[symbol] = self._read(symbol, self._path_of(symbol))

@@ -43,6 +43,10 @@ class SampleDataSource:
         """The tickers in the embedded dataset."""
         return _sample_table().symbols
 
+    def has_symbol(self, symbol: str) -> bool:
+        """True when the embedded dataset holds ``symbol``."""
+        return symbol in _sample_table().symbols
+
     def fetch_bars(
         self, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp, frequency: str
     ) -> pd.DataFrame:

@@ -46,3 +46,8 @@ class DataSource(Protocol):
     def latest_bars(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The most recent complete bar of each symbol, one row per symbol."""
         ...
+
+
+# A source may also define ``has_symbol(symbol) -> bool`` (and a ``symbols`` list) when it
+# can tell cheaply which symbols it holds; engines then reject unknown symbols at the
+# strategy's ``symbol()`` call instead of at the first data load.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 from enum import StrEnum
 
@@ -58,14 +57,6 @@ def StopLimitOrder(  # noqa: N802
 
 def _decimal(value: float | Decimal | int) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
-_order_ids = itertools.count(1)
-
-
-def next_order_id() -> str:
-    """A process-unique order id (``"o-1"``, ``"o-2"``, ...)."""
-    return f"o-{next(_order_ids)}"
 
 
 @attrs.define(kw_only=True, eq=False)
