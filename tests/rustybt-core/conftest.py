@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rustybt.backtest import run_backtest
 from rustybt.algorithm import TradingAlgorithm
+from rustybt.backtest import run_backtest
 from rustybt.calendars import get_calendar
 
 FIRST_SESSION = "2024-01-02"
@@ -27,7 +27,9 @@ def bar_dir(tmp_path: Path) -> Callable[..., Path]:
     directory = tmp_path / "bars"
     directory.mkdir()
 
-    def write(symbol: str, closes: Sequence[float], volumes: Sequence[float] | float = 1000) -> Path:
+    def write(
+        symbol: str, closes: Sequence[float], volumes: Sequence[float] | float = 1000
+    ) -> Path:
         if not isinstance(volumes, Sequence):
             volumes = [volumes] * len(closes)
         frame = pd.DataFrame(
@@ -51,16 +53,23 @@ def run_strategy(bar_dir: Callable[..., Path]):
     """``run(bars={symbol: closes}, volumes=..., capital=..., **functions)`` backtests
     Zipline-style functions over those bars (files source) for every session written."""
 
-    def run(bars: dict[str, Sequence[float]], volumes: float | Sequence[float] = 1000,
-            capital: float = 100000, **functions):
+    def run(
+        bars: dict[str, Sequence[float]],
+        volumes: float | Sequence[float] = 1000,
+        capital: float = 100000,
+        **functions,
+    ):
         for symbol, closes in bars.items():
             directory = bar_dir(symbol, closes, volumes)
         count = len(next(iter(bars.values())))
         days = sessions(count)
         return run_backtest(
             TradingAlgorithm(**functions),
-            start=days[0], end=days[-1], capital_base=capital,
-            source="files", data_dir=directory,
+            start=days[0],
+            end=days[-1],
+            capital_base=capital,
+            source="files",
+            data_dir=directory,
         )
 
     return run

@@ -64,8 +64,9 @@ def test_eod_cancel_drops_what_did_not_fill_in_the_next_session(run_strategy) ->
         first_initialize(context)
         set_cancel_policy(EODCancel())
 
-    result = run_strategy({"AAA": [100, 100, 100, 100]}, initialize=initialize,
-                          handle_data=strategy["handle_data"])
+    result = run_strategy(
+        {"AAA": [100, 100, 100, 100]}, initialize=initialize, handle_data=strategy["handle_data"]
+    )
     assert [(s, a) for s, a, _, _ in fills(result)] == [(1, D(100))]
     assert result.frame["orders"].iloc[1][0]["status"] == "cancelled"
 
@@ -82,8 +83,9 @@ def test_limit_buy_waits_until_the_close_is_at_or_below_the_limit(run_strategy) 
             order(context.asset, 5, limit_price=99.5)
             context.done = True
 
-    result = run_strategy({"AAA": [100, 101, 99.8, 99.5, 98]}, initialize=initialize,
-                          handle_data=handle_data)
+    result = run_strategy(
+        {"AAA": [100, 101, 99.8, 99.5, 98]}, initialize=initialize, handle_data=handle_data
+    )
     assert fills(result) == [(3, D(5), D("99.5"), D(0))]
 
 
@@ -100,9 +102,13 @@ def test_stop_sell_triggers_once_the_close_falls_to_the_stop(run_strategy) -> No
         elif context.bar == 2:
             order(context.asset, -10, stop_price=95)
 
-    result = run_strategy({"AAA": [100, 100, 97, 96, 94.5, 93]}, initialize=initialize,
-                          handle_data=handle_data)
-    assert [(s, a, p) for s, a, p, _ in fills(result)] == [(1, D(10), D(100)), (4, D(-10), D("94.5"))]
+    result = run_strategy(
+        {"AAA": [100, 100, 97, 96, 94.5, 93]}, initialize=initialize, handle_data=handle_data
+    )
+    assert [(s, a, p) for s, a, p, _ in fills(result)] == [
+        (1, D(10), D(100)),
+        (4, D(-10), D("94.5")),
+    ]
 
 
 def test_stop_limit_becomes_a_limit_once_the_stop_is_reached(run_strategy) -> None:
@@ -117,8 +123,9 @@ def test_stop_limit_becomes_a_limit_once_the_stop_is_reached(run_strategy) -> No
             context.done = True
 
     # 106 reaches the stop but is above the limit; 104 then fills as a limit.
-    result = run_strategy({"AAA": [100, 106, 104.5, 104, 103]}, initialize=initialize,
-                          handle_data=handle_data)
+    result = run_strategy(
+        {"AAA": [100, 106, 104.5, 104, 103]}, initialize=initialize, handle_data=handle_data
+    )
     assert [(s, p) for s, _, p, _ in fills(result)] == [(3, D(104))]
 
 
@@ -150,8 +157,9 @@ def test_a_round_trip_leaves_cash_at_start_minus_commissions_plus_pnl(run_strate
         elif context.bar == 3:
             order(context.asset, -37)
 
-    result = run_strategy({"AAA": [50, 50.25, 51.13, 52.7, 52]}, initialize=initialize,
-                          handle_data=handle_data)
+    result = run_strategy(
+        {"AAA": [50, 50.25, 51.13, 52.7, 52]}, initialize=initialize, handle_data=handle_data
+    )
     buy, sell = result.transactions
     pnl = (sell.price - buy.price) * 37
     commissions = buy.commission + sell.commission

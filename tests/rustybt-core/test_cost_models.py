@@ -18,14 +18,22 @@ D = Decimal
 
 def order(amount: int, filled: int = 0, paid: str = "0") -> Order:
     return Order(
-        id="o-test", asset=AAPL, amount=D(amount), created=pd.Timestamp("2024-01-02", tz="UTC"),
-        created_bar=0, filled=D(filled), commission=D(paid),
+        id="o-test",
+        asset=AAPL,
+        amount=D(amount),
+        created=pd.Timestamp("2024-01-02", tz="UTC"),
+        created_bar=0,
+        filled=D(filled),
+        commission=D(paid),
     )
 
 
 def fill(amount: int, price: str = "10") -> Transaction:
     return Transaction(
-        order_id="o-test", asset=AAPL, amount=D(amount), price=D(price),
+        order_id="o-test",
+        asset=AAPL,
+        amount=D(amount),
+        price=D(price),
         dt=pd.Timestamp("2024-01-03", tz="UTC"),
     )
 
@@ -57,7 +65,9 @@ def test_per_trade_charges_once_per_order() -> None:
 
 
 def test_per_dollar_charges_a_fraction_of_notional() -> None:
-    assert commission.PerDollar(cost=0.0015).calculate(order(-30), fill(-30, "12.34")) == D("0.555300")
+    assert commission.PerDollar(cost=0.0015).calculate(order(-30), fill(-30, "12.34")) == D(
+        "0.555300"
+    )
 
 
 def test_maker_taker_charges_by_liquidity_role() -> None:
@@ -72,11 +82,15 @@ CLOSE = D("100")
 
 class TestFixedBasisPoints:
     def test_default_pays_five_basis_points_over_the_close(self) -> None:
-        price, amount = slippage.FixedBasisPointsSlippage().process_order(order(10), CLOSE, D(1000), D(0))
+        price, amount = slippage.FixedBasisPointsSlippage().process_order(
+            order(10), CLOSE, D(1000), D(0)
+        )
         assert (price, amount) == (D("100.0500"), D(10))
 
     def test_sells_receive_five_basis_points_under_the_close(self) -> None:
-        price, amount = slippage.FixedBasisPointsSlippage().process_order(order(-10), CLOSE, D(1000), D(0))
+        price, amount = slippage.FixedBasisPointsSlippage().process_order(
+            order(-10), CLOSE, D(1000), D(0)
+        )
         assert (price, amount) == (D("99.9500"), D(-10))
 
     def test_volume_limit_caps_the_amount_and_counts_earlier_fills(self) -> None:

@@ -62,8 +62,9 @@ def test_history_of_several_assets_has_one_column_per_asset(run_strategy) -> Non
     def handle_data(context, data):
         frames.append(data.history(context.assets, "price", 2, "1d"))
 
-    run_strategy({"AAA": [1, 2, 3], "BBB": [10, 20, 30]}, initialize=initialize,
-                 handle_data=handle_data)
+    run_strategy(
+        {"AAA": [1, 2, 3], "BBB": [10, 20, 30]}, initialize=initialize, handle_data=handle_data
+    )
     last = frames[-1]
     assert [asset.symbol for asset in last.columns] == ["AAA", "BBB"]
     assert last.to_numpy().tolist() == [[2.0, 20.0], [3.0, 30.0]]
@@ -80,8 +81,14 @@ def test_current_price_is_the_last_traded_price_and_close_is_nan_without_a_trade
         context.asset = symbol("AAA")
 
     def handle_data(context, data):
-        seen.append((data.current(context.asset, "price"), data.current(context.asset, "close"),
-                     data.is_stale(context.asset), data.can_trade(context.asset)))
+        seen.append(
+            (
+                data.current(context.asset, "price"),
+                data.current(context.asset, "close"),
+                data.is_stale(context.asset),
+                data.can_trade(context.asset),
+            )
+        )
 
     directory = bar_dir("AAA", [5, 6, 7, 8, 9])
     lines = (directory / "AAA.csv").read_text().splitlines()
@@ -126,8 +133,16 @@ def test_record_adds_columns_and_keeps_values_until_recorded_again(run_strategy)
 
 def test_results_carry_zipline_columns(run_strategy) -> None:
     result = run_strategy({"AAA": [1, 2, 3]}, initialize=lambda context: symbol("AAA"))
-    for column in ("portfolio_value", "returns", "pnl", "cash", "positions", "transactions",
-                   "orders", "algorithm_period_return"):
+    for column in (
+        "portfolio_value",
+        "returns",
+        "pnl",
+        "cash",
+        "positions",
+        "transactions",
+        "orders",
+        "algorithm_period_return",
+    ):
         assert column in result.frame.columns
     assert result.frame["portfolio_value"].tolist() == [100000.0] * 3
 
@@ -149,7 +164,12 @@ def test_scheduled_functions_follow_their_date_rules(run_strategy) -> None:
     # 2024-01-02 (Tue) .. 2024-02-05 (Mon): 24 sessions
     run_strategy({"AAA": [1] * 24}, initialize=initialize)
     assert [d for kind, d in calls if kind == "week"] == [
-        "2024-01-02", "2024-01-08", "2024-01-16", "2024-01-22", "2024-01-29", "2024-02-05"
+        "2024-01-02",
+        "2024-01-08",
+        "2024-01-16",
+        "2024-01-22",
+        "2024-01-29",
+        "2024-02-05",
     ]
     assert [d for kind, d in calls if kind == "month"] == ["2024-01-31"]
 
@@ -162,8 +182,13 @@ def test_zipline_run_algorithm_signature_runs_on_sample_data() -> None:
         order_target(context.asset, 100)
 
     frame = run_algorithm(
-        start=pd.Timestamp("2010-01-04"), end=pd.Timestamp("2010-03-31"), initialize=initialize,
-        capital_base=10_000, handle_data=handle_data, data_frequency="daily", bundle="sample",
+        start=pd.Timestamp("2010-01-04"),
+        end=pd.Timestamp("2010-03-31"),
+        initialize=initialize,
+        capital_base=10_000,
+        handle_data=handle_data,
+        data_frequency="daily",
+        bundle="sample",
     )
     assert len(frame) == 61
     assert frame["positions"].iloc[-1][0]["amount"] == 100
@@ -180,8 +205,13 @@ def test_the_same_strategy_twice_gives_bit_identical_results() -> None:
             order_target_percent(asset, 0.3 if momentum[asset] > 0 else 0.0)
 
     def run():
-        return run_algorithm(start="2008-01-02", end="2009-12-31", initialize=initialize,
-                             handle_data=handle_data, capital_base=1_000_000)
+        return run_algorithm(
+            start="2008-01-02",
+            end="2009-12-31",
+            initialize=initialize,
+            handle_data=handle_data,
+            capital_base=1_000_000,
+        )
 
     first, second = run(), run()
     pd.testing.assert_frame_equal(first, second, check_exact=True)

@@ -32,4 +32,11 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(module), name)
 
 
-__all__ = ["TradingAlgorithm", "__version__", "hookimpl", "hookspec", "run_algorithm", "run_backtest"]
+__all__ = [
+    "TradingAlgorithm",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+    "run_algorithm",
+    "run_backtest",
+]

@@ -292,7 +292,8 @@ class TradingAlgorithm:
         price = self.runtime.last_price(asset)
         if price is None or price == 0:
             raise StrategyError(
-                f"cannot size an order for {asset.symbol} at {self.get_datetime()}: it has no price yet"
+                f"cannot size an order for {asset.symbol} at {self.get_datetime()}: "
+                "it has no price yet"
             )
         return price
 
@@ -302,18 +303,26 @@ class TradingAlgorithm:
 
     def order_percent(self, asset: Asset, percent: float | Decimal, **kwargs: Any) -> str | None:
         """Order ``percent`` (0.1 = 10 %) of the portfolio value in ``asset``."""
-        return self.order_value(asset, self.runtime.portfolio_value() * to_decimal(percent), **kwargs)
+        return self.order_value(
+            asset, self.runtime.portfolio_value() * to_decimal(percent), **kwargs
+        )
 
     def order_target(self, asset: Asset, target: float | Decimal, **kwargs: Any) -> str | None:
         """Order what takes the position to ``target`` units (open orders not counted,
         as in Zipline)."""
         return self.order(asset, to_decimal(target) - self.runtime.position_amount(asset), **kwargs)
 
-    def order_target_value(self, asset: Asset, target: float | Decimal, **kwargs: Any) -> str | None:
+    def order_target_value(
+        self, asset: Asset, target: float | Decimal, **kwargs: Any
+    ) -> str | None:
         """Order what takes the position's value to ``target`` at the current price."""
-        return self.order_target(asset, to_decimal(target) / self._price_for_sizing(asset), **kwargs)
+        return self.order_target(
+            asset, to_decimal(target) / self._price_for_sizing(asset), **kwargs
+        )
 
-    def order_target_percent(self, asset: Asset, target: float | Decimal, **kwargs: Any) -> str | None:
+    def order_target_percent(
+        self, asset: Asset, target: float | Decimal, **kwargs: Any
+    ) -> str | None:
         """Order what makes the position ``target`` (0.5 = 50 %) of the portfolio value."""
         value = self.runtime.portfolio_value() * to_decimal(target)
         return self.order_target_value(asset, value, **kwargs)
@@ -409,7 +418,9 @@ class TradingAlgorithm:
             raise StrategyError("futures are not supported; set us_equities or crypto")
         for model, classes in self._asset_classes(us_equities, crypto):
             if not isinstance(model, CommissionModel):
-                raise StrategyError(f"{model!r} is not a commission model from rustybt.finance.commission")
+                raise StrategyError(
+                    f"{model!r} is not a commission model from rustybt.finance.commission"
+                )
             self.runtime.costs.set_commission(model, classes)
 
     def set_slippage(
@@ -425,7 +436,9 @@ class TradingAlgorithm:
             raise StrategyError("futures are not supported; set us_equities or crypto")
         for model, classes in self._asset_classes(us_equities, crypto):
             if not isinstance(model, SlippageModel):
-                raise StrategyError(f"{model!r} is not a slippage model from rustybt.finance.slippage")
+                raise StrategyError(
+                    f"{model!r} is not a slippage model from rustybt.finance.slippage"
+                )
             self.runtime.costs.set_slippage(model, classes)
 
     def set_cancel_policy(self, cancel_policy: CancelPolicy) -> None:

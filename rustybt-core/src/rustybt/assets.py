@@ -21,6 +21,10 @@ def _power_of_ten(instance: object, attribute: attrs.Attribute, value: Decimal) 
         raise ValueError(f"{attribute.name} must be a power of ten (0.01, 1, 1E-8), got {value}")
 
 
+def _exponent(power_of_ten: Decimal) -> int:
+    return int(power_of_ten.normalize().as_tuple().exponent)
+
+
 DEFAULT_EQUITY_TICK = Decimal("0.0001")
 """Backtests price equities on a 0.0001 grid: split-adjusted history is routinely sub-cent,
 and rounding it to cents would distort early fills by up to several percent."""
@@ -46,21 +50,22 @@ class Asset:
         default=Decimal(1), eq=False, converter=Decimal, validator=_power_of_ten
     )
     calendar: str = attrs.field(default="XNYS", eq=False)
+    tick_exponent: int = attrs.field(init=False, eq=False, repr=False)
+    """The decimal exponent of the tick size (-4 for 0.0001)."""
+    lot_exponent: int = attrs.field(init=False, eq=False, repr=False)
+    """The decimal exponent of the lot size (0 for whole shares, -8 for satoshis)."""
+
+    def __attrs_post_init__(self) -> None:
+        # Derived once: the ledger and the fill loop read them for every fill and position.
+        object.__setattr__(self, "tick_exponent", _exponent(self.tick_size))
+        object.__setattr__(self, "lot_exponent", _exponent(self.lot_size))
 
     def __repr__(self) -> str:
-        return f"Asset({self.symbol!r})" if not self.exchange else (
-            f"Asset({self.symbol!r}, exchange={self.exchange!r})"
+        return (
+            f"Asset({self.symbol!r})"
+            if not self.exchange
+            else (f"Asset({self.symbol!r}, exchange={self.exchange!r})")
         )
-
-    @property
-    def tick_exponent(self) -> int:
-        """The decimal exponent of the tick size (-4 for 0.0001)."""
-        return int(self.tick_size.normalize().as_tuple().exponent)
-
-    @property
-    def lot_exponent(self) -> int:
-        """The decimal exponent of the lot size (0 for whole shares, -8 for satoshis)."""
-        return int(self.lot_size.normalize().as_tuple().exponent)
 
     @property
     def whole_units(self) -> bool:

@@ -17,9 +17,7 @@ FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
 def _check_fields(fields: Iterable[str]) -> None:
     for field in fields:
         if field not in FIELDS:
-            raise StrategyError(
-                f"unknown field {field!r}; use one of {', '.join(sorted(FIELDS))}"
-            )
+            raise StrategyError(f"unknown field {field!r}; use one of {', '.join(sorted(FIELDS))}")
 
 
 class BarData:
@@ -34,15 +32,27 @@ class BarData:
         self._arrays = arrays
         self._frequency = frequency
         self._bar = -1
-        self.current_dt: pd.Timestamp | None = None
-        self.current_session: pd.Timestamp | None = None
+        self._now_ns = 0
+        self._session_ns = 0
         self._columns_cache: dict[tuple[Asset, ...], tuple[np.ndarray, pd.Index]] = {}
+        self._full_history: dict[tuple[object, str], pd.Series | pd.DataFrame] = {}
 
-    def set_bar(self, bar: int, dt: pd.Timestamp, session: pd.Timestamp) -> None:
-        """Move to bar ``bar`` (index in the timeline) at algorithm time ``dt``."""
+    def set_bar(self, bar: int, now_ns: int, session_ns: int) -> None:
+        """Move to bar ``bar`` (index in the timeline) at algorithm time ``now_ns`` (UTC
+        nanoseconds) within the session labelled ``session_ns``."""
         self._bar = bar
-        self.current_dt = dt
-        self.current_session = session
+        self._now_ns = now_ns
+        self._session_ns = session_ns
+
+    @property
+    def current_dt(self) -> pd.Timestamp:
+        """The algorithm's current time (UTC)."""
+        return pd.Timestamp(self._now_ns, tz="UTC")
+
+    @property
+    def current_session(self) -> pd.Timestamp:
+        """The label of the current session (its date at 00:00 UTC)."""
+        return pd.Timestamp(self._session_ns, tz="UTC")
 
     def _column(self, asset: Asset) -> int:
         try:
@@ -87,7 +97,11 @@ class BarData:
             return pd.Series({f: self._value(f, bar, column) for f in field_list}, dtype="float64")
         columns, index = self._columns(assets)
         if single_field:
-            values = self._arrays.fields[fields][bar, columns] if bar >= 0 else np.full(len(columns), np.nan)
+            values = (
+                self._arrays.fields[fields][bar, columns]
+                if bar >= 0
+                else np.full(len(columns), np.nan)
+            )
             return pd.Series(values, index=index, dtype="float64")
         frame = {f: [self._value(f, bar, c) for c in columns] for f in field_list}
         return pd.DataFrame(frame, index=index)
@@ -118,12 +132,20 @@ class BarData:
         _check_fields(field_list)
         end = self._bar + 1
         start = end - bar_count
+        if start >= 0 and (single_field or isinstance(assets, Asset)):
+            # Slices of a whole-run Series/DataFrame built once: pandas' copy-on-write
+            # keeps a strategy that modifies its slice from touching the shared data.
+            if isinstance(assets, Asset):
+                if single_field:
+                    return self._full(assets, fields).iloc[start:end]
+                return pd.DataFrame({f: self._full(assets, f).iloc[start:end] for f in field_list})
+            return self._full(tuple(assets), fields).iloc[start:end]
         index = self._arrays.timeline[max(start, 0) : end]
         pad = -start if start < 0 else 0
         if pad:
-            index = pd.DatetimeIndex(
-                [pd.NaT] * pad, dtype=self._arrays.timeline.dtype
-            ).append(index)
+            index = pd.DatetimeIndex([pd.NaT] * pad, dtype=self._arrays.timeline.dtype).append(
+                index
+            )
 
         def window(field: str, columns) -> np.ndarray:
             values = self._arrays.fields[field][max(start, 0) : end, columns]
@@ -143,6 +165,23 @@ class BarData:
         stacked = {f: window(f, columns).reshape(-1) for f in field_list}
         multi = pd.MultiIndex.from_product([index, asset_index])
         return pd.DataFrame(stacked, index=multi)
+
+    def _full(self, assets: Asset | tuple[Asset, ...], field: str) -> pd.Series | pd.DataFrame:
+        """The whole run's ``field`` for one asset (a Series) or several (a DataFrame)."""
+        key = (assets, field)
+        full = self._full_history.get(key)
+        if full is None:
+            timeline = self._arrays.timeline
+            if isinstance(assets, Asset):
+                values = self._arrays.fields[field][:, self._column(assets)]
+                full = pd.Series(values, index=timeline, name=assets, copy=True)
+            else:
+                columns, index = self._columns(assets)
+                full = pd.DataFrame(
+                    self._arrays.fields[field][:, columns], index=timeline, columns=index
+                )
+            self._full_history[key] = full
+        return full
 
     def can_trade(self, assets: Asset | Sequence[Asset]):
         """True for an asset that has started trading, not ended, and has a price."""

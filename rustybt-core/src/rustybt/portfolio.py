@@ -38,15 +38,6 @@ class Position:
         """``amount × last_sale_price``."""
         return Money(Decimal(self.amount) * self.last_sale_price)
 
-    def to_dict(self) -> dict[str, object]:
-        """A dict as in a Zipline results ``positions`` column."""
-        return {
-            "symbol": self.asset.symbol,
-            "amount": self.amount,
-            "cost_basis": self.cost_basis,
-            "last_sale_price": self.last_sale_price,
-        }
-
 
 def position_amount(asset: Asset, amount: Decimal) -> int | Money:
     """``amount`` as strategies see it: an int for whole-unit assets, else Money."""
@@ -99,7 +90,10 @@ class Portfolio:
         """Each position's value as a fraction of the portfolio value (floats)."""
         value = float(self.portfolio_value)
         return pd.Series(
-            {asset: float(p.value) / value if value else 0.0 for asset, p in self.positions.items()},
+            {
+                asset: float(p.value) / value if value else 0.0
+                for asset, p in self.positions.items()
+            },
             dtype="float64",
         )
 

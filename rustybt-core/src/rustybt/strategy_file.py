@@ -69,7 +69,9 @@ def load_strategy(path: str | Path) -> TradingAlgorithm:
     ]
     if len(classes) > 1:
         names = ", ".join(sorted(c.__name__ for c in classes))
-        raise StrategyError(f"{path}: defines several TradingAlgorithm subclasses ({names}); keep one")
+        raise StrategyError(
+            f"{path}: defines several TradingAlgorithm subclasses ({names}); keep one"
+        )
     if classes:
         algorithm = classes[0]()
     else:

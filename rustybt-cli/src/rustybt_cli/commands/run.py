@@ -18,7 +18,8 @@ EPILOG = """Examples:
 
   rustybt run -f examples/sma_crossover.py --start 2005-01-03 --end 2012-12-31
 
-  rustybt run -f examples/monthly_rebalance.py --start 2006-01-03 --end 2012-12-31 -o results.parquet --output json
+  rustybt run -f examples/monthly_rebalance.py --start 2006-01-03 --end 2012-12-31 \\
+      -o results.parquet --output json
 """
 
 
@@ -30,22 +31,37 @@ def register(app: typer.Typer) -> None:
 def run(
     ctx: typer.Context,
     algofile: Annotated[
-        Path, typer.Option("--algofile", "-f", help="The strategy file (Zipline style or a TradingAlgorithm subclass).")
+        Path,
+        typer.Option(
+            "--algofile",
+            "-f",
+            help="The strategy file (Zipline style or a TradingAlgorithm subclass).",
+        ),
     ],
     start: Annotated[str, typer.Option(help="First session, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")],
     source: SourceOption = "sample",
     data_dir: DataDirOption = None,
     symbols: Annotated[
-        str | None, typer.Option(help="Extra symbols to load, comma-separated (the strategy's symbol() calls are loaded anyway).")
+        str | None,
+        typer.Option(
+            help="Extra symbols to load, comma-separated (symbol() calls load theirs anyway)."
+        ),
     ] = None,
     capital_base: Annotated[str, typer.Option(help="Starting cash.")] = "100000",
     frequency: Annotated[str, typer.Option(help="Bar frequency: daily or minute.")] = "daily",
-    calendar: Annotated[str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")] = "XNYS",
+    calendar: Annotated[
+        str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")
+    ] = "XNYS",
     output_file: Annotated[
-        Path | None, typer.Option("--output-file", "-o", help="Write the per-session results frame to this Parquet file.")
+        Path | None,
+        typer.Option(
+            "--output-file", "-o", help="Write the per-session results frame to this Parquet file."
+        ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="Level of the strategy's log messages on stderr.")] = "WARNING",
+    log_level: Annotated[
+        str, typer.Option(help="Level of the strategy's log messages on stderr.")
+    ] = "WARNING",
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Backtest a strategy on stored bars and print its performance summary."""

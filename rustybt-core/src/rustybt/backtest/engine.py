@@ -10,7 +10,7 @@ only when orders are sized or filled and when the portfolio is valued.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -99,7 +99,8 @@ class Backtest:
         self._session_orders: dict[str, Order] = {}
         self._transactions: list[Transaction] = []
         self._recorded: dict[str, Any] = {}
-        self._dt = config.start
+        self._position_snapshots: list[tuple[np.ndarray, np.ndarray, list[Decimal]]] = []
+        self._now_ns = config.start.value
         self._bar = -1
         self._fills = 0
         self._value_cache: tuple[int, int, Decimal] | None = None
@@ -140,7 +141,7 @@ class Backtest:
 
     def current_dt(self) -> pd.Timestamp:
         """The algorithm's current time (UTC)."""
-        return self._dt
+        return pd.Timestamp(self._now_ns, tz="UTC")
 
     def last_price(self, asset: Asset) -> Decimal | None:
         """The asset's current price on its tick grid (None before its first bar)."""
@@ -163,27 +164,40 @@ class Backtest:
         return value
 
     def _positions(self) -> tuple[Positions, Decimal]:
-        ledger, arrays = self.ledger, self.arrays
-        bar = max(self._bar, 0)
+        """Held positions as strategy-facing objects, and their gross exposure."""
         positions = Positions()
         total = Decimal(0)
-        for i in ledger.held():
-            asset = ledger.assets[i]
-            price = Decimal(int(arrays.ticks[bar, i])).scaleb(asset.tick_exponent)
-            amount = Decimal(int(ledger.lots[i])) * asset.lot_size
+        for asset, amount, cost_basis, price, column in self._holdings():
             total += abs(amount * price)
             positions[asset] = Position(
                 asset=asset,
                 amount=position_amount(asset, amount),
-                cost_basis=Money(ledger.cost_basis[i]),
+                cost_basis=Money(cost_basis),
                 last_sale_price=Money(price),
-                last_sale_date=self._last_trade_time(bar, i),
+                last_sale_date=self._last_trade_time(column),
             )
         return positions, total
 
-    def _last_trade_time(self, bar: int, column: int) -> pd.Timestamp | None:
-        last = min(bar, int(self.arrays.last_bar[column]))
-        return self.arrays.timeline[last] if last >= 0 else None
+    def _holdings(self) -> Iterator[tuple[Asset, Decimal, Decimal, Decimal, int]]:
+        """(asset, amount, cost basis, current price, column) of every held position."""
+        ledger = self.ledger
+        bar = max(self._bar, 0)
+        held = ledger.held()
+        lots = ledger.lots[held].tolist()
+        ticks = self.arrays.ticks[bar, held].tolist()
+        for column, lot_count, tick_count in zip(held.tolist(), lots, ticks, strict=True):
+            asset = ledger.assets[column]
+            yield (
+                asset,
+                Decimal(lot_count) * asset.lot_size,
+                ledger.cost_basis[column],
+                Decimal(tick_count).scaleb(asset.tick_exponent),
+                column,
+            )
+
+    def _last_trade_time(self, column: int) -> pd.Timestamp | None:
+        last = min(max(self._bar, 0), int(self.arrays.last_bar[column]))
+        return pd.Timestamp(self._timeline_ns[last], tz="UTC") if last >= 0 else None
 
     def portfolio(self) -> Portfolio:
         """A snapshot of the portfolio at the current bar."""
@@ -218,7 +232,7 @@ class Backtest:
             id=f"o-{next(self._order_numbers)}",
             asset=asset,
             amount=amount,
-            created=self._dt,
+            created=self.current_dt(),
             created_bar=self._bar,
             limit=None if style.limit_price is None else asset.round_price(style.limit_price),
             stop=None if style.stop_price is None else asset.round_price(style.stop_price),
@@ -299,6 +313,7 @@ class Backtest:
         assets = list(self._assets.values())
         bars = self._load_bars(assets, timeline)
         self.arrays = BarArrays(bars, assets, timeline)
+        self._timeline_ns = timeline.asi8
         self.data = BarData(self.arrays, FREQUENCIES[config.frequency])
         self.ledger = Ledger(assets, config.capital_base)
         self.units = self.ledger.value_units(self.arrays.ticks)
@@ -306,9 +321,14 @@ class Backtest:
 
     def _load_bars(self, assets: Sequence[Asset], timeline: pd.DatetimeIndex) -> pd.DataFrame:
         if not assets:
-            return pd.DataFrame(columns=["timestamp", "symbol", "open", "high", "low", "close", "volume"])
+            return pd.DataFrame(
+                columns=["timestamp", "symbol", "open", "high", "low", "close", "volume"]
+            )
         return self.source.fetch_bars(
-            [a.symbol for a in assets], timeline[0], timeline[-1], FREQUENCIES[self.config.frequency]
+            [a.symbol for a in assets],
+            timeline[0],
+            timeline[-1],
+            FREQUENCIES[self.config.frequency],
         )
 
     def _compile_schedule(self) -> list[tuple[Callable[..., Any], np.ndarray]]:
@@ -368,21 +388,24 @@ class Backtest:
         previous_value = self.ledger.starting_cash
         total = len(self.sessions)
         data = self.data
+        sessions_ns = self.all_sessions.asi8.tolist()
+        opens_ns = self.opens.asi8.tolist()
+        bar_times_ns = self.bar_times.asi8.tolist()
         for s in range(self.first_session, len(self.all_sessions)):
-            session = self.all_sessions[s]
+            session = sessions_ns[s]
             first, stop = int(self.session_bounds[s]), int(self.session_bounds[s + 1])
             self._orders_today = 0
             self._session_transactions = []
             self._session_orders = {o.id: o for group in self._open.values() for o in group}
             if has_bts:
                 self._bar = first - 1
-                self._dt = self.opens[s] - BEFORE_OPEN
-                data.set_bar(self._bar, self._dt, session)
+                self._now_ns = opens_ns[s] - BEFORE_OPEN.value
+                data.set_bar(self._bar, self._now_ns, session)
                 self._call(algorithm.before_trading_start, algorithm, data)
             for bar in range(first, stop):
                 self._bar = bar
-                self._dt = self.bar_times[bar]
-                data.set_bar(bar, self._dt, session)
+                self._now_ns = bar_times_ns[bar]
+                data.set_bar(bar, self._now_ns, session)
                 if self._open:
                     self._fill_open_orders(bar)
                 if has_handle_data:
@@ -419,7 +442,7 @@ class Backtest:
                 asset=asset,
                 close=close,
                 volume=volume,
-                dt=self._dt,
+                dt=self.current_dt(),
                 bar_index=bar,
                 costs=self.costs,
                 on_fill=self._book_fill,
@@ -446,29 +469,62 @@ class Backtest:
         _, gross = self._positions()
         message = self.algorithm.max_leverage.violation_at(gross, self.portfolio_value())
         if message is not None:
-            raise TradingControlViolation(f"at {self._dt}: {message}")
+            raise TradingControlViolation(f"at {self.current_dt()}: {message}")
 
     def _results_row(self, s: int, value: Decimal, previous_value: Decimal) -> dict[str, Any]:
-        positions, _ = self._positions()
         cash = self.ledger.cash
+        held = self.ledger.held()
+        self._position_snapshots.append(
+            (held, self.ledger.lots[held], [self.ledger.cost_basis[i] for i in held.tolist()])
+        )
         return {
-            "period_open": self.opens[s],
-            "period_close": self.closes[s],
             "portfolio_value": float(value),
             "returns": float(value / previous_value - 1) if previous_value else 0.0,
             "pnl": float(value - previous_value),
             "cash": float(cash),
             "positions_value": float(value - cash),
-            "capital_used": float(sum((t.cash_flow for t in self._session_transactions), Decimal(0))),
-            "positions": [p.to_dict() for p in positions.values()],
+            "capital_used": float(
+                sum((t.cash_flow for t in self._session_transactions), Decimal(0))
+            ),
             "transactions": [t.to_dict() for t in self._session_transactions],
             "orders": [o.to_dict() for o in self._session_orders.values()],
             **self._recorded,
         }
 
+    def _position_dicts(self) -> list[list[dict[str, Any]]]:
+        """The ``positions`` column, built once at the end from per-session snapshots."""
+        assets = self.ledger.assets
+        symbols = [a.symbol for a in assets]
+        tick_exponents = [a.tick_exponent for a in assets]
+        whole = [a.whole_units and a.lot_size == 1 for a in assets]
+        session_ends = self.session_bounds[self.first_session + 1 :] - 1
+        column = []
+        for (held, lots, cost_basis), bar in zip(
+            self._position_snapshots, session_ends, strict=True
+        ):
+            ticks = self.arrays.ticks[bar, held].tolist()
+            rows = []
+            for i, lot, basis, tick in zip(
+                held.tolist(), lots.tolist(), cost_basis, ticks, strict=True
+            ):
+                amount = lot if whole[i] else position_amount(assets[i], lot * assets[i].lot_size)
+                rows.append(
+                    {
+                        "symbol": symbols[i],
+                        "amount": amount,
+                        "cost_basis": basis,
+                        "last_sale_price": Decimal(tick).scaleb(tick_exponents[i]),
+                    }
+                )
+            column.append(rows)
+        return column
+
     def _finish(self, rows: list[dict[str, Any]]) -> BacktestResult:
         index = pd.DatetimeIndex(self.sessions, name="session")
         frame = pd.DataFrame(rows, index=index)
+        frame.insert(frame.columns.get_loc("capital_used") + 1, "positions", self._position_dicts())
+        frame.insert(0, "period_open", self.opens[self.first_session :])
+        frame.insert(1, "period_close", self.closes[self.first_session :])
         frame["algorithm_period_return"] = (
             frame["portfolio_value"] / float(self.ledger.starting_cash) - 1.0
         )

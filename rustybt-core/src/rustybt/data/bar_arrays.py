@@ -31,20 +31,22 @@ class BarArrays:
     index of its first and last real bar (-1 when it has none).
     """
 
-    def __init__(self, bars: pd.DataFrame, assets: Sequence[Asset], timeline: pd.DatetimeIndex) -> None:
+    def __init__(
+        self, bars: pd.DataFrame, assets: Sequence[Asset], timeline: pd.DatetimeIndex
+    ) -> None:
         self.assets = list(assets)
         self.column = {asset: i for i, asset in enumerate(self.assets)}
         self.timeline = timeline
         shape = (len(timeline), len(self.assets))
         self.fields: dict[str, np.ndarray] = {f: np.full(shape, np.nan) for f in FIELDS}
         self.dropped_rows = 0
-        by_symbol = {asset.symbol: i for i, asset in enumerate(self.assets)}
         if len(bars):
-            cols = bars["symbol"].map(by_symbol).to_numpy()
+            symbols = [asset.symbol for asset in self.assets]
+            cols = pd.Categorical(bars["symbol"], categories=symbols).codes
             rows = timeline.get_indexer(pd.DatetimeIndex(bars["timestamp"]))
-            keep = (rows >= 0) & ~pd.isna(cols)
+            keep = (rows >= 0) & (cols >= 0)
             self.dropped_rows = int((~keep).sum())
-            rows, cols = rows[keep], cols[keep].astype(np.int64)
+            rows, cols = rows[keep], cols[keep]
             for f in FIELDS:
                 self.fields[f][rows, cols] = bars[f].to_numpy(dtype="float64")[keep]
         traded = ~np.isnan(self.fields["close"])
@@ -55,5 +57,7 @@ class BarArrays:
         self.last_bar = np.where(any_bar, len(timeline) - 1 - traded[::-1].argmax(axis=0), -1)
         tick = np.array([float(a.tick_size) for a in self.assets])
         price = self.fields["price"]
-        self.ticks = np.where(np.isnan(price), 0, np.rint(np.nan_to_num(price) / tick)).astype(np.int64)
+        self.ticks = np.where(np.isnan(price), 0, np.rint(np.nan_to_num(price) / tick)).astype(
+            np.int64
+        )
         self.traded = traded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from rustybt.data.schema import to_utc_timestamp
@@ -19,9 +20,17 @@ class BarTable:
     def __init__(self, frame: pd.DataFrame, *, source_name: str, frequency: str) -> None:
         self.source_name = source_name
         self.frequency = frequency
-        self._by_symbol = {
-            str(symbol): bars.reset_index(drop=True)
-            for symbol, bars in frame.groupby("symbol", sort=True, observed=True)
+        symbols = frame["symbol"].unique()
+        if len(symbols) == 1:
+            self._by_symbol = {str(symbols[0]): frame.reset_index(drop=True)}
+        else:
+            self._by_symbol = {
+                str(symbol): bars.reset_index(drop=True)
+                for symbol, bars in frame.groupby("symbol", sort=True, observed=True)
+            }
+        self._stamps = {
+            symbol: pd.DatetimeIndex(bars["timestamp"]).asi8
+            for symbol, bars in self._by_symbol.items()
         }
 
     @property
@@ -57,20 +66,19 @@ class BarTable:
         if end < start:
             raise DataError(f"end {end.date()} is before start {start.date()}")
         pieces = []
-        for symbol in dict.fromkeys(symbols):
+        for symbol in sorted(dict.fromkeys(symbols)):
             bars = self._bars_of(symbol)
-            stamps = bars["timestamp"]
-            in_range = bars[(stamps >= start) & (stamps <= end)]
-            if in_range.empty:
+            stamps = self._stamps[symbol]
+            first = int(np.searchsorted(stamps, start.value, side="left"))
+            last = int(np.searchsorted(stamps, end.value, side="right"))
+            if first >= last:
                 raise DataError(
                     f"no bars for {symbol} in source '{self.source_name}' between "
-                    f"{start.date()} and {end.date()} (it has {stamps.iloc[0].date()} "
-                    f"to {stamps.iloc[-1].date()})"
+                    f"{start.date()} and {end.date()} (it has "
+                    f"{bars['timestamp'].iloc[0].date()} to {bars['timestamp'].iloc[-1].date()})"
                 )
-            pieces.append(in_range)
-        return pd.concat(pieces, ignore_index=True).sort_values(
-            ["symbol", "timestamp"], ignore_index=True
-        )
+            pieces.append(bars.iloc[first:last])
+        return pd.concat(pieces, ignore_index=True)
 
     def latest(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The last bar of each of ``symbols``, one row each."""

@@ -9,21 +9,23 @@ Every file is validated when first read; a violation names the file, the line an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rustybt.data.bar_table import BarTable
-from rustybt.data.schema import FREQUENCIES
+from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, PRICE_COLUMNS
 from rustybt.data.source import SourceCapabilities
 from rustybt.data.validation import validate_bars
 from rustybt.errors import ConfigError, DataError
 from rustybt.hookspecs import Register, hookimpl
 
 SUFFIXES = (".csv", ".parquet")
+_DAY_NS = 86_400 * 10**9
 
 
 def symbol_file_stem(symbol: str) -> str:
@@ -59,10 +61,33 @@ class FileDataSource:
         stem = symbol_file_stem(symbol)
         return any((self.data_dir / f"{stem}{suffix}").is_file() for suffix in SUFFIXES)
 
-    def _table(self, symbol: str) -> BarTable:
-        if symbol not in self._tables:
-            self._tables[symbol] = self._read(symbol, self._path_of(symbol))
-        return self._tables[symbol]
+    def _tables_for(self, symbols: list[str]) -> list[BarTable]:
+        """The bar table of each symbol, reading and validating the files not read yet.
+
+        Files are parsed one by one into Arrow tables and validated together, which keeps
+        the per-file cost small when a run loads hundreds of symbols.
+        """
+        unread = [s for s in dict.fromkeys(symbols) if s not in self._tables]
+        if unread:
+            paths = [self._path_of(symbol) for symbol in unread]
+            parsed = [self._parse(symbol, path) for symbol, path in zip(unread, paths, strict=True)]
+            offsets = np.concatenate([[0], np.cumsum([table.num_rows for table, _ in parsed])])
+
+            def locate(i: int) -> str:
+                k = int(np.searchsorted(offsets, i, side="right")) - 1
+                return parsed[k][1](int(i - offsets[k]))
+
+            combined = pa.concat_tables([table for table, _ in parsed]).to_pandas()
+            combined = validate_bars(combined, locate)
+            stamps = pd.DatetimeIndex(combined["timestamp"]).asi8
+            for k, (symbol, path) in enumerate(zip(unread, paths, strict=True)):
+                rows = slice(int(offsets[k]), int(offsets[k + 1]))
+                self._tables[symbol] = BarTable(
+                    combined.iloc[rows],
+                    source_name="files",
+                    frequency=_infer_frequency(stamps[rows], path),
+                )
+        return [self._tables[s] for s in symbols]
 
     def _path_of(self, symbol: str) -> Path:
         stem = symbol_file_stem(symbol)
@@ -76,44 +101,69 @@ class FileDataSource:
             f"expected {self.data_dir / (stem + '.csv')}"
         )
 
-    def _read(self, symbol: str, path: Path) -> BarTable:
-        is_csv = path.suffix.lower() == ".csv"
+    def _parse(self, symbol: str, path: Path) -> tuple[pa.Table, Callable[[int], str]]:
+        """The file's bars in the canonical schema (not yet checked against the bar rules),
+        and a function naming row ``i`` as ``file, line N`` (CSV) or ``file, row N``."""
+        if path.suffix.lower() == ".csv":
+            return self._parse_csv(symbol, path)
+        return self._parse_parquet(symbol, path)
 
+    def _parse_csv(self, symbol: str, path: Path) -> tuple[pa.Table, Callable[[int], str]]:
         def locate(i: int) -> str:
-            if i < 0:
-                return str(path)
-            return f"{path}, line {i + 2}" if is_csv else f"{path}, row {i + 1}"
+            return str(path) if i < 0 else f"{path}, line {i + 2}"
 
         try:
-            raw = pd.read_csv(path) if is_csv else pq.read_table(path).to_pandas()
+            raw = pd.read_csv(path)
         except (ValueError, OSError, pd.errors.ParserError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataError(f"{path}: cannot read file: {reason}") from None
+            raise DataError(f"{path}: cannot read file: {_first_line(exc)}") from None
         raw.columns = [str(column).strip().lower() for column in raw.columns]
-        time_column = next((c for c in ("timestamp", "date") if c in raw.columns), None)
-        if time_column is None:
-            raise DataError(f"{path}: missing column 'date' or 'timestamp'")
-        stamps = _parse_timestamps(raw[time_column], locate)
-        frame = raw.assign(timestamp=stamps, symbol=symbol)
-        frame = validate_bars(frame, locate)
-        return BarTable(frame, source_name="files", frequency=_infer_frequency(frame, path))
+        time_column = _time_column(raw.columns, path)
+        frame = raw.assign(timestamp=_parse_timestamps(raw[time_column], locate), symbol=symbol)
+        frame = validate_bars(frame, locate)  # here, for line numbers in value errors
+        return pa.Table.from_pandas(frame, schema=BAR_SCHEMA, preserve_index=False), locate
+
+    def _parse_parquet(self, symbol: str, path: Path) -> tuple[pa.Table, Callable[[int], str]]:
+        def locate(i: int) -> str:
+            return str(path) if i < 0 else f"{path}, row {i + 1}"
+
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"{path}: cannot read file: {_first_line(exc)}") from None
+        table = table.rename_columns([name.strip().lower() for name in table.column_names])
+        time_column = _time_column(table.column_names, path)
+        stamps = table.column(time_column)
+        if pa.types.is_timestamp(stamps.type) and stamps.type.tz is None:
+            stamps = stamps.cast(pa.timestamp("ns")).cast(pa.timestamp("ns", tz="UTC"))
+        columns = {"timestamp": stamps, "symbol": pa.array([symbol] * table.num_rows, pa.string())}
+        for name in (*PRICE_COLUMNS, "volume"):
+            if name not in table.column_names:
+                raise DataError(f"{path}: missing column(s) {name}")
+            columns[name] = table.column(name)
+        try:
+            return pa.table(columns).cast(BAR_SCHEMA), locate
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise DataError(f"{path}: {_first_line(exc)}") from None
 
     def fetch_bars(
         self, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp, frequency: str
     ) -> pd.DataFrame:
         """Bars of ``symbols`` from their files, ``start`` to ``end`` inclusive (see DataSource)."""
-        frames = [self._table(s).select([s], start, end, frequency) for s in dict.fromkeys(symbols)]
-        return pd.concat(frames, ignore_index=True).sort_values(
-            ["symbol", "timestamp"], ignore_index=True
-        )
+        wanted = list(dict.fromkeys(symbols))
+        tables = self._tables_for(wanted)
+        frames = [t.select([s], start, end, frequency) for t, s in zip(tables, wanted, strict=True)]
+        order = sorted(range(len(wanted)), key=wanted.__getitem__)
+        return pd.concat([frames[i] for i in order], ignore_index=True)
 
     def latest_bars(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The last bar in each symbol's file."""
-        frames = [self._table(s).latest([s], frequency) for s in dict.fromkeys(symbols)]
+        wanted = list(dict.fromkeys(symbols))
+        tables = self._tables_for(wanted)
+        frames = [t.latest([s], frequency) for t, s in zip(tables, wanted, strict=True)]
         return pd.concat(frames, ignore_index=True).sort_values("symbol", ignore_index=True)
 
 
-def _parse_timestamps(column: pd.Series, locate) -> pd.Series:
+def _parse_timestamps(column: pd.Series, locate: Callable[[int], str]) -> pd.Series:
     if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
         parsed = pd.to_datetime(column, utc=True)
     else:
@@ -124,17 +174,30 @@ def _parse_timestamps(column: pd.Series, locate) -> pd.Series:
     return parsed.astype("datetime64[ns, UTC]")
 
 
-def _infer_frequency(frame: pd.DataFrame, path: Path) -> str:
-    stamps = frame["timestamp"]
-    if (stamps == stamps.dt.normalize()).all():
+def _infer_frequency(stamps: np.ndarray, path: Path) -> str:
+    """The frequency of bars stamped at ``stamps`` (int64 ns): daily when every stamp is a
+    midnight, else the smallest gap between bars."""
+    if (stamps % _DAY_NS == 0).all():
         return "1d"
-    smallest = stamps.diff().dropna().min()
+    smallest = pd.Timedelta(int(np.diff(stamps).min()))
     for name, length in FREQUENCIES.items():
         if smallest == length:
             return name
     raise DataError(
         f"{path}: bars are {smallest} apart; supported frequencies are {', '.join(FREQUENCIES)}"
     )
+
+
+def _time_column(columns: Sequence[str], path: Path) -> str:
+    for name in ("timestamp", "date"):
+        if name in columns:
+            return name
+    raise DataError(f"{path}: missing column 'date' or 'timestamp'")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @hookimpl

@@ -57,7 +57,7 @@ def validate_bars(frame: pd.DataFrame, locate: RowLocator) -> pd.DataFrame:
     fail(lows > np.minimum(opens, closes), "low is above open or close (low <= min(open, close))")
 
     symbols = frame["symbol"].to_numpy()
-    stamps = frame["timestamp"].to_numpy()
+    stamps = pd.DatetimeIndex(frame["timestamp"]).asi8
     same_symbol = symbols[1:] == symbols[:-1]
     not_increasing = np.concatenate([[False], same_symbol & (stamps[1:] <= stamps[:-1])])
     fail(not_increasing, "timestamps are not strictly increasing (sorted, no duplicates)")

@@ -57,7 +57,9 @@ class PerShare(CommissionModel):
     ``total < min_trade_cost``, otherwise ``total - commission already paid``.
     """
 
-    def __init__(self, cost: float | Decimal = DEFAULT_PER_SHARE_COST, min_trade_cost: float | Decimal = 0) -> None:
+    def __init__(
+        self, cost: float | Decimal = DEFAULT_PER_SHARE_COST, min_trade_cost: float | Decimal = 0
+    ) -> None:
         self.cost = to_decimal(cost)
         self.min_trade_cost = to_decimal(min_trade_cost)
 
@@ -101,7 +103,9 @@ class MakerTaker(CommissionModel):
     of limit and stop-limit orders pay ``maker``, market and stop orders pay ``taker``.
     """
 
-    def __init__(self, maker: float | Decimal = Decimal("0.001"), taker: float | Decimal = Decimal("0.001")) -> None:
+    def __init__(
+        self, maker: float | Decimal = Decimal("0.001"), taker: float | Decimal = Decimal("0.001")
+    ) -> None:
         self.maker = to_decimal(maker)
         self.taker = to_decimal(taker)
 

@@ -49,11 +49,16 @@ class MaxOrderSize:
         if not _applies(self.asset, order.asset):
             return None
         if self.max_shares is not None and abs(order.amount) > self.max_shares:
-            return f"order of {order.amount} {order.asset.symbol} exceeds max order size {self.max_shares}"
+            return (
+                f"order of {order.amount} {order.asset.symbol} exceeds max order size "
+                f"{self.max_shares}"
+            )
         if self.max_notional is not None and order.price is not None:
             value = abs(order.amount) * order.price
             if value > self.max_notional:
-                return f"order value {value} of {order.asset.symbol} exceeds max {self.max_notional}"
+                return (
+                    f"order value {value} of {order.asset.symbol} exceeds max {self.max_notional}"
+                )
         return None
 
 
@@ -79,7 +84,10 @@ class MaxPositionSize:
         if self.max_notional is not None and order.price is not None:
             value = abs(resulting) * order.price
             if value > self.max_notional:
-                return f"position value {value} of {order.asset.symbol} would exceed max {self.max_notional}"
+                return (
+                    f"position value {value} of {order.asset.symbol} would exceed max "
+                    f"{self.max_notional}"
+                )
         return None
 
 

@@ -119,6 +119,7 @@ def fill_orders(
         volume_used += abs(amount)
         on_fill(order, transaction)
 
+
 __all__ = [
     "CostModels",
     "LimitOrder",

@@ -93,7 +93,9 @@ class Ledger:
         i = self.index[asset]
         delta = int(transaction.amount / asset.lot_size)
         if Decimal(delta) * asset.lot_size != transaction.amount:
-            raise ValueError(f"fill amount {transaction.amount} is not a multiple of {asset.lot_size}")
+            raise ValueError(
+                f"fill amount {transaction.amount} is not a multiple of {asset.lot_size}"
+            )
         old = int(self.lots[i])
         new = old + delta
         self.cash += transaction.cash_flow

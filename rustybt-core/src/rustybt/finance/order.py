@@ -33,24 +33,22 @@ class ExecutionStyle:
     stop_price: Decimal | None = None
 
 
-def MarketOrder() -> ExecutionStyle:  # noqa: N802 - Zipline's class-like factory names
+def MarketOrder() -> ExecutionStyle:
     """Execute at the next bar's price."""
     return ExecutionStyle()
 
 
-def LimitOrder(limit_price: float | Decimal) -> ExecutionStyle:  # noqa: N802
+def LimitOrder(limit_price: float | Decimal) -> ExecutionStyle:
     """Execute at ``limit_price`` or better."""
     return ExecutionStyle(limit_price=_decimal(limit_price))
 
 
-def StopOrder(stop_price: float | Decimal) -> ExecutionStyle:  # noqa: N802
+def StopOrder(stop_price: float | Decimal) -> ExecutionStyle:
     """Become a market order once the price reaches ``stop_price``."""
     return ExecutionStyle(stop_price=_decimal(stop_price))
 
 
-def StopLimitOrder(  # noqa: N802
-    limit_price: float | Decimal, stop_price: float | Decimal
-) -> ExecutionStyle:
+def StopLimitOrder(limit_price: float | Decimal, stop_price: float | Decimal) -> ExecutionStyle:
     """Become a limit order at ``limit_price`` once the price reaches ``stop_price``."""
     return ExecutionStyle(limit_price=_decimal(limit_price), stop_price=_decimal(stop_price))
 

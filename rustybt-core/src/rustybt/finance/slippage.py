@@ -71,7 +71,9 @@ class FixedBasisPointsSlippage(SlippageModel):
     (5 bp, 10 % of volume) is Zipline-reloaded's default equity slippage.
     """
 
-    def __init__(self, basis_points: float | Decimal = 5.0, volume_limit: float | Decimal = 0.1) -> None:
+    def __init__(
+        self, basis_points: float | Decimal = 5.0, volume_limit: float | Decimal = 0.1
+    ) -> None:
         self.basis_points = to_decimal(basis_points)
         self.volume_limit = to_decimal(volume_limit)
 
@@ -95,7 +97,9 @@ class VolumeShareSlippage(SlippageModel):
     the price is ``close × (1 + direction × price_impact × share²)``.
     """
 
-    def __init__(self, volume_limit: float | Decimal = 0.025, price_impact: float | Decimal = 0.1) -> None:
+    def __init__(
+        self, volume_limit: float | Decimal = 0.025, price_impact: float | Decimal = 0.1
+    ) -> None:
         self.volume_limit = to_decimal(volume_limit)
         self.price_impact = to_decimal(price_impact)
 
