@@ -1,7 +1,6 @@
 # File: validation_strategy.py
 from rustybt import TradingAlgorithm
 
-
 class ValidationStrategy(TradingAlgorithm):
     """
     Simple moving average crossover strategy for paper trading validation.
@@ -10,7 +9,7 @@ class ValidationStrategy(TradingAlgorithm):
 
     def initialize(self, context):
         """Initialize strategy."""
-        context.asset = self.symbol("SPY")
+        context.asset = self.symbol('SPY')
         context.short_window = 5
         context.long_window = 20
         context.trades_executed = 0
@@ -19,17 +18,22 @@ class ValidationStrategy(TradingAlgorithm):
         self.schedule_function(
             self.rebalance,
             date_rule=self.date_rules.every_day(),
-            time_rule=self.time_rules.market_open(hours=1),
+            time_rule=self.time_rules.market_open(hours=1)
         )
 
     def rebalance(self, context, data):
         """Execute trading logic."""
         # Get price history
-        prices = data.history(context.asset, "close", context.long_window, "1d")
+        prices = data.history(
+            context.asset,
+            'close',
+            context.long_window,
+            '1d'
+        )
 
         # Calculate moving averages
-        short_ma = prices[-context.short_window :].mean()
-        long_ma = prices[-context.long_window :].mean()
+        short_ma = prices[-context.short_window:].mean()
+        long_ma = prices[-context.long_window:].mean()
 
         # Get current position
         position = context.portfolio.positions.get(context.asset)

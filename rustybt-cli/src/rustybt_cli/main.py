@@ -15,7 +15,7 @@ import typer
 from rustybt.errors import RustyBTError
 from rustybt.plugins import PluginRegistry, installed_distributions
 
-from rustybt_cli.commands import plugins, test_data
+from rustybt_cli.commands import benchmark, plugins, test_data
 from rustybt_cli.commands import run as run_command
 from rustybt_cli.state import CliState
 
@@ -70,6 +70,7 @@ def build_app(registry: PluginRegistry) -> typer.Typer:
             state.debug = debug
 
     run_command.register(app)
+    benchmark.register(app)
     plugins.register(app)
     test_data.register(app)
     registry.register_commands(app, lambda: _command_names(app))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any
@@ -26,7 +27,8 @@ OutputOption = Annotated[
     ),
 ]
 
-stdout = Console(soft_wrap=True)
+# Tables keep their rows on one line when written to a file or pipe (no terminal width).
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 stderr = Console(stderr=True, soft_wrap=True)
 
 

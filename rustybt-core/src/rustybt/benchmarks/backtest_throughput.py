@@ -126,7 +126,6 @@ class BacktestThroughput:
                 value=self.bars / seconds, unit="bars/s", higher_is_better=True
             ),
             "seconds": Metric(value=seconds, unit="s", higher_is_better=False),
-            "bars": Metric(value=float(self.bars), unit="bars", higher_is_better=True),
         }
 
 

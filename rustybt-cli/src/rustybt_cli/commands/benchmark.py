@@ -1,0 +1,86 @@
+"""``rustybt benchmark``: run the registered benchmarks and report machine and figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rustybt.atomic_files import atomic_path
+from rustybt.benchmarks import machine_info, run_benchmarks
+from rustybt.errors import ConfigError
+from rustybt.plugins import Kind
+
+from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stderr
+from rustybt_cli.state import cli_state
+
+EPILOG = """Examples:
+
+  rustybt benchmark
+
+  rustybt benchmark --suite backtest-daily-100-assets-10y --repeat 5 --output json
+
+  rustybt benchmark --scale 0.05 --repeat 1 --save bench.json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``benchmark`` command to ``app``."""
+    app.command("benchmark", epilog=EPILOG)(benchmark)
+
+
+def benchmark(
+    ctx: typer.Context,
+    suite: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only benchmarks whose name starts with this (repeatable)."),
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Runs per benchmark; the median is reported.")
+    ] = 3,
+    scale: Annotated[
+        float, typer.Option(min=0.0001, max=1.0, help="Shrink every workload (1.0 = full size).")
+    ] = 1.0,
+    save: Annotated[
+        Path | None, typer.Option(help="Also write the JSON report to this file.")
+    ] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Run every registered benchmark (each run in a fresh process) and report the medians."""
+    names = cli_state(ctx).registry.names(Kind.BENCHMARK)
+    if suite:
+        names = [n for n in names if any(n.startswith(prefix) for prefix in suite)]
+        if not names:
+            raise ConfigError(f"no benchmark matches {', '.join(suite)}")
+
+    def announce(name: str, attempt: int) -> None:
+        if output is OutputFormat.TABLE:
+            stderr.print(f"running {name} ({attempt + 1}/{repeat})", highlight=False)
+
+    reports = run_benchmarks(names, repeat=repeat, scale=scale, on_progress=announce)
+    payload = {
+        "machine": machine_info(),
+        "scale": scale,
+        "benchmarks": [report.to_dict() for report in reports],
+    }
+    if save is not None:
+        with atomic_path(save) as temporary:
+            temporary.write_text(json.dumps(payload, indent=2))
+    if output is OutputFormat.JSON:
+        print_json(payload)
+        return
+    rows = [
+        (
+            report.name,
+            metric,
+            f"{figures['median']:,.1f} {figures['unit']}",
+            f"{figures['min']:,.1f} – {figures['max']:,.1f}",
+            f"{report.peak_memory_mb:,.0f} MB",
+        )
+        for report in reports
+        for metric, figures in report.metrics.items()
+    ]
+    print_table(
+        "RustyBT benchmarks", ("benchmark", "metric", "median", "range", "peak memory"), rows
+    )

@@ -1,0 +1,69 @@
+"""Every `rustybt` command in README.md and docs/ runs, exactly as written."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "doc_commands", Path(__file__).with_name("doc_commands.py")
+)
+doc_commands = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(doc_commands)
+
+COMMANDS = doc_commands.documented_commands(REPO)
+
+
+def run_documented(args: tuple[str, ...], workdir: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``rustybt ARGS`` in ``workdir``, where ``examples/`` is the repository's."""
+    (workdir / "examples").symlink_to(REPO / "examples")
+    return subprocess.run(
+        [sys.executable, "-m", "rustybt", *args],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=600,
+        env={**os.environ, "RUSTYBT_STRICT_PLUGINS": "1"},
+    )
+
+
+def test_the_docs_show_commands() -> None:
+    skipped = [c for c in COMMANDS if c.skip_reason]
+    print(f"{len(COMMANDS)} documented commands, {len(skipped)} opted out")
+    assert len(COMMANDS) >= 5
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=str)
+def test_documented_command_runs(command, tmp_path: Path) -> None:
+    if command.skip_reason:
+        pytest.skip(command.skip_reason)
+    result = run_documented(command.args, tmp_path)
+    assert result.returncode == 0, f"{command} failed:\n{result.stderr}"
+
+
+def test_a_broken_documented_command_is_caught(tmp_path: Path) -> None:
+    broken = "# Guide\n\n```bash\nrustybt fetch-everything --symbols AAPL\n```\n"
+    [command] = doc_commands.commands_in(broken, "guide.md")
+    assert command.args == ("fetch-everything", "--symbols", "AAPL")
+    assert run_documented(command.args, tmp_path).returncode != 0
+
+
+def test_the_collector_reads_prefixes_continuations_and_skip_markers() -> None:
+    text = (
+        "```bash\npip install uv && uv run rustybt run -f x.py \\\n  --start 2020-01-02 # c\n```\n"
+        "<!-- docs-test: skip (needs real exchange credentials) -->\n"
+        "```sh\npython3 -m rustybt test-broker --broker ccxt\n```\n"
+        "```python\nrustybt = 1\n```\n"
+    )
+    first, second = doc_commands.commands_in(text, "x.md")
+    assert first.args == ("run", "-f", "x.py", "--start", "2020-01-02")
+    assert (second.args, second.skip_reason) == (
+        ("test-broker", "--broker", "ccxt"),
+        "needs real exchange credentials",
+    )

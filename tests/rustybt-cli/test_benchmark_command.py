@@ -1,0 +1,50 @@
+"""`rustybt benchmark`: every registered benchmark, pure JSON on stdout when asked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+BACKTEST_BENCHMARKS = {
+    "backtest-daily-1-asset-20y",
+    "backtest-daily-100-assets-10y",
+    "backtest-minute-1-asset-1y",
+}
+
+
+def test_json_report_names_each_benchmark_with_throughput_and_memory(
+    rustybt, tmp_path: Path
+) -> None:
+    saved = tmp_path / "bench.json"
+    result = rustybt(
+        "benchmark",
+        "--suite",
+        "backtest-",
+        "--scale",
+        "0.01",
+        "--repeat",
+        "1",
+        "--output",
+        "json",
+        "--save",
+        str(saved),
+    )
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload == json.loads(saved.read_text())
+    assert payload["machine"]["cores"] >= 1
+    reports = {report["name"]: report for report in payload["benchmarks"]}
+    assert set(reports) == BACKTEST_BENCHMARKS
+    for report in reports.values():
+        throughput = report["metrics"]["bars_per_second"]
+        assert throughput["median"] > 0 and throughput["higher_is_better"] is True
+        assert report["metrics"]["seconds"]["higher_is_better"] is False
+        assert report["peak_memory_mb"] > 0
+
+
+def test_an_unknown_suite_is_an_error(rustybt) -> None:
+    result = rustybt("benchmark", "--suite", "nothing-like-this")
+    assert (result.exit_code, result.stderr.strip()) == (
+        1,
+        "error: no benchmark matches nothing-like-this",
+    )

@@ -1,0 +1,99 @@
+"""The ledger is exact: cash and value obey the accounting identity for any order stream."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rustybt.api import order, symbols
+from rustybt.assets import Asset, AssetClass
+from rustybt.finance.ledger import Ledger
+from rustybt.finance.transaction import Transaction
+
+ASSETS = [
+    Asset(symbol="EQ"),
+    Asset(symbol="BTC/USDT", asset_class=AssetClass.CRYPTO, tick_size="0.01", lot_size="0.00001"),
+]
+WHEN = pd.Timestamp("2024-01-02", tz="UTC")
+
+fills = st.lists(
+    st.tuples(
+        st.integers(0, 1),
+        st.integers(-5_000_000, 5_000_000).filter(bool),
+        st.integers(1, 10_000_000),
+        st.integers(0, 100_000),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fills, st.lists(st.integers(1, 10_000_000), min_size=2, max_size=2))
+def test_cash_and_value_are_exact_for_any_fill_stream(stream, marks) -> None:
+    ledger = Ledger(ASSETS, Decimal("100000"))
+    expected_cash = Decimal("100000")
+    held = [Decimal(0), Decimal(0)]
+    for index, lots, ticks, fee in stream:
+        asset = ASSETS[index]
+        amount = Decimal(lots) * asset.lot_size
+        price = Decimal(ticks) * asset.tick_size
+        commission = Decimal(fee) / 100
+        ledger.apply(
+            Transaction(
+                order_id="o",
+                asset=asset,
+                amount=amount,
+                price=price,
+                dt=WHEN,
+                commission=commission,
+            )
+        )
+        expected_cash -= amount * price + commission
+        held[index] += amount
+    assert ledger.cash == expected_cash
+    assert [ledger.amount(a) for a in ASSETS] == held
+    units = ledger.value_units(np.array([marks], dtype=np.int64))[0]
+    mark_prices = [Decimal(t) * a.tick_size for t, a in zip(marks, ASSETS, strict=True)]
+    assert ledger.portfolio_value(units) == expected_cash + sum(
+        (h * p for h, p in zip(held, mark_prices, strict=True)), Decimal(0)
+    )
+
+
+# The fixture only writes the same bar files again for every example, so sharing it is safe.
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 2), st.integers(-300, 300)), max_size=30)
+)
+def test_portfolio_value_equals_cash_plus_positions_at_every_bar(run_strategy, orders) -> None:
+    checked = []
+
+    def initialize(context):
+        context.assets = symbols("AAA", "BBB", "CCC")
+        context.bar = 0
+
+    def handle_data(context, data):
+        portfolio = context.portfolio
+        positions = sum(
+            (Decimal(p.amount) * p.last_sale_price for p in portfolio.positions.values()),
+            Decimal(0),
+        )
+        assert Decimal(portfolio.portfolio_value) == Decimal(portfolio.cash) + positions
+        checked.append(context.bar)
+        for bar, asset, amount in orders:
+            if bar == context.bar and amount:
+                order(context.assets[asset], amount)
+        context.bar += 1
+
+    closes = [10 + (i * 7919 % 13) / 4 for i in range(12)]
+    run_strategy(
+        {"AAA": closes, "BBB": [c * 3 for c in closes], "CCC": [c / 7 for c in closes]},
+        volumes=500,
+        initialize=initialize,
+        handle_data=handle_data,
+    )
+    assert checked == list(range(12))
