@@ -15,8 +15,7 @@ import typer
 from rustybt.errors import RustyBTError
 from rustybt.plugins import PluginRegistry, installed_distributions
 
-from rustybt_cli.commands import benchmark, plugins, test_data
-from rustybt_cli.commands import run as run_command
+from rustybt_cli.commands import COMMAND_MODULES
 from rustybt_cli.state import CliState
 
 HELP = """RustyBT: backtest, paper-trade and live-trade one strategy.
@@ -69,10 +68,8 @@ def build_app(registry: PluginRegistry) -> typer.Typer:
         if state is not None:
             state.debug = debug
 
-    run_command.register(app)
-    benchmark.register(app)
-    plugins.register(app)
-    test_data.register(app)
+    for module in COMMAND_MODULES:
+        module.register(app)
     registry.register_commands(app, lambda: _command_names(app))
     return app
 

@@ -13,11 +13,13 @@ Subclass a contract in your plugin's tests to have its whole behavioural contrac
         def data_source(self):
             return MySource()
 
-The fixtures ``plugin_registry`` (every installed plugin, freshly loaded, strict) and
+``BrokerContract`` works the same way with a ``broker_under_test`` fixture. The fixtures
+``plugin_registry`` (every installed plugin, freshly loaded, strict) and
 ``empty_plugin_registry`` (nothing loaded, strict) come from the pytest plugin that
 ``rustybt-core`` installs.
 """
 
+from rustybt.testing.broker_contract import BrokerContract
 from rustybt.testing.data_source_contract import DataSourceContract
 
-__all__ = ["DataSourceContract"]
+__all__ = ["BrokerContract", "DataSourceContract"]
