@@ -17,7 +17,7 @@ nox.options.error_on_missing_interpreters = True
 
 CORE = "rustybt-core"
 PACKAGES = (CORE, "rustybt-cli", "rustybt-yfinance", "rustybt-ccxt", "rustybt-paper")
-TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100")
+TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "aiosmtpd>=1.4")
 
 
 def _editable(*packages: str) -> list[str]:

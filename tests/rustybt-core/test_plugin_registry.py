@@ -146,7 +146,7 @@ def test_environment_settings_are_honoured(monkeypatch: pytest.MonkeyPatch) -> N
     assert not registry.strict
     statuses = {info.name: info.status for info in registry.plugins}
     assert statuses["files"] == statuses["sample"] == "blocked"
-    assert registry.names(Kind.DATA_SOURCE) == []
+    assert not {"files", "sample"} & set(registry.names(Kind.DATA_SOURCE))
 
 
 def test_unknown_name_lists_what_is_installed_and_what_provides_it(

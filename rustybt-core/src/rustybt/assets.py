@@ -83,7 +83,8 @@ class Asset:
     def price_from_float(self, price: float) -> Decimal:
         """A float price (as read from bar data) as an exact Decimal on the tick grid.
 
-        The float's shortest decimal representation is rounded half-to-even to the tick,
-        so 25.1234 stays 25.1234 instead of becoming its binary expansion.
+        ``price / tick`` is rounded to the nearest whole tick (half-to-even), exactly as the
+        backtest's bar arrays do, so 25.1234 stays 25.1234 and a backtest and a paper
+        session see the same Decimal for the same bar.
         """
-        return self.round_price(Decimal(repr(float(price))))
+        return Decimal(round(float(price) / float(self.tick_size))).scaleb(self.tick_exponent)

@@ -8,6 +8,10 @@ broker on one private event loop that it owns and closes.
 All money and quantities are ``Decimal``. Amounts are signed: positive buys, negative sells.
 Failures a user can act on (rejected order, unknown symbol, authentication, unreachable
 venue) raise :class:`rustybt.errors.BrokerError`.
+
+Optional beyond the protocol: ``test_order_request(symbol, client_order_id) ->
+OrderRequest``, the smallest valid order of ``symbol`` priced far enough from the market to
+rest unfilled; ``rustybt test-broker --place-test-order`` needs it.
 """
 
 from __future__ import annotations
@@ -61,6 +65,29 @@ class BrokerOrder:
 
 
 @attrs.frozen(kw_only=True)
+class BrokerFill:
+    """One execution of an order: exact amount (signed), price and commission."""
+
+    fill_id: str
+    order_id: str
+    client_order_id: str
+    symbol: str
+    amount: Decimal
+    price: Decimal
+    commission: Decimal
+    dt: pd.Timestamp
+
+
+@attrs.frozen(kw_only=True)
+class BarQuote:
+    """The part of a bar a simulated broker fills against."""
+
+    close: float
+    volume: float
+    dt: pd.Timestamp
+
+
+@attrs.frozen(kw_only=True)
 class Balance:
     """Holdings of one currency: ``total`` and the part ``free`` to trade."""
 
@@ -109,6 +136,34 @@ class Broker(Protocol):
         """Every open order, oldest first."""
         ...
 
+    def order_fills(self, order_id: str) -> list[BrokerFill]:
+        """Every fill of the order so far, oldest first (empty for an unknown order)."""
+        ...
+
+
+class SimulatedBroker(Broker, Protocol):
+    """A broker that fills from the session's own bars (``simulated = True``), like
+    ``paper``. The session hands it its cost models and assets, every bar, and saves and
+    restores its state in checkpoints."""
+
+    simulated: bool
+
+    def configure(self, *, costs: Any, asset_for: Any) -> None:
+        """Use the session's cost models and its ``asset_for(symbol)`` to make assets."""
+        ...
+
+    def on_bar(self, bar_index: int, bars: dict[str, BarQuote]) -> list[BrokerFill]:
+        """Fill open orders against bar ``bar_index`` (by symbol); return the new fills."""
+        ...
+
+    def snapshot(self) -> Any:
+        """Everything needed to restore the broker exactly (picklable)."""
+        ...
+
+    def restore(self, state: Any) -> None:
+        """Return to a state from :meth:`snapshot`."""
+        ...
+
 
 class AsyncBroker(Protocol):
     """:class:`Broker` with coroutine methods (``async def connect()``, ...)."""
@@ -130,6 +185,16 @@ class SyncBroker:
 
     def _run(self, awaitable: Awaitable[T]) -> T:
         return self._loop.run_until_complete(awaitable)
+
+    def __getattr__(self, name: str) -> Any:
+        """A method beyond the protocol that the async broker offers (e.g.
+        ``test_order_request``), run on this loop like the others."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        attribute = getattr(self._broker, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+        return lambda *args, **kwargs: self._run(attribute(*args, **kwargs))
 
     def connect(self) -> None:
         """See :meth:`Broker.connect`."""
@@ -169,6 +234,10 @@ class SyncBroker:
     def open_orders(self) -> list[BrokerOrder]:
         """See :meth:`Broker.open_orders`."""
         return self._run(self._broker.open_orders())
+
+    def order_fills(self, order_id: str) -> list[BrokerFill]:
+        """See :meth:`Broker.order_fills`."""
+        return self._run(self._broker.order_fills(order_id))
 
 
 def as_sync_broker(broker: Any) -> Broker:

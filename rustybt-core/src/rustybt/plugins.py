@@ -303,18 +303,21 @@ class PluginRegistry:
         except KeyError:
             raise PluginNotFoundError(self._not_found_message(kind, name)) from None
 
-    def create(self, kind: Kind, name: str, **options: Any) -> Any:
+    def create(self, kind: Kind, name: str, *, lenient: bool = False, **options: Any) -> Any:
         """Build the ``name`` of ``kind`` from its factory, passing the options it accepts.
 
         Options whose value is ``None`` count as not given. An option the factory does not
-        accept is a :class:`ConfigError` naming it.
+        accept is a :class:`ConfigError` naming it, or, with ``lenient`` (options from a
+        config file that apply only to some plugins), left out.
         """
         factory = self.registration(kind, name).factory
         given = {key: value for key, value in options.items() if value is not None}
         accepted = _keyword_parameters(factory)
         if accepted is not None:
             unknown = sorted(set(given) - accepted)
-            if unknown:
+            if lenient:
+                given = {key: value for key, value in given.items() if key in accepted}
+            elif unknown:
                 flags = ", ".join("--" + key.replace("_", "-") for key in unknown)
                 raise ConfigError(f"{kind.label} '{name}' does not take {flags}")
         return factory(**given)

@@ -1,1 +1,1 @@
-"""RustyBT's paper-trading broker plugin (issue #6): it registers nothing until it works."""
+"""RustyBT's paper-trading broker: simulated fills identical to the backtest's."""

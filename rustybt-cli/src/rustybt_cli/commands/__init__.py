@@ -1,5 +1,13 @@
 """Core's commands. Each module has ``register(app)``; add a new command module here."""
 
-from rustybt_cli.commands import benchmark, plugins, run, test_data
+from rustybt_cli.commands import (
+    analyze_uptime,
+    benchmark,
+    paper_trade,
+    plugins,
+    run,
+    test_alerts,
+    test_data,
+)
 
-COMMAND_MODULES = (run, benchmark, test_data, plugins)
+COMMAND_MODULES = (run, paper_trade, benchmark, test_data, plugins, analyze_uptime, test_alerts)

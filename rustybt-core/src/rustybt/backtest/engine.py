@@ -9,7 +9,6 @@ only when orders are sized or filled and when the portfolio is valued.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -92,7 +91,9 @@ class Backtest:
         self._assets: dict[str, Asset] = {}
         self._setup = True
         self._orders: dict[str, Order] = {}
-        self._order_numbers = itertools.count(1)
+        self.order_id_prefix = "o"
+        self._next_order_number = 1
+        self._order_sequence: dict[str, int] = {}
         self._open: dict[Asset, list[Order]] = {}
         self._orders_today = 0
         self._session_transactions: list[Transaction] = []
@@ -228,8 +229,10 @@ class Backtest:
     def submit_order(self, asset: Asset, amount: Decimal, style: ExecutionStyle) -> Order:
         """Place an order; it can fill from the next bar on."""
         self._column(asset)
+        number = self._next_order_number
+        self._next_order_number += 1
         order = Order(
-            id=f"o-{next(self._order_numbers)}",
+            id=f"{self.order_id_prefix}-{number}",
             asset=asset,
             amount=amount,
             created=self.current_dt(),
@@ -238,13 +241,22 @@ class Backtest:
             stop=None if style.stop_price is None else asset.round_price(style.stop_price),
         )
         self._orders[order.id] = order
+        self._order_sequence[order.id] = number
         self._open.setdefault(asset, []).append(order)
         self._session_orders[order.id] = order
         self._orders_today += 1
+        self._route_order(order)
         return order
+
+    def _route_order(self, order: Order) -> None:
+        """Hand a new order to whatever executes it; the backtest fills it itself."""
+
+    def _route_cancel(self, order: Order) -> None:
+        """Tell whatever executes orders that ``order`` is cancelled."""
 
     def cancel_order(self, order: Order) -> None:
         """Cancel what is left of ``order``."""
+        self._route_cancel(order)
         order.status = OrderStatus.CANCELLED
         self._session_orders[order.id] = order
         remaining = [o for o in self._open.get(order.asset, []) if o.is_open]
@@ -256,7 +268,7 @@ class Backtest:
     def open_orders(self) -> list[Order]:
         """Open orders, oldest first."""
         orders = [o for group in self._open.values() for o in group if o.is_open]
-        return sorted(orders, key=lambda o: int(o.id.split("-")[1]))
+        return sorted(orders, key=lambda o: self._order_sequence[o.id])
 
     def get_order(self, order_id: str) -> Order | None:
         """Any order of this run by id."""
@@ -371,6 +383,11 @@ class Backtest:
 
     def run(self) -> BacktestResult:
         """Run the strategy from start to end and return the results."""
+        self._start()
+        return self._finish(self._loop(self.first_session))
+
+    def _start(self) -> None:
+        """Run ``initialize`` and prepare data, schedules and the ledger."""
         algorithm = self.algorithm
         algorithm.attach(self)
         for symbol in self.config.symbols:
@@ -379,19 +396,24 @@ class Backtest:
         algorithm.finish_setup()
         self._setup = False
         self._prepare()
+
+    def _loop(self, from_session: int) -> list[dict[str, Any]]:
+        """Run every session from ``from_session`` (an index into ``all_sessions``) to the
+        end and return one results row per session."""
+        algorithm = self.algorithm
         policy = algorithm.cancel_policy or NeverCancel()
         has_bts = algorithm.defines("before_trading_start")
         has_handle_data = algorithm.defines("handle_data")
         schedule = self._schedule
         next_fire = [0] * len(schedule)
         rows: list[dict[str, Any]] = []
-        previous_value = self.ledger.starting_cash
-        total = len(self.sessions)
+        previous_value = self.portfolio_value()
+        total = len(self.all_sessions) - from_session
         data = self.data
         sessions_ns = self.all_sessions.asi8.tolist()
         opens_ns = self.opens.asi8.tolist()
         bar_times_ns = self.bar_times.asi8.tolist()
-        for s in range(self.first_session, len(self.all_sessions)):
+        for s in range(from_session, len(self.all_sessions)):
             session = sessions_ns[s]
             first, stop = int(self.session_bounds[s]), int(self.session_bounds[s + 1])
             self._orders_today = 0
@@ -403,11 +425,12 @@ class Backtest:
                 data.set_bar(self._bar, self._now_ns, session)
                 self._call(algorithm.before_trading_start, algorithm, data)
             for bar in range(first, stop):
+                if not self._before_bar(bar, bar_times_ns[bar]):
+                    return rows
                 self._bar = bar
                 self._now_ns = bar_times_ns[bar]
                 data.set_bar(bar, self._now_ns, session)
-                if self._open:
-                    self._fill_open_orders(bar)
+                self._execute_bar(bar)
                 if has_handle_data:
                     self._call(algorithm.handle_data, algorithm, data)
                 for k, (function, bars) in enumerate(schedule):
@@ -420,14 +443,29 @@ class Backtest:
                     next_fire[k] = position
                 if algorithm.max_leverage is not None:
                     self._check_leverage()
+                if bar < stop - 1:
+                    self._after_bar(bar, session_ended=False)
             if policy.cancels_at_session_end:
                 self._cancel_stale_orders(stop - 1)
             value = self.portfolio_value()
             rows.append(self._results_row(s, value, previous_value))
             previous_value = value
+            self._after_bar(stop - 1, session_ended=True)
             if self.progress is not None:
-                self.progress(s - self.first_session + 1, total)
-        return self._finish(rows)
+                self.progress(s - from_session + 1, total)
+        return rows
+
+    def _before_bar(self, bar: int, bar_time_ns: int) -> bool:
+        """Called before each bar; returning False ends the run (live sessions stop here)."""
+        return True
+
+    def _after_bar(self, bar: int, *, session_ended: bool) -> None:
+        """Called after each bar is fully processed (live sessions checkpoint here)."""
+
+    def _execute_bar(self, bar: int) -> None:
+        """Fill open orders against bar ``bar``."""
+        if self._open:
+            self._fill_open_orders(bar)
 
     def _fill_open_orders(self, bar: int) -> None:
         arrays = self.arrays

@@ -24,21 +24,35 @@ class Ledger:
     """Cash and positions of one account over a fixed universe of assets."""
 
     def __init__(self, assets: Sequence[Asset], starting_cash: Decimal) -> None:
-        self.assets: list[Asset] = list(assets)
-        self.index: dict[Asset, int] = {asset: i for i, asset in enumerate(self.assets)}
+        self.assets: list[Asset] = []
+        self.index: dict[Asset, int] = {}
         self.starting_cash = starting_cash
         self.cash = starting_cash
         self.commissions = Decimal(0)
         self.realized_pnl: list[Decimal] = []
-        self.lots = np.zeros(len(self.assets), dtype=np.int64)
-        self.cost_basis: list[Decimal] = [Decimal(0)] * len(self.assets)
+        self.lots = np.zeros(0, dtype=np.int64)
+        self.cost_basis: list[Decimal] = []
+        self._lots_bound = 0
+        self._units_bound = 0
+        self.add_assets(assets)
+
+    def add_assets(self, assets: Sequence[Asset]) -> None:
+        """Extend the universe (a paper broker meets new symbols as orders arrive).
+
+        Value units are re-based when a finer tick or lot arrives, so call
+        :meth:`value_units` again after adding assets.
+        """
+        new = [a for a in dict.fromkeys(assets) if a not in self.index]
+        for asset in new:
+            self.index[asset] = len(self.assets)
+            self.assets.append(asset)
+        self.lots = np.concatenate([self.lots, np.zeros(len(new), dtype=np.int64)])
+        self.cost_basis.extend([Decimal(0)] * len(new))
         exponents = [a.lot_exponent + a.tick_exponent for a in self.assets]
         self.value_exponent = min(exponents, default=0)
         self._unit_multiplier = np.array(
             [10 ** (e - self.value_exponent) for e in exponents], dtype=np.int64
         )
-        self._lots_bound = 0
-        self._units_bound = 0
 
     # -- valuation -----------------------------------------------------------------------
 

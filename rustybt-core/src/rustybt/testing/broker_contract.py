@@ -78,6 +78,7 @@ class BrokerContract:
         assert order.id in [o.id for o in broker.open_orders()]
         assert broker.get_order(order_id=order.id).client_order_id == order.client_order_id
         assert broker.get_order(client_order_id=order.client_order_id).id == order.id
+        assert broker.order_fills(order.id) == []
         broker.cancel_order(order.id)
 
     def test_cancel_closes_the_order(self, broker: Broker) -> None:

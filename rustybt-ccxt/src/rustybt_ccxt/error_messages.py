@@ -1,0 +1,29 @@
+"""One-line descriptions of ccxt's exceptions, for the messages of our own errors."""
+
+from __future__ import annotations
+
+import json
+
+MAX_LENGTH = 300
+
+
+def describe(exc: BaseException) -> str:
+    """``exc`` as ``"<ccxt class>: <exchange's message>"`` on one line.
+
+    ccxt's messages are ``"<exchange id> <response body>"``; when the body is JSON with a
+    ``msg`` or ``message``, only that text is kept.
+    """
+    text = " ".join(str(exc).split())
+    _, brace, rest = text.partition("{")
+    if brace:
+        try:
+            body = json.loads(brace + rest)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            message = body.get("msg") or body.get("message")
+            if message:
+                text = f"{message} (code {body['code']})" if "code" in body else str(message)
+    if len(text) > MAX_LENGTH:
+        text = text[: MAX_LENGTH - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

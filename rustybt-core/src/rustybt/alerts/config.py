@@ -1,0 +1,140 @@
+"""The ``alerts`` section of a configuration file, as typed values.
+
+::
+
+    alerts:
+      rate_limit_seconds: 300        # one alert per dedupe key per period
+      retries: 2                     # attempts after the first failed one
+      retry_delay_seconds: 1.0       # doubled after every failed attempt
+      channels:
+        - type: webhook              # a registered alert channel
+          name: ops-webhook          # optional; defaults to the type
+          url: https://ops.example.com/rustybt
+          secret_env: RUSTYBT_WEBHOOK_SECRET
+        - type: email
+          host: smtp.example.com
+          sender: bot@example.com
+          recipients: [ops@example.com]
+          username: bot@example.com
+          password_env: RUSTYBT_SMTP_PASSWORD
+
+Every key of a channel other than ``type`` and ``name`` is a setting passed to the
+channel's factory; secrets are only ever named by environment variable (``*_env``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from rustybt.errors import ConfigError
+
+SECTION = "alerts"
+_SECTION_KEYS = frozenset({"channels", "rate_limit_seconds", "retries", "retry_delay_seconds"})
+
+
+@attrs.frozen(kw_only=True)
+class ChannelConfig:
+    """One configured channel: its name, its registered type and its settings."""
+
+    name: str
+    type: str
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class AlertsConfig:
+    """The whole ``alerts`` section."""
+
+    channels: tuple[ChannelConfig, ...]
+    rate_limit_seconds: float = 300.0
+    retries: int = 2
+    retry_delay_seconds: float = 1.0
+
+    def channel(self, name: str) -> ChannelConfig:
+        """The channel called ``name``; a :class:`ConfigError` lists the configured ones."""
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        configured = ", ".join(c.name for c in self.channels) or "none"
+        raise ConfigError(f"no alert channel named '{name}' is configured (have: {configured})")
+
+
+def alerts_config_from_dict(data: Mapping[str, Any], where: str = SECTION) -> AlertsConfig:
+    """Check and convert the ``alerts`` section; errors name the key path under ``where``."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where} must be a mapping, got {type(data).__name__}")
+    unknown = sorted(set(data) - _SECTION_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)} "
+            f"(allowed: {', '.join(sorted(_SECTION_KEYS))})"
+        )
+    raw_channels = data.get("channels")
+    if not isinstance(raw_channels, list) or not raw_channels:
+        raise ConfigError(f"{where}.channels must be a non-empty list of channels")
+    channels = tuple(
+        _channel(raw, f"{where}.channels[{index}]") for index, raw in enumerate(raw_channels)
+    )
+    names = [channel.name for channel in channels]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ConfigError(
+            f"{where}.channels: name(s) {', '.join(duplicates)} used twice; "
+            "give each channel of one type its own name"
+        )
+    return AlertsConfig(
+        channels=channels,
+        rate_limit_seconds=_number(data, "rate_limit_seconds", 300.0, where),
+        retries=int(_number(data, "retries", 2, where, integer=True)),
+        retry_delay_seconds=_number(data, "retry_delay_seconds", 1.0, where),
+    )
+
+
+def load_alerts_config(path: str | Path) -> AlertsConfig:
+    """The ``alerts`` section of the YAML file at ``path``.
+
+    Raises :class:`ConfigError` when the file is missing, is not YAML, or has no
+    ``alerts`` section.
+    """
+    file = Path(path)
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {file}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config {file} is not valid YAML: {exc}") from None
+    if not isinstance(document, Mapping) or document.get(SECTION) is None:
+        raise ConfigError(
+            f"config {file} has no '{SECTION}' section; add one with at least one channel, "
+            f"e.g. {SECTION}: {{channels: [{{type: webhook, url: https://...}}]}}"
+        )
+    return alerts_config_from_dict(document[SECTION])
+
+
+def _channel(raw: Any, where: str) -> ChannelConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a mapping with a 'type'")
+    settings = dict(raw)
+    kind = settings.pop("type", None)
+    if not isinstance(kind, str) or not kind:
+        raise ConfigError(f"{where}.type is missing (webhook, slack, email, telegram, ...)")
+    name = settings.pop("name", kind)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}.name must be a non-empty string")
+    return ChannelConfig(name=name, type=kind, settings=settings)
+
+
+def _number(
+    data: Mapping[str, Any], key: str, default: float, where: str, *, integer: bool = False
+) -> float:
+    value = data.get(key, default)
+    wanted = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, wanted) or value < 0:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{where}.{key} must be {kind} ≥ 0, got {value!r}")
+    return float(value)

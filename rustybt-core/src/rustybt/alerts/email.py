@@ -1,0 +1,100 @@
+"""The ``email`` alert channel: a plain-text mail through an SMTP server (stdlib smtplib).
+
+``security`` is ``starttls`` (port 587, upgrade after connecting), ``ssl`` (port 465, TLS
+from the start) or ``none`` (a local relay only). The login, when ``username`` is given,
+uses the password in the environment variable named by ``password_env``.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import Literal
+
+import attrs
+
+from rustybt.alerts.alert import Alert, AlertDeliveryError
+from rustybt.alerts.env_secrets import secret_from_env
+from rustybt.errors import ConfigError
+from rustybt.hookspecs import Register, hookimpl
+
+Security = Literal["starttls", "ssl", "none"]
+DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _recipients(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@attrs.define(kw_only=True)
+class EmailChannel:
+    """Mails the alert from ``sender`` to ``recipients`` through ``host``.
+
+    ``ca_file`` adds a certificate authority to trust (a company's own, or a test's);
+    ``timeout`` is in seconds.
+    """
+
+    host: str
+    sender: str
+    recipients: tuple[str, ...] = attrs.field(converter=_recipients)
+    port: int | None = None
+    security: Security = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    ca_file: str | None = None
+    timeout: float = 10.0
+    _password: str | None = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.security not in DEFAULT_PORTS:
+            raise ConfigError(
+                f"email security must be starttls, ssl or none, got {self.security!r}"
+            )
+        if not self.recipients:
+            raise ConfigError("email alerts need at least one recipient")
+        if self.username and not self.password_env:
+            raise ConfigError("email username is set but password_env is not")
+        self._password = (
+            secret_from_env(self.password_env, "SMTP password") if self.password_env else None
+        )
+
+    def message(self, alert: Alert) -> EmailMessage:
+        """The mail sent for ``alert``."""
+        message = EmailMessage()
+        message["Subject"] = f"[RustyBT {alert.severity.upper()}] {alert.title}"
+        message["From"] = self.sender
+        message["To"] = ", ".join(self.recipients)
+        message["X-RustyBT-Dedupe-Key"] = alert.dedupe_key
+        message.set_content(alert.body)
+        return message
+
+    def send(self, alert: Alert) -> None:
+        """Mail the alert once; SMTP and network errors become AlertDeliveryError."""
+        context = ssl.create_default_context(cafile=self.ca_file)
+        port = self.port or DEFAULT_PORTS[self.security]
+        try:
+            if self.security == "ssl":
+                client = smtplib.SMTP_SSL(self.host, port, timeout=self.timeout, context=context)
+            else:
+                client = smtplib.SMTP(self.host, port, timeout=self.timeout)
+            with client:
+                if self.security == "starttls":
+                    client.starttls(context=context)
+                if self.username and self._password:
+                    client.login(self.username, self._password)
+                client.send_message(self.message(alert))
+        except smtplib.SMTPAuthenticationError as exc:
+            raise AlertDeliveryError(f"SMTP login refused ({exc.smtp_code})") from None
+        except smtplib.SMTPException as exc:
+            raise AlertDeliveryError(f"SMTP error: {exc}") from None
+        except OSError as exc:  # includes ssl.SSLError and timeouts
+            raise AlertDeliveryError(
+                f"cannot reach SMTP server {self.host}:{port}: {exc.strerror or exc}"
+            ) from None
+
+
+@hookimpl
+def rustybt_register_alert_channels(register: Register) -> None:
+    """Register the ``email`` channel."""
+    register("email", EmailChannel)

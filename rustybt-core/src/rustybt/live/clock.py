@@ -1,0 +1,58 @@
+"""Clocks for trading sessions: the wall clock, and a replay clock that runs at any speed."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Tells the session what time it is and waits until a given time."""
+
+    def now_ns(self) -> int:
+        """The current time in UTC nanoseconds."""
+        ...
+
+    def sleep_until(self, when_ns: int) -> None:
+        """Return once the time is ``when_ns`` (at once if it already passed)."""
+        ...
+
+
+class WallClock:
+    """Real time: sleeping really waits."""
+
+    def now_ns(self) -> int:
+        """The current UTC time."""
+        return time.time_ns()
+
+    def sleep_until(self, when_ns: int) -> None:
+        """Sleep until the wall clock reaches ``when_ns``."""
+        remaining = (when_ns - time.time_ns()) / 1e9
+        if remaining > 0:
+            time.sleep(remaining)
+
+
+class ReplayClock:
+    """Simulated time that starts at ``start_ns`` and moves only when the session waits.
+
+    With ``speed`` N > 0 a simulated interval takes 1/N of its real length (speed 1 is
+    real time, 3600 turns an hour into a second); with speed 0 waiting is instant.
+    """
+
+    def __init__(self, start_ns: int, speed: float = 0.0) -> None:
+        if speed < 0:
+            raise ValueError(f"replay speed must be 0 or more, got {speed}")
+        self._now_ns = start_ns
+        self.speed = speed
+
+    def now_ns(self) -> int:
+        """The simulated time."""
+        return self._now_ns
+
+    def sleep_until(self, when_ns: int) -> None:
+        """Advance simulated time to ``when_ns``, sleeping the scaled real duration."""
+        if when_ns <= self._now_ns:
+            return
+        if self.speed > 0:
+            time.sleep((when_ns - self._now_ns) / 1e9 / self.speed)
+        self._now_ns = when_ns

@@ -1,0 +1,245 @@
+"""The trading configuration file (``paper_trading.yaml``), loaded into typed attrs classes.
+
+The seed's format, extended with ``risk`` and ``state`` sections::
+
+    broker:
+      type: paper
+      initial_capital: 100000.0
+      commission: {type: per_share, cost: 0.001}
+      slippage: {type: volume_share, volume_limit: 0.025, price_impact: 0.1}
+    data: {source: yfinance, frequency: daily}
+    logging: {level: INFO, structured: true, heartbeat_interval: 3600}
+    risk: {max_order_value: 50000, max_position_fraction: 0.5, max_daily_loss: 5000,
+           kill_switch: /tmp/rustybt.stop}
+    state: {file: paper_state.sqlite}
+
+Unknown keys and wrong types are :class:`ConfigError`\\ s naming the key path and line.
+Money is read exactly (``100000.0`` becomes ``Decimal("100000.0")``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import cattrs
+import yaml
+
+from rustybt.errors import ConfigError
+from rustybt.finance import commission as commission_models
+from rustybt.finance import slippage as slippage_models
+
+
+def _non_negative(instance: Any, attribute: attrs.Attribute, value: Decimal | None) -> None:
+    if value is not None and value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+
+
+def _positive(instance: Any, attribute: attrs.Attribute, value: Decimal | float | None) -> None:
+    if value is not None and value <= 0:
+        raise ValueError(f"{attribute.name} must be positive, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class CommissionConfig:
+    """``type``: per_share (cost, min_trade_cost), per_trade (cost), per_dollar (cost),
+    maker_taker (maker, taker) or none."""
+
+    type: Literal["per_share", "per_trade", "per_dollar", "maker_taker", "none"] = "per_share"
+    cost: Decimal | None = attrs.field(default=None, validator=_non_negative)
+    min_trade_cost: Decimal = attrs.field(default=Decimal(0), validator=_non_negative)
+    maker: Decimal | None = attrs.field(default=None, validator=_non_negative)
+    taker: Decimal | None = attrs.field(default=None, validator=_non_negative)
+
+    def model(self) -> commission_models.CommissionModel:
+        """The commission model this describes."""
+        if self.type == "per_share":
+            return commission_models.PerShare(
+                cost=Decimal("0.001") if self.cost is None else self.cost,
+                min_trade_cost=self.min_trade_cost,
+            )
+        if self.type == "per_trade":
+            return commission_models.PerTrade(cost=self.cost or 0)
+        if self.type == "per_dollar":
+            return commission_models.PerDollar(
+                cost=Decimal("0.0015") if self.cost is None else self.cost
+            )
+        if self.type == "maker_taker":
+            return commission_models.MakerTaker(
+                maker=Decimal("0.001") if self.maker is None else self.maker,
+                taker=Decimal("0.001") if self.taker is None else self.taker,
+            )
+        return commission_models.NoCommission()
+
+
+@attrs.frozen(kw_only=True)
+class SlippageConfig:
+    """``type``: volume_share (volume_limit, price_impact), fixed_basis_points
+    (basis_points, volume_limit), fixed (spread) or none."""
+
+    type: Literal["volume_share", "fixed_basis_points", "fixed", "none"] = "fixed_basis_points"
+    volume_limit: Decimal | None = attrs.field(default=None, validator=_positive)
+    price_impact: Decimal | None = attrs.field(default=None, validator=_non_negative)
+    basis_points: Decimal | None = attrs.field(default=None, validator=_non_negative)
+    spread: Decimal | None = attrs.field(default=None, validator=_non_negative)
+
+    def model(self) -> slippage_models.SlippageModel:
+        """The slippage model this describes."""
+        if self.type == "volume_share":
+            return slippage_models.VolumeShareSlippage(
+                volume_limit=self.volume_limit or Decimal("0.025"),
+                price_impact=Decimal("0.1") if self.price_impact is None else self.price_impact,
+            )
+        if self.type == "fixed_basis_points":
+            return slippage_models.FixedBasisPointsSlippage(
+                basis_points=Decimal(5) if self.basis_points is None else self.basis_points,
+                volume_limit=self.volume_limit or Decimal("0.1"),
+            )
+        if self.type == "fixed":
+            return slippage_models.FixedSlippage(spread=self.spread or 0)
+        return slippage_models.NoSlippage()
+
+
+@attrs.frozen(kw_only=True)
+class BrokerConfig:
+    """Which broker, with how much money (paper) and which cost models (simulated fills)."""
+
+    type: str = "paper"
+    initial_capital: Decimal = attrs.field(default=Decimal(100000), validator=_positive)
+    commission: CommissionConfig | None = None
+    slippage: SlippageConfig | None = None
+    exchange: str | None = None
+    testnet: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class DataConfig:
+    """Where bars come from: a registered source, its frequency and options."""
+
+    source: str = "sample"
+    frequency: Literal["daily", "minute", "1d", "1m"] = "daily"
+    data_dir: str | None = None
+    calendar: str = "XNYS"
+
+    @property
+    def bar_frequency(self) -> str:
+        """``daily`` or ``minute``."""
+        return {"1d": "daily", "1m": "minute"}.get(self.frequency, self.frequency)
+
+
+@attrs.frozen(kw_only=True)
+class LoggingConfig:
+    """The structured event log."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    structured: bool = True
+    heartbeat_interval: float = attrs.field(default=3600.0, validator=_positive)
+    file: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RiskConfig:
+    """Limits that block orders, and the kill-switch file that stops trading."""
+
+    max_order_value: Decimal | None = attrs.field(default=None, validator=_positive)
+    max_position_fraction: Decimal | None = attrs.field(default=None, validator=_positive)
+    max_daily_loss: Decimal | None = attrs.field(default=None, validator=_positive)
+    kill_switch: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StateConfig:
+    """Where the session's crash-safe state lives."""
+
+    file: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TradingConfig:
+    """A whole ``paper_trading.yaml``."""
+
+    broker: BrokerConfig = BrokerConfig()
+    data: DataConfig = DataConfig()
+    logging: LoggingConfig = LoggingConfig()
+    risk: RiskConfig = RiskConfig()
+    state: StateConfig = StateConfig()
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+_converter.register_structure_hook(Decimal, lambda value, _: _decimal(value))
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"expected a number, got {value!r}") from None
+
+
+def _describe(exc: BaseException, expected: Any) -> str:
+    if isinstance(exc, KeyError):
+        return "required"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return f"extra fields found ({', '.join(sorted(exc.extra_fields))})"
+    text = str(exc)
+    if " not in literal " in text:
+        allowed = ", ".join(str(a) for a in getattr(expected, "__args__", ()))
+        return f"must be one of {allowed}, got {text.split(' not in literal ')[0]!r}"
+    if isinstance(exc, ValueError | TypeError) and text:
+        return text
+    return f"expected {getattr(expected, '__name__', expected)}"
+
+
+def load_trading_config(path: str | Path) -> TradingConfig:
+    """Read and check a trading configuration file; every problem is a one-line
+    :class:`ConfigError` naming the file, the key path and its line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    try:
+        document = yaml.safe_load(text)
+        lines = _key_lines(yaml.compose(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where}: invalid YAML: {problem}") from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections (broker, data, ...)")
+    try:
+        return _converter.structure(document, TradingConfig)
+    except Exception as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            messages = cattrs.transform_error(exc, format_exception=_describe)
+        else:
+            messages = [str(exc)]
+        first = messages[0]
+        key_path = first.rsplit(" @ $", 1)[1].lstrip(".") if " @ $" in first else ""
+        reason = first.rsplit(" @ $", 1)[0]
+        if reason.startswith("extra fields found ("):
+            extra = reason.removeprefix("extra fields found (").rstrip(")").split(", ")[0]
+            key_path = f"{key_path}.{extra}" if key_path else extra
+            reason = "unknown key"
+        line = lines.get(key_path) or lines.get(key_path.rsplit(".", 1)[0])
+        where = f" (line {line})" if line else ""
+        more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+        raise ConfigError(f"{path}: {key_path or 'config'}: {reason}{where}{more}") from None
+
+
+def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:
+    """``{"broker.commission.cost": line}`` for every mapping key in a composed YAML node."""
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}.{key.value}" if prefix else str(key.value)
+            lines[path] = key.start_mark.line + 1
+            lines.update(_key_lines(value, path))
+    return lines

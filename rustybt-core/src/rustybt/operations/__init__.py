@@ -1,0 +1,1 @@
+"""Running RustyBT for weeks: the engine's event log and what can be learned from it."""

@@ -1,0 +1,262 @@
+"""The engine's event log: JSON lines written by the live engine, read back for analysis.
+
+Each line is one JSON object::
+
+    {"ts": "2026-11-24T13:00:00.123456+00:00", "level": "INFO", "event": "heartbeat",
+     "portfolio_value": "100012.50", "open_orders": 2, "last_bar": "2026-11-24T12:59:00+00:00"}
+
+``ts`` is ISO 8601 in UTC with microseconds, ``level`` one of :data:`LEVELS`, ``event`` a
+name from :data:`EVENTS` (other names are allowed), and every other key a flat field of that
+event. Decimals and datetimes are written as strings. The value of any field whose name
+contains ``key``, ``secret``, ``token`` or ``password`` is written as ``"***"``.
+
+The reader accepts rotated files (``engine.log.1``), gzipped files (``engine.log.2.gz``) and
+lines that are not events (a line cut by a crash, text from elsewhere): those are counted,
+never fatal.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import attrs
+
+from rustybt.errors import DataError
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+EVENTS: Mapping[str, tuple[str, ...]] = {
+    "engine_started": ("mode", "strategy", "heartbeat_interval"),
+    "engine_stopped": ("reason",),
+    "heartbeat": ("portfolio_value", "open_orders", "last_bar"),
+    "order_submitted": (),
+    "order_filled": (),
+    "order_rejected": (),
+    "error": ("error_type", "message"),
+}
+"""The events the engine writes and the fields each always carries (others may be added).
+
+``engine_started.heartbeat_interval`` is in seconds; ``engine_stopped.reason`` is one of
+``completed``, ``duration reached``, ``signal``, ``error`` or ``kill switch``;
+``heartbeat.portfolio_value`` is a decimal string.
+"""
+
+REDACTED = "***"
+_SECRET_NAME = re.compile(r"key|secret|token|password", re.IGNORECASE)
+_RESERVED = frozenset({"ts", "level", "event"})
+# Files a log directory may hold: engine.log, engine.log.1, engine.log.2.gz, engine.jsonl.gz
+_LOG_FILE = re.compile(r".*\.(log|jsonl)(\.\d+)?(\.gz)?$")
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def format_ts(moment: datetime) -> str:
+    """``moment`` as the log writes it: ISO 8601, UTC, microseconds (naive means UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def redact(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` with the value of every secret-looking name replaced by ``"***"``."""
+    return {
+        name: REDACTED if _SECRET_NAME.search(name) else value for name, value in fields.items()
+    }
+
+
+def _json_value(value: Any) -> str:
+    """Datetimes in the log's own format; Decimals and anything else as their string."""
+    return format_ts(value) if isinstance(value, datetime) else str(value)
+
+
+class EventLogWriter(logging.Handler):
+    """Appends events to a JSON-lines file, one flushed line per event.
+
+    Also a :class:`logging.Handler`: a record logged with ``extra={"event": "order_rejected",
+    ...}`` becomes that event with the extra keys as fields; any other record becomes a
+    ``log`` event with ``logger`` and ``message`` fields.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        fsync: bool = False,
+    ) -> None:
+        """Open ``path`` for appending (creating its directory); ``clock`` stamps each event
+        (the live engine passes its own, so a replayed session logs replay time); ``fsync``
+        forces every line to disk, not just to the OS."""
+        super().__init__()
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._fsync = fsync
+        self._file: TextIO = self.path.open("a", encoding="utf-8")
+
+    def log(self, event: str, level: str = "INFO", **fields: Any) -> None:
+        """Append one ``event`` line at ``level`` with ``fields`` (secrets redacted).
+
+        Raises ``ValueError`` for an unknown level or a field named ts, level or event.
+        """
+        if level not in LEVELS:
+            raise ValueError(f"log level must be one of {', '.join(LEVELS)}, got {level!r}")
+        clash = _RESERVED.intersection(fields)
+        if clash:
+            raise ValueError(f"field names {sorted(clash)} are reserved by the event log")
+        record = {"ts": format_ts(self._clock()), "level": level, "event": event}
+        record.update(redact(fields))
+        line = json.dumps(record, default=_json_value, ensure_ascii=False)
+        with self.lock:
+            self._file.write(line + "\n")
+            self._file.flush()
+            if self._fsync:
+                os.fsync(self._file.fileno())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write a standard-library log record as an event (see the class docstring)."""
+        try:
+            extra = {
+                name: value
+                for name, value in vars(record).items()
+                if name not in _STANDARD_RECORD_ATTRIBUTES and name not in _RESERVED
+            }
+            event = getattr(record, "event", None)
+            level = record.levelname if record.levelname in LEVELS else "ERROR"
+            if record.levelno < logging.INFO:
+                level = "DEBUG"
+            if event is None:
+                extra = {"logger": record.name, "message": record.getMessage(), **extra}
+                event = "log"
+            if record.exc_info and record.exc_info[0] is not None:
+                extra.setdefault("error_type", record.exc_info[0].__name__)
+            self.log(str(event), level, **extra)
+        except Exception:  # logging's contract: a handler reports its own failure, never raises
+            self.handleError(record)
+
+    def close(self) -> None:
+        """Close the file; later events raise ``ValueError``."""
+        with self.lock:
+            self._file.close()
+        super().close()
+
+    def __enter__(self) -> EventLogWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+_STANDARD_RECORD_ATTRIBUTES = frozenset(
+    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))
+) | {"message", "asctime"}
+
+
+@attrs.frozen(kw_only=True)
+class LogEvent:
+    """One event read back from a log."""
+
+    ts: datetime
+    level: str
+    event: str
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as it was logged."""
+        return {"ts": format_ts(self.ts), "level": self.level, "event": self.event, **self.fields}
+
+
+@attrs.frozen(kw_only=True)
+class EventLog:
+    """Every event read from some log files, in time order, and how many lines were not."""
+
+    events: tuple[LogEvent, ...]
+    files: tuple[Path, ...]
+    garbage_lines: int
+
+
+def parse_line(line: str) -> LogEvent | None:
+    """The event on ``line``, or None when the line is not an event of this log."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    ts, level, event = record.pop("ts", None), record.pop("level", None), record.pop("event", None)
+    if not (isinstance(ts, str) and isinstance(level, str) and isinstance(event, str)):
+        return None
+    try:
+        moment = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return LogEvent(ts=moment.astimezone(UTC), level=level, event=event, fields=record)
+
+
+def log_files(directory: str | Path) -> list[Path]:
+    """The log files in ``directory`` (``*.log``, ``*.jsonl``, rotated ``.N``, ``.gz``), sorted.
+
+    Raises :class:`DataError` when the directory does not exist or holds no log file.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise DataError(f"log directory {folder} does not exist")
+    found = sorted(p for p in folder.iterdir() if p.is_file() and _LOG_FILE.fullmatch(p.name))
+    if not found:
+        raise DataError(
+            f"no log files in {folder} (looked for *.log, *.jsonl, rotated *.log.N and *.gz)"
+        )
+    return found
+
+
+def read_event_log(paths: Iterable[str | Path]) -> EventLog:
+    """Read every event of ``paths`` (plain or gzipped), sorted by time.
+
+    Lines that are not events, and the unreadable tail of a truncated gzip file, count as
+    garbage. A missing file is a :class:`DataError`.
+    """
+    files = tuple(Path(p) for p in paths)
+    events: list[LogEvent] = []
+    garbage = 0
+    for path in files:
+        if not path.is_file():
+            raise DataError(f"log file {path} does not exist")
+        for line in _lines(path):
+            if line is None:
+                garbage += 1
+                continue
+            if not line.strip():
+                continue
+            event = parse_line(line)
+            if event is None:
+                garbage += 1
+            else:
+                events.append(event)
+    events.sort(key=lambda e: e.ts)  # stable: same-microsecond events keep file order
+    return EventLog(events=tuple(events), files=files, garbage_lines=garbage)
+
+
+def _lines(path: Path) -> Iterator[str | None]:
+    """The lines of ``path``; None stands for a part that could not be decoded."""
+    if path.suffix != ".gz":
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            yield from handle
+        return
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as handle:
+            yield from handle
+    except (OSError, EOFError):  # a gzip cut short by a crash or still being written
+        yield None
