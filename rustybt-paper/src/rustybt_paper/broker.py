@@ -61,32 +61,48 @@ class PaperBroker:
 
     # -- the simulated-broker side (driven by a trading session) -----------------------------
 
-    _STATE = (
-        "ledger",
-        "_assets",
-        "_orders",
-        "_client_ids",
-        "_client_of",
-        "_fills",
-        "_next_order",
-        "_next_fill",
-        "_bar_index",
-        "_last_bars",
-    )
-
     def configure(self, *, costs: CostModels, asset_for: Callable[[str], Asset]) -> None:
         """Fill with the session's cost models (those the strategy set) and its assets."""
         self.costs = costs
         self._asset_for = asset_for
 
     def snapshot(self) -> dict[str, object]:
-        """A deep copy of the account, orders and fills, for a session checkpoint."""
-        return copy.deepcopy({name: getattr(self, name) for name in self._STATE})
+        """What a checkpoint needs to restore the account: cash, positions, open orders and
+        their fills, and the ids already used. Finished orders are left out, so a
+        checkpoint stays small however long the session runs."""
+        open_ids = [order_id for order_id, order in self._orders.items() if order.is_open]
+        mutable = copy.deepcopy(
+            {
+                "ledger": self.ledger,
+                "orders": {order_id: self._orders[order_id] for order_id in open_ids},
+                "fills": {order_id: self._fills.get(order_id, []) for order_id in open_ids},
+            }
+        )
+        return {
+            **mutable,
+            # Strings, frozen assets and bars: shallow copies cannot be changed later.
+            "assets": dict(self._assets),
+            "client_ids": dict(self._client_ids),
+            "client_of": dict(self._client_of),
+            "next_order": self._next_order,
+            "next_fill": self._next_fill,
+            "bar_index": self._bar_index,
+            "last_bars": dict(self._last_bars),
+        }
 
     def restore(self, state: dict[str, object]) -> None:
-        """Return exactly to a :meth:`snapshot`."""
-        for name, value in copy.deepcopy(state).items():
-            setattr(self, name, value)
+        """Return to a :meth:`snapshot` (which stays usable for another restore)."""
+        mutable = copy.deepcopy({key: state[key] for key in ("ledger", "orders", "fills")})
+        self.ledger = mutable["ledger"]
+        self._orders = mutable["orders"]
+        self._fills = mutable["fills"]
+        self._assets = dict(state["assets"])
+        self._client_ids = dict(state["client_ids"])
+        self._client_of = dict(state["client_of"])
+        self._next_order = state["next_order"]
+        self._next_fill = state["next_fill"]
+        self._bar_index = state["bar_index"]
+        self._last_bars = dict(state["last_bars"])
 
     def asset(self, symbol: str) -> Asset:
         """The asset traded under ``symbol`` (created on first use)."""

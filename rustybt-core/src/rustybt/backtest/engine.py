@@ -292,8 +292,7 @@ class Backtest:
 
     def _call(self, function: Callable[..., Any], *args: Any) -> Any:
         try:
-            with api.running(self.algorithm):
-                return function(*args)
+            return function(*args)
         except StrategyCodeError:
             raise
         except Exception as exc:
@@ -383,8 +382,9 @@ class Backtest:
 
     def run(self) -> BacktestResult:
         """Run the strategy from start to end and return the results."""
-        self._start()
-        return self._finish(self._loop(self.first_session))
+        with api.running(self.algorithm):
+            self._start()
+            return self._finish(self._loop(self.first_session))
 
     def _start(self) -> None:
         """Run ``initialize`` and prepare data, schedules and the ledger."""
@@ -418,7 +418,7 @@ class Backtest:
             first, stop = int(self.session_bounds[s]), int(self.session_bounds[s + 1])
             self._orders_today = 0
             self._session_transactions = []
-            self._session_orders = {o.id: o for group in self._open.values() for o in group}
+            self._session_orders = {}
             if has_bts:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value

@@ -23,6 +23,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from rustybt import api
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.backtest.engine import Backtest, BacktestConfig
 from rustybt.broker import BarQuote, Broker, BrokerFill, OrderRequest
@@ -138,6 +139,10 @@ class TradingSession(Backtest):
     def run_session(self) -> SessionSummary:
         """Start (or resume from the journal), trade until the data, the duration, a signal
         or the kill switch ends it, and return the summary. The broker is always closed."""
+        with api.running(self.algorithm):
+            return self._run_session()
+
+    def _run_session(self) -> SessionSummary:
         self._start()
         if self._simulated:
             self.broker.configure(costs=self.costs, asset_for=self._asset_of_symbol)

@@ -1,0 +1,344 @@
+"""`rustybt paper-trade`: the backtest's fills through the paper broker, surviving kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rustybt.backtest import run_backtest
+from rustybt.data.sample_source import SampleDataSource
+from rustybt.live.journal import Journal
+
+REPO = Path(__file__).resolve().parents[2]
+
+DAILY_TRADER = """
+from rustybt.api import order_target_percent, record, symbol
+
+
+def initialize(context):
+    context.asset = symbol("AAPL")
+    context.days = 0
+
+
+def handle_data(context, data):
+    context.days += 1
+    order_target_percent(context.asset, 0.9 if context.days % 3 else 0.3)
+    record(days=context.days)
+"""
+
+
+def paper_trade_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rustybt", "paper-trade", "--broker", "paper", "--replay", *args]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rustybt", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env=os.environ.copy(),
+    )
+
+
+def fill_tuples(state_file: Path) -> list[tuple[str, Decimal, Decimal, Decimal, str]]:
+    journal = Journal(state_file)
+    try:
+        return [(f.symbol, f.amount, f.price, f.commission, f.dt) for f in journal.fills()]
+    finally:
+        journal.close()
+
+
+@pytest.fixture
+def spy_dir(tmp_path: Path) -> Path:
+    """SPY bars for the seed's strategy: a proxy from the real S&P 500 index (^GSPC / 10)."""
+    directory = tmp_path / "spy"
+    directory.mkdir()
+    bars = SampleDataSource().fetch_bars(["^GSPC"], "2010-01-01", "2012-12-31", "1d")
+    for column in ("open", "high", "low", "close"):
+        bars[column] = (bars[column] / 10).round(4)
+    bars.assign(date=bars["timestamp"].dt.strftime("%Y-%m-%d"))[
+        ["date", "open", "high", "low", "close", "volume"]
+    ].to_csv(directory / "SPY.csv", index=False)
+    return directory
+
+
+def test_seed_strategy_paper_fills_equal_backtest_fills_order_by_order(
+    tmp_path: Path, spy_dir: Path
+) -> None:
+    strategy = REPO / "examples" / "validation_strategy.py"
+    start, end = "2011-06-01", "2011-07-29"
+    result = run_cli(
+        "paper-trade",
+        "--strategy",
+        str(strategy),
+        "--broker",
+        "paper",
+        "--replay",
+        "--start",
+        start,
+        "--end",
+        end,
+        "--source",
+        "files",
+        "--data-dir",
+        str(spy_dir),
+        "--state",
+        "state.sqlite",
+        "--log-file",
+        "paper.log",
+        "--output",
+        "json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    backtest = run_backtest(strategy, start=start, end=end, source="files", data_dir=spy_dir)
+    expected = [
+        (t.asset.symbol, t.amount, t.price, t.commission, t.dt.isoformat())
+        for t in backtest.transactions
+    ]
+    assert len(expected) >= 4
+    assert fill_tuples(tmp_path / "state.sqlite") == expected
+    assert Decimal(summary["portfolio_value"]) == backtest.ending_value
+    assert Decimal(summary["cash"]) == backtest.ending_cash
+    assert summary["fills"] == len(expected)
+
+
+def test_a_replayed_month_logs_a_heartbeat_every_interval(tmp_path: Path) -> None:
+    result = run_cli(
+        "paper-trade",
+        "--strategy",
+        str(REPO / "examples" / "sma_crossover.py"),
+        "--replay",
+        "--start",
+        "2011-03-01",
+        "--end",
+        "2011-03-31",
+        "--heartbeat-interval",
+        "3600",
+        "--state",
+        "s.sqlite",
+        "--log-file",
+        "logs/paper.log",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    events = [
+        json.loads(line) for line in (tmp_path / "logs" / "paper.log").read_text().splitlines()
+    ]
+    assert events[0]["event"] == "engine_started" and events[-1]["event"] == "engine_stopped"
+    assert events[-1]["reason"] == "completed"
+    beats = [pd.Timestamp(e["ts"]) for e in events if e["event"] == "heartbeat"]
+    gaps = {b - a for a, b in zip(beats, beats[1:], strict=False)}
+    assert gaps == {pd.Timedelta(hours=1)}
+    assert beats[0] == pd.Timestamp("2011-03-01", tz="UTC")
+    assert beats[-1] >= pd.Timestamp("2011-03-31 20:00", tz="UTC")
+
+
+def test_killed_at_random_points_and_restarted_it_ends_exactly_like_an_uninterrupted_run(
+    tmp_path: Path,
+) -> None:
+    strategy = tmp_path / "daily_trader.py"
+    strategy.write_text(DAILY_TRADER)
+    span = ("--start", "2011-01-03", "--end", "2011-12-30", "--heartbeat-interval", "86400")
+
+    def command(state: str) -> list[str]:
+        return paper_trade_command(
+            "--strategy",
+            str(strategy),
+            *span,
+            "--state",
+            state,
+            "--log-file",
+            f"{state}.log",
+            "--output",
+            "json",
+        )
+
+    uninterrupted = subprocess.run(
+        command("clean.sqlite"), capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert uninterrupted.returncode == 0, uninterrupted.stderr
+    expected = json.loads(uninterrupted.stdout)
+
+    kills = 0
+    for target in sorted(random.Random(20261124).sample(range(3, 245), 22)):
+        process = subprocess.Popen(
+            command("killed.sqlite"),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while process.poll() is None and _checkpoints(tmp_path / "killed.sqlite") < target:
+            time.sleep(0.005)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+    assert kills >= 20
+
+    finished = subprocess.run(
+        command("killed.sqlite"), capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert finished.returncode == 0, finished.stderr
+    resumed = json.loads(finished.stdout)
+    for key in ("portfolio_value", "cash", "positions", "fills", "first_bar", "last_bar"):
+        assert resumed[key] == expected[key], key
+    clean_fills = fill_tuples(tmp_path / "clean.sqlite")
+    assert fill_tuples(tmp_path / "killed.sqlite") == clean_fills
+    assert len(clean_fills) > 200
+
+
+def _checkpoints(state: Path) -> int:
+    if not state.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=0.05) as db:
+            return db.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_bad_inputs_are_one_line_errors_and_overwrite_nothing(tmp_path: Path) -> None:
+    strategy = REPO / "examples" / "sma_crossover.py"
+    corrupt = tmp_path / "corrupt.sqlite"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    original = corrupt.read_bytes()
+    base = [
+        "paper-trade",
+        "--strategy",
+        str(strategy),
+        "--replay",
+        "--start",
+        "2011-03-01",
+        "--end",
+        "2011-03-31",
+    ]
+
+    result = run_cli(*base, "--state", str(corrupt), "--log-file", "a.log", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: state file {corrupt} is not a RustyBT state file")
+    assert corrupt.read_bytes() == original
+
+    config = tmp_path / "paper_trading.yaml"
+    config.write_text("broker:\n  type: paper\n  initial_capital: lots\n")
+    result = run_cli(
+        *base, "--config", str(config), "--state", "s.sqlite", "--log-file", "a.log", cwd=tmp_path
+    )
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        f"error: {config}: broker.initial_capital: expected a number, got 'lots' (line 3)",
+    )
+
+    result = run_cli(
+        *base, "--state", "s.sqlite", "--log-file", "/proc/no/such/dir/a.log", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot write log file /proc/no/such/dir/a.log")
+    assert "Traceback" not in result.stderr
+
+
+def test_sigterm_stops_cleanly_with_the_state_committed(tmp_path: Path) -> None:
+    strategy = tmp_path / "daily_trader.py"
+    strategy.write_text(DAILY_TRADER)
+    process = subprocess.Popen(
+        paper_trade_command(
+            "--strategy",
+            str(strategy),
+            "--start",
+            "2011-01-03",
+            "--end",
+            "2011-12-30",
+            "--speed",
+            "86400",
+            "--heartbeat-interval",
+            "86400",
+            "--state",
+            "s.sqlite",
+            "--log-file",
+            "s.log",
+            "--output",
+            "json",
+        ),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while _checkpoints(tmp_path / "s.sqlite") < 3:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["stopped"] == "signal"
+    last_event = json.loads((tmp_path / "s.log").read_text().splitlines()[-1])
+    assert (last_event["event"], last_event["reason"]) == ("engine_stopped", "signal")
+    assert summary["last_bar"] is not None and summary["fills"] == len(
+        fill_tuples(tmp_path / "s.sqlite")
+    )
+
+
+def test_risk_limits_block_orders_with_a_logged_reason(tmp_path: Path) -> None:
+    strategy = tmp_path / "daily_trader.py"
+    strategy.write_text(DAILY_TRADER)
+    config = tmp_path / "paper_trading.yaml"
+    config.write_text("risk:\n  max_order_value: 5000\n")
+    result = run_cli(
+        "paper-trade",
+        "--strategy",
+        str(strategy),
+        "--replay",
+        "--config",
+        str(config),
+        "--start",
+        "2011-03-01",
+        "--end",
+        "2011-03-31",
+        "--state",
+        "s.sqlite",
+        "--log-file",
+        "r.log",
+        "--output",
+        "json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["fills"] == 0
+    rejected = [json.loads(line) for line in (tmp_path / "r.log").read_text().splitlines()]
+    rejected = [e for e in rejected if e["event"] == "order_rejected"]
+    assert rejected and "exceeds max_order_value 5000" in rejected[0]["reason"]
+
+
+def test_a_state_file_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    result = run_cli(
+        "paper-trade",
+        "--strategy",
+        str(REPO / "examples" / "sma_crossover.py"),
+        "--replay",
+        "--start",
+        "2011-03-01",
+        "--end",
+        "2011-03-31",
+        "--state",
+        "nowhere/s.sqlite",
+        "--log-file",
+        "a.log",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "error: cannot use state file nowhere/s.sqlite: directory nowhere does not exist"
+    )
