@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -78,7 +79,7 @@ def test_seed_strategy_paper_fills_equal_backtest_fills_order_by_order(
     tmp_path: Path, spy_dir: Path
 ) -> None:
     strategy = REPO / "examples" / "validation_strategy.py"
-    start, end = "2011-06-01", "2011-07-29"
+    start, end = "2011-08-01", "2011-09-30"
     result = run_cli(
         "paper-trade",
         "--strategy",
@@ -141,10 +142,14 @@ def test_a_replayed_month_logs_a_heartbeat_every_interval(tmp_path: Path) -> Non
     assert events[0]["event"] == "engine_started" and events[-1]["event"] == "engine_stopped"
     assert events[-1]["reason"] == "completed"
     beats = [pd.Timestamp(e["ts"]) for e in events if e["event"] == "heartbeat"]
-    gaps = {b - a for a, b in zip(beats, beats[1:], strict=False)}
+    gaps = {b - a for a, b in itertools.pairwise(beats)}
     assert gaps == {pd.Timedelta(hours=1)}
     assert beats[0] == pd.Timestamp("2011-03-01", tz="UTC")
     assert beats[-1] >= pd.Timestamp("2011-03-31 20:00", tz="UTC")
+    uptime = run_cli("analyze-uptime", "--log-dir", "logs", "--output", "json", cwd=tmp_path)
+    assert uptime.returncode == 0, uptime.stderr
+    report = json.loads(uptime.stdout)
+    assert report["uptime_percent"] == 100.0
 
 
 def test_killed_at_random_points_and_restarted_it_ends_exactly_like_an_uninterrupted_run(

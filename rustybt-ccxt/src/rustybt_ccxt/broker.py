@@ -28,7 +28,8 @@ from rustybt.finance.order import OrderStatus
 
 from rustybt_ccxt.client import new_client
 from rustybt_ccxt.credentials import Credentials, load_credentials
-from rustybt_ccxt.error_messages import describe
+from rustybt_ccxt.error_messages import MALFORMED_ANSWER_ERRORS, describe, plain
+from rustybt_ccxt.log_redaction import RedactCredentials, redact_ccxt_logs, stop_redacting
 from rustybt_ccxt.retries import (
     RetriesExhaustedError,
     RetryPolicy,
@@ -81,6 +82,7 @@ class CcxtBroker:
         self.timeout_seconds = timeout_seconds
         self._client: Exchange | None = None
         self._credentials: Credentials | None = None
+        self._redactor: RedactCredentials | None = None
         self._used_client_ids: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -97,6 +99,7 @@ class CcxtBroker:
         if self._client is not None:
             return
         self._credentials = load_credentials(self.exchange)
+        self._redactor = redact_ccxt_logs(self._credentials)
         client = new_client(
             self.exchange,
             testnet=self.testnet,
@@ -114,8 +117,13 @@ class CcxtBroker:
     async def close(self) -> None:
         """Close the exchange session. Calling it again is harmless."""
         client, self._client = self._client, None
-        if client is not None:
-            await client.close()
+        redactor, self._redactor = self._redactor, None
+        try:
+            if client is not None:
+                await client.close()
+        finally:
+            if redactor is not None:
+                stop_redacting(redactor)
 
     # -- account -------------------------------------------------------------------------
 
@@ -190,7 +198,7 @@ class CcxtBroker:
                     ) from None
                 log_retry(f"{self.exchange} order '{cid}'", exc, delay)
                 await asyncio.sleep(delay)
-            except _ccxt().BaseError as exc:
+            except (_ccxt().BaseError, *MALFORMED_ANSWER_ERRORS) as exc:
                 raise BrokerError(
                     f"{self.exchange} rejected order '{cid}' ({request.symbol}): "
                     f"{self._describe(exc)}"
@@ -306,7 +314,7 @@ class CcxtBroker:
             amount = Decimal(0)
         if amount == 0:
             raise BrokerError(
-                f"order '{cid}': amount {abs(request.amount)} rounds to 0 at {symbol}'s "
+                f"order '{cid}': amount {plain(abs(request.amount))} rounds to 0 at {symbol}'s "
                 f"amount precision {market['precision'].get('amount')} (market precision)"
             )
         price = (
@@ -318,16 +326,16 @@ class CcxtBroker:
         min_amount = (limits.get("amount") or {}).get("min")
         if min_amount is not None and amount < _decimal(min_amount):
             raise BrokerError(
-                f"order '{cid}': amount {amount} is below {symbol}'s minimum amount "
-                f"{_decimal(min_amount)} (market rule limits.amount.min)"
+                f"order '{cid}': amount {plain(amount)} is below {symbol}'s minimum amount "
+                f"{plain(_decimal(min_amount))} (market rule limits.amount.min)"
             )
         min_cost = (limits.get("cost") or {}).get("min")
         if min_cost is not None:
             reference = price if price is not None else await self._last_price(symbol)
             if amount * reference < _decimal(min_cost):
                 raise BrokerError(
-                    f"order '{cid}': notional {amount * reference} is below {symbol}'s minimum "
-                    f"notional {_decimal(min_cost)} (market rule limits.cost.min)"
+                    f"order '{cid}': notional {plain(amount * reference)} is below {symbol}'s "
+                    f"minimum notional {plain(_decimal(min_cost))} (market rule limits.cost.min)"
                 )
         return amount, price
 
@@ -393,6 +401,10 @@ class CcxtBroker:
             ) from None
         except ccxt.BaseError as exc:
             raise BrokerError(f"{self.exchange} refused {what}: {self._describe(exc)}") from None
+        except MALFORMED_ANSWER_ERRORS as exc:
+            raise BrokerError(
+                f"{self.exchange} sent a malformed answer while {what} ({self._describe(exc)})"
+            ) from None
 
     def _describe(self, exc: BaseException) -> str:
         text = describe(exc)

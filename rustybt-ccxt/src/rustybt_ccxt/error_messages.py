@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 MAX_LENGTH = 300
+
+MALFORMED_ANSWER_ERRORS: tuple[type[Exception], ...] = (
+    AttributeError,
+    KeyError,
+    TypeError,
+    ValueError,
+)
+"""What ccxt raises when it parses an answer that is not the JSON it expects (e.g. an HTML
+error page with status 200): ccxt has no exception class of its own for these."""
 
 
 def describe(exc: BaseException) -> str:
@@ -27,3 +37,8 @@ def describe(exc: BaseException) -> str:
     if len(text) > MAX_LENGTH:
         text = text[: MAX_LENGTH - 3] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def plain(value: Decimal) -> str:
+    """``value`` without exponent or trailing zeros: ``5``, ``0.0012``, ``50000``."""
+    return f"{value.normalize():f}"

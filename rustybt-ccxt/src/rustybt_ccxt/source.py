@@ -19,7 +19,7 @@ from rustybt.data.validation import validate_bars
 from rustybt.errors import DataError
 
 from rustybt_ccxt.client import open_client
-from rustybt_ccxt.error_messages import describe
+from rustybt_ccxt.error_messages import MALFORMED_ANSWER_ERRORS, describe
 from rustybt_ccxt.retries import RetriesExhaustedError, RetryPolicy, with_retries
 
 if TYPE_CHECKING:
@@ -84,9 +84,7 @@ class CcxtDataSource:
             ]
         return self._finish(frames, step, start=start, end=end)
 
-    async def _latest(
-        self, symbols: list[str], frequency: str, step: pd.Timedelta
-    ) -> pd.DataFrame:
+    async def _latest(self, symbols: list[str], frequency: str, step: pd.Timedelta) -> pd.DataFrame:
         async with open_client(self.exchange) as client:
             await self._check_symbols(client, symbols)
             frames = []
@@ -126,6 +124,9 @@ class CcxtDataSource:
                 ),
                 symbol,
             )
+            if not rows and client.last_json_response is None and client.last_http_response:
+                # ccxt turns a body that is not JSON into "no bars"; say what happened.
+                raise DataError(f"{self.exchange} sent a malformed answer for {symbol}")
             if not rows or rows[-1][0] < since:
                 break
             pages.extend(rows)
@@ -144,6 +145,10 @@ class CcxtDataSource:
             ) from None
         except ccxt.BaseError as exc:
             raise DataError(f"{self.exchange} refused {what}: {describe(exc)}") from None
+        except MALFORMED_ANSWER_ERRORS as exc:
+            raise DataError(
+                f"{self.exchange} sent a malformed answer for {what} ({describe(exc)})"
+            ) from None
 
     def _complete(self, frame: pd.DataFrame, step: pd.Timedelta) -> pd.DataFrame:
         """Only bars that have closed: a bar still forming would change under the user."""

@@ -20,6 +20,13 @@ DataDirOption = Annotated[
         "--data-dir", help="Directory of SYMBOL.csv / SYMBOL.parquet files (--source files)."
     ),
 ]
+ExchangeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--exchange",
+        help="Exchange id for --source ccxt / --broker ccxt: binance, kraken, okx, ...",
+    ),
+]
 FrequencyOption = Annotated[
     str, typer.Option("--frequency", help="Bar frequency: 1m, 5m, 15m, 1h or 1d.")
 ]

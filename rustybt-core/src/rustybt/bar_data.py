@@ -23,12 +23,14 @@ def _check_fields(fields: Iterable[str]) -> None:
 class BarData:
     """Current values and history of the run's assets, as of the current bar.
 
+    ``growing`` marks arrays that a live feed fills in as bars arrive.
+
     ``current`` and ``history`` follow Zipline: ``"price"`` is the last traded close carried
     forward; ``open``/``high``/``low``/``close`` are NaN and ``volume`` is 0 for an asset
     that did not trade in the bar. History includes the current bar.
     """
 
-    def __init__(self, arrays: BarArrays, frequency: str) -> None:
+    def __init__(self, arrays: BarArrays, frequency: str, *, growing: bool = False) -> None:
         self._arrays = arrays
         self._frequency = frequency
         self._bar = -1
@@ -36,6 +38,8 @@ class BarData:
         self._session_ns = 0
         self._columns_cache: dict[tuple[Asset, ...], tuple[np.ndarray, pd.Index]] = {}
         self._full_history: dict[tuple[object, str], pd.Series | pd.DataFrame] = {}
+        # A live feed writes bars as they arrive, so whole-run slices cannot be cached.
+        self._growing = growing
 
     def set_bar(self, bar: int, now_ns: int, session_ns: int) -> None:
         """Move to bar ``bar`` (index in the timeline) at algorithm time ``now_ns`` (UTC
@@ -132,7 +136,7 @@ class BarData:
         _check_fields(field_list)
         end = self._bar + 1
         start = end - bar_count
-        if start >= 0 and (single_field or isinstance(assets, Asset)):
+        if start >= 0 and not self._growing and (single_field or isinstance(assets, Asset)):
             # Slices of a whole-run Series/DataFrame built once: pandas' copy-on-write
             # keeps a strategy that modifies its slice from touching the shared data.
             if isinstance(assets, Asset):

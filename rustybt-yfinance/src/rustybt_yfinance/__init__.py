@@ -1,1 +1,5 @@
-"""RustyBT's Yahoo Finance data source plugin (issue #4): it registers nothing until it works."""
+"""RustyBT's Yahoo Finance data source (``--source yfinance``), built on the yfinance library.
+
+The plugin registers the data source ``yfinance`` (see :mod:`rustybt_yfinance.source`);
+:mod:`rustybt_yfinance.testing` holds a fake Yahoo server for offline tests.
+"""

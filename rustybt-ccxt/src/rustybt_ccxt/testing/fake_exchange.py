@@ -52,6 +52,16 @@ DEFAULT_BALANCES: Mapping[str, Decimal] = {
 }
 
 
+_FAULT_BODIES: Mapping[int, str] = {
+    429: json.dumps(
+        {"code": -1003, "msg": "Too many requests; current limit is 6000 weight per 1 MINUTE."}
+    ),
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+"""Binance answers a rate limit in JSON; a failing gateway with a bare text page."""
+
+
 @attrs.frozen(kw_only=True)
 class RecordedRequest:
     """One request the fake received, and the HTTP status it answered (None: no answer)."""
@@ -220,7 +230,9 @@ class FakeExchange:
                     return fault.kind
         return None
 
-    def _record(self, method: str, path: str, params: dict[str, str], headers: Any, status: int | None) -> None:
+    def _record(
+        self, method: str, path: str, params: dict[str, str], headers: Any, status: int | None
+    ) -> None:
         with self._lock:
             self.requests.append(
                 RecordedRequest(
@@ -232,7 +244,9 @@ class FakeExchange:
                 )
             )
 
-    def _dispatch(self, method: str, path: str, params: dict[str, str], raw: str, headers: Any) -> Any:
+    def _dispatch(
+        self, method: str, path: str, params: dict[str, str], raw: str, headers: Any
+    ) -> Any:
         routes = {
             ("GET", "/api/v3/ping"): lambda: {},
             ("GET", "/api/v3/time"): lambda: {"serverTime": _now_ms()},
@@ -378,17 +392,36 @@ class FakeExchange:
             time_ms=_now_ms(),
         )
         base, quote = symbol[:-4], symbol[-4:]
-        needed_asset, needed = (quote, quantity * price) if order.side == "BUY" else (base, quantity)
+        needed_asset, needed = (
+            (quote, quantity * price) if order.side == "BUY" else (base, quantity)
+        )
         if self._free.get(needed_asset, Decimal(0)) < needed:
-            raise _BinanceError(400, -2010, "Account has insufficient balance for requested action.")
+            raise _BinanceError(
+                400, -2010, "Account has insufficient balance for requested action."
+            )
         self._move(needed_asset, needed)
         self.orders.append(order)
         if order_type == "MARKET" or _crosses(order, last):
-            self._fill(order, last if order_type == "MARKET" else min(price, last) if order.side == "BUY" else max(price, last))
+            self._fill(
+                order,
+                last
+                if order_type == "MARKET"
+                else min(price, last)
+                if order.side == "BUY"
+                else max(price, last),
+            )
         wire = order.to_wire()
         wire["transactTime"] = order.time_ms
         wire["fills"] = (
-            [{"price": str(order.quote_executed / order.executed), "qty": str(order.executed), "commission": "0", "commissionAsset": quote, "tradeId": order.order_id}]
+            [
+                {
+                    "price": str(order.quote_executed / order.executed),
+                    "qty": str(order.executed),
+                    "commission": "0",
+                    "commissionAsset": quote,
+                    "tradeId": order.order_id,
+                }
+            ]
             if order.executed
             else []
         )
@@ -494,9 +527,26 @@ def _symbol_info(symbol: str) -> dict[str, Any]:
         "isSpotTradingAllowed": True,
         "isMarginTradingAllowed": False,
         "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000.00", "tickSize": "0.01"},
-            {"filterType": "LOT_SIZE", "minQty": "0.00010", "maxQty": "9000.00000", "stepSize": "0.00010"},
-            {"filterType": "NOTIONAL", "minNotional": "5.00", "applyMinToMarket": True, "maxNotional": "9000000.00", "applyMaxToMarket": False, "avgPriceMins": 5},
+            {
+                "filterType": "PRICE_FILTER",
+                "minPrice": "0.01",
+                "maxPrice": "1000000.00",
+                "tickSize": "0.01",
+            },
+            {
+                "filterType": "LOT_SIZE",
+                "minQty": "0.00010",
+                "maxQty": "9000.00000",
+                "stepSize": "0.00010",
+            },
+            {
+                "filterType": "NOTIONAL",
+                "minNotional": "5.00",
+                "applyMinToMarket": True,
+                "maxNotional": "9000000.00",
+                "applyMaxToMarket": False,
+                "avgPriceMins": 5,
+            },
         ],
         "permissions": [],
         "permissionSets": [["SPOT"]],
@@ -552,9 +602,8 @@ def _handler_for(fake: FakeExchange) -> type[BaseHTTPRequestHandler]:
             fault = fake._take_fault(method, url.path)
             if fault in ("429", "500", "503"):
                 status = int(fault)
-                message = {"code": -1003, "msg": "Too many requests; current limit is 6000 request weight per 1 MINUTE."} if status == 429 else {"code": -1001, "msg": "Internal error; unable to process your request. Please try again."}
                 fake._record(method, url.path, params, self.headers, status)
-                self._send(status, json.dumps(message))
+                self._send(status, _FAULT_BODIES[status])
                 return
             if fault == "timeout":
                 fake._record(method, url.path, params, self.headers, None)

@@ -3,11 +3,25 @@
 from rustybt_cli.commands import (
     analyze_uptime,
     benchmark,
+    data,
+    fetch_data,
     paper_trade,
     plugins,
     run,
     test_alerts,
+    test_broker,
     test_data,
 )
 
-COMMAND_MODULES = (run, paper_trade, benchmark, test_data, plugins, analyze_uptime, test_alerts)
+COMMAND_MODULES = (
+    run,
+    paper_trade,
+    benchmark,
+    test_data,
+    fetch_data,
+    data,
+    plugins,
+    analyze_uptime,
+    test_alerts,
+    test_broker,
+)

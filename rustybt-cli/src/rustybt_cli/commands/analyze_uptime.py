@@ -41,10 +41,12 @@ def _moment(value: str | None, flag: str) -> datetime | None:
 
 def analyze_uptime_command(
     log_dir: Annotated[
-        Path | None, typer.Option("--log-dir", help="Read every log file in this directory.")
+        Path | None,
+        typer.Option("--log-dir", metavar="DIR", help="Read every log file in this directory."),
     ] = None,
     log_file: Annotated[
-        list[Path] | None, typer.Option("--log-file", help="Read this log file (repeatable).")
+        list[Path] | None,
+        typer.Option("--log-file", metavar="FILE", help="Read this log file (repeatable)."),
     ] = None,
     days: Annotated[
         float | None,

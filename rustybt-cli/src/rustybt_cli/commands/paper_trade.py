@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import attrs
+import pandas as pd
 import typer
 from rustybt.errors import ConfigError
 from rustybt.live import parse_duration, run_trading_session
@@ -66,7 +67,11 @@ def paper_trade(
     ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Paper-trade a strategy: the backtest's fills, journaled so a crash loses nothing."""
+    """Paper-trade a strategy: the backtest's fills, journaled so a crash loses nothing.
+
+    Without --replay the session trades live: each bar is fetched from the data source
+    when it closes, for --duration (default 30d).
+    """
     settings = load_trading_config(config) if config else TradingConfig()
     settings = attrs.evolve(
         settings,
@@ -81,13 +86,14 @@ def paper_trade(
             heartbeat_interval=heartbeat_interval or settings.logging.heartbeat_interval,
         ),
     )
-    if not replay:
-        raise ConfigError(
-            "paper trading on a live feed is not available yet (issue #6); "
-            "replay stored bars with --replay --start YYYY-MM-DD --end YYYY-MM-DD"
-        )
-    if start is None or end is None:
+    if replay and (start is None or end is None):
         raise ConfigError("--replay needs --start and --end")
+    length = parse_duration(duration) if duration else None
+    if not replay:
+        if start is not None or end is not None:
+            raise ConfigError("--start and --end go with --replay; a live session starts now")
+        today = pd.Timestamp.now(tz="UTC").normalize()
+        start, end = today, today + (length or pd.Timedelta(days=30))
     state_file = state or Path(settings.state.file or "paper_state.sqlite")
     summary = run_trading_session(
         strategy,
@@ -98,7 +104,8 @@ def paper_trade(
         end=end,
         speed=speed,
         symbols=split_symbols(symbols),
-        duration=parse_duration(duration) if duration else None,
+        duration=length,
+        feed="replay" if replay else "poll",
         registry=cli_state(ctx).registry,
     )
     if output is OutputFormat.JSON:

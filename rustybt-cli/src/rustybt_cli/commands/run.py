@@ -11,7 +11,7 @@ from rustybt.backtest import run_backtest
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 from rustybt_cli.progress import progress_bar
-from rustybt_cli.sources import DataDirOption, SourceOption, split_symbols
+from rustybt_cli.sources import DataDirOption, ExchangeOption, SourceOption, split_symbols
 from rustybt_cli.state import cli_state
 
 EPILOG = """Examples:
@@ -42,6 +42,7 @@ def run(
     end: Annotated[str, typer.Option(help="Last session, YYYY-MM-DD.")],
     source: SourceOption = "sample",
     data_dir: DataDirOption = None,
+    exchange: ExchangeOption = None,
     symbols: Annotated[
         str | None,
         typer.Option(
@@ -75,6 +76,7 @@ def run(
             data_frequency=frequency,
             source=source,
             data_dir=data_dir,
+            exchange=exchange,
             symbols=split_symbols(symbols),
             trading_calendar=calendar,
             registry=cli_state(ctx).registry,

@@ -9,7 +9,7 @@ from rustybt.data.probe import probe_source
 from rustybt.plugins import Kind
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, stdout, success
-from rustybt_cli.sources import DataDirOption, FrequencyOption, SourceOption
+from rustybt_cli.sources import DataDirOption, ExchangeOption, FrequencyOption, SourceOption
 from rustybt_cli.state import cli_state
 
 EPILOG = """Examples:
@@ -19,6 +19,8 @@ EPILOG = """Examples:
   rustybt test-data --source sample --symbol MSFT --start 2010-01-04 --end 2010-12-31 --output json
 
   rustybt test-data --source files --data-dir tests/data/bars --symbol SPY
+
+  rustybt test-data --source ccxt --exchange binance --symbol BTC/USDT
 """
 
 
@@ -37,6 +39,7 @@ def test_data(
     end: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD); default: now.")] = None,
     frequency: FrequencyOption = "1d",
     data_dir: DataDirOption = None,
+    exchange: ExchangeOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Fetch bars of one symbol from a data source, validate them and report the latest close.
@@ -45,7 +48,7 @@ def test_data(
     or invalid bars.
     """
     registry = cli_state(ctx).registry
-    data_source = registry.create(Kind.DATA_SOURCE, source, data_dir=data_dir)
+    data_source = registry.create(Kind.DATA_SOURCE, source, data_dir=data_dir, exchange=exchange)
     result = probe_source(data_source, symbol, frequency=frequency, start=start, end=end)
     if output is OutputFormat.JSON:
         print_json(result.to_dict())

@@ -12,6 +12,7 @@ import pandas as pd
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.backtest.engine import Backtest, BacktestConfig, Progress
 from rustybt.backtest.results import BacktestResult
+from rustybt.data.store import read_through_store
 from rustybt.plugins import Kind, PluginRegistry
 from rustybt.strategy_file import load_strategy
 
@@ -27,6 +28,7 @@ def run_backtest(
     data_frequency: str = "daily",
     source: str = "sample",
     data_dir: str | Path | None = None,
+    exchange: str | None = None,
     symbols: Sequence[str] = (),
     trading_calendar: str = "XNYS",
     registry: PluginRegistry | None = None,
@@ -36,11 +38,14 @@ def run_backtest(
 
     Returns the results frame, the performance summary and the exact final ledger figures.
     ``capital_base`` is read exactly (a float through its shortest representation).
+    ``data_dir`` and ``exchange`` go to the data source's factory when given.
     """
     if not isinstance(algorithm, TradingAlgorithm):
         algorithm = load_strategy(algorithm)
     registry = registry or PluginRegistry.from_environment()
-    data_source = registry.create(Kind.DATA_SOURCE, source, data_dir=data_dir)
+    data_source = read_through_store(
+        registry.create(Kind.DATA_SOURCE, source, data_dir=data_dir, exchange=exchange)
+    )
     config = BacktestConfig(
         start=start,
         end=end,

@@ -325,10 +325,13 @@ class Backtest:
         bars = self._load_bars(assets, timeline)
         self.arrays = BarArrays(bars, assets, timeline)
         self._timeline_ns = timeline.asi8
-        self.data = BarData(self.arrays, FREQUENCIES[config.frequency])
+        self.data = BarData(self.arrays, FREQUENCIES[config.frequency], growing=self._growing_data)
         self.ledger = Ledger(assets, config.capital_base)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
+
+    _growing_data = False
+    """True for engines whose bars arrive while they run (live feeds)."""
 
     def _load_bars(self, assets: Sequence[Asset], timeline: pd.DatetimeIndex) -> pd.DataFrame:
         if not assets:

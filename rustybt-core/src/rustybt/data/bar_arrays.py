@@ -55,9 +55,30 @@ class BarArrays:
         any_bar = traded.any(axis=0)
         self.first_bar = np.where(any_bar, traded.argmax(axis=0), -1)
         self.last_bar = np.where(any_bar, len(timeline) - 1 - traded[::-1].argmax(axis=0), -1)
-        tick = np.array([float(a.tick_size) for a in self.assets])
-        price = self.fields["price"]
-        self.ticks = np.where(np.isnan(price), 0, np.rint(np.nan_to_num(price) / tick)).astype(
-            np.int64
-        )
+        self._tick = np.array([float(a.tick_size) for a in self.assets])
+        self.ticks = self._to_ticks(self.fields["price"])
         self.traded = traded
+
+    def _to_ticks(self, price: np.ndarray) -> np.ndarray:
+        """Prices as whole numbers of each asset's tick (0 where there is no price)."""
+        ticks = np.rint(np.nan_to_num(price) / self._tick)
+        return np.where(np.isnan(price), 0, ticks).astype(np.int64)
+
+    def write_bar(self, bar: int, bars: pd.DataFrame) -> None:
+        """Store bars that arrived for row ``bar`` (a live feed), updating the derived
+        arrays (price, ticks, traded, first/last bar) for that row exactly as the
+        constructor computes them for stored data."""
+        fields = self.fields
+        columns = {asset.symbol: i for i, asset in enumerate(self.assets)}
+        for record in bars.to_dict("records"):
+            column = columns[record["symbol"]]
+            for name in FIELDS:
+                fields[name][bar, column] = float(record[name])
+        traded = ~np.isnan(fields["close"][bar])
+        self.traded[bar] = traded
+        fields["volume"][bar] = np.where(traded, fields["volume"][bar], 0.0)
+        previous = fields["price"][bar - 1] if bar > 0 else np.full(len(self.assets), np.nan)
+        fields["price"][bar] = np.where(traded, fields["close"][bar], previous)
+        self.ticks[bar] = self._to_ticks(fields["price"][bar])
+        self.first_bar = np.where((self.first_bar < 0) & traded, bar, self.first_bar)
+        self.last_bar = np.where(traded, np.maximum(self.last_bar, bar), self.last_bar)

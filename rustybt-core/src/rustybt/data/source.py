@@ -8,18 +8,32 @@ from typing import Protocol, runtime_checkable
 import attrs
 import pandas as pd
 
+from rustybt.errors import DataError
+
 
 @attrs.frozen(kw_only=True)
 class SourceCapabilities:
     """What a data source can deliver.
 
     ``max_history`` maps a frequency to how far back the source reaches (``None``: no
-    limit the source knows of).
+    limit the source knows of). ``network`` is True when bars come over the network: a
+    backtest then reads them through the bar store (:mod:`rustybt.data.store`), which asks
+    the source only for the date ranges it has not stored yet. Local sources (``sample``,
+    ``files``) leave it False and are read directly.
     """
 
     asset_classes: tuple[str, ...]
     frequencies: tuple[str, ...]
     max_history: dict[str, pd.Timedelta | None] = attrs.field(factory=dict)
+    network: bool = False
+
+
+class NoBarsError(DataError):
+    """The symbol exists but the requested range holds no bars (a weekend, a holiday).
+
+    Sources raise it instead of returning an empty frame; the bar store then records the
+    range as covered, while any other :class:`DataError` is passed on to the user.
+    """
 
 
 @runtime_checkable

@@ -12,7 +12,7 @@ import pandas as pd
 from rustybt.backtest.engine import BacktestConfig
 from rustybt.broker import as_sync_broker
 from rustybt.errors import ConfigError
-from rustybt.live.clock import ReplayClock
+from rustybt.live.clock import Clock, ReplayClock, WallClock
 from rustybt.live.config import TradingConfig
 from rustybt.live.journal import Journal
 from rustybt.live.session import RiskLimits, SessionSettings, SessionSummary, TradingSession
@@ -51,6 +51,8 @@ def run_trading_session(
     duration: pd.Timedelta | None = None,
     accept_broker_state: bool = False,
     mode: str = "paper",
+    feed: str = "replay",
+    clock: Clock | None = None,
     registry: PluginRegistry | None = None,
 ) -> SessionSummary:
     """Replay the bars from ``start`` to ``end`` through ``strategy`` and the configured
@@ -58,7 +60,9 @@ def run_trading_session(
     events (and the strategy's log messages) appended to ``log_file`` as JSON lines stamped
     with the replay clock.
 
-    ``speed`` scales the replay clock (0: as fast as possible). Returns the summary.
+    ``speed`` scales the replay clock (0: as fast as possible). With ``feed="poll"`` each
+    bar is fetched from the source when its time comes instead of up front, on the wall
+    clock unless another ``clock`` is given. Returns the summary.
     """
     registry = registry or PluginRegistry.from_environment()
     algorithm = load_strategy(strategy)
@@ -74,7 +78,8 @@ def run_trading_session(
             testnet=broker_config.testnet or None,
         )
     )
-    clock = ReplayClock(pd.Timestamp(start, tz="UTC").value, speed=speed)
+    if clock is None:
+        clock = WallClock() if feed == "poll" else ReplayClock(_utc(start).value, speed=speed)
     events = _open_event_log(log_file, clock)
     strategy_log = logging.getLogger("rustybt.algorithm")
     events.setLevel(config.logging.level)
@@ -99,6 +104,7 @@ def run_trading_session(
             clock=clock,
             settings=SessionSettings(
                 mode=mode,
+                feed=feed,
                 heartbeat_interval=config.logging.heartbeat_interval,
                 duration=duration,
                 kill_switch=Path(config.risk.kill_switch) if config.risk.kill_switch else None,
@@ -123,7 +129,12 @@ def run_trading_session(
         events.close()
 
 
-def _open_event_log(path: str | Path, clock: ReplayClock) -> EventLogWriter:
+def _utc(value: Any) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _open_event_log(path: str | Path, clock: Clock) -> EventLogWriter:
     try:
         return EventLogWriter(
             path, clock=lambda: pd.Timestamp(clock.now_ns(), tz="UTC").to_pydatetime()

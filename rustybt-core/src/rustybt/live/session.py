@@ -25,10 +25,10 @@ import pandas as pd
 
 from rustybt import api
 from rustybt.algorithm import TradingAlgorithm
-from rustybt.backtest.engine import Backtest, BacktestConfig
+from rustybt.backtest.engine import FREQUENCIES, Backtest, BacktestConfig
 from rustybt.broker import BarQuote, Broker, BrokerFill, OrderRequest
 from rustybt.data.source import DataSource
-from rustybt.errors import BrokerError, ConfigError
+from rustybt.errors import BrokerError, ConfigError, DataError
 from rustybt.finance.order import Order, OrderStatus
 from rustybt.finance.transaction import Transaction
 from rustybt.live.clock import Clock
@@ -62,6 +62,11 @@ class SessionSettings:
     """How a trading session runs (as opposed to what it trades)."""
 
     mode: str = "paper"
+    feed: str = "replay"
+    """``replay``: bars are read up front; ``poll``: each bar is fetched from the source
+    once its time has come (a live feed)."""
+    data_retry_seconds: float = 30.0
+    data_retries: int = 10
     heartbeat_interval: float = 3600.0
     duration: pd.Timedelta | None = None
     kill_switch: Path | None = None
@@ -129,6 +134,7 @@ class TradingSession(Backtest):
         self._unpicklable_warned: set[str] = set()
         self._fills_before_resume = 0
         self.order_id_prefix = journal.session_id
+        self._growing_data = settings.feed == "poll"
 
     @property
     def _simulated(self) -> bool:
@@ -208,7 +214,43 @@ class TradingSession(Backtest):
             self._heartbeat()
             self._next_heartbeat_ns += interval
         self.clock.sleep_until(bar_time_ns)
+        if self._growing_data:
+            self._poll_bar(bar)
         return True
+
+    def _load_bars(self, assets, timeline: pd.DatetimeIndex) -> pd.DataFrame:
+        if not self._growing_data:
+            return super()._load_bars(assets, timeline)
+        warmup_bars = int(self.session_bounds[self.first_session])
+        if not assets or warmup_bars == 0:
+            return super()._load_bars([], timeline)
+        return super()._load_bars(assets, timeline[:warmup_bars])
+
+    def _poll_bar(self, bar: int) -> None:
+        """Fetch bar ``bar`` from the source now that its time has come, retrying while the
+        source does not have it yet; a bar that never arrives is logged and left empty."""
+        label = self.arrays.timeline[bar]
+        symbols = [asset.symbol for asset in self.arrays.assets]
+        if not symbols:
+            return
+        for attempt in range(self.settings.data_retries + 1):
+            try:
+                bars = self.source.fetch_bars(
+                    symbols, label, label, FREQUENCIES[self.config.frequency]
+                )
+            except DataError as exc:
+                if attempt == self.settings.data_retries:
+                    self.events.log(
+                        "data_unavailable", "WARNING", bar=label.isoformat(), message=str(exc)
+                    )
+                    return
+                self.clock.sleep_until(
+                    self.clock.now_ns() + int(self.settings.data_retry_seconds * 1e9)
+                )
+                continue
+            self.arrays.write_bar(bar, bars[bars["timestamp"] == label])
+            self.units[bar] = self.ledger.value_units(self.arrays.ticks[bar : bar + 1])[0]
+            return
 
     def _heartbeat(self) -> None:
         last = self._bar

@@ -37,16 +37,18 @@ EVENTS: Mapping[str, tuple[str, ...]] = {
     "engine_started": ("mode", "strategy", "heartbeat_interval"),
     "engine_stopped": ("reason",),
     "heartbeat": ("portfolio_value", "open_orders", "last_bar"),
-    "order_submitted": (),
-    "order_filled": (),
-    "order_rejected": (),
+    "order_submitted": ("order_id", "symbol", "amount"),
+    "order_filled": ("order_id", "symbol", "amount", "price"),
+    "order_rejected": ("order_id", "symbol", "amount", "reason"),
     "error": ("error_type", "message"),
 }
-"""The events the engine writes and the fields each always carries (others may be added).
+"""The events the engine writes and the fields each must carry (others may be added; events
+not named here carry what they like).
 
 ``engine_started.heartbeat_interval`` is in seconds; ``engine_stopped.reason`` is one of
 ``completed``, ``duration reached``, ``signal``, ``error`` or ``kill switch``;
-``heartbeat.portfolio_value`` is a decimal string.
+``heartbeat.portfolio_value`` and the orders' ``amount`` and ``price`` are decimal strings;
+``heartbeat.last_bar`` is the time of the last bar seen (null before the first).
 """
 
 REDACTED = "***"
@@ -108,13 +110,17 @@ class EventLogWriter(logging.Handler):
     def log(self, event: str, level: str = "INFO", **fields: Any) -> None:
         """Append one ``event`` line at ``level`` with ``fields`` (secrets redacted).
 
-        Raises ``ValueError`` for an unknown level or a field named ts, level or event.
+        Raises ``ValueError`` for an unknown level, a field named ts, level or event, or an
+        event of :data:`EVENTS` without one of its fields.
         """
         if level not in LEVELS:
             raise ValueError(f"log level must be one of {', '.join(LEVELS)}, got {level!r}")
         clash = _RESERVED.intersection(fields)
         if clash:
             raise ValueError(f"field names {sorted(clash)} are reserved by the event log")
+        missing = [name for name in EVENTS.get(event, ()) if name not in fields]
+        if missing:
+            raise ValueError(f"event {event!r} needs the field(s) {', '.join(missing)}")
         record = {"ts": format_ts(self._clock()), "level": level, "event": event}
         record.update(redact(fields))
         line = json.dumps(record, default=_json_value, ensure_ascii=False)

@@ -1,0 +1,77 @@
+"""``rustybt fetch-data``: fill the bar store from a data source."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rustybt.data.schema import to_utc_timestamp
+from rustybt.data.store import BarStore
+from rustybt.errors import ConfigError
+from rustybt.plugins import Kind
+
+from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
+from rustybt_cli.progress import progress_bar
+from rustybt_cli.sources import FrequencyOption, SourceOption, split_symbols
+from rustybt_cli.state import cli_state
+
+EPILOG = """Examples:
+
+  rustybt fetch-data --source yfinance --symbols AAPL,MSFT --start 2024-01-01
+
+  rustybt fetch-data --source yfinance --symbols SPY --start 2024-01-01 --end 2024-06-30 \\
+      --output json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``fetch-data`` command to ``app``."""
+    app.command("fetch-data", epilog=EPILOG)(fetch_data)
+
+
+def fetch_data(
+    ctx: typer.Context,
+    symbols: Annotated[str, typer.Option(help="Symbols to fetch, comma-separated.")],
+    start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD.")],
+    source: SourceOption = "yfinance",
+    end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD; default: now.")] = None,
+    frequency: FrequencyOption = "1d",
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Download bars into the local bar store, so backtests never fetch them again.
+
+    Only the dates not stored yet are requested; the table says per symbol whether the
+    bars came from the store (cached) or the source (fetched).
+    """
+    wanted = split_symbols(symbols)
+    if not wanted:
+        raise ConfigError("--symbols needs at least one symbol, e.g. --symbols AAPL,MSFT")
+    data_source = cli_state(ctx).registry.create(Kind.DATA_SOURCE, source)
+    start_at = to_utc_timestamp(start)
+    end_at = to_utc_timestamp(end) if end is not None else pd.Timestamp.now(tz="UTC")
+    store = BarStore()
+    with progress_bar(f"Fetching from {source}") as update:
+        results = store.fill(data_source, wanted, start_at, end_at, frequency, progress=update)
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "source": source,
+                "frequency": frequency,
+                "store": str(store.dataset_dir(source, frequency)),
+                "symbols": [result.to_dict() for result in results],
+            }
+        )
+        return
+    rows = [(r.symbol, r.rows, _day(r.first), _day(r.last), r.status) for r in results]
+    print_table(
+        f"{source} {frequency} bars in {store.dataset_dir(source, frequency)}",
+        ("symbol", "rows", "first", "last", "status"),
+        rows,
+    )
+
+
+def _day(stamp: pd.Timestamp | None) -> str | None:
+    if stamp is None:
+        return None
+    return str(stamp.date()) if stamp == stamp.normalize() else stamp.isoformat()

@@ -1,0 +1,54 @@
+"""Paper sessions through the library: a polled feed trades exactly like a replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from rustybt.live import run_trading_session
+from rustybt.live.clock import ReplayClock
+from rustybt.live.config import TradingConfig
+from rustybt.live.journal import Journal
+
+STRATEGY = """
+from rustybt.api import order_target_percent, symbol
+
+
+def initialize(context):
+    context.asset = symbol("MSFT")
+    context.days = 0
+
+
+def handle_data(context, data):
+    context.days += 1
+    if context.days % 5 == 0:
+        order_target_percent(context.asset, 0.5 if context.days % 10 else 0.1)
+"""
+
+
+def fills(state: Path) -> list[tuple]:
+    journal = Journal(state)
+    try:
+        return [(f.symbol, f.amount, f.price, f.commission, f.dt) for f in journal.fills()]
+    finally:
+        journal.close()
+
+
+def test_bars_polled_one_at_a_time_give_the_same_session_as_a_replay(tmp_path: Path) -> None:
+    strategy = tmp_path / "strategy.py"
+    strategy.write_text(STRATEGY)
+    summaries = {}
+    for feed in ("replay", "poll"):
+        summaries[feed] = run_trading_session(
+            strategy,
+            config=TradingConfig(),
+            log_file=tmp_path / f"{feed}.log",
+            state_file=tmp_path / f"{feed}.sqlite",
+            start="2010-03-01",
+            end="2010-05-28",
+            feed=feed,
+            clock=ReplayClock(pd.Timestamp("2010-03-01", tz="UTC").value),
+        )
+    assert summaries["poll"].to_dict() | {"resumed_from": None} == summaries["replay"].to_dict()
+    assert fills(tmp_path / "poll.sqlite") == fills(tmp_path / "replay.sqlite")
+    assert len(fills(tmp_path / "replay.sqlite")) >= 5
