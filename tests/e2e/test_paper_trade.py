@@ -347,3 +347,58 @@ def test_a_state_file_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
     assert result.stderr.startswith(
         "error: cannot use state file nowhere/s.sqlite: directory nowhere does not exist"
     )
+
+
+@pytest.fixture
+def webhook_inbox():
+    """A loopback HTTP server collecting the JSON bodies POSTed to it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+
+
+def test_a_risk_breach_sends_an_alert(tmp_path: Path, webhook_inbox) -> None:
+    url, received = webhook_inbox
+    strategy = tmp_path / "daily_trader.py"
+    strategy.write_text(DAILY_TRADER)
+    config = tmp_path / "paper_trading.yaml"
+    config.write_text(
+        "risk:\n  max_order_value: 5000\n"
+        f"alerts:\n  channels:\n    - {{type: webhook, name: ops, url: '{url}'}}\n"
+    )
+    result = run_cli(
+        "paper-trade",
+        "--strategy",
+        str(strategy),
+        "--replay",
+        "--config",
+        str(config),
+        "--start",
+        "2011-03-01",
+        "--end",
+        "2011-03-04",
+        "--state",
+        "s.sqlite",
+        "--log-file",
+        "r.log",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(received) == 1  # rate-limited per kind of alert
+    assert "risk limit blocked an order" in json.dumps(received[0])

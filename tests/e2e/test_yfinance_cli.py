@@ -131,7 +131,10 @@ def test_plugins_lists_yfinance_as_working(rustybt):
     plugins = json.loads(rustybt("plugins", "--json").stdout)
     listed = plugins["plugins"] if isinstance(plugins, dict) else plugins
     [yfinance] = [p for p in listed if p["name"] == "yfinance"]
-    assert (yfinance["status"], yfinance["provides"]) == ("ok", {"data_sources": ["yfinance"]})
+    assert (yfinance["status"], yfinance["provides"]) == (
+        "ok",
+        {"data_sources": ["yfinance", "yfinance-raw"]},
+    )
 
 
 # The child kills itself with SIGKILL when it is about to rename a file called argv[1] into

@@ -9,6 +9,7 @@ import pytest
 from rustybt.data.schema import BAR_COLUMNS
 from rustybt.data.source import NoBarsError
 from rustybt.errors import DataError
+from rustybt.plugins import Kind
 from rustybt_yfinance.request_policy import RequestPolicy
 from rustybt_yfinance.source import YFinanceSource
 from rustybt_yfinance.testing import Fault, generated_bar
@@ -38,12 +39,13 @@ def test_one_symbol_daily_bars_are_the_served_bars_in_the_canonical_schema(yahoo
     assert bars["volume"].iloc[0] == served["volume"]
 
 
-def test_raw_prices_are_an_explicit_option(fake_yahoo, fast_policy):
-    raw = YFinanceSource(adjusted=False, policy=fast_policy).fetch_bars(
-        ["AAPL"], JAN_2, JAN_2, "1d"
-    )
+def test_raw_prices_are_a_separate_source(fake_yahoo, plugin_registry):
+    raw = plugin_registry.create(Kind.DATA_SOURCE, "yfinance-raw")
+    bars = raw.fetch_bars(["AAPL"], JAN_2, JAN_2, "1d")
+
     opens_at = int(pd.Timestamp("2024-01-02 09:30", tz="America/New_York").timestamp())
-    assert raw["close"].iloc[0] == pytest.approx(generated_bar("AAPL", opens_at)["close"])
+    assert bars["close"].iloc[0] == pytest.approx(generated_bar("AAPL", opens_at)["close"])
+    assert raw.name == "yfinance-raw"
 
 
 def test_several_symbols_come_sorted_by_symbol_then_time(yahoo):

@@ -1,4 +1,5 @@
-"""RustyBT's crypto exchange plugin through ccxt (issue #5).
+"""RustyBT's crypto exchange plugin through ccxt: the ``ccxt`` data source and broker.
 
-It registers nothing until it works.
+Registered through the ``rustybt`` entry point ``ccxt`` (:mod:`rustybt_ccxt.hooks`).
+:mod:`rustybt_ccxt.testing` holds a fake Binance spot exchange for offline tests.
 """

@@ -1,9 +1,11 @@
-"""The plugin's hooks: registers the ``yfinance`` data source.
+"""The plugin's hooks: registers the ``yfinance`` (adjusted) and ``yfinance-raw`` sources.
 
 Kept light: yfinance itself is imported only when the source first talks to Yahoo.
 """
 
 from __future__ import annotations
+
+import functools
 
 from rustybt.hookspecs import Register, hookimpl
 
@@ -12,5 +14,6 @@ from rustybt_yfinance.source import YFinanceSource
 
 @hookimpl
 def rustybt_register_data_sources(register: Register) -> None:
-    """Register the ``yfinance`` source."""
+    """Register ``yfinance`` (split- and dividend-adjusted prices) and ``yfinance-raw``."""
     register("yfinance", YFinanceSource)
+    register("yfinance-raw", functools.partial(YFinanceSource, adjusted=False))

@@ -1,9 +1,10 @@
 """The ``yfinance`` data source: Yahoo Finance bars through the yfinance library.
 
-Prices: with ``adjusted=True`` (the default) open, high, low and close are adjusted for
-splits and dividends (yfinance's ``auto_adjust``: each bar scaled by Yahoo's adjusted close
-over its close), which is what a backtest of total returns wants. With ``adjusted=False``
-they are the raw traded prices. Volume is never adjusted.
+Prices: with ``adjusted=True`` (the default, source ``yfinance``) open, high, low and close
+are adjusted for splits and dividends (yfinance's ``auto_adjust``: each bar scaled by
+Yahoo's adjusted close over its close), which is what a backtest of total returns wants.
+With ``adjusted=False`` (source ``yfinance-raw``) they are the raw traded prices. The two are
+separate sources, so the bar store never mixes them. Volume is never adjusted.
 
 Timestamps: a daily bar is stamped with its session date at 00:00 UTC; an intraday bar with
 the UTC time its interval opens. Yahoo keeps intraday history only for a while (1m: 30
@@ -51,7 +52,6 @@ class YFinanceSource:
     """Bars from Yahoo Finance (equities, ETFs, indices, FX and crypto pairs as Yahoo names
     them: ``AAPL``, ``^GSPC``, ``EURUSD=X``, ``BTC-USD``)."""
 
-    name = "yfinance"
     capabilities = SourceCapabilities(
         asset_classes=("equity", "etf", "index", "fx", "crypto"),
         frequencies=tuple(YAHOO_HISTORY),
@@ -61,6 +61,7 @@ class YFinanceSource:
 
     def __init__(self, *, adjusted: bool = True, policy: RequestPolicy | None = None) -> None:
         self.adjusted = adjusted
+        self.name = "yfinance" if adjusted else "yfinance-raw"
         self.policy = policy if policy is not None else RequestPolicy()
         self._pacer = Pacer(self.policy.min_interval)
         self._session: Any = None

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from rustybt.alerts.dispatch import AlertDispatcher
 from rustybt.backtest.engine import BacktestConfig
 from rustybt.broker import as_sync_broker
 from rustybt.errors import ConfigError
@@ -114,6 +115,9 @@ def run_trading_session(
                     max_daily_loss=config.risk.max_daily_loss,
                 ),
                 accept_broker_state=accept_broker_state,
+            ),
+            alerts=(
+                AlertDispatcher.from_config(config.alerts, registry).send if config.alerts else None
             ),
         )
         if broker_config.commission is not None:

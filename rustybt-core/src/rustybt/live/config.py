@@ -27,6 +27,7 @@ import attrs
 import cattrs
 import yaml
 
+from rustybt.alerts.config import AlertsConfig, alerts_config_from_dict
 from rustybt.errors import ConfigError
 from rustybt.finance import commission as commission_models
 from rustybt.finance import slippage as slippage_models
@@ -158,13 +159,14 @@ class StateConfig:
 
 @attrs.frozen(kw_only=True)
 class TradingConfig:
-    """A whole ``paper_trading.yaml``."""
+    """A whole ``paper_trading.yaml`` (the ``alerts`` section: :mod:`rustybt.alerts.config`)."""
 
     broker: BrokerConfig = BrokerConfig()
     data: DataConfig = DataConfig()
     logging: LoggingConfig = LoggingConfig()
     risk: RiskConfig = RiskConfig()
     state: StateConfig = StateConfig()
+    alerts: AlertsConfig | None = None
 
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
@@ -214,8 +216,18 @@ def load_trading_config(path: str | Path) -> TradingConfig:
         document = {}
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of sections (broker, data, ...)")
+    alerts_section = document.pop("alerts", None)
+    alerts = None
+    if alerts_section is not None:
+        try:
+            alerts = alerts_config_from_dict(alerts_section)
+        except ConfigError as exc:
+            line = lines.get("alerts")
+            raise ConfigError(
+                f"{path}: {exc}" + (f" (section at line {line})" if line else "")
+            ) from None
     try:
-        return _converter.structure(document, TradingConfig)
+        return attrs.evolve(_converter.structure(document, TradingConfig), alerts=alerts)
     except Exception as exc:
         if isinstance(exc, cattrs.BaseValidationError):
             messages = cattrs.transform_error(exc, format_exception=_describe)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pickle
 import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt import api
+from rustybt.alerts.alert import Alert, Severity
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.backtest.engine import FREQUENCIES, Backtest, BacktestConfig
 from rustybt.broker import BarQuote, Broker, BrokerFill, OrderRequest
@@ -115,6 +116,7 @@ class TradingSession(Backtest):
         events: EventSink,
         clock: Clock,
         settings: SessionSettings,
+        alerts: Callable[[Alert], object] | None = None,
     ) -> None:
         super().__init__(algorithm, source, config)
         self.broker = broker
@@ -122,6 +124,7 @@ class TradingSession(Backtest):
         self.events = events
         self.clock = clock
         self.settings = settings
+        self._send_alert = alerts
         self._baseline_attributes = set(vars(algorithm))
         self._pending_fills: list[JournaledFill] = []
         self._stop_reason: str | None = None
@@ -176,6 +179,18 @@ class TradingSession(Backtest):
             return self._summary(reason)
         finally:
             self.broker.close()
+
+    def _alert(self, severity: Severity, title: str, body: str) -> None:
+        """Send an alert through the configured channels (delivery never raises)."""
+        if self._send_alert is not None:
+            self._send_alert(
+                Alert(
+                    severity=severity,
+                    title=f"{self.algorithm.algorithm_name}: {title}",
+                    body=body,
+                    dedupe_key=title,
+                )
+            )
 
     def _now(self) -> pd.Timestamp:
         return pd.Timestamp(self.clock.now_ns(), tz="UTC")
@@ -270,6 +285,7 @@ class TradingSession(Backtest):
         blocked = self._risk_violation(order)
         if blocked is not None:
             self._reject(order, blocked)
+            self._alert(Severity.WARNING, "risk limit blocked an order", blocked)
             return
         self._by_client_id[order.id] = order
         journaled = self.journal.order(order.id)
@@ -544,6 +560,7 @@ class TradingSession(Backtest):
             f"{s}: ours {ours}, broker {theirs}" for s, (ours, theirs) in sorted(drift.items())
         )
         self.events.log("reconciliation_drift", "WARNING", drift=described)
+        self._alert(Severity.CRITICAL, "broker positions drifted from the state file", described)
         if not self.settings.accept_broker_state:
             raise BrokerError(
                 f"broker positions differ from the state file ({described}); "

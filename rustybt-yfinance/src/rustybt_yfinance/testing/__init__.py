@@ -16,7 +16,6 @@ from rustybt_yfinance.testing.fake_yahoo import (
     FakeYahoo,
     Fault,
     LoggedRequest,
-    chart_payload,
     generated_bar,
     serve_fake_yahoo,
 )
@@ -26,7 +25,6 @@ __all__ = [
     "FakeYahoo",
     "Fault",
     "LoggedRequest",
-    "chart_payload",
     "generated_bar",
     "serve_fake_yahoo",
 ]
