@@ -141,3 +141,15 @@ def test_latest_bars_are_the_last_complete_bar_of_each_symbol(yahoo):
     assert list(bars["symbol"]) == ["AAPL", "SPY"]
     assert (bars["timestamp"] + pd.Timedelta(days=1) <= pd.Timestamp.now(tz="UTC")).all()
     assert (bars["timestamp"] == recent_weekdays(1)[0]).all()
+
+
+def test_minute_bars_are_asked_for_a_week_at_a_time(yahoo, fake_yahoo):
+    days = recent_weekdays(8)
+    bars = yahoo.fetch_bars(["SPY"], days[0], days[-1] + pd.Timedelta(hours=23), "1m")
+
+    assert len(bars) == 8 * 390 and bars["timestamp"].is_unique
+    history = [r for r in fake_yahoo.chart_requests("SPY") if "period1" in r.query]
+    assert len(history) == 2
+    for request in history:
+        span = int(request.query["period2"]) - int(request.query["period1"])
+        assert span <= 8 * 86_400  # Yahoo's limit for one request of 1m bars

@@ -17,7 +17,6 @@ to look an order up or cancel it, and the id carries it across restarts.
 from __future__ import annotations
 
 import asyncio
-import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +40,6 @@ from rustybt_ccxt.retries import (
 if TYPE_CHECKING:
     from ccxt.async_support.base.exchange import Exchange
 
-logger = logging.getLogger("rustybt_ccxt")
 
 _STATUSES = {
     "open": OrderStatus.OPEN,
@@ -99,13 +97,13 @@ class CcxtBroker:
         if self._client is not None:
             return
         self._credentials = load_credentials(self.exchange)
-        self._redactor = redact_ccxt_logs(self._credentials)
         client = new_client(
             self.exchange,
             testnet=self.testnet,
             credentials=self._credentials,
             timeout_seconds=self.timeout_seconds,
         )
+        self._redactor = redact_ccxt_logs(self._credentials)
         self._client = client
         try:
             await self._call(client.load_markets, "loading markets")

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from rustybt.data.schema import FREQUENCIES, to_utc_timestamp
+from rustybt.data.schema import FREQUENCIES, empty_bars, to_utc_timestamp
 from rustybt.data.source import NoBarsError, SourceCapabilities
 from rustybt.data.store import data_root
 from rustybt.data.validation import validate_bars
@@ -75,7 +75,7 @@ class YFinanceSource:
         self._check_request(start, end, frequency)
         frames = [self._symbol_bars(s, start, end, frequency) for s in sorted(set(symbols))]
         bars = pd.concat(frames, ignore_index=True)
-        return validate_bars(bars, lambda i: f"yfinance bar {i + 1} ({bars['symbol'].iat[i]})")
+        return validate_bars(bars, lambda i: f"{self.name} bar {i + 1} ({bars['symbol'].iat[i]})")
 
     def latest_bars(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The most recent complete bar (its interval has ended) of each symbol."""
@@ -92,7 +92,7 @@ class YFinanceSource:
     def _check_request(self, start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> None:
         if frequency not in YAHOO_HISTORY:
             raise DataError(
-                f"source 'yfinance' has no {frequency} bars (has: {', '.join(YAHOO_HISTORY)})"
+                f"source '{self.name}' has no {frequency} bars (has: {', '.join(YAHOO_HISTORY)})"
             )
         if end < start:
             raise DataError(f"end {end} is before start {start}")
@@ -107,10 +107,14 @@ class YFinanceSource:
     def _symbol_bars(
         self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, frequency: str
     ) -> pd.DataFrame:
-        frames = [
-            self._history(symbol, a, b, frequency) for a, b in _windows(start, end, frequency)
-        ]
-        bars = pd.concat(frames).drop_duplicates("timestamp").sort_values("timestamp")
+        frames = []
+        for first, last in _windows(start, end, frequency):
+            try:
+                frames.append(self._history(symbol, first, last, frequency))
+            except NoBarsError:  # one window over a weekend; the whole range is judged below
+                continue
+        bars = pd.concat(frames) if frames else empty_bars()
+        bars = bars.drop_duplicates("timestamp").sort_values("timestamp")
         bars = bars[(bars["timestamp"] >= start) & (bars["timestamp"] <= end)]
         if bars.empty:
             raise NoBarsError(

@@ -11,6 +11,7 @@ from rustybt_cli.commands import (
     test_alerts,
     test_broker,
     test_data,
+    verify_config,
 )
 
 COMMAND_MODULES = (
@@ -24,4 +25,5 @@ COMMAND_MODULES = (
     analyze_uptime,
     test_alerts,
     test_broker,
+    verify_config,
 )

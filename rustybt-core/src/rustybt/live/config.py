@@ -196,9 +196,37 @@ def _describe(exc: BaseException, expected: Any) -> str:
     return f"expected {getattr(expected, '__name__', expected)}"
 
 
-def load_trading_config(path: str | Path) -> TradingConfig:
-    """Read and check a trading configuration file; every problem is a one-line
-    :class:`ConfigError` naming the file, the key path and its line."""
+@attrs.frozen(kw_only=True)
+class ConfigProblem:
+    """One thing wrong in a configuration file, and where."""
+
+    key_path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.key_path or 'config'}: {self.message}{where}"
+
+
+@attrs.frozen(kw_only=True)
+class ParsedConfig:
+    """A configuration file read as far as it could be: the raw document, the line of every
+    key, the typed config when the schema held, and every schema problem found."""
+
+    path: Path
+    document: dict[str, Any]
+    lines: dict[str, int]
+    config: TradingConfig | None
+    problems: tuple[ConfigProblem, ...]
+
+
+def parse_trading_config(path: str | Path) -> ParsedConfig:
+    """Read ``path`` and check it against the schema, collecting every problem.
+
+    An unreadable file or invalid YAML is a :class:`ConfigError` at once (nothing else can
+    be checked then).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -216,34 +244,58 @@ def load_trading_config(path: str | Path) -> TradingConfig:
         document = {}
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of sections (broker, data, ...)")
-    alerts_section = document.pop("alerts", None)
+    problems: list[ConfigProblem] = []
+    sections = dict(document)
     alerts = None
-    if alerts_section is not None:
+    if "alerts" in sections:
         try:
-            alerts = alerts_config_from_dict(alerts_section)
+            alerts = alerts_config_from_dict(sections.pop("alerts"))
         except ConfigError as exc:
-            line = lines.get("alerts")
-            raise ConfigError(
-                f"{path}: {exc}" + (f" (section at line {line})" if line else "")
-            ) from None
+            problems.append(
+                ConfigProblem(key_path="alerts", line=lines.get("alerts"), message=str(exc))
+            )
+    config = None
     try:
-        return attrs.evolve(_converter.structure(document, TradingConfig), alerts=alerts)
+        config = attrs.evolve(_converter.structure(sections, TradingConfig), alerts=alerts)
     except Exception as exc:
         if isinstance(exc, cattrs.BaseValidationError):
             messages = cattrs.transform_error(exc, format_exception=_describe)
         else:
             messages = [str(exc)]
-        first = messages[0]
-        key_path = first.rsplit(" @ $", 1)[1].lstrip(".") if " @ $" in first else ""
-        reason = first.rsplit(" @ $", 1)[0]
-        if reason.startswith("extra fields found ("):
-            extra = reason.removeprefix("extra fields found (").rstrip(")").split(", ")[0]
-            key_path = f"{key_path}.{extra}" if key_path else extra
-            reason = "unknown key"
-        line = lines.get(key_path) or lines.get(key_path.rsplit(".", 1)[0])
-        where = f" (line {line})" if line else ""
-        more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
-        raise ConfigError(f"{path}: {key_path or 'config'}: {reason}{where}{more}") from None
+        problems.extend(_problem(message, lines) for message in messages)
+    return ParsedConfig(
+        path=path,
+        document=document,
+        lines=lines,
+        config=config if not problems else None,
+        problems=tuple(problems),
+    )
+
+
+def _problem(message: str, lines: dict[str, int]) -> ConfigProblem:
+    key_path = message.rsplit(" @ $", 1)[1].lstrip(".") if " @ $" in message else ""
+    reason = message.rsplit(" @ $", 1)[0]
+    if reason.startswith("extra fields found ("):
+        extra = reason.removeprefix("extra fields found (").rstrip(")").split(", ")[0]
+        key_path = f"{key_path}.{extra}" if key_path else extra
+        reason = "unknown key"
+    field, _, rest = reason.partition(" must ")
+    if rest and field.isidentifier():  # a validator's message names its own field
+        key_path = f"{key_path}.{field}" if key_path else field
+    line = lines.get(key_path) or lines.get(key_path.rsplit(".", 1)[0])
+    return ConfigProblem(key_path=key_path, line=line, message=reason)
+
+
+def load_trading_config(path: str | Path) -> TradingConfig:
+    """Read and check a trading configuration file; the first problem is a one-line
+    :class:`ConfigError` naming the file, the key path and its line."""
+    parsed = parse_trading_config(path)
+    if parsed.problems:
+        first = parsed.problems[0]
+        more = f" (+{len(parsed.problems) - 1} more)" if len(parsed.problems) > 1 else ""
+        raise ConfigError(f"{parsed.path}: {first}{more}")
+    assert parsed.config is not None
+    return parsed.config
 
 
 def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:

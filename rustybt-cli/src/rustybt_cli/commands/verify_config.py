@@ -1,0 +1,48 @@
+"""``rustybt verify-config``: check a trading configuration before trading with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rustybt.live.config_check import verify_trading_config
+
+from rustybt_cli.output import OutputFormat, OutputOption, print_json, stdout, success
+from rustybt_cli.state import cli_state
+
+EPILOG = """Examples:
+
+  rustybt verify-config --config paper_trading.yaml
+
+  rustybt verify-config --config paper_trading.yaml --output json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``verify-config`` command to ``app``."""
+    app.command("verify-config", epilog=EPILOG)(verify_config)
+
+
+def verify_config(
+    ctx: typer.Context,
+    config: Annotated[Path, typer.Option(help="The trading configuration (paper_trading.yaml).")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Check a configuration: schema, registered plugins, credentials (present, never shown),
+    writable directories. Prints every problem with its key path and line; exit 1 if any."""
+    report = verify_trading_config(config, cli_state(ctx).registry)
+    if output is OutputFormat.JSON:
+        print_json(report.to_dict())
+    else:
+        stdout.print(f"# {report.path} (secrets hidden)", highlight=False)
+        stdout.print(
+            yaml.safe_dump(report.redacted, sort_keys=False).rstrip() or "{}", highlight=False
+        )
+        if report.valid:
+            success(f"{report.path} is valid")
+        for problem in report.problems:
+            stdout.print(f"[red]✗[/red] {problem}", highlight=False)
+    if not report.valid:
+        raise typer.Exit(1)

@@ -1,0 +1,162 @@
+"""``verify-config``: everything that can be checked about a trading configuration before
+trading, each problem with its key path and line, and the config shown with secrets hidden."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from rustybt.errors import PluginNotFoundError
+from rustybt.live.config import ConfigProblem, ParsedConfig, parse_trading_config
+from rustybt.plugins import Kind, PluginRegistry
+
+_SECRET_NAME = re.compile(r"key|secret|token|password", re.IGNORECASE)
+REDACTED = "***"
+
+
+@attrs.frozen(kw_only=True)
+class ConfigReport:
+    """The verdict on one configuration file."""
+
+    path: Path
+    problems: tuple[ConfigProblem, ...]
+    redacted: dict[str, Any]
+
+    @property
+    def valid(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with secrets already hidden."""
+        return {
+            "config": str(self.path),
+            "valid": self.valid,
+            "problems": [attrs.asdict(problem) for problem in self.problems],
+            "config_redacted": self.redacted,
+        }
+
+
+def verify_trading_config(path: str | Path, registry: PluginRegistry) -> ConfigReport:
+    """Check the schema, that the named data source, broker and alert channels are
+    registered, that the credentials they need are set (never reading their values out),
+    and that the log, state and kill-switch directories are writable."""
+    parsed = parse_trading_config(path)
+    problems = list(parsed.problems)
+    problems += _plugin_problems(parsed, registry)
+    problems += _credential_problems(parsed)
+    problems += _directory_problems(parsed)
+    return ConfigReport(
+        path=parsed.path, problems=tuple(problems), redacted=redact(parsed.document)
+    )
+
+
+def redact(value: Any, name: str = "") -> Any:
+    """``value`` with every entry whose key names a secret (key, secret, token, password)
+    replaced by ``***`` — except ``*_env`` entries, which only name a variable."""
+    if isinstance(value, dict):
+        return {key: redact(item, str(key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, name) for item in value]
+    if _SECRET_NAME.search(name) and not name.endswith("_env") and value is not None:
+        return REDACTED
+    return value
+
+
+def _section(parsed: ParsedConfig, name: str) -> dict[str, Any]:
+    section = parsed.document.get(name)
+    return section if isinstance(section, dict) else {}
+
+
+def _problem(parsed: ParsedConfig, key_path: str, message: str) -> ConfigProblem:
+    return ConfigProblem(key_path=key_path, line=parsed.lines.get(key_path), message=message)
+
+
+def _plugin_problems(parsed: ParsedConfig, registry: PluginRegistry) -> list[ConfigProblem]:
+    wanted = [
+        ("data.source", Kind.DATA_SOURCE, _section(parsed, "data").get("source", "sample")),
+        ("broker.type", Kind.BROKER, _section(parsed, "broker").get("type", "paper")),
+    ]
+    channels = _section(parsed, "alerts").get("channels")
+    if isinstance(channels, list):
+        for index, channel in enumerate(channels):
+            if isinstance(channel, dict) and "type" in channel:
+                wanted.append(
+                    (f"alerts.channels[{index}].type", Kind.ALERT_CHANNEL, channel["type"])
+                )
+    problems = []
+    for key_path, kind, name in wanted:
+        try:
+            registry.registration(kind, str(name))
+        except PluginNotFoundError as exc:
+            line = parsed.lines.get(key_path) or parsed.lines.get(key_path.split("[")[0])
+            problems.append(ConfigProblem(key_path=key_path, line=line, message=str(exc)))
+    return problems
+
+
+def _credential_problems(parsed: ParsedConfig) -> list[ConfigProblem]:
+    problems = []
+    broker = _section(parsed, "broker")
+    if broker.get("type") == "ccxt":
+        exchange = str(broker.get("exchange") or "binance").upper()
+        for suffix in ("API_KEY", "SECRET"):
+            variable = f"RUSTYBT_{exchange}_{suffix}"
+            if not os.environ.get(variable):
+                problems.append(
+                    _problem(
+                        parsed,
+                        "broker.exchange",
+                        f"credential {variable} is not set in the environment",
+                    )
+                )
+    channels = _section(parsed, "alerts").get("channels")
+    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+        if not isinstance(channel, dict):
+            continue
+        for key, variable in channel.items():
+            if (
+                str(key).endswith("_env")
+                and isinstance(variable, str)
+                and not os.environ.get(variable)
+            ):
+                problems.append(
+                    ConfigProblem(
+                        key_path=f"alerts.channels[{index}].{key}",
+                        line=parsed.lines.get("alerts.channels"),
+                        message=f"environment variable {variable} is not set",
+                    )
+                )
+    return problems
+
+
+def _directory_problems(parsed: ParsedConfig) -> list[ConfigProblem]:
+    places = [
+        ("logging.file", _section(parsed, "logging").get("file")),
+        ("state.file", _section(parsed, "state").get("file")),
+        ("risk.kill_switch", _section(parsed, "risk").get("kill_switch")),
+    ]
+    problems = []
+    for key_path, value in places:
+        if not isinstance(value, str) or not value:
+            continue
+        directory = Path(value).expanduser().parent
+        if not _writable(directory):
+            problems.append(
+                _problem(parsed, key_path, f"directory {directory} is missing or not writable")
+            )
+    return problems
+
+
+def _writable(directory: Path) -> bool:
+    if not directory.is_dir():
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            return True
+    except OSError:
+        return False
