@@ -72,7 +72,8 @@ def test_the_seed_config_is_valid(rustybt, tmp_path: Path) -> None:
         ),
         (
             SEED_CONFIG
-            + "alerts:\n  channels:\n    - {type: webhook, url: 'http://127.0.0.1:9/', secret_env: RUSTYBT_NO_SUCH_SECRET}\n",
+            + "alerts:\n  channels:\n    - {type: webhook, url: 'http://127.0.0.1:9/',"
+            " secret_env: RUSTYBT_NO_SUCH_SECRET}\n",
             "alerts.channels[0].secret_env: environment variable RUSTYBT_NO_SUCH_SECRET is not set",
         ),
         (
@@ -113,7 +114,8 @@ def test_secret_values_never_appear_in_the_output(rustybt, tmp_path: Path, monke
     monkeypatch.setenv("RUSTYBT_KRAKEN_API_KEY", "key-value-do-not-print")
     monkeypatch.setenv("RUSTYBT_KRAKEN_SECRET", "secret-value-do-not-print")
     text = SEED_CONFIG.replace("type: paper", "type: ccxt\n  exchange: kraken") + (
-        "alerts:\n  channels:\n    - {type: telegram, chat_id: '1', token: 'inline-token-do-not-print'}\n"
+        "alerts:\n  channels:\n"
+        "    - {type: telegram, chat_id: '1', token: 'inline-token-do-not-print'}\n"
     )
     for extra in ((), ("--output", "json")):
         result = verify(rustybt, tmp_path, text, *extra)
