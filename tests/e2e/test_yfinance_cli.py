@@ -96,6 +96,18 @@ def test_test_data_reports_the_latest_close_and_latency(rustybt, fake_yahoo):
     assert "Latest close: $" in result.stdout and "Latency: " in result.stdout
 
 
+def test_test_data_over_a_range_validates_every_bar(rustybt, fake_yahoo):
+    result = rustybt("test-data", "--source", "yfinance", "--symbol", "SPY", *JANUARY, "-O", "json")
+
+    assert result.exit_code == 0, result.stderr
+    probe = json.loads(result.stdout)
+    assert (probe["rows"], probe["first"], probe["last"]) == (
+        22,
+        "2024-01-02T00:00:00+00:00",
+        "2024-01-31T00:00:00+00:00",
+    )
+
+
 def test_test_data_of_an_unknown_symbol_exits_1(rustybt, fake_yahoo):
     result = rustybt("test-data", "--source", "yfinance", "--symbol", "NOPE")
     assert result.exit_code == 1

@@ -5,18 +5,18 @@ from rustybt_cli.commands import (
     benchmark,
     data,
     fetch_data,
-    paper_trade,
     plugins,
     run,
     test_alerts,
     test_broker,
     test_data,
+    trade,
     verify_config,
 )
 
 COMMAND_MODULES = (
     run,
-    paper_trade,
+    trade,
     benchmark,
     test_data,
     fetch_data,

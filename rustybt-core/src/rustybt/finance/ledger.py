@@ -95,6 +95,13 @@ class Ledger:
         """Indices of the assets with a non-zero position."""
         return np.flatnonzero(self.lots)
 
+    def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
+        """Set a position directly (restoring a checkpoint, adopting a broker's holdings)."""
+        i = self.index[asset]
+        self.lots[i] = lots
+        self.cost_basis[i] = cost_basis
+        self._lots_bound = max(self._lots_bound, abs(lots))
+
     def apply(self, transaction: Transaction) -> Decimal | None:
         """Book a fill: move cash, update the position and its average cost.
 

@@ -75,6 +75,7 @@ def run_trading_session(
             broker_config.type,
             lenient=True,
             initial_capital=broker_config.initial_capital,
+            currency=broker_config.currency,
             exchange=broker_config.exchange,
             testnet=broker_config.testnet or None,
         )
@@ -115,6 +116,7 @@ def run_trading_session(
                     max_daily_loss=config.risk.max_daily_loss,
                 ),
                 accept_broker_state=accept_broker_state,
+                currency=broker_config.currency,
             ),
             alerts=(
                 AlertDispatcher.from_config(config.alerts, registry).send if config.alerts else None

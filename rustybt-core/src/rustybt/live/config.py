@@ -113,6 +113,7 @@ class BrokerConfig:
     slippage: SlippageConfig | None = None
     exchange: str | None = None
     testnet: bool = False
+    currency: str = "USD"
 
 
 @attrs.frozen(kw_only=True)

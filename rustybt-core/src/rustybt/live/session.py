@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
-import numpy as np
 import pandas as pd
 
 from rustybt import api
@@ -73,6 +72,8 @@ class SessionSettings:
     kill_switch: Path | None = None
     risk: RiskLimits = RiskLimits()
     accept_broker_state: bool = False
+    currency: str = "USD"
+    """The quote currency whose balance is the session's cash (real brokers)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -496,7 +497,8 @@ class TradingSession(Backtest):
         """Restore the last checkpoint, if any; return the session index to run from."""
         checkpoint = self.journal.last_checkpoint()
         if checkpoint is None:
-            self._reconcile({})
+            if not self._simulated:
+                self._adopt_broker_account()
             return self.first_session
         state = checkpoint.state
         index = {a.symbol: i for i, a in enumerate(self.ledger.assets)}
@@ -512,9 +514,7 @@ class TradingSession(Backtest):
         for symbol, lots, basis in zip(
             state["symbols"], state["lots"], state["cost_basis"], strict=True
         ):
-            ledger.lots[index[symbol]] = lots
-            ledger.cost_basis[index[symbol]] = basis
-        ledger._lots_bound = int(np.abs(ledger.lots).max(initial=0))
+            ledger.set_position(ledger.assets[index[symbol]], lots, basis)
         for fields in state["orders"]:
             order = Order(**fields)
             self._orders[order.id] = order
@@ -543,6 +543,20 @@ class TradingSession(Backtest):
         self._bar = checkpoint.bar
         self._day_start_value = self.portfolio_value()
         return bar_session + 1
+
+    def _adopt_broker_account(self) -> None:
+        """A new session on a real broker starts from the account as it is: cash in the
+        quote currency, and (with ``accept_broker_state``) the positions it already holds."""
+        currency = self.settings.currency
+        balance = self.broker.balances().get(currency)
+        if balance is None:
+            raise BrokerError(f"the {self.broker.name} account has no {currency} balance")
+        self.ledger.cash = self.ledger.starting_cash = balance.total
+        self._reconcile({})
+        for symbol, amount in self.broker.positions().items():
+            asset = self._assets.get(symbol)
+            if asset is not None:
+                self.ledger.set_position(asset, int(amount / asset.lot_size), Decimal(0))
 
     def _reconcile(self, expected: dict[str, Decimal]) -> None:
         """Compare the broker's positions with ours; refuse to trade on drift unless told."""

@@ -1,0 +1,250 @@
+"""``rustybt paper-trade`` and ``rustybt live-trade``: one strategy, executed through a broker.
+
+Both run the same session (see :mod:`rustybt.live`); live trading only adds ``--confirm``
+for brokers that move real money, and starts from the broker account as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import attrs
+import pandas as pd
+import typer
+from rustybt.errors import ConfigError
+from rustybt.live import parse_duration, run_trading_session
+from rustybt.live.config import TradingConfig, load_trading_config
+
+from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
+from rustybt_cli.sources import DataDirOption, ExchangeOption, split_symbols
+from rustybt_cli.state import cli_state
+
+PAPER_EPILOG = """Examples:
+
+  rustybt paper-trade --strategy examples/sma_crossover.py --broker paper --replay \\
+      --start 2012-01-03 --end 2012-02-14 --state paper.sqlite --log-file paper.log
+
+  rustybt paper-trade --strategy validation_strategy.py --broker paper --duration 30d \\
+      --config paper_trading.yaml --log-file paper_trade.log
+
+Run the same command again after a crash or Ctrl-C: it resumes from the --state file.
+"""
+
+LIVE_EPILOG = """Examples:
+
+  rustybt live-trade --strategy strategy.py --broker ccxt --exchange binance --testnet \\
+      --confirm --config live.yaml --log-file live.log
+"""
+
+Strategy = Annotated[Path, typer.Option(help="The strategy file (same as for rustybt run).")]
+LogFile = Annotated[Path, typer.Option(help="Write the JSON-lines event log here.")]
+Broker = Annotated[str | None, typer.Option(help="Broker name (default: the config's).")]
+Config = Annotated[
+    Path | None,
+    typer.Option(help="Trading config YAML (broker, data, logging, risk, state, alerts)."),
+]
+Source = Annotated[
+    str | None, typer.Option(help="Data source; overrides the config's data.source.")
+]
+Symbols = Annotated[str | None, typer.Option(help="Extra symbols to load, comma-separated.")]
+Replay = Annotated[bool, typer.Option(help="Replay stored bars from --start to --end.")]
+Start = Annotated[str | None, typer.Option(help="First session to replay (YYYY-MM-DD).")]
+End = Annotated[str | None, typer.Option(help="Last session to replay (YYYY-MM-DD).")]
+Speed = Annotated[
+    float,
+    typer.Option(min=0, help="Replay speed: 0 = as fast as possible, 3600 = an hour a second."),
+]
+Duration = Annotated[
+    str | None, typer.Option(help="Stop after this much trading time: 30d, 24h, 90m.")
+]
+State = Annotated[Path | None, typer.Option(help="State file to resume from and checkpoint to.")]
+Heartbeat = Annotated[float | None, typer.Option(help="Seconds between heartbeat events.")]
+AcceptBrokerState = Annotated[
+    bool, typer.Option(help="Trade from the broker's positions when they differ from the state.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``paper-trade`` and ``live-trade`` to ``app``."""
+    app.command("paper-trade", epilog=PAPER_EPILOG)(paper_trade)
+    app.command("live-trade", epilog=LIVE_EPILOG)(live_trade)
+
+
+def paper_trade(
+    ctx: typer.Context,
+    strategy: Strategy,
+    log_file: LogFile,
+    broker: Broker = None,
+    config: Config = None,
+    source: Source = None,
+    data_dir: DataDirOption = None,
+    symbols: Symbols = None,
+    replay: Replay = False,
+    start: Start = None,
+    end: End = None,
+    speed: Speed = 0.0,
+    duration: Duration = None,
+    state: State = None,
+    heartbeat_interval: Heartbeat = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Paper-trade a strategy: the backtest's fills, journaled so a crash loses nothing.
+
+    Without --replay the session trades live: each bar is fetched from the data source
+    when it closes, for --duration (default 30d).
+    """
+    settings = _settings(
+        config, broker or "paper", source, data_dir, None, False, heartbeat_interval
+    )
+    _run(
+        ctx,
+        "paper",
+        settings,
+        strategy,
+        log_file,
+        symbols,
+        replay,
+        start,
+        end,
+        speed,
+        duration,
+        state,
+        accept_broker_state=False,
+        output=output,
+    )
+
+
+def live_trade(
+    ctx: typer.Context,
+    strategy: Strategy,
+    log_file: LogFile,
+    broker: Broker = None,
+    exchange: ExchangeOption = None,
+    testnet: Annotated[bool, typer.Option(help="Use the exchange's sandbox.")] = False,
+    confirm: Annotated[bool, typer.Option(help="Required to trade with a real broker.")] = False,
+    accept_broker_state: AcceptBrokerState = False,
+    config: Config = None,
+    source: Source = None,
+    data_dir: DataDirOption = None,
+    symbols: Symbols = None,
+    replay: Replay = False,
+    start: Start = None,
+    end: End = None,
+    speed: Speed = 0.0,
+    duration: Duration = None,
+    state: State = None,
+    heartbeat_interval: Heartbeat = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Trade a strategy live through a broker (orders are real unless --testnet)."""
+    settings = _settings(config, broker, source, data_dir, exchange, testnet, heartbeat_interval)
+    if settings.broker.type != "paper" and not confirm:
+        raise ConfigError(
+            f"live trading through '{settings.broker.type}' places real orders; add --confirm"
+        )
+    _run(
+        ctx,
+        "live",
+        settings,
+        strategy,
+        log_file,
+        symbols,
+        replay,
+        start,
+        end,
+        speed,
+        duration,
+        state,
+        accept_broker_state=accept_broker_state,
+        output=output,
+    )
+
+
+def _settings(
+    config: Path | None,
+    broker: str | None,
+    source: str | None,
+    data_dir: Path | None,
+    exchange: str | None,
+    testnet: bool,
+    heartbeat_interval: float | None,
+) -> TradingConfig:
+    """The config file's settings with the command-line options laid over them."""
+    settings = load_trading_config(config) if config else TradingConfig()
+    return attrs.evolve(
+        settings,
+        broker=attrs.evolve(
+            settings.broker,
+            type=broker or settings.broker.type,
+            exchange=exchange or settings.broker.exchange,
+            testnet=testnet or settings.broker.testnet,
+        ),
+        data=attrs.evolve(
+            settings.data,
+            source=source or settings.data.source,
+            data_dir=str(data_dir) if data_dir else settings.data.data_dir,
+        ),
+        logging=attrs.evolve(
+            settings.logging,
+            heartbeat_interval=heartbeat_interval or settings.logging.heartbeat_interval,
+        ),
+    )
+
+
+def _run(
+    ctx: typer.Context,
+    mode: str,
+    settings: TradingConfig,
+    strategy: Path,
+    log_file: Path,
+    symbols: str | None,
+    replay: bool,
+    start: str | None,
+    end: str | None,
+    speed: float,
+    duration: str | None,
+    state: Path | None,
+    *,
+    accept_broker_state: bool,
+    output: OutputFormat,
+) -> None:
+    if replay and (start is None or end is None):
+        raise ConfigError("--replay needs --start and --end")
+    length = parse_duration(duration) if duration else None
+    if not replay:
+        if start is not None or end is not None:
+            raise ConfigError("--start and --end go with --replay; a live session starts now")
+        today = pd.Timestamp.now(tz="UTC").normalize()
+        start, end = today, today + (length or pd.Timedelta(days=30))
+    state_file = state or Path(settings.state.file or f"{mode}_state.sqlite")
+    summary = run_trading_session(
+        strategy,
+        config=settings,
+        log_file=log_file,
+        state_file=state_file,
+        start=start,
+        end=end,
+        speed=speed,
+        symbols=split_symbols(symbols),
+        duration=length,
+        accept_broker_state=accept_broker_state,
+        mode=mode,
+        feed="replay" if replay else "poll",
+        registry=cli_state(ctx).registry,
+    )
+    if output is OutputFormat.JSON:
+        print_json({**summary.to_dict(), "state_file": str(state_file), "log_file": str(log_file)})
+        return
+    rows = [
+        ("stopped", summary.stopped),
+        ("portfolio value", f"{summary.portfolio_value:,.2f}"),
+        ("cash", f"{summary.cash:,.2f}"),
+        ("positions", ", ".join(f"{s} {a}" for s, a in summary.positions.items()) or "none"),
+        ("fills", str(summary.fills)),
+        ("first bar", summary.first_bar or "-"),
+        ("last bar", summary.last_bar or "-"),
+        ("resumed from", summary.resumed_from or "-"),
+        ("state file", str(state_file)),
+    ]
+    print_table(f"{mode.capitalize()} trading session", ("", ""), rows)
