@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,27 @@ _spec.loader.exec_module(doc_commands)
 COMMANDS = doc_commands.documented_commands(REPO)
 
 
-def run_documented(args: tuple[str, ...], workdir: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``rustybt ARGS`` in ``workdir``, where ``examples/`` is the repository's."""
+@pytest.fixture(scope="module")
+def fake_services() -> Iterator[dict[str, str]]:
+    """The loopback fake Yahoo and fake exchange, as the environment pointing plugins at them
+    (the fake exchange accepts any API key)."""
+    from rustybt_ccxt.testing import serve_fake_exchange
+    from rustybt_yfinance.testing import serve_fake_yahoo
+
+    with serve_fake_yahoo(["AAPL", "MSFT", "SPY"]) as yahoo, serve_fake_exchange() as exchange:
+        yield {
+            "RUSTYBT_YFINANCE_BASE_URL": yahoo.base_url,
+            "RUSTYBT_CCXT_BASE_URL": exchange,
+            "RUSTYBT_BINANCE_API_KEY": "docs-test-key",
+            "RUSTYBT_BINANCE_SECRET": "docs-test-secret",
+        }
+
+
+def run_documented(
+    args: tuple[str, ...], workdir: Path, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``rustybt ARGS`` in ``workdir``, where ``examples/`` is the repository's, with a
+    data directory of its own and ``environment`` added."""
     (workdir / "examples").symlink_to(REPO / "examples")
     return subprocess.run(
         [sys.executable, "-m", "rustybt", *args],
@@ -29,7 +49,12 @@ def run_documented(args: tuple[str, ...], workdir: Path) -> subprocess.Completed
         text=True,
         cwd=workdir,
         timeout=600,
-        env={**os.environ, "RUSTYBT_STRICT_PLUGINS": "1"},
+        env={
+            **os.environ,
+            "RUSTYBT_STRICT_PLUGINS": "1",
+            "RUSTYBT_DATA_DIR": str(workdir / "data"),
+            **(environment or {}),
+        },
     )
 
 
@@ -40,10 +65,10 @@ def test_the_docs_show_commands() -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
-def test_documented_command_runs(command, tmp_path: Path) -> None:
+def test_documented_command_runs(command, tmp_path: Path, fake_services: dict[str, str]) -> None:
     if command.skip_reason:
         pytest.skip(command.skip_reason)
-    result = run_documented(command.args, tmp_path)
+    result = run_documented(command.args, tmp_path, fake_services)
     assert result.returncode == 0, f"{command} failed:\n{result.stderr}"
 
 
