@@ -71,8 +71,7 @@ def test_the_seed_config_is_valid(rustybt, tmp_path: Path) -> None:
             "broker.exchange: credential RUSTYBT_KRAKEN_API_KEY is not set in the environment",
         ),
         (
-            SEED_CONFIG
-            + "alerts:\n  channels:\n    - {type: webhook, url: 'http://127.0.0.1:9/',"
+            SEED_CONFIG + "alerts:\n  channels:\n    - {type: webhook, url: 'http://127.0.0.1:9/',"
             " secret_env: RUSTYBT_NO_SUCH_SECRET}\n",
             "alerts.channels[0].secret_env: environment variable RUSTYBT_NO_SUCH_SECRET is not set",
         ),
