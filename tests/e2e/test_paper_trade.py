@@ -402,3 +402,14 @@ def test_a_risk_breach_sends_an_alert(tmp_path: Path, webhook_inbox) -> None:
     assert result.returncode == 0, result.stderr
     assert len(received) == 1  # rate-limited per kind of alert
     assert "risk limit blocked an order" in json.dumps(received[0])
+
+
+def test_test_broker_paper_shows_the_balance_and_a_filled_test_order(tmp_path: Path) -> None:
+    result = run_cli("test-broker", "--broker", "paper", "--output", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    check = json.loads(result.stdout)
+    order = check["test_order"]
+    assert (order["symbol"], order["amount"], order["status"]) == ("AAPL", "1", "filled")
+    [fill] = order["fills"]
+    spent = Decimal(fill["price"]) + Decimal(fill["commission"])
+    assert Decimal(check["balances"]["USD"]["total"]) == Decimal(100000) - spent

@@ -36,12 +36,6 @@ def verify(rustybt, tmp_path: Path, text: str, *extra: str):
     return rustybt("verify-config", "--config", str(path), *extra)
 
 
-def test_the_seed_config_is_valid(rustybt, tmp_path: Path) -> None:
-    result = verify(rustybt, tmp_path, SEED_CONFIG)
-    assert result.exit_code == 0, result.stdout + result.stderr
-    assert "is valid" in result.stdout
-
-
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

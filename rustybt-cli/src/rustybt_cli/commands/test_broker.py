@@ -6,16 +6,13 @@ take (``--exchange``, ``--testnet``) are only passed when given.
 
 from __future__ import annotations
 
-import itertools
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
-import attrs
 import typer
-from rustybt.broker import Balance, Broker, BrokerOrder, as_sync_broker
-from rustybt.errors import BrokerError
+from rustybt.broker import Broker, as_sync_broker
+from rustybt.broker_check import check_broker
 from rustybt.plugins import Kind, PluginRegistry
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout, success
@@ -37,42 +34,6 @@ def register(app: typer.Typer) -> None:
     app.command("test-broker", epilog=EPILOG)(test_broker)
 
 
-@attrs.frozen(kw_only=True)
-class BrokerCheck:
-    """What a broker check found: balances, one request's round trip, the test order."""
-
-    broker: str
-    balances: dict[str, Balance]
-    latency_seconds: float
-    placed: BrokerOrder | None = None
-    cancelled: BrokerOrder | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (Decimals as strings)."""
-        return {
-            "broker": self.broker,
-            "connected": True,
-            "latency_ms": round(self.latency_seconds * 1000, 3),
-            "balances": {
-                currency: {"total": str(b.total), "free": str(b.free)}
-                for currency, b in self.balances.items()
-            },
-            "test_order": None
-            if self.placed is None or self.cancelled is None
-            else {
-                "id": self.placed.id,
-                "client_order_id": self.placed.client_order_id,
-                "symbol": self.placed.symbol,
-                "amount": str(self.placed.amount),
-                "limit_price": str(self.placed.limit_price),
-                "status": str(self.cancelled.status),
-            },
-        }
-
-
-_test_order_ids = itertools.count(1)
-
-
 @contextmanager
 def connected_broker(
     registry: PluginRegistry, name: str, *, exchange: str | None, testnet: bool
@@ -86,32 +47,6 @@ def connected_broker(
         yield broker
     finally:
         broker.close()
-
-
-def check_broker(broker: Broker, *, test_order_symbol: str | None) -> BrokerCheck:
-    """Time a balance request; with ``test_order_symbol``, place and cancel a resting order.
-
-    The order comes from the broker's optional ``test_order_request``; a broker without it
-    cannot place one (BrokerError).
-    """
-    began = time.perf_counter()
-    balances = broker.balances()
-    latency = time.perf_counter() - began
-    placed = cancelled = None
-    if test_order_symbol is not None:
-        make_request = getattr(broker, "test_order_request", None)
-        if make_request is None:
-            raise BrokerError(f"broker '{broker.name}' cannot suggest a test order")
-        client_order_id = f"rustybt-test-{int(time.time())}-{next(_test_order_ids)}"
-        placed = broker.submit_order(make_request(test_order_symbol, client_order_id))
-        cancelled = broker.cancel_order(placed.id)
-    return BrokerCheck(
-        broker=broker.name,
-        balances=balances,
-        latency_seconds=latency,
-        placed=placed,
-        cancelled=cancelled,
-    )
 
 
 def test_broker(
@@ -128,17 +63,32 @@ def test_broker(
             help="Also place a minimal limit order far from the market, then cancel it.",
         ),
     ] = False,
-    symbol: Annotated[str, typer.Option("--symbol", help="Market of the test order.")] = "BTC/USDT",
+    symbol: Annotated[
+        str | None,
+        typer.Option(
+            "--symbol", help="Market of the test order (default: BTC/USDT, or AAPL for paper)."
+        ),
+    ] = None,
+    source: Annotated[
+        str, typer.Option(help="Where a simulated broker (paper) gets the bar it fills against.")
+    ] = "sample",
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Connect to a broker, authenticate, and print balances and round-trip latency.
 
-    Exits 1 with a one-line reason: missing credentials (naming the variables to set),
-    credentials rejected, or broker unreachable.
+    A simulated broker (paper) always fills a one-share test order against the latest bar
+    of --source. Exits 1 with a one-line reason: missing credentials (naming the variables
+    to set), credentials rejected, or broker unreachable.
     """
     registry = cli_state(ctx).registry
     with connected_broker(registry, broker, exchange=exchange, testnet=testnet) as connected:
-        check = check_broker(connected, test_order_symbol=symbol if place_test_order else None)
+        simulated = getattr(connected, "simulated", False)
+        wanted = symbol or ("AAPL" if simulated else "BTC/USDT")
+        check = check_broker(
+            connected,
+            test_order_symbol=wanted if (place_test_order or simulated) else None,
+            quotes=registry.create(Kind.DATA_SOURCE, source) if simulated else None,
+        )
     if output is OutputFormat.JSON:
         print_json(check.to_dict())
         return
@@ -149,10 +99,16 @@ def test_broker(
         [(b.currency, b.total, b.free) for b in check.balances.values()],
     )
     stdout.print(f"Latency: {check.latency_seconds * 1000:.1f} ms", highlight=False)
-    if check.placed is not None and check.cancelled is not None:
+    if check.placed is not None and check.final is not None:
+        placed = check.placed
+        price = "market" if placed.limit_price is None else f"limit {placed.limit_price}"
         stdout.print(
-            f"Test order {check.placed.client_order_id}: {check.placed.amount} "
-            f"{check.placed.symbol} at {check.placed.limit_price}, placed and "
-            f"{check.cancelled.status}",
+            f"Test order {placed.client_order_id}: {placed.amount} {placed.symbol} at {price}, "
+            f"{check.final.status}",
             highlight=False,
         )
+        for fill in check.fills:
+            stdout.print(
+                f"  filled {fill.amount} at {fill.price} (commission {fill.commission})",
+                highlight=False,
+            )
