@@ -13,7 +13,7 @@ from rustybt.plugins import Kind
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
 from rustybt_cli.progress import progress_bar
-from rustybt_cli.sources import FrequencyOption, SourceOption, split_symbols
+from rustybt_cli.sources import ExchangeOption, FrequencyOption, SourceOption, split_symbols
 from rustybt_cli.state import cli_state
 
 EPILOG = """Examples:
@@ -35,6 +35,7 @@ def fetch_data(
     symbols: Annotated[str, typer.Option(help="Symbols to fetch, comma-separated.")],
     start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD.")],
     source: SourceOption = "yfinance",
+    exchange: ExchangeOption = None,
     end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD; default: now.")] = None,
     frequency: FrequencyOption = "1d",
     output: OutputOption = OutputFormat.TABLE,
@@ -47,7 +48,7 @@ def fetch_data(
     wanted = split_symbols(symbols)
     if not wanted:
         raise ConfigError("--symbols needs at least one symbol, e.g. --symbols AAPL,MSFT")
-    data_source = cli_state(ctx).registry.create(Kind.DATA_SOURCE, source)
+    data_source = cli_state(ctx).registry.create(Kind.DATA_SOURCE, source, exchange=exchange)
     start_at = to_utc_timestamp(start)
     end_at = to_utc_timestamp(end) if end is not None else pd.Timestamp.now(tz="UTC")
     store = BarStore()

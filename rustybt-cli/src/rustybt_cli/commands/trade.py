@@ -78,6 +78,7 @@ def paper_trade(
     broker: Broker = None,
     config: Config = None,
     source: Source = None,
+    exchange: ExchangeOption = None,
     data_dir: DataDirOption = None,
     symbols: Symbols = None,
     replay: Replay = False,
@@ -95,7 +96,7 @@ def paper_trade(
     when it closes, for --duration (default 30d).
     """
     settings = _settings(
-        config, broker or "paper", source, data_dir, None, False, heartbeat_interval
+        config, broker or "paper", source, data_dir, exchange, False, heartbeat_interval
     )
     _run(
         ctx,
@@ -184,6 +185,7 @@ def _settings(
             settings.data,
             source=source or settings.data.source,
             data_dir=str(data_dir) if data_dir else settings.data.data_dir,
+            exchange=exchange or settings.data.exchange,
         ),
         logging=attrs.evolve(
             settings.logging,

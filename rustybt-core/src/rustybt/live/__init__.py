@@ -67,7 +67,13 @@ def run_trading_session(
     """
     registry = registry or PluginRegistry.from_environment()
     algorithm = load_strategy(strategy)
-    source = registry.create(Kind.DATA_SOURCE, config.data.source, data_dir=config.data.data_dir)
+    source = registry.create(
+        Kind.DATA_SOURCE,
+        config.data.source,
+        lenient=True,
+        data_dir=config.data.data_dir,
+        exchange=config.data.exchange or config.broker.exchange,
+    )
     broker_config = config.broker
     broker = as_sync_broker(
         registry.create(

@@ -123,6 +123,7 @@ class DataConfig:
     source: str = "sample"
     frequency: Literal["daily", "minute", "1d", "1m"] = "daily"
     data_dir: str | None = None
+    exchange: str | None = None
     calendar: str = "XNYS"
 
     @property
