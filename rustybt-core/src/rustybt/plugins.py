@@ -16,11 +16,12 @@ Core code never calls pluggy hooks directly: it asks :class:`PluginRegistry`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from importlib import metadata
+from importlib import import_module, metadata
 from types import ModuleType
 from typing import Any, Literal
 
@@ -76,6 +77,32 @@ class PluginInfo:
             "provides": {key: list(names) for key, names in self.provides.items()},
             "error": self.error,
         }
+
+
+@attrs.frozen
+class LazyFactory:
+    """A factory named by import path (``"package.module:Class"``), imported only when
+    something is built from it, so a plugin's hooks module stays cheap to load.
+
+    Keyword arguments given here are fixed: ``LazyFactory("m:Source", adjusted=False)``.
+    """
+
+    target: str
+    fixed: dict[str, Any]
+
+    def __init__(self, target: str, **fixed: Any) -> None:
+        self.__attrs_init__(target, fixed)
+
+    def resolve(self) -> Callable[..., Any]:
+        """Import the target and return it (with the fixed keywords applied)."""
+        module_name, _, qualname = self.target.partition(":")
+        factory: Any = import_module(module_name)
+        for part in qualname.split("."):
+            factory = getattr(factory, part)
+        return functools.partial(factory, **self.fixed) if self.fixed else factory
+
+    def __call__(self, **options: Any) -> Any:
+        return self.resolve()(**options)
 
 
 @attrs.frozen(kw_only=True)
@@ -311,6 +338,8 @@ class PluginRegistry:
         config file that apply only to some plugins), left out.
         """
         factory = self.registration(kind, name).factory
+        if isinstance(factory, LazyFactory):
+            factory = factory.resolve()
         given = {key: value for key, value in options.items() if value is not None}
         accepted = _keyword_parameters(factory)
         if accepted is not None:

@@ -5,15 +5,14 @@ Kept light: yfinance itself is imported only when the source first talks to Yaho
 
 from __future__ import annotations
 
-import functools
-
 from rustybt.hookspecs import Register, hookimpl
+from rustybt.plugins import LazyFactory
 
-from rustybt_yfinance.source import YFinanceSource
+SOURCE = "rustybt_yfinance.source:YFinanceSource"
 
 
 @hookimpl
 def rustybt_register_data_sources(register: Register) -> None:
     """Register ``yfinance`` (split- and dividend-adjusted prices) and ``yfinance-raw``."""
-    register("yfinance", YFinanceSource)
-    register("yfinance-raw", functools.partial(YFinanceSource, adjusted=False))
+    register("yfinance", LazyFactory(SOURCE))
+    register("yfinance-raw", LazyFactory(SOURCE, adjusted=False))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rustybt.operations.event_log import format_ts, log_files, read_event_log
-from rustybt.operations.uptime import UptimeReport, analyze_uptime
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
+
+if TYPE_CHECKING:
+    from rustybt.operations.uptime import UptimeReport
+
 
 EPILOG = """Examples:
 
@@ -73,6 +75,9 @@ def analyze_uptime_command(
     Downtime is every stop-to-start period and every gap between heartbeats longer than twice
     the interval. Exits 0 when uptime reaches --target (PASS), 1 when it does not (FAIL).
     """
+    from rustybt.operations.event_log import log_files, read_event_log
+    from rustybt.operations.uptime import analyze_uptime
+
     if (log_dir is None) == (not log_file):
         raise typer.BadParameter("give exactly one of --log-dir or --log-file")
     if days is not None and since is not None:
@@ -97,6 +102,8 @@ def analyze_uptime_command(
 
 
 def _print_report(report: UptimeReport, file_count: int) -> None:
+    from rustybt.operations.event_log import format_ts
+
     rate = report.errors_per_1000_operations
     print_table(
         "Uptime",

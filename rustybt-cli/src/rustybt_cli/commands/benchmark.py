@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rustybt.atomic_files import atomic_path
-from rustybt.benchmarks import machine_info, run_benchmarks
 from rustybt.errors import ConfigError
 from rustybt.plugins import Kind
 
@@ -48,6 +46,9 @@ def benchmark(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Run every registered benchmark (each run in a fresh process) and report the medians."""
+    from rustybt.atomic_files import atomic_path
+    from rustybt.benchmarks import machine_info, run_benchmarks
+
     names = cli_state(ctx).registry.names(Kind.BENCHMARK)
     if suite:
         names = [n for n in names if any(n.startswith(prefix) for prefix in suite)]

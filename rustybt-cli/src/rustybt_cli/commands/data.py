@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rustybt.data.store import BarStore
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 from rustybt_cli.sources import split_symbols
@@ -33,6 +32,8 @@ def register(app: typer.Typer) -> None:
 @data_app.command("list", epilog="Example:\n\n  rustybt data list --output json\n")
 def list_bars(output: OutputOption = OutputFormat.TABLE) -> None:
     """List every stored series: source, frequency, symbol, rows, dates and provenance."""
+    from rustybt.data.store import BarStore
+
     store = BarStore()
     entries = store.entries()
     if output is OutputFormat.JSON:
@@ -67,6 +68,8 @@ def clean_bars(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Delete stored bars (all of them unless filtered) and leftovers of interrupted writes."""
+    from rustybt.data.store import BarStore
+
     removed = BarStore().clean(source=source, frequency=frequency, symbols=split_symbols(symbols))
     if output is OutputFormat.JSON:
         print_json({"removed": [e.to_dict() for e in removed]})

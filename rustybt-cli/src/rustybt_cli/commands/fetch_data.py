@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rustybt.data.schema import to_utc_timestamp
-from rustybt.data.store import BarStore
 from rustybt.errors import ConfigError
 from rustybt.plugins import Kind
 
@@ -15,6 +12,10 @@ from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_tab
 from rustybt_cli.progress import progress_bar
 from rustybt_cli.sources import ExchangeOption, FrequencyOption, SourceOption, split_symbols
 from rustybt_cli.state import cli_state
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 EPILOG = """Examples:
 
@@ -45,6 +46,10 @@ def fetch_data(
     Only the dates not stored yet are requested; the table says per symbol whether the
     bars came from the store (cached) or the source (fetched).
     """
+    import pandas as pd
+    from rustybt.data.schema import to_utc_timestamp
+    from rustybt.data.store import BarStore
+
     wanted = split_symbols(symbols)
     if not wanted:
         raise ConfigError("--symbols needs at least one symbol, e.g. --symbols AAPL,MSFT")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rustybt.backtest import run_backtest
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 from rustybt_cli.progress import progress_bar
@@ -66,6 +65,8 @@ def run(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Backtest a strategy on stored bars and print its performance summary."""
+    from rustybt.backtest import run_backtest
+
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     with progress_bar("Backtesting") as update:
         result = run_backtest(

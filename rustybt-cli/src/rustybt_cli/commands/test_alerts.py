@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rustybt.alerts.config import load_alerts_config
-from rustybt.alerts.probe import send_test_alert
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
 from rustybt_cli.state import cli_state
@@ -44,6 +42,9 @@ def test_alerts(
 
     Exits 1 when any channel failed; the reason never includes a secret.
     """
+    from rustybt.alerts.config import load_alerts_config
+    from rustybt.alerts.probe import send_test_alert
+
     alerts = load_alerts_config(config)
     results = send_test_alert(alerts, cli_state(ctx).registry, channel or ())
     if output is OutputFormat.JSON:

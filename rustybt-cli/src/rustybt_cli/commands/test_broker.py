@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rustybt.broker import Broker, as_sync_broker
-from rustybt.broker_check import check_broker
 from rustybt.plugins import Kind, PluginRegistry
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout, success
 from rustybt_cli.sources import ExchangeOption
 from rustybt_cli.state import cli_state
+
+if TYPE_CHECKING:
+    from rustybt.broker import Broker
+
 
 EPILOG = """Examples:
 
@@ -39,6 +41,8 @@ def connected_broker(
     registry: PluginRegistry, name: str, *, exchange: str | None, testnet: bool
 ) -> Iterator[Broker]:
     """The broker ``name``, connected, closed on exit; ``exchange``/``testnet`` if given."""
+    from rustybt.broker import as_sync_broker
+
     broker = as_sync_broker(
         registry.create(Kind.BROKER, name, exchange=exchange, testnet=testnet or None)
     )
@@ -80,6 +84,8 @@ def test_broker(
     of --source. Exits 1 with a one-line reason: missing credentials (naming the variables
     to set), credentials rejected, or broker unreachable.
     """
+    from rustybt.broker_check import check_broker
+
     registry = cli_state(ctx).registry
     with connected_broker(registry, broker, exchange=exchange, testnet=testnet) as connected:
         simulated = getattr(connected, "simulated", False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rustybt.data.probe import probe_source
 from rustybt.plugins import Kind
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, stdout, success
@@ -47,6 +46,8 @@ def test_data(
     Exits 1 with a one-line reason when the source is unknown, unreachable, or returns no
     or invalid bars.
     """
+    from rustybt.data.probe import probe_source
+
     registry = cli_state(ctx).registry
     data_source = registry.create(Kind.DATA_SOURCE, source, data_dir=data_dir, exchange=exchange)
     result = probe_source(data_source, symbol, frequency=frequency, start=start, end=end)

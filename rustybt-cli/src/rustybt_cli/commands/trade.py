@@ -7,18 +7,19 @@ for brokers that move real money, and starts from the broker account as it is.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import attrs
-import pandas as pd
 import typer
 from rustybt.errors import ConfigError
-from rustybt.live import parse_duration, run_trading_session
-from rustybt.live.config import TradingConfig, load_trading_config
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
 from rustybt_cli.sources import DataDirOption, ExchangeOption, split_symbols
 from rustybt_cli.state import cli_state
+
+if TYPE_CHECKING:
+    from rustybt.live.config import TradingConfig
+
 
 PAPER_EPILOG = """Examples:
 
@@ -172,6 +173,8 @@ def _settings(
     heartbeat_interval: float | None,
 ) -> TradingConfig:
     """The config file's settings with the command-line options laid over them."""
+    from rustybt.live.config import TradingConfig, load_trading_config
+
     settings = load_trading_config(config) if config else TradingConfig()
     return attrs.evolve(
         settings,
@@ -211,6 +214,9 @@ def _run(
     accept_broker_state: bool,
     output: OutputFormat,
 ) -> None:
+    import pandas as pd
+    from rustybt.live import parse_duration, run_trading_session
+
     if replay and (start is None or end is None):
         raise ConfigError("--replay needs --start and --end")
     length = parse_duration(duration) if duration else None

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
-from rustybt.live.config_check import verify_trading_config
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, stdout, success
 from rustybt_cli.state import cli_state
@@ -32,6 +30,9 @@ def verify_config(
 ) -> None:
     """Check a configuration: schema, registered plugins, credentials (present, never shown),
     writable directories. Prints every problem with its key path and line; exit 1 if any."""
+    import yaml
+    from rustybt.live.config_check import verify_trading_config
+
     report = verify_trading_config(config, cli_state(ctx).registry)
     if output is OutputFormat.JSON:
         print_json(report.to_dict())

@@ -22,7 +22,6 @@ from rustybt.benchmarks.measurement import Metric
 from rustybt.benchmarks.synthetic_bars import synthetic_symbols, write_symbol_files
 from rustybt.calendars import get_calendar
 from rustybt.finance import commission
-from rustybt.hookspecs import Register, hookimpl
 
 FAST, SLOW = 20, 50
 
@@ -162,11 +161,3 @@ def minute_single_asset(scale: float = 1.0) -> BacktestThroughput:
         description="SMA crossover, 1 asset, 1 year of minute bars",
         first_session="2023-01-03",
     )
-
-
-@hookimpl
-def rustybt_register_benchmarks(register: Register) -> None:
-    """Register the three backtest throughput workloads."""
-    register("backtest-daily-1-asset-20y", daily_single_asset)
-    register("backtest-daily-100-assets-10y", daily_hundred_assets)
-    register("backtest-minute-1-asset-1y", minute_single_asset)

@@ -22,7 +22,6 @@ from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, PRICE_COLUMNS
 from rustybt.data.source import SourceCapabilities
 from rustybt.data.validation import validate_bars
 from rustybt.errors import ConfigError, DataError
-from rustybt.hookspecs import Register, hookimpl
 
 SUFFIXES = (".csv", ".parquet")
 _DAY_NS = 86_400 * 10**9
@@ -198,9 +197,3 @@ def _time_column(columns: Sequence[str], path: Path) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-@hookimpl
-def rustybt_register_data_sources(register: Register) -> None:
-    """Register the ``files`` source."""
-    register("files", FileDataSource)

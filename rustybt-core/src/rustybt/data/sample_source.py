@@ -18,7 +18,6 @@ import pyarrow.parquet as pq
 from rustybt.data.bar_table import BarTable
 from rustybt.data.source import SourceCapabilities
 from rustybt.data.validation import validate_bars
-from rustybt.hookspecs import Register, hookimpl
 
 SAMPLE_FILE = "daily_bars.parquet"
 
@@ -56,9 +55,3 @@ class SampleDataSource:
     def latest_bars(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The last embedded bar of each symbol."""
         return _sample_table().latest(symbols, frequency)
-
-
-@hookimpl
-def rustybt_register_data_sources(register: Register) -> None:
-    """Register the ``sample`` source."""
-    register("sample", SampleDataSource)
