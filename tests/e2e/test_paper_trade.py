@@ -413,3 +413,42 @@ def test_test_broker_paper_shows_the_balance_and_a_filled_test_order(tmp_path: P
     [fill] = order["fills"]
     spent = Decimal(fill["price"]) + Decimal(fill["commission"])
     assert Decimal(check["balances"]["USD"]["total"]) == Decimal(100000) - spent
+
+
+def test_paper_trade_stop_halts_the_running_session(tmp_path: Path) -> None:
+    strategy = tmp_path / "daily_trader.py"
+    strategy.write_text(DAILY_TRADER)
+    process = subprocess.Popen(
+        paper_trade_command(
+            "--strategy",
+            str(strategy),
+            "--start",
+            "2011-01-03",
+            "--end",
+            "2011-12-30",
+            "--speed",
+            "86400",
+            "--heartbeat-interval",
+            "86400",
+            "--log-level",
+            "warning",
+            "--state",
+            "s.sqlite",
+            "--log-file",
+            "s.log",
+            "--output",
+            "json",
+        ),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while _checkpoints(tmp_path / "s.sqlite") < 2:
+        time.sleep(0.01)
+    stopper = run_cli("paper-trade", "--stop", "--state", "s.sqlite", cwd=tmp_path)
+    assert stopper.returncode == 0, stopper.stderr
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert json.loads(stdout)["stopped"] == "kill switch"
+    assert not (tmp_path / "s.sqlite.stop").exists()

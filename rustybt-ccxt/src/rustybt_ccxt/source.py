@@ -37,10 +37,13 @@ class CcxtDataSource:
     """
 
     name = "ccxt"
-    capabilities = SourceCapabilities(asset_classes=("crypto",), frequencies=tuple(FREQUENCIES))
+    capabilities = SourceCapabilities(
+        asset_classes=("crypto",), frequencies=tuple(FREQUENCIES), network=True
+    )
 
     def __init__(self, exchange: str = "binance", *, retry: RetryPolicy | None = None) -> None:
         self.exchange = exchange
+        self.dataset_name = f"ccxt-{exchange}"
         self.retry = retry or RetryPolicy()
 
     def fetch_bars(

@@ -48,7 +48,7 @@ def fetch_data(
     """
     import pandas as pd
     from rustybt.data.schema import to_utc_timestamp
-    from rustybt.data.store import BarStore
+    from rustybt.data.store import BarStore, dataset_name
 
     wanted = split_symbols(symbols)
     if not wanted:
@@ -64,14 +64,14 @@ def fetch_data(
             {
                 "source": source,
                 "frequency": frequency,
-                "store": str(store.dataset_dir(source, frequency)),
+                "store": str(store.dataset_dir(dataset_name(data_source), frequency)),
                 "symbols": [result.to_dict() for result in results],
             }
         )
         return
     rows = [(r.symbol, r.rows, _day(r.first), _day(r.last), r.status) for r in results]
     print_table(
-        f"{source} {frequency} bars in {store.dataset_dir(source, frequency)}",
+        f"{source} {frequency} bars in {store.dataset_dir(dataset_name(data_source), frequency)}",
         ("symbol", "rows", "first", "last", "status"),
         rows,
     )

@@ -13,7 +13,7 @@ import attrs
 import typer
 from rustybt.errors import ConfigError
 
-from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
+from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 from rustybt_cli.sources import DataDirOption, ExchangeOption, split_symbols
 from rustybt_cli.state import cli_state
 
@@ -38,8 +38,22 @@ LIVE_EPILOG = """Examples:
       --confirm --config live.yaml --log-file live.log
 """
 
-Strategy = Annotated[Path, typer.Option(help="The strategy file (same as for rustybt run).")]
-LogFile = Annotated[Path, typer.Option(help="Write the JSON-lines event log here.")]
+Strategy = Annotated[
+    Path | None, typer.Option(help="The strategy file (same as for rustybt run); required.")
+]
+LogFile = Annotated[
+    Path | None, typer.Option(help="Write the JSON-lines event log here; required.")
+]
+LogLevel = Annotated[
+    str | None, typer.Option(help="Lowest level logged: DEBUG, INFO, WARNING or ERROR.")
+]
+Stop = Annotated[
+    bool,
+    typer.Option(
+        "--stop",
+        help="Ask the session running with this --state (or config) to stop, then exit.",
+    ),
+]
 Broker = Annotated[str | None, typer.Option(help="Broker name (default: the config's).")]
 Config = Annotated[
     Path | None,
@@ -74,8 +88,8 @@ def register(app: typer.Typer) -> None:
 
 def paper_trade(
     ctx: typer.Context,
-    strategy: Strategy,
-    log_file: LogFile,
+    strategy: Strategy = None,
+    log_file: LogFile = None,
     broker: Broker = None,
     config: Config = None,
     source: Source = None,
@@ -89,6 +103,8 @@ def paper_trade(
     duration: Duration = None,
     state: State = None,
     heartbeat_interval: Heartbeat = None,
+    log_level: LogLevel = None,
+    stop: Stop = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Paper-trade a strategy: the backtest's fills, journaled so a crash loses nothing.
@@ -97,7 +113,7 @@ def paper_trade(
     when it closes, for --duration (default 30d).
     """
     settings = _settings(
-        config, broker or "paper", source, data_dir, exchange, False, heartbeat_interval
+        config, broker or "paper", source, data_dir, exchange, False, heartbeat_interval, log_level
     )
     _run(
         ctx,
@@ -113,14 +129,15 @@ def paper_trade(
         duration,
         state,
         accept_broker_state=False,
+        stop=stop,
         output=output,
     )
 
 
 def live_trade(
     ctx: typer.Context,
-    strategy: Strategy,
-    log_file: LogFile,
+    strategy: Strategy = None,
+    log_file: LogFile = None,
     broker: Broker = None,
     exchange: ExchangeOption = None,
     testnet: Annotated[bool, typer.Option(help="Use the exchange's sandbox.")] = False,
@@ -137,10 +154,14 @@ def live_trade(
     duration: Duration = None,
     state: State = None,
     heartbeat_interval: Heartbeat = None,
+    log_level: LogLevel = None,
+    stop: Stop = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Trade a strategy live through a broker (orders are real unless --testnet)."""
-    settings = _settings(config, broker, source, data_dir, exchange, testnet, heartbeat_interval)
+    settings = _settings(
+        config, broker, source, data_dir, exchange, testnet, heartbeat_interval, log_level
+    )
     if settings.broker.type != "paper" and not confirm:
         raise ConfigError(
             f"live trading through '{settings.broker.type}' places real orders; add --confirm"
@@ -159,6 +180,7 @@ def live_trade(
         duration,
         state,
         accept_broker_state=accept_broker_state,
+        stop=stop,
         output=output,
     )
 
@@ -171,6 +193,7 @@ def _settings(
     exchange: str | None,
     testnet: bool,
     heartbeat_interval: float | None,
+    log_level: str | None,
 ) -> TradingConfig:
     """The config file's settings with the command-line options laid over them."""
     from rustybt.live.config import TradingConfig, load_trading_config
@@ -193,6 +216,7 @@ def _settings(
         logging=attrs.evolve(
             settings.logging,
             heartbeat_interval=heartbeat_interval or settings.logging.heartbeat_interval,
+            level=(log_level or settings.logging.level).upper(),
         ),
     )
 
@@ -201,8 +225,8 @@ def _run(
     ctx: typer.Context,
     mode: str,
     settings: TradingConfig,
-    strategy: Path,
-    log_file: Path,
+    strategy: Path | None,
+    log_file: Path | None,
     symbols: str | None,
     replay: bool,
     start: str | None,
@@ -212,10 +236,20 @@ def _run(
     state: Path | None,
     *,
     accept_broker_state: bool,
+    stop: bool,
     output: OutputFormat,
 ) -> None:
     import pandas as pd
-    from rustybt.live import parse_duration, run_trading_session
+    from rustybt.live import kill_switch_path, parse_duration, run_trading_session
+
+    state_file = state or Path(settings.state.file or f"{mode}_state.sqlite")
+    if stop:
+        switch = kill_switch_path(settings, state_file)
+        switch.touch()
+        stdout.print(f"Stop requested ({switch}): the session stops before its next bar.")
+        return
+    if strategy is None or log_file is None:
+        raise ConfigError("--strategy and --log-file are required (or --stop)")
 
     if replay and (start is None or end is None):
         raise ConfigError("--replay needs --start and --end")
@@ -225,7 +259,6 @@ def _run(
             raise ConfigError("--start and --end go with --replay; a live session starts now")
         today = pd.Timestamp.now(tz="UTC").normalize()
         start, end = today, today + (length or pd.Timedelta(days=30))
-    state_file = state or Path(settings.state.file or f"{mode}_state.sqlite")
     summary = run_trading_session(
         strategy,
         config=settings,

@@ -190,14 +190,16 @@ class BarStore:
         end: pd.Timestamp,
         frequency: str,
     ) -> FillResult:
-        directory = self.dataset_dir(source.name, frequency)
+        directory = self.dataset_dir(dataset_name(source), frequency)
         entry = self._read_manifest(directory).get(symbol)
         if entry is not None and not self._intact(directory, entry):
             entry = None
         missing = _missing_ranges(entry, start, end)
         if not missing:
             assert entry is not None
-            return _result(symbol, self.load(source.name, frequency, symbol, start, end), ())
+            return _result(
+                symbol, self.load(dataset_name(source), frequency, symbol, start, end), ()
+            )
         fetched_at = pd.Timestamp.now(tz="UTC")
         frames = [] if entry is None else [self._read(directory / entry.file)]
         for piece_start, piece_end in missing:
@@ -215,7 +217,9 @@ class BarStore:
         complete_until = fetched_at - FREQUENCIES[frequency]
         covered_start = min(start, entry.start) if entry else start
         covered_end = max(min(end, complete_until), entry.end if entry else covered_start)
-        self._write(directory, symbol, bars, source.name, frequency, covered_start, covered_end)
+        self._write(
+            directory, symbol, bars, dataset_name(source), frequency, covered_start, covered_end
+        )
         selected = bars[(bars["timestamp"] >= start) & (bars["timestamp"] <= end)]
         return _result(symbol, selected.reset_index(drop=True), tuple(missing))
 
@@ -232,7 +236,7 @@ class BarStore:
         self.fill(source, symbols, start, end, frequency)
         frames = []
         for symbol in sorted(set(symbols)):
-            bars = self.load(source.name, frequency, symbol, start, end)
+            bars = self.load(dataset_name(source), frequency, symbol, start, end)
             if bars.empty:
                 raise NoBarsError(
                     f"source '{source.name}' has no {frequency} bars of {symbol} "
@@ -362,6 +366,12 @@ class StoredSource:
     def latest_bars(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The source's latest bars, not stored."""
         return self.source.latest_bars(symbols, frequency)
+
+
+def dataset_name(source: DataSource) -> str:
+    """The store dataset a source's bars go to: its ``dataset_name`` when it has one (a
+    ccxt source per exchange, ``ccxt-binance``), else its registered name."""
+    return getattr(source, "dataset_name", source.name)
 
 
 def read_through_store(source: DataSource, store: BarStore | None = None) -> DataSource:

@@ -21,7 +21,13 @@ from rustybt.operations.event_log import EventLogWriter
 from rustybt.plugins import Kind, PluginRegistry
 from rustybt.strategy_file import load_strategy
 
-__all__ = ["SessionSummary", "TradingSession", "parse_duration", "run_trading_session"]
+__all__ = [
+    "SessionSummary",
+    "TradingSession",
+    "kill_switch_path",
+    "parse_duration",
+    "run_trading_session",
+]
 
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
@@ -115,7 +121,7 @@ def run_trading_session(
                 feed=feed,
                 heartbeat_interval=config.logging.heartbeat_interval,
                 duration=duration,
-                kill_switch=Path(config.risk.kill_switch) if config.risk.kill_switch else None,
+                kill_switch=kill_switch_path(config, state_file),
                 risk=RiskLimits(
                     max_order_value=config.risk.max_order_value,
                     max_position_fraction=config.risk.max_position_fraction,
@@ -139,6 +145,14 @@ def run_trading_session(
         journal.close()
         strategy_log.removeHandler(events)
         events.close()
+
+
+def kill_switch_path(config: TradingConfig, state_file: str | Path) -> Path:
+    """The file whose existence stops the session: the config's ``risk.kill_switch``, else
+    ``<state file>.stop`` (what ``paper-trade --stop`` creates)."""
+    if config.risk.kill_switch:
+        return Path(config.risk.kill_switch)
+    return Path(f"{state_file}.stop")
 
 
 def _utc(value: Any) -> pd.Timestamp:

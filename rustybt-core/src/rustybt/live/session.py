@@ -174,9 +174,22 @@ class TradingSession(Backtest):
                         "error", "ERROR", error_type=type(exc).__name__, message=str(exc)
                     )
                     self.events.log("engine_stopped", "ERROR", reason="error")
+                    self._alert(
+                        Severity.CRITICAL,
+                        "engine stopped with an error",
+                        f"{type(exc).__name__}: {exc}",
+                    )
                     raise
             reason = self._stop_reason or "completed"
             self.events.log("engine_stopped", reason=reason)
+            if reason == "kill switch":
+                # Consumed: the next start trades again unless the switch is set anew.
+                self.settings.kill_switch.unlink(missing_ok=True)
+                self._alert(
+                    Severity.CRITICAL,
+                    "kill switch: trading stopped",
+                    str(self.settings.kill_switch),
+                )
             return self._summary(reason)
         finally:
             self.broker.close()
@@ -258,6 +271,9 @@ class TradingSession(Backtest):
                 if attempt == self.settings.data_retries:
                     self.events.log(
                         "data_unavailable", "WARNING", bar=label.isoformat(), message=str(exc)
+                    )
+                    self._alert(
+                        Severity.WARNING, "market data missing", f"{label.isoformat()}: {exc}"
                     )
                     return
                 self.clock.sleep_until(
