@@ -461,10 +461,7 @@ class TradingAlgorithm:
         """Refuse orders above ``max_shares`` units or ``max_notional`` in value."""
         self._order_controls.append(
             MaxOrderSize(
-                asset=asset,
-                max_shares=None if max_shares is None else to_decimal(max_shares),
-                max_notional=None if max_notional is None else to_decimal(max_notional),
-                on_error=on_error,
+                asset=asset, max_shares=max_shares, max_notional=max_notional, on_error=on_error
             )
         )
 
@@ -478,10 +475,7 @@ class TradingAlgorithm:
         """Refuse orders that would make a position larger than the limits."""
         self._order_controls.append(
             MaxPositionSize(
-                asset=asset,
-                max_shares=None if max_shares is None else to_decimal(max_shares),
-                max_notional=None if max_notional is None else to_decimal(max_notional),
-                on_error=on_error,
+                asset=asset, max_shares=max_shares, max_notional=max_notional, on_error=on_error
             )
         )
 
@@ -495,7 +489,7 @@ class TradingAlgorithm:
 
     def set_max_leverage(self, max_leverage: float) -> None:
         """Stop the run when gross leverage exceeds ``max_leverage`` at the end of a bar."""
-        self._max_leverage = MaxLeverage(max_leverage=to_decimal(max_leverage))
+        self._max_leverage = MaxLeverage(max_leverage=max_leverage)
 
     def _passes_controls(self, asset: Asset, amount: Decimal) -> bool:
         if not self._order_controls:

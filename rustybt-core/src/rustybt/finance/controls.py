@@ -13,6 +13,7 @@ import attrs
 
 from rustybt.assets import Asset
 from rustybt.errors import StrategyError
+from rustybt.finance.commission import to_decimal
 
 
 class TradingControlViolation(StrategyError):
@@ -31,6 +32,10 @@ class OrderContext:
     orders_today: int
 
 
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value)
+
+
 def _applies(control_asset: Asset | None, asset: Asset) -> bool:
     return control_asset is None or control_asset == asset
 
@@ -40,8 +45,8 @@ class MaxOrderSize:
     """No single order above ``max_shares`` units or ``max_notional`` in value."""
 
     asset: Asset | None = None
-    max_shares: Decimal | None = None
-    max_notional: Decimal | None = None
+    max_shares: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    max_notional: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     on_error: str = "fail"
 
     def violation(self, order: OrderContext) -> str | None:
@@ -67,8 +72,8 @@ class MaxPositionSize:
     """No position (after the order) above ``max_shares`` units or ``max_notional`` in value."""
 
     asset: Asset | None = None
-    max_shares: Decimal | None = None
-    max_notional: Decimal | None = None
+    max_shares: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    max_notional: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     on_error: str = "fail"
 
     def violation(self, order: OrderContext) -> str | None:
@@ -125,7 +130,7 @@ class MaxLeverage:
     Checked at the end of every bar, as in Zipline.
     """
 
-    max_leverage: Decimal
+    max_leverage: Decimal = attrs.field(converter=to_decimal)
 
     def violation_at(self, gross_exposure: Decimal, portfolio_value: Decimal) -> str | None:
         """A message when the account's leverage is above the limit, else None."""
