@@ -65,7 +65,7 @@ def test_max_order_count_per_session(run_strategy) -> None:
 def test_leverage_above_the_limit_stops_the_run(run_strategy) -> None:
     from rustybt.finance.controls import TradingControlViolation
 
-    with pytest.raises(TradingControlViolation, match="leverage 1.2"):
+    with pytest.raises(TradingControlViolation, match=r"leverage 1\.2"):
         run_strategy(
             {"AAA": [10] * 4},
             volumes=1_000_000,
