@@ -14,5 +14,7 @@ def _isolated_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("RUSTYBT_DATA_DIR", str(home / "data"))
     monkeypatch.delenv("RUSTYBT_DISABLE_PLUGINS", raising=False)
+    monkeypatch.delenv("RUSTYBT_CONFIG", raising=False)

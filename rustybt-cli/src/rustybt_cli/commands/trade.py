@@ -113,7 +113,15 @@ def paper_trade(
     when it closes, for --duration (default 30d).
     """
     settings = _settings(
-        config, broker or "paper", source, data_dir, exchange, False, heartbeat_interval, log_level
+        "paper",
+        config,
+        broker or "paper",
+        source,
+        data_dir,
+        exchange,
+        False,
+        heartbeat_interval,
+        log_level,
     )
     _run(
         ctx,
@@ -160,7 +168,7 @@ def live_trade(
 ) -> None:
     """Trade a strategy live through a broker (orders are real unless --testnet)."""
     settings = _settings(
-        config, broker, source, data_dir, exchange, testnet, heartbeat_interval, log_level
+        "live", config, broker, source, data_dir, exchange, testnet, heartbeat_interval, log_level
     )
     if settings.broker.type != "paper" and not confirm:
         raise ConfigError(
@@ -186,6 +194,7 @@ def live_trade(
 
 
 def _settings(
+    mode: str,
     config: Path | None,
     broker: str | None,
     source: str | None,
@@ -196,8 +205,9 @@ def _settings(
     log_level: str | None,
 ) -> TradingConfig:
     """The config file's settings with the command-line options laid over them."""
-    from rustybt.live.config import TradingConfig, load_trading_config
+    from rustybt.live.config import TradingConfig, default_config_path, load_trading_config
 
+    config = config or default_config_path(mode)
     settings = load_trading_config(config) if config else TradingConfig()
     return attrs.evolve(
         settings,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
+
+NEVER: Callable[[], bool] = lambda: False  # noqa: E731 - a named constant predicate
 
 
 class Clock(Protocol):
@@ -13,8 +16,9 @@ class Clock(Protocol):
         """The current time in UTC nanoseconds."""
         ...
 
-    def sleep_until(self, when_ns: int) -> None:
-        """Return once the time is ``when_ns`` (at once if it already passed)."""
+    def sleep_until(self, when_ns: int, interrupted: Callable[[], bool] = NEVER) -> None:
+        """Return once the time is ``when_ns`` (at once if it already passed), or early as
+        soon as ``interrupted()`` is true."""
         ...
 
 
@@ -25,11 +29,14 @@ class WallClock:
         """The current UTC time."""
         return time.time_ns()
 
-    def sleep_until(self, when_ns: int) -> None:
-        """Sleep until the wall clock reaches ``when_ns``."""
-        remaining = (when_ns - time.time_ns()) / 1e9
-        if remaining > 0:
-            time.sleep(remaining)
+    def sleep_until(self, when_ns: int, interrupted: Callable[[], bool] = NEVER) -> None:
+        """Sleep until the wall clock reaches ``when_ns``, checking ``interrupted`` (a
+        signal, a kill switch) at least every half second."""
+        while not interrupted():
+            remaining = (when_ns - time.time_ns()) / 1e9
+            if remaining <= 0:
+                return
+            time.sleep(min(remaining, 0.5))
 
 
 class ReplayClock:
@@ -49,10 +56,13 @@ class ReplayClock:
         """The simulated time."""
         return self._now_ns
 
-    def sleep_until(self, when_ns: int) -> None:
-        """Advance simulated time to ``when_ns``, sleeping the scaled real duration."""
-        if when_ns <= self._now_ns:
-            return
-        if self.speed > 0:
-            time.sleep((when_ns - self._now_ns) / 1e9 / self.speed)
-        self._now_ns = when_ns
+    def sleep_until(self, when_ns: int, interrupted: Callable[[], bool] = NEVER) -> None:
+        """Advance simulated time to ``when_ns``, sleeping the scaled real duration (in
+        steps, so ``interrupted`` can cut a slow replay short)."""
+        while self._now_ns < when_ns and not interrupted():
+            if self.speed <= 0:
+                self._now_ns = when_ns
+                return
+            step = min(when_ns - self._now_ns, int(0.5e9 * self.speed))
+            time.sleep(step / 1e9 / self.speed)
+            self._now_ns += step

@@ -19,6 +19,7 @@ Money is read exactly (``100000.0`` becomes ``Decimal("100000.0")``).
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -286,6 +287,16 @@ def _problem(message: str, lines: dict[str, int]) -> ConfigProblem:
         key_path = f"{key_path}.{field}" if key_path else field
     line = lines.get(key_path) or lines.get(key_path.rsplit(".", 1)[0])
     return ConfigProblem(key_path=key_path, line=line, message=reason)
+
+
+def default_config_path(mode: str) -> Path | None:
+    """The config a ``paper``/``live`` session uses when none is given: ``RUSTYBT_CONFIG``,
+    else ``~/.rustybt/<mode>_trading.yaml`` when that file exists."""
+    named = os.environ.get("RUSTYBT_CONFIG")
+    if named:
+        return Path(named)
+    path = Path.home() / ".rustybt" / f"{mode}_trading.yaml"
+    return path if path.is_file() else None
 
 
 def load_trading_config(path: str | Path) -> TradingConfig:

@@ -221,28 +221,31 @@ class TradingSession(Backtest):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def _before_bar(self, bar: int, bar_time_ns: int) -> bool:
-        if (
-            self._stop_reason is None
-            and self.settings.kill_switch
-            and self.settings.kill_switch.exists()
-        ):
+    def _should_stop(self) -> bool:
+        """True once a signal, the kill switch or the duration says to stop (and why)."""
+        switch = self.settings.kill_switch
+        if self._stop_reason is None and switch is not None and switch.exists():
             self._stop_reason = "kill switch"
         duration = self.settings.duration
         if (
             self._stop_reason is None
             and duration is not None
-            and bar_time_ns - self._started_ns > duration.value
+            and self.clock.now_ns() - self._started_ns > duration.value
         ):
             self._stop_reason = "duration reached"
-        if self._stop_reason is not None:
-            return False
+        return self._stop_reason is not None
+
+    def _before_bar(self, bar: int, bar_time_ns: int) -> bool:
         interval = int(self.settings.heartbeat_interval * 1e9)
-        while self._next_heartbeat_ns <= bar_time_ns:
-            self.clock.sleep_until(self._next_heartbeat_ns)
+        while self._next_heartbeat_ns <= bar_time_ns and not self._should_stop():
+            self.clock.sleep_until(self._next_heartbeat_ns, self._should_stop)
+            if self._should_stop():
+                break
             self._heartbeat()
             self._next_heartbeat_ns += interval
-        self.clock.sleep_until(bar_time_ns)
+        self.clock.sleep_until(bar_time_ns, self._should_stop)
+        if self._should_stop():
+            return False
         if self._growing_data:
             self._poll_bar(bar)
         return True
@@ -277,7 +280,8 @@ class TradingSession(Backtest):
                     )
                     return
                 self.clock.sleep_until(
-                    self.clock.now_ns() + int(self.settings.data_retry_seconds * 1e9)
+                    self.clock.now_ns() + int(self.settings.data_retry_seconds * 1e9),
+                    self._should_stop,
                 )
                 continue
             self.arrays.write_bar(bar, bars[bars["timestamp"] == label])
