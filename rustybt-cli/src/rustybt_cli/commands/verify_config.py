@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rustybt.errors import ConfigError
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, stdout, success
 from rustybt_cli.state import cli_state
@@ -25,14 +26,21 @@ def register(app: typer.Typer) -> None:
 
 def verify_config(
     ctx: typer.Context,
-    config: Annotated[Path, typer.Option(help="The trading configuration (paper_trading.yaml).")],
+    config: Annotated[
+        Path | None,
+        typer.Option(help="The config to check (default: ~/.rustybt/paper_trading.yaml)."),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Check a configuration: schema, registered plugins, credentials (present, never shown),
     writable directories. Prints every problem with its key path and line; exit 1 if any."""
     import yaml
+    from rustybt.live.config import default_config_path
     from rustybt.live.config_check import verify_trading_config
 
+    config = config or default_config_path("paper")
+    if config is None:
+        raise ConfigError("no --config given and ~/.rustybt/paper_trading.yaml does not exist")
     report = verify_trading_config(config, cli_state(ctx).registry)
     if output is OutputFormat.JSON:
         print_json(report.to_dict())
