@@ -53,3 +53,21 @@ def _run_tests(session: nox.Session, test_dir: str, *packages: str) -> None:
         session.skip(f"{test_dir} holds no tests yet")
     session.install(*_editable(*packages), *TEST_TOOLS)
     session.run("pytest", test_dir, *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks and compare them with the committed baseline (fails on a >20 %
+    regression). Not part of the default run: timings need a quiet machine."""
+    session.install(*_editable(*PACKAGES))
+    session.run(
+        "rustybt", "benchmark", "--save", "benchmark-current.json", "--output", "json", silent=True
+    )
+    session.run(
+        "rustybt",
+        "benchmark",
+        "compare",
+        "benchmarks/baseline.json",
+        "benchmark-current.json",
+        *session.posargs,
+    )

@@ -24,8 +24,60 @@ EPILOG = """Examples:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``benchmark`` command to ``app``."""
-    app.command("benchmark", epilog=EPILOG)(benchmark)
+    """Add ``benchmark`` (run) and ``benchmark compare`` to ``app``."""
+    group = typer.Typer(
+        name="benchmark", epilog=EPILOG, add_completion=False, rich_markup_mode=None
+    )
+    group.callback(invoke_without_command=True, epilog=EPILOG)(benchmark)
+    group.command("compare", epilog=COMPARE_EPILOG)(compare)
+    app.add_typer(group)
+
+
+COMPARE_EPILOG = """Examples:
+
+  rustybt benchmark compare benchmarks/baseline.json current.json
+
+  rustybt benchmark compare baseline.json current.json --threshold 0.1 --output json
+"""
+
+
+def compare(
+    baseline: Annotated[Path, typer.Argument(help="The reference report (--save of a run).")],
+    current: Annotated[Path, typer.Argument(help="The report to judge.")],
+    threshold: Annotated[
+        float,
+        typer.Option(min=0.0, help="Largest tolerated change in the bad direction (0.2 = 20 %)."),
+    ] = 0.2,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Compare two benchmark reports metric by metric; exit 1 on a regression beyond the
+    threshold (slower throughput, longer time, more memory...)."""
+    from rustybt.benchmarks.compare import compare_reports, load_report
+
+    comparison = compare_reports(load_report(baseline), load_report(current), threshold=threshold)
+    if output is OutputFormat.JSON:
+        print_json(comparison.to_dict())
+    else:
+        rows = [
+            (
+                c.benchmark,
+                c.metric,
+                f"{c.baseline:,.1f} {c.unit}",
+                f"{c.current:,.1f} {c.unit}",
+                f"{c.change:+.1%}",
+                "REGRESSION" if c.regression else "ok",
+            )
+            for c in comparison.changes
+        ]
+        print_table(
+            f"Benchmarks against {baseline} (threshold {threshold:.0%})",
+            ("benchmark", "metric", "baseline", "current", "change", "verdict"),
+            rows,
+        )
+        if comparison.missing:
+            stderr.print(f"only in one report: {', '.join(comparison.missing)}", highlight=False)
+    if comparison.regressions:
+        raise typer.Exit(1)
 
 
 def benchmark(
@@ -45,7 +97,12 @@ def benchmark(
     ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Run every registered benchmark (each run in a fresh process) and report the medians."""
+    """Run every registered benchmark (each run in a fresh process) and report the medians.
+
+    `rustybt benchmark compare BASE.json NEW.json` checks a report against a baseline.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from rustybt.atomic_files import atomic_path
     from rustybt.benchmarks import machine_info, run_benchmarks
 

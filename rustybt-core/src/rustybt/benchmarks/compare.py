@@ -1,0 +1,104 @@
+"""Comparing two benchmark reports: which metrics moved, and which moved the wrong way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from rustybt.errors import ConfigError
+
+
+@attrs.frozen(kw_only=True)
+class MetricChange:
+    """One metric of one benchmark in both reports.
+
+    ``change`` is ``current / baseline - 1``; a regression is a change beyond the threshold
+    in the bad direction (down for higher-is-better metrics, up for lower-is-better ones).
+    """
+
+    benchmark: str
+    metric: str
+    unit: str
+    baseline: float
+    current: float
+    higher_is_better: bool
+    regression: bool
+
+    @property
+    def change(self) -> float:
+        """Relative change from the baseline."""
+        return self.current / self.baseline - 1 if self.baseline else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with the change."""
+        return {**attrs.asdict(self), "change": self.change}
+
+
+@attrs.frozen(kw_only=True)
+class Comparison:
+    """Every metric found in both reports, and the benchmarks found in only one."""
+
+    threshold: float
+    changes: tuple[MetricChange, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def regressions(self) -> tuple[MetricChange, ...]:
+        """The changes beyond the threshold in the bad direction."""
+        return tuple(c for c in self.changes if c.regression)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "threshold": self.threshold,
+            "regressions": len(self.regressions),
+            "changes": [c.to_dict() for c in self.changes],
+            "missing": list(self.missing),
+        }
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """A report written by ``rustybt benchmark --save`` (or ``--output json``)."""
+    path = Path(path)
+    try:
+        report = json.loads(path.read_text())
+        report["benchmarks"][0]["metrics"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ConfigError(
+            f"{path} is not a rustybt benchmark report ({type(exc).__name__})"
+        ) from None
+    return report
+
+
+def compare_reports(
+    baseline: dict[str, Any], current: dict[str, Any], *, threshold: float = 0.2
+) -> Comparison:
+    """Compare the medians of every metric present in both reports."""
+    base = {b["name"]: b for b in baseline["benchmarks"]}
+    now = {b["name"]: b for b in current["benchmarks"]}
+    changes = []
+    for name in sorted(set(base) & set(now)):
+        for metric, figures in now[name]["metrics"].items():
+            before = base[name]["metrics"].get(metric)
+            if before is None:
+                continue
+            higher = bool(figures["higher_is_better"])
+            old, new = float(before["median"]), float(figures["median"])
+            worse = new < old * (1 - threshold) if higher else new > old * (1 + threshold)
+            changes.append(
+                MetricChange(
+                    benchmark=name,
+                    metric=metric,
+                    unit=figures["unit"],
+                    baseline=old,
+                    current=new,
+                    higher_is_better=higher,
+                    regression=worse,
+                )
+            )
+    return Comparison(
+        threshold=threshold, changes=tuple(changes), missing=tuple(sorted(set(base) ^ set(now)))
+    )
