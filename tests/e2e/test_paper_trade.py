@@ -364,7 +364,7 @@ def webhook_inbox():
             self.end_headers()
 
         def log_message(self, *args: object) -> None:
-            pass
+            """Keep the test output clean."""
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -129,7 +129,7 @@ def endpoint() -> Iterator[tuple[str, list[bytes]]]:
             self.end_headers()
 
         def log_message(self, *args: object) -> None:
-            pass  # keep the test output clean
+            """Keep the test output clean."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()

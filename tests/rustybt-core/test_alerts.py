@@ -86,7 +86,7 @@ def http_server() -> Iterator[LoopbackHttp]:
             self.wfile.write(payload)
 
         def log_message(self, *args: object) -> None:
-            pass  # keep the test output clean
+            """Keep the test output clean."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server_info.url = f"http://127.0.0.1:{server.server_port}"

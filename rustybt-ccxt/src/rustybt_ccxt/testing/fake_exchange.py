@@ -12,6 +12,7 @@ Point RustyBT at it with ``RUSTYBT_CCXT_BASE_URL=<fake.base_url>``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -627,14 +628,13 @@ def _handler_for(fake: FakeExchange) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, text: str) -> None:
             data = text.encode()
-            try:
+            # A client that gave up (an injected timeout) has nothing left to be told.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (an injected timeout); nothing left to tell it
 
         do_GET = do_POST = do_DELETE = do_PUT = _handle
 
