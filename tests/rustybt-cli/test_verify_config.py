@@ -69,6 +69,7 @@ def verify(rustybt, tmp_path: Path, text: str, *extra: str):
             " secret_env: RUSTYBT_NO_SUCH_SECRET}\n",
             "alerts.channels[0].secret_env: environment variable RUSTYBT_NO_SUCH_SECRET is not set",
         ),
+        ("broker:\ndata:\n  source: sample\n", "broker: section is empty (line 1)"),
         (
             "data:\n  frequency: weekly\n",
             "data.frequency: must be one of daily, minute, 1d, 1m, got 'weekly' (line 2)",
@@ -83,6 +84,7 @@ def verify(rustybt, tmp_path: Path, text: str, *extra: str):
         "unwritable-directory",
         "missing-credential",
         "missing-alert-secret",
+        "empty-section",
         "bad-choice",
     ],
 )

@@ -248,7 +248,15 @@ def parse_trading_config(path: str | Path) -> ParsedConfig:
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of sections (broker, data, ...)")
     problems: list[ConfigProblem] = []
-    sections = dict(document)
+    sections = {}
+    for name, section in document.items():
+        if isinstance(section, dict):
+            sections[name] = section
+            continue
+        message = "section is empty" if section is None else "must be a mapping of keys"
+        problems.append(
+            ConfigProblem(key_path=str(name), line=lines.get(str(name)), message=message)
+        )
     alerts = None
     if "alerts" in sections:
         try:
