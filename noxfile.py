@@ -71,3 +71,11 @@ def bench(session: nox.Session) -> None:
         "benchmark-current.json",
         *session.posargs,
     )
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with mkdocs-material; any warning fails the build.
+    Not part of the default run: it needs mkdocs-material from the package index."""
+    session.install("mkdocs-material")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
