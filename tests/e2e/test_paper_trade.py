@@ -255,10 +255,11 @@ def test_bad_inputs_are_one_line_errors_and_overwrite_nothing(tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
-def test_sigterm_stops_cleanly_with_the_state_committed(tmp_path: Path) -> None:
+def start_slow_session(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    """A year of daily bars replayed at a day per second, journaled to s.sqlite."""
     strategy = tmp_path / "daily_trader.py"
     strategy.write_text(DAILY_TRADER)
-    process = subprocess.Popen(
+    return subprocess.Popen(
         paper_trade_command(
             "--strategy",
             str(strategy),
@@ -270,6 +271,7 @@ def test_sigterm_stops_cleanly_with_the_state_committed(tmp_path: Path) -> None:
             "86400",
             "--heartbeat-interval",
             "86400",
+            *extra,
             "--state",
             "s.sqlite",
             "--log-file",
@@ -282,6 +284,10 @@ def test_sigterm_stops_cleanly_with_the_state_committed(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_sigterm_stops_cleanly_with_the_state_committed(tmp_path: Path) -> None:
+    process = start_slow_session(tmp_path)
     while _checkpoints(tmp_path / "s.sqlite") < 3:
         time.sleep(0.01)
     process.send_signal(signal.SIGTERM)
@@ -416,34 +422,7 @@ def test_test_broker_paper_shows_the_balance_and_a_filled_test_order(tmp_path: P
 
 
 def test_paper_trade_stop_halts_the_running_session(tmp_path: Path) -> None:
-    strategy = tmp_path / "daily_trader.py"
-    strategy.write_text(DAILY_TRADER)
-    process = subprocess.Popen(
-        paper_trade_command(
-            "--strategy",
-            str(strategy),
-            "--start",
-            "2011-01-03",
-            "--end",
-            "2011-12-30",
-            "--speed",
-            "86400",
-            "--heartbeat-interval",
-            "86400",
-            "--log-level",
-            "warning",
-            "--state",
-            "s.sqlite",
-            "--log-file",
-            "s.log",
-            "--output",
-            "json",
-        ),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_slow_session(tmp_path, "--log-level", "warning")
     while _checkpoints(tmp_path / "s.sqlite") < 2:
         time.sleep(0.01)
     stopper = run_cli("paper-trade", "--stop", "--state", "s.sqlite", cwd=tmp_path)

@@ -459,11 +459,7 @@ class TradingAlgorithm:
         on_error: str = "fail",
     ) -> None:
         """Refuse orders above ``max_shares`` units or ``max_notional`` in value."""
-        self._order_controls.append(
-            MaxOrderSize(
-                asset=asset, max_shares=max_shares, max_notional=max_notional, on_error=on_error
-            )
-        )
+        self._order_controls.append(MaxOrderSize(**self._size_limits(locals())))
 
     def set_max_position_size(
         self,
@@ -473,11 +469,12 @@ class TradingAlgorithm:
         on_error: str = "fail",
     ) -> None:
         """Refuse orders that would make a position larger than the limits."""
-        self._order_controls.append(
-            MaxPositionSize(
-                asset=asset, max_shares=max_shares, max_notional=max_notional, on_error=on_error
-            )
-        )
+        self._order_controls.append(MaxPositionSize(**self._size_limits(locals())))
+
+    @staticmethod
+    def _size_limits(arguments: dict[str, Any]) -> dict[str, Any]:
+        """The keyword arguments of a size control, from its setter's arguments."""
+        return {k: arguments[k] for k in ("asset", "max_shares", "max_notional", "on_error")}
 
     def set_long_only(self, on_error: str = "fail") -> None:
         """Refuse orders that would leave a short position."""
