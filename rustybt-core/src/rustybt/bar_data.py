@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import attrs
 import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.errors import StrategyError
+from rustybt.history_window import WindowFrame, WindowSeries, sliced_index
 
 FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
 
@@ -18,6 +20,21 @@ def _check_fields(fields: Iterable[str]) -> None:
     for field in fields:
         if field not in FIELDS:
             raise StrategyError(f"unknown field {field!r}; use one of {', '.join(sorted(FIELDS))}")
+
+
+_GROUPS_BY_ID = 64
+"""How many asset lists ``BarData`` recognises by identity (a strategy that builds a new
+list on every bar would otherwise grow the table without end)."""
+
+
+@attrs.define
+class _AssetGroup:
+    """A list of assets as the arrays see it: their columns, their labels, and per field
+    the whole run's values with one contiguous row per asset (built on first use)."""
+
+    positions: np.ndarray
+    labels: pd.Index
+    by_field: dict[str, np.ndarray] = attrs.Factory(dict)
 
 
 class BarData:
@@ -36,9 +53,9 @@ class BarData:
         self._bar = -1
         self._now_ns = 0
         self._session_ns = 0
-        self._columns_cache: dict[tuple[Asset, ...], tuple[np.ndarray, pd.Index]] = {}
-        self._full_history: dict[tuple[object, str], pd.Series | pd.DataFrame] = {}
-        # A live feed writes bars as they arrive, so whole-run slices cannot be cached.
+        self._groups: dict[tuple[Asset, ...], _AssetGroup] = {}
+        self._groups_by_id: dict[int, tuple[tuple[Asset, ...], _AssetGroup]] = {}
+        # A live feed writes bars as they arrive, so whole-run copies cannot be kept.
         self._growing = growing
 
     def set_bar(self, bar: int, now_ns: int, session_ns: int) -> None:
@@ -72,15 +89,32 @@ class BarData:
             ) from None
 
     def _columns(self, assets: Sequence[Asset]) -> tuple[np.ndarray, pd.Index]:
+        """The array columns of ``assets`` and their labels."""
+        group = self._group(assets)
+        return group.positions, group.labels
+
+    def _group(self, assets: Sequence[Asset]) -> _AssetGroup:
+        """What is kept about a list of assets, found by the list's identity first.
+
+        Strategies pass the same list on every bar; recognising it by ``id`` and checking
+        its contents element by element (identical assets compare at C speed) spares
+        hashing every asset on every call. Groups themselves are kept by contents.
+        """
         key = tuple(assets)
-        cached = self._columns_cache.get(key)
-        if cached is None:
-            cached = (
-                np.array([self._column(a) for a in key], dtype=np.int64),
-                pd.Index(key, dtype=object),
+        seen = self._groups_by_id.get(id(assets))
+        if seen is not None and seen[0] == key:
+            return seen[1]
+        group = self._groups.get(key)
+        if group is None:
+            group = _AssetGroup(
+                positions=np.array([self._column(a) for a in key], dtype=np.int64),
+                labels=pd.Index(key, dtype=object),
             )
-            self._columns_cache[key] = cached
-        return cached
+            self._groups[key] = group
+        if len(self._groups_by_id) >= _GROUPS_BY_ID:
+            self._groups_by_id.clear()
+        self._groups_by_id[id(assets)] = (key, group)
+        return group
 
     def _value(self, field: str, bar: int, column: int) -> float:
         if bar < 0:
@@ -136,14 +170,15 @@ class BarData:
         _check_fields(field_list)
         end = self._bar + 1
         start = end - bar_count
-        if start >= 0 and not self._growing and (single_field or isinstance(assets, Asset)):
-            # Slices of a whole-run Series/DataFrame built once: pandas' copy-on-write
-            # keeps a strategy that modifies its slice from touching the shared data.
-            if isinstance(assets, Asset):
-                if single_field:
-                    return self._full(assets, fields).iloc[start:end]
-                return pd.DataFrame({f: self._full(assets, f).iloc[start:end] for f in field_list})
-            return self._full(tuple(assets), fields).iloc[start:end]
+        if start >= 0 and single_field:
+            return self._window(assets, fields, start, end)
+        if start >= 0 and isinstance(assets, Asset):
+            column = self._column(assets)
+            return pd.DataFrame(
+                {f: self._arrays.fields[f][start:end, column] for f in field_list},
+                index=self._arrays.timeline[start:end],
+                copy=True,
+            )
         index = self._arrays.timeline[max(start, 0) : end]
         pad = -start if start < 0 else 0
         if pad:
@@ -170,22 +205,34 @@ class BarData:
         multi = pd.MultiIndex.from_product([index, asset_index])
         return pd.DataFrame(stacked, index=multi)
 
-    def _full(self, assets: Asset | tuple[Asset, ...], field: str) -> pd.Series | pd.DataFrame:
-        """The whole run's ``field`` for one asset (a Series) or several (a DataFrame)."""
-        key = (assets, field)
-        full = self._full_history.get(key)
-        if full is None:
-            timeline = self._arrays.timeline
-            if isinstance(assets, Asset):
-                values = self._arrays.fields[field][:, self._column(assets)]
-                full = pd.Series(values, index=timeline, name=assets, copy=True)
-            else:
-                columns, index = self._columns(assets)
-                full = pd.DataFrame(
-                    self._arrays.fields[field][:, columns], index=timeline, columns=index
-                )
-            self._full_history[key] = full
-        return full
+    def _window(
+        self, assets: Asset | Sequence[Asset], field: str, start: int, end: int
+    ) -> WindowSeries | WindowFrame:
+        """Bars ``start:end`` of ``field`` as a pending pandas object (see
+        :mod:`rustybt.history_window`): a Series for one asset, a frame for a list."""
+        index = sliced_index(self._arrays.timeline, slice(start, end))
+        if isinstance(assets, Asset):
+            values = self._arrays.fields[field][start:end, self._column(assets)]
+            if self._growing:
+                values = values.copy()
+            return WindowSeries.pending(values, index, assets)
+        if self._growing:
+            positions, columns = self._columns(assets)
+            values = np.ascontiguousarray(self._arrays.fields[field][start:end, positions].T)
+        else:
+            values, columns = self._by_column(assets, field)
+            values = values[:, start:end]
+        return WindowFrame.pending(values, index, columns)
+
+    def _by_column(self, assets: Sequence[Asset], field: str) -> tuple[np.ndarray, pd.Index]:
+        """The whole run's ``field`` of ``assets``, one contiguous row per asset (the layout
+        pandas reduces in), kept for the run; and the column labels."""
+        group = self._group(assets)
+        by_column = group.by_field.get(field)
+        if by_column is None:
+            by_column = np.ascontiguousarray(self._arrays.fields[field][:, group.positions].T)
+            group.by_field[field] = by_column
+        return by_column, group.labels
 
     def can_trade(self, assets: Asset | Sequence[Asset]):
         """True for an asset that has started trading, not ended, and has a price."""

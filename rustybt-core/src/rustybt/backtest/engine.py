@@ -102,6 +102,7 @@ class Backtest:
         self._recorded: dict[str, Any] = {}
         self._position_snapshots: list[tuple[np.ndarray, np.ndarray, list[Decimal]]] = []
         self._now_ns = config.start.value
+        self._now_timestamp = config.start
         self._bar = -1
         self._fills = 0
         self._value_cache: tuple[int, int, Decimal] | None = None
@@ -142,7 +143,10 @@ class Backtest:
 
     def current_dt(self) -> pd.Timestamp:
         """The algorithm's current time (UTC)."""
-        return pd.Timestamp(self._now_ns, tz="UTC")
+        now_ns = self._now_ns
+        if self._now_timestamp.value != now_ns:
+            self._now_timestamp = pd.Timestamp(now_ns, tz="UTC")
+        return self._now_timestamp
 
     def last_price(self, asset: Asset) -> Decimal | None:
         """The asset's current price on its tick grid (None before its first bar)."""

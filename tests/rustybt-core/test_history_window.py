@@ -1,0 +1,217 @@
+"""``data.history`` results are pandas objects that behave exactly like pandas, built late."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from rustybt.history_window import WindowFrame, WindowSeries, sliced_index
+
+TIMELINE = pd.date_range("2020-01-01", periods=400, tz="UTC", name=None)
+ASSETS = pd.Index(["AAA", "BBB", "CCC"], dtype=object)
+
+
+def series_window(values: np.ndarray, start: int = 0, name: str = "AAA") -> WindowSeries:
+    end = start + len(values)
+    return WindowSeries.pending(values, sliced_index(TIMELINE, slice(start, end)), name)
+
+
+def reference_series(values: np.ndarray, start: int = 0, name: str = "AAA") -> pd.Series:
+    return pd.Series(values.copy(), index=TIMELINE[start : start + len(values)], name=name)
+
+
+def frame_window(by_column: np.ndarray, start: int = 0) -> WindowFrame:
+    end = start + by_column.shape[1]
+    return WindowFrame.pending(by_column, sliced_index(TIMELINE, slice(start, end)), ASSETS)
+
+
+def reference_frame(by_column: np.ndarray, start: int = 0) -> pd.DataFrame:
+    index = TIMELINE[start : start + by_column.shape[1]]
+    return pd.DataFrame(by_column.T.copy(), index=index, columns=ASSETS)
+
+
+def same(left: object, right: object) -> bool:
+    """Equal, counting NaN as equal to NaN and requiring the same type."""
+    if isinstance(right, float) and np.isnan(right):
+        return isinstance(left, float) and np.isnan(left)
+    return type(left) is type(right) and left == right
+
+
+PRICES = np.random.default_rng(7).lognormal(3, 0.3, 60)
+
+
+def test_a_window_is_a_pandas_series_that_prints_and_indexes_like_one() -> None:
+    window = series_window(PRICES, start=10)
+    reference = reference_series(PRICES, start=10)
+
+    assert isinstance(window, pd.Series)
+    assert repr(window) == repr(reference)
+    pd.testing.assert_index_equal(window.index, reference.index)
+    assert window.name == "AAA"
+    assert window.loc[TIMELINE[15]] == reference.loc[TIMELINE[15]]
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda s: s[-20:],
+        lambda s: s.iloc[5:9],
+        lambda s: s.iloc[-20:][-5:],
+        lambda s: s.pct_change(),
+        lambda s: s.rolling(5).mean(),
+        lambda s: s.diff().dropna(),
+        lambda s: s / s.shift(1) - 1,
+        lambda s: np.log(s),
+        lambda s: s[-20:] > 20.0,
+        lambda s: s.tail(3),
+    ],
+    ids=[
+        "slice",
+        "iloc-slice",
+        "slice-of-slice",
+        "pct_change",
+        "rolling",
+        "diff",
+        "ratio",
+        "ufunc",
+        "compare",
+        "tail",
+    ],
+)
+def test_series_operations_equal_pandas(operation) -> None:
+    result = operation(series_window(PRICES))
+    expected = operation(reference_series(PRICES))
+    pd.testing.assert_series_equal(result, expected, check_series_type=False)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "min", "max", "std", "var", "median"])
+def test_reductions_are_bit_identical_to_pandas(reduction: str) -> None:
+    window, reference = series_window(PRICES), reference_series(PRICES)
+    assert same(getattr(window, reduction)(), getattr(reference, reduction)())
+    assert same(getattr(window[-20:], reduction)(), getattr(reference[-20:], reduction)())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=hnp.arrays(
+        np.float64,
+        st.integers(1, 80),
+        elements=st.one_of(st.floats(-1e9, 1e9), st.just(np.nan)),
+    ),
+    cut=st.integers(-80, 80),
+)
+def test_any_window_reduces_like_pandas(values: np.ndarray, cut: int) -> None:
+    window, reference = series_window(values)[cut:], reference_series(values)[cut:]
+    assert len(window) == len(reference)
+    for reduction in ("mean", "sum", "min", "max", "std", "var"):
+        assert same(getattr(window, reduction)(), getattr(reference, reduction)()), reduction
+
+
+def test_single_positions_comparisons_iteration_and_items_equal_pandas() -> None:
+    window, reference = series_window(PRICES), reference_series(PRICES)
+    assert same(window.iloc[-1], reference.iloc[-1])
+    assert same(window.iloc[0], reference.iloc[0])
+    assert list(window) == list(reference)
+    assert list(window.items()) == list(reference.items())
+    flags = window[-20:] >= window[-20:].mean()
+    pd.testing.assert_series_equal(
+        flags, reference[-20:] >= reference[-20:].mean(), check_series_type=False
+    )
+    with pytest.raises(IndexError):
+        window.iloc[60]
+
+
+def test_changing_a_result_never_changes_the_data_it_came_from() -> None:
+    data = PRICES.copy()
+    window = series_window(data)
+    window.iloc[-1] = 0.0
+    tail = series_window(data)[-5:]
+    tail.iloc[0] = 0.0
+    assert window.iloc[-1] == 0.0
+    np.testing.assert_array_equal(data, PRICES)
+
+
+def test_a_window_pickles_as_a_plain_series() -> None:
+    restored = pickle.loads(pickle.dumps(series_window(PRICES)))
+    assert type(restored) is pd.Series
+    pd.testing.assert_series_equal(restored, reference_series(PRICES))
+
+
+BY_COLUMN = np.random.default_rng(3).lognormal(3, 0.3, (3, 60))
+
+
+def test_a_frame_window_is_a_dataframe_with_one_column_per_asset() -> None:
+    window = frame_window(BY_COLUMN, start=100)
+    assert isinstance(window, pd.DataFrame)
+    assert len(window) == 60
+    pd.testing.assert_frame_equal(window, reference_frame(BY_COLUMN, start=100))
+    assert list(window.columns) == ["AAA", "BBB", "CCC"]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "min", "max", "std", "var"])
+def test_frame_column_reductions_are_bit_identical_to_pandas(reduction: str) -> None:
+    window, reference = frame_window(BY_COLUMN), reference_frame(BY_COLUMN)
+    pd.testing.assert_series_equal(
+        getattr(window.iloc[-20:], reduction)(),
+        getattr(reference.iloc[-20:], reduction)(),
+        check_series_type=False,
+        check_exact=True,
+    )
+
+
+def test_the_crossover_idiom_gives_pandas_results() -> None:
+    window, reference = frame_window(BY_COLUMN), reference_frame(BY_COLUMN)
+    ours = window.iloc[-20:].mean() > window.mean()
+    theirs = reference.iloc[-20:].mean() > reference.mean()
+    assert list(ours.items()) == list(theirs.items())
+    pd.testing.assert_series_equal(ours, theirs, check_series_type=False)
+
+
+def test_frame_columns_and_other_operations_equal_pandas() -> None:
+    window, reference = frame_window(BY_COLUMN), reference_frame(BY_COLUMN)
+    pd.testing.assert_series_equal(window["BBB"], reference["BBB"], check_series_type=False)
+    assert same(window["BBB"].mean(), reference["BBB"].mean())
+    pd.testing.assert_frame_equal(window.pct_change(), reference.pct_change())
+    pd.testing.assert_series_equal(window.mean(axis=1), reference.mean(axis=1))
+    with pytest.raises(KeyError):
+        frame_window(BY_COLUMN)["ZZZ"]
+
+
+def test_nan_windows_are_reduced_by_pandas_itself() -> None:
+    by_column = BY_COLUMN.copy()
+    by_column[1, 10] = np.nan
+    window, reference = frame_window(by_column), reference_frame(by_column)
+    pd.testing.assert_series_equal(window.mean(), reference.mean(), check_series_type=False)
+
+
+def test_changing_a_frame_result_never_changes_the_data_it_came_from() -> None:
+    data = BY_COLUMN.copy()
+    window = frame_window(data)
+    window.iloc[-1, 0] = 0.0
+    column = frame_window(data)["BBB"]
+    column.iloc[-1] = 0.0
+    np.testing.assert_array_equal(data, BY_COLUMN)
+
+
+def built(window: pd.Series | pd.DataFrame) -> bool:
+    """Whether pandas' constructor has run on ``window`` (it stores its block manager)."""
+    return "_mgr" in vars(window)
+
+
+def test_the_hot_path_of_a_strategy_never_builds_pandas_objects() -> None:
+    series = series_window(PRICES)
+    fast, slow = series[-20:].mean(), series.mean()
+    assert fast != slow and series.iloc[-1] > 0 and len(series) == 60
+    assert not built(series)
+
+    frame = frame_window(BY_COLUMN)
+    recent, whole = frame.iloc[-20:], frame
+    above = recent.mean() > whole.mean()
+    assert len(list(above.items())) == 3
+    assert not any(built(window) for window in (frame, recent, above))
+    assert built(frame.pct_change()) and built(frame)
