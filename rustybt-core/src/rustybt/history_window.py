@@ -91,18 +91,30 @@ def _build_on_access(window: Any, name: str, plain: type) -> Any:
     return plain.__getattr__(window, name)
 
 
-def _reduce_series(values: np.ndarray, reduction: str) -> np.floating | None:
-    """``values``' reduction as pandas computes it, or None when pandas must decide (NaN,
-    too few values)."""
-    if len(values) < (2 if reduction in ("std", "var") else 1):
-        return None
-    if reduction == "std":
-        result = values.std(ddof=1)
-    elif reduction == "var":
-        result = values.var(ddof=1)
-    else:
-        result = getattr(values, reduction)()
-    return None if np.isnan(result) else result
+def _mean(values: np.ndarray, axis: int | None = None) -> Any:
+    return np.add.reduce(values, axis=axis) / values.shape[-1]
+
+
+def _std(values: np.ndarray, axis: int | None = None) -> Any:
+    return values.std(axis=axis, ddof=1)
+
+
+def _var(values: np.ndarray, axis: int | None = None) -> Any:
+    return values.var(axis=axis, ddof=1)
+
+
+_REDUCTIONS: dict[str, Callable[..., Any]] = {
+    "mean": _mean,
+    "sum": np.add.reduce,
+    "min": np.minimum.reduce,
+    "max": np.maximum.reduce,
+    "std": _std,
+    "var": _var,
+}
+"""Reductions computed as pandas computes them for float data without NaN (a sum, then a
+division by the count for the mean; the same addition order), so results are identical."""
+
+_LEAST_COUNT = {"std": 2, "var": 2}
 
 
 class WindowSeries(pd.Series):
@@ -180,10 +192,12 @@ class WindowSeries(pd.Series):
         return None
 
     def _reduce_pending(self, reduction: str, args: tuple, kwargs: dict) -> Any:
-        if _pending(self) and not args and not kwargs:
-            result = _reduce_series(self.__dict__[_VALUES], reduction)
-            if result is not None:
-                return result
+        if not args and not kwargs and _VALUES in self.__dict__:
+            values = self.__dict__[_VALUES]
+            if len(values) >= _LEAST_COUNT.get(reduction, 1):
+                result = _REDUCTIONS[reduction](values)
+                if result == result:  # NaN is left to pandas' skipna rules
+                    return result
         return getattr(super(), reduction)(*args, **kwargs)
 
     def mean(self, *args: Any, **kwargs: Any) -> Any:
@@ -337,15 +351,12 @@ class WindowFrame(pd.DataFrame):
         return self._slice_pending(key) if _positional_slice(key) else None
 
     def _reduce_pending(self, reduction: str, args: tuple, kwargs: dict) -> Any:
-        if _pending(self) and not args and not kwargs:
+        if not args and not kwargs and _VALUES in self.__dict__:
             state = self.__dict__
             values = state[_VALUES]
-            if values.shape[1] >= (2 if reduction in ("std", "var") else 1):
-                if reduction in ("std", "var"):
-                    result = getattr(values, reduction)(axis=1, ddof=1)
-                else:
-                    result = getattr(values, reduction)(axis=1)
-                if not np.isnan(result).any():
+            if values.shape[1] >= _LEAST_COUNT.get(reduction, 1):
+                result = _REDUCTIONS[reduction](values, axis=1)
+                if not np.isnan(result).any():  # NaN is left to pandas' skipna rules
                     return WindowSeries.pending(result, state[_COLUMNS])
         return getattr(super(), reduction)(*args, **kwargs)
 

@@ -20,6 +20,7 @@ import pandas as pd
 from rustybt import api
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
+from rustybt.backtest.records import Holdings, SessionRecords
 from rustybt.backtest.results import BacktestResult
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
@@ -100,7 +101,7 @@ class Backtest:
         self._session_orders: dict[str, Order] = {}
         self._transactions: list[Transaction] = []
         self._recorded: dict[str, Any] = {}
-        self._position_snapshots: list[tuple[np.ndarray, np.ndarray, list[Decimal]]] = []
+        self._holdings_snapshot: tuple[int, Holdings] | None = None
         self._now_ns = config.start.value
         self._now_timestamp = config.start
         self._bar = -1
@@ -284,7 +285,8 @@ class Backtest:
 
     def record(self, values: Mapping[str, Any]) -> None:
         """Record variables; each keeps its value in later rows until recorded again."""
-        self._recorded.update(values)
+        # A new dict, not an update: rows already taken keep the dict they were given.
+        self._recorded = {**self._recorded, **values}
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -404,17 +406,16 @@ class Backtest:
         self._setup = False
         self._prepare()
 
-    def _loop(self, from_session: int) -> list[dict[str, Any]]:
+    def _loop(self, from_session: int) -> SessionRecords:
         """Run every session from ``from_session`` (an index into ``all_sessions``) to the
-        end and return one results row per session."""
+        end and return what each session's results row is made of."""
         algorithm = self.algorithm
         policy = algorithm.cancel_policy or NeverCancel()
         has_bts = algorithm.defines("before_trading_start")
         has_handle_data = algorithm.defines("handle_data")
         schedule = self._schedule
         next_fire = [0] * len(schedule)
-        rows: list[dict[str, Any]] = []
-        previous_value = self.portfolio_value()
+        records = SessionRecords(starting_value=self.portfolio_value())
         total = len(self.all_sessions) - from_session
         data = self.data
         sessions_ns = self.all_sessions.asi8.tolist()
@@ -433,7 +434,7 @@ class Backtest:
                 self._call(algorithm.before_trading_start, algorithm, data)
             for bar in range(first, stop):
                 if not self._before_bar(bar, bar_times_ns[bar]):
-                    return rows
+                    return records
                 self._bar = bar
                 self._now_ns = bar_times_ns[bar]
                 data.set_bar(bar, self._now_ns, session)
@@ -454,13 +455,11 @@ class Backtest:
                     self._after_bar(bar, session_ended=False)
             if policy.cancels_at_session_end:
                 self._cancel_stale_orders(stop - 1)
-            value = self.portfolio_value()
-            rows.append(self._results_row(s, value, previous_value))
-            previous_value = value
+            self._record_session(records)
             self._after_bar(stop - 1, session_ended=True)
             if self.progress is not None:
                 self.progress(s - from_session + 1, total)
-        return rows
+        return records
 
     def _before_bar(self, bar: int, bar_time_ns: int) -> bool:
         """Called before each bar; returning False ends the run (live sessions stop here)."""
@@ -516,66 +515,43 @@ class Backtest:
         if message is not None:
             raise TradingControlViolation(f"at {self.current_dt()}: {message}")
 
-    def _results_row(self, s: int, value: Decimal, previous_value: Decimal) -> dict[str, Any]:
-        cash = self.ledger.cash
-        held = self.ledger.held()
-        self._position_snapshots.append(
-            (held, self.ledger.lots[held], [self.ledger.cost_basis[i] for i in held.tolist()])
+    def _record_session(self, records: SessionRecords) -> None:
+        ledger = self.ledger
+        snapshot = self._holdings_snapshot
+        if snapshot is None or snapshot[0] != ledger.changes:
+            held = ledger.held()
+            holdings = Holdings(
+                columns=held,
+                lots=ledger.lots[held],
+                cost_basis=tuple(ledger.cost_basis[i] for i in held.tolist()),
+            )
+            snapshot = self._holdings_snapshot = (ledger.changes, holdings)
+        records.add(
+            value=self.portfolio_value(),
+            cash=ledger.cash,
+            holdings=snapshot[1],
+            recorded=self._recorded,
+            transactions=self._session_transactions,
+            orders=list(self._session_orders.values()),
         )
-        return {
-            "portfolio_value": float(value),
-            "returns": float(value / previous_value - 1) if previous_value else 0.0,
-            "pnl": float(value - previous_value),
-            "cash": float(cash),
-            "positions_value": float(value - cash),
-            "capital_used": float(
-                sum((t.cash_flow for t in self._session_transactions), Decimal(0))
-            ),
-            "transactions": [t.to_dict() for t in self._session_transactions],
-            "orders": [o.to_dict() for o in self._session_orders.values()],
-            **self._recorded,
-        }
 
-    def _position_dicts(self) -> list[list[dict[str, Any]]]:
-        """The ``positions`` column, built once at the end from per-session snapshots."""
-        assets = self.ledger.assets
-        symbols = [a.symbol for a in assets]
-        tick_exponents = [a.tick_exponent for a in assets]
-        whole = [a.whole_units and a.lot_size == 1 for a in assets]
-        session_ends = self.session_bounds[self.first_session + 1 :] - 1
-        column = []
-        for (held, lots, cost_basis), bar in zip(
-            self._position_snapshots, session_ends, strict=True
-        ):
-            ticks = self.arrays.ticks[bar, held].tolist()
-            rows = []
-            for i, lot, basis, tick in zip(
-                held.tolist(), lots.tolist(), cost_basis, ticks, strict=True
-            ):
-                amount = lot if whole[i] else position_amount(assets[i], lot * assets[i].lot_size)
-                rows.append(
-                    {
-                        "symbol": symbols[i],
-                        "amount": amount,
-                        "cost_basis": basis,
-                        "last_sale_price": Decimal(tick).scaleb(tick_exponents[i]),
-                    }
-                )
-            column.append(rows)
-        return column
-
-    def _finish(self, rows: list[dict[str, Any]]) -> BacktestResult:
+    def _finish(self, records: SessionRecords) -> BacktestResult:
         index = pd.DatetimeIndex(self.sessions, name="session")
-        frame = pd.DataFrame(rows, index=index)
-        frame.insert(frame.columns.get_loc("capital_used") + 1, "positions", self._position_dicts())
-        frame.insert(0, "period_open", self.opens[self.first_session :])
-        frame.insert(1, "period_close", self.closes[self.first_session :])
+        session_ends = self.session_bounds[self.first_session + 1 :] - 1
+        columns = records.columns(self.ledger.assets, self.arrays.ticks[session_ends])
+        frame = pd.DataFrame(
+            {
+                "period_open": self.opens[self.first_session :],
+                "period_close": self.closes[self.first_session :],
+                **columns,
+            },
+            index=index,
+        )
         frame["algorithm_period_return"] = (
             frame["portfolio_value"] / float(self.ledger.starting_cash) - 1.0
         )
         benchmark = self.algorithm.benchmark
         if benchmark is not None:
-            session_ends = self.session_bounds[self.first_session + 1 :] - 1
             prices = self.arrays.fields["price"][session_ends, self._column(benchmark)]
             frame["benchmark_period_return"] = prices / prices[0] - 1.0
         self._call(self.algorithm.analyze, self.algorithm, frame)

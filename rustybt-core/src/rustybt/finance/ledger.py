@@ -34,6 +34,9 @@ class Ledger:
         self.cost_basis: list[Decimal] = []
         self._lots_bound = 0
         self._units_bound = 0
+        self.changes = 0
+        """Counts changes to positions (fills, restored positions, new assets), so a
+        snapshot taken at one count is still current while the count is the same."""
         self.add_assets(assets)
 
     def add_assets(self, assets: Sequence[Asset]) -> None:
@@ -47,6 +50,7 @@ class Ledger:
             self.index[asset] = len(self.assets)
             self.assets.append(asset)
         self.lots = np.concatenate([self.lots, np.zeros(len(new), dtype=np.int64)])
+        self.changes += 1
         self.cost_basis.extend([Decimal(0)] * len(new))
         exponents = [a.lot_exponent + a.tick_exponent for a in self.assets]
         self.value_exponent = min(exponents, default=0)
@@ -100,6 +104,7 @@ class Ledger:
         i = self.index[asset]
         self.lots[i] = lots
         self.cost_basis[i] = cost_basis
+        self.changes += 1
         self._lots_bound = max(self._lots_bound, abs(lots))
 
     def apply(self, transaction: Transaction) -> Decimal | None:
@@ -141,5 +146,6 @@ class Ledger:
                 basis = transaction.price
         self.lots[i] = new
         self.cost_basis[i] = basis
+        self.changes += 1
         self._lots_bound = max(self._lots_bound, abs(new))
         return realized

@@ -1,0 +1,126 @@
+"""What a backtest's results frame is made of, collected session by session.
+
+The loop appends the exact end-of-session values (``Decimal``), the session's transactions
+and orders only when there are any, the recorded variables (one shared dict until the
+strategy records again) and the holdings (one shared snapshot until the ledger changes).
+:meth:`SessionRecords.columns` turns it all into the frame's columns once, at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from rustybt.assets import Asset
+from rustybt.finance.order import Order
+from rustybt.finance.transaction import Transaction
+from rustybt.portfolio import position_amount
+
+
+@attrs.frozen
+class Holdings:
+    """Positions at the end of a session: asset columns, their lots and cost bases."""
+
+    columns: np.ndarray
+    lots: np.ndarray
+    cost_basis: tuple[Decimal, ...]
+
+
+@attrs.define
+class SessionRecords:
+    """Per-session results of one run, in the order the sessions ran."""
+
+    starting_value: Decimal
+    values: list[Decimal] = attrs.Factory(list)
+    cash: list[Decimal] = attrs.Factory(list)
+    holdings: list[Holdings] = attrs.Factory(list)
+    recorded: list[dict[str, Any]] = attrs.Factory(list)
+    activity: dict[int, tuple[list[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
+
+    def add(
+        self,
+        value: Decimal,
+        cash: Decimal,
+        holdings: Holdings,
+        recorded: dict[str, Any],
+        transactions: list[Transaction],
+        orders: Sequence[Order],
+    ) -> None:
+        """Append one session. ``recorded`` must not be changed afterwards (pass a new dict
+        when the strategy records); ``orders`` are captured as they stand now."""
+        if transactions or orders:
+            self.activity[len(self.values)] = (transactions, [o.to_dict() for o in orders])
+        self.values.append(value)
+        self.cash.append(cash)
+        self.holdings.append(holdings)
+        self.recorded.append(recorded)
+
+    def columns(self, assets: Sequence[Asset], ticks_at_session_end: np.ndarray) -> dict[str, Any]:
+        """The frame's columns, Zipline's names and order, then recorded variables.
+
+        ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
+        asset) for the ``positions`` column.
+        """
+        values, count = self.values, len(self.values)
+        previous = [self.starting_value, *values[:-1]]
+        transactions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        capital_used = [0.0] * count
+        for row, (session_transactions, session_orders) in self.activity.items():
+            transactions[row] = [t.to_dict() for t in session_transactions]
+            orders[row] = session_orders
+            capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
+        columns: dict[str, Any] = {
+            "portfolio_value": [float(v) for v in values],
+            "returns": [
+                float(v / p - 1) if p else 0.0 for v, p in zip(values, previous, strict=True)
+            ],
+            "pnl": [float(v - p) for v, p in zip(values, previous, strict=True)],
+            "cash": [float(c) for c in self.cash],
+            "positions_value": [float(v - c) for v, c in zip(values, self.cash, strict=True)],
+            "capital_used": capital_used,
+            "positions": self._positions(assets, ticks_at_session_end),
+            "transactions": transactions,
+            "orders": orders,
+        }
+        if any(self.recorded):
+            recorded = pd.DataFrame(self.recorded)
+            for name in recorded.columns:
+                columns[name] = recorded[name].to_numpy()
+        return columns
+
+    def _positions(
+        self, assets: Sequence[Asset], ticks_at_session_end: np.ndarray
+    ) -> list[list[dict[str, Any]]]:
+        symbols = [a.symbol for a in assets]
+        tick_exponents = [a.tick_exponent for a in assets]
+        whole = [a.whole_units and a.lot_size == 1 for a in assets]
+        lot_sizes = [a.lot_size for a in assets]
+        column = []
+        for holdings, ticks in zip(self.holdings, ticks_at_session_end, strict=True):
+            held = holdings.columns.tolist()
+            column.append(
+                [
+                    {
+                        "symbol": symbols[i],
+                        "amount": (
+                            lot if whole[i] else position_amount(assets[i], lot * lot_sizes[i])
+                        ),
+                        "cost_basis": basis,
+                        "last_sale_price": Decimal(tick).scaleb(tick_exponents[i]),
+                    }
+                    for i, lot, basis, tick in zip(
+                        held,
+                        holdings.lots.tolist(),
+                        holdings.cost_basis,
+                        ticks[holdings.columns].tolist(),
+                        strict=True,
+                    )
+                ]
+            )
+        return column
