@@ -183,10 +183,13 @@ class TradingAlgorithm:
         if function is not None:
             function(context, results)
 
-    def defines(self, method: str) -> bool:
-        """True when the strategy provides ``method`` (so engines can skip empty calls)."""
-        overridden = getattr(type(self), method) is not getattr(TradingAlgorithm, method)
-        return overridden or self._functions.get(method) is not None
+    def handler(self, method: str) -> Callable[..., Any] | None:
+        """What to call for ``method`` with ``(context, data)`` or ``(context, results)``:
+        the subclass's override, the module-style function, or None when there is neither.
+        Engines resolve it once instead of going through the default method per bar."""
+        if getattr(type(self), method) is not getattr(TradingAlgorithm, method):
+            return getattr(self, method)
+        return self._functions.get(method)
 
     # -- engine wiring --------------------------------------------------------------------
 

@@ -101,7 +101,10 @@ class Backtest:
         self._session_orders: dict[str, Order] = {}
         self._transactions: list[Transaction] = []
         self._recorded: dict[str, Any] = {}
-        self._holdings_snapshot: tuple[int, Holdings] | None = None
+        self._holdings = Holdings(
+            columns=np.zeros(0, dtype=np.intp), lots=np.zeros(0, dtype=np.int64), cost_basis=()
+        )
+        self._holdings_at = -1
         self._now_ns = config.start.value
         self._now_timestamp = config.start
         self._bar = -1
@@ -173,7 +176,7 @@ class Backtest:
         """Held positions as strategy-facing objects, and their gross exposure."""
         positions = Positions()
         total = Decimal(0)
-        for asset, amount, cost_basis, price, column in self._holdings():
+        for asset, amount, cost_basis, price, column in self._held_positions():
             total += abs(amount * price)
             positions[asset] = Position(
                 asset=asset,
@@ -184,7 +187,7 @@ class Backtest:
             )
         return positions, total
 
-    def _holdings(self) -> Iterator[tuple[Asset, Decimal, Decimal, Decimal, int]]:
+    def _held_positions(self) -> Iterator[tuple[Asset, Decimal, Decimal, Decimal, int]]:
         """(asset, amount, cost basis, current price, column) of every held position."""
         ledger = self.ledger
         bar = max(self._bar, 0)
@@ -410,53 +413,57 @@ class Backtest:
         """Run every session from ``from_session`` (an index into ``all_sessions``) to the
         end and return what each session's results row is made of."""
         algorithm = self.algorithm
-        policy = algorithm.cancel_policy or NeverCancel()
-        has_bts = algorithm.defines("before_trading_start")
-        has_handle_data = algorithm.defines("handle_data")
+        cancels_at_session_end = (algorithm.cancel_policy or NeverCancel()).cancels_at_session_end
+        before_trading_start = algorithm.handler("before_trading_start")
+        handle_data = algorithm.handler("handle_data")
         schedule = self._schedule
         next_fire = [0] * len(schedule)
         records = SessionRecords(starting_value=self.portfolio_value())
         total = len(self.all_sessions) - from_session
         data = self.data
+        set_bar, call = data.set_bar, self._call
+        before_bar, execute_bar, after_bar = self._before_bar, self._execute_bar, self._after_bar
         sessions_ns = self.all_sessions.asi8.tolist()
         opens_ns = self.opens.asi8.tolist()
         bar_times_ns = self.bar_times.asi8.tolist()
+        bounds = self.session_bounds.tolist()
         for s in range(from_session, len(self.all_sessions)):
             session = sessions_ns[s]
-            first, stop = int(self.session_bounds[s]), int(self.session_bounds[s + 1])
+            first, stop = bounds[s], bounds[s + 1]
             self._orders_today = 0
             self._session_transactions = []
             self._session_orders = {}
-            if has_bts:
+            if before_trading_start is not None:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value
-                data.set_bar(self._bar, self._now_ns, session)
-                self._call(algorithm.before_trading_start, algorithm, data)
+                set_bar(self._bar, self._now_ns, session)
+                call(before_trading_start, algorithm, data)
             for bar in range(first, stop):
-                if not self._before_bar(bar, bar_times_ns[bar]):
+                now_ns = bar_times_ns[bar]
+                if not before_bar(bar, now_ns):
                     return records
                 self._bar = bar
-                self._now_ns = bar_times_ns[bar]
-                data.set_bar(bar, self._now_ns, session)
-                self._execute_bar(bar)
-                if has_handle_data:
-                    self._call(algorithm.handle_data, algorithm, data)
+                self._now_ns = now_ns
+                set_bar(bar, now_ns, session)
+                execute_bar(bar)
+                if handle_data is not None:
+                    call(handle_data, algorithm, data)
                 for k, (function, bars) in enumerate(schedule):
                     position = next_fire[k]
                     while position < len(bars) and bars[position] < bar:
                         position += 1
                     if position < len(bars) and bars[position] == bar:
-                        self._call(function, algorithm, data)
+                        call(function, algorithm, data)
                         position += 1
                     next_fire[k] = position
                 if algorithm.max_leverage is not None:
                     self._check_leverage()
                 if bar < stop - 1:
-                    self._after_bar(bar, session_ended=False)
-            if policy.cancels_at_session_end:
+                    after_bar(bar, session_ended=False)
+            if cancels_at_session_end:
                 self._cancel_stale_orders(stop - 1)
             self._record_session(records)
-            self._after_bar(stop - 1, session_ended=True)
+            after_bar(stop - 1, session_ended=True)
             if self.progress is not None:
                 self.progress(s - from_session + 1, total)
         return records
@@ -517,22 +524,21 @@ class Backtest:
 
     def _record_session(self, records: SessionRecords) -> None:
         ledger = self.ledger
-        snapshot = self._holdings_snapshot
-        if snapshot is None or snapshot[0] != ledger.changes:
+        if self._holdings_at != ledger.changes:
             held = ledger.held()
-            holdings = Holdings(
+            self._holdings = Holdings(
                 columns=held,
                 lots=ledger.lots[held],
                 cost_basis=tuple(ledger.cost_basis[i] for i in held.tolist()),
             )
-            snapshot = self._holdings_snapshot = (ledger.changes, holdings)
+            self._holdings_at = ledger.changes
         records.add(
             value=self.portfolio_value(),
             cash=ledger.cash,
-            holdings=snapshot[1],
+            holdings=self._holdings,
             recorded=self._recorded,
             transactions=self._session_transactions,
-            orders=list(self._session_orders.values()),
+            orders=self._session_orders.values(),
         )
 
     def _finish(self, records: SessionRecords) -> BacktestResult:

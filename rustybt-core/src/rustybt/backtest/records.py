@@ -8,7 +8,7 @@ strategy records again) and the holdings (one shared snapshot until the ledger c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +49,7 @@ class SessionRecords:
         holdings: Holdings,
         recorded: dict[str, Any],
         transactions: list[Transaction],
-        orders: Sequence[Order],
+        orders: Collection[Order],
     ) -> None:
         """Append one session. ``recorded`` must not be changed afterwards (pass a new dict
         when the strategy records); ``orders`` are captured as they stand now."""

@@ -34,6 +34,8 @@ class Ledger:
         self.cost_basis: list[Decimal] = []
         self._lots_bound = 0
         self._units_bound = 0
+        self._held = np.zeros(0, dtype=np.intp)
+        self._held_at = 0
         self.changes = 0
         """Counts changes to positions (fills, restored positions, new assets), so a
         snapshot taken at one count is still current while the count is the same."""
@@ -73,6 +75,8 @@ class Ledger:
 
     def positions_value_units(self, units: np.ndarray) -> int:
         """``Σ lots × units`` exactly, for one row of :meth:`value_units` output."""
+        if not len(self.held()):
+            return 0
         if self._lots_bound * self._units_bound * max(len(self.lots), 1) < _INT64_SAFE:
             return int(self.lots @ units)
         held = np.flatnonzero(self.lots)
@@ -96,8 +100,13 @@ class Ledger:
         return Decimal(int(self.lots[i])) * asset.lot_size
 
     def held(self) -> np.ndarray:
-        """Indices of the assets with a non-zero position."""
-        return np.flatnonzero(self.lots)
+        """Indices of the assets with a non-zero position (read-only; recomputed only after
+        positions change)."""
+        if self._held_at != self.changes:
+            held = np.flatnonzero(self.lots)
+            held.flags.writeable = False
+            self._held, self._held_at = held, self.changes
+        return self._held
 
     def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
         """Set a position directly (restoring a checkpoint, adopting a broker's holdings)."""
