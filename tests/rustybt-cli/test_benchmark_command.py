@@ -42,6 +42,24 @@ def test_json_report_names_each_benchmark_with_throughput_and_memory(
         assert report["peak_memory_mb"] > 0
 
 
+def test_suites_select_benchmarks_by_name_prefix(rustybt) -> None:
+    suites = ("--suite", "ledger", "--suite", "data-load")
+    result = rustybt("benchmark", *suites, "--scale", "0.01", "--repeat", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "running data-load-bar-store (1/1)",
+        "running ledger-update (1/1)",
+    ]
+    rows = [line.split("│")[1:3] for line in result.stdout.splitlines() if "│" in line]
+    assert [(name.strip(), metric.strip()) for name, metric in rows] == [
+        ("data-load-bar-store", "rows_per_second"),
+        ("data-load-bar-store", "seconds"),
+        ("ledger-update", "fill_us"),
+        ("ledger-update", "valuation_us"),
+    ]
+    assert " µs " in result.stdout
+
+
 def test_an_unknown_suite_is_an_error(rustybt) -> None:
     result = rustybt("benchmark", "--suite", "nothing-like-this")
     assert (result.exit_code, result.stderr.strip()) == (

@@ -6,6 +6,8 @@ import copy
 import json
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
+
 BASELINE = {
     "machine": {"cores": 2},
     "scale": 1.0,
@@ -95,3 +97,25 @@ def test_a_file_that_is_not_a_report_is_a_clear_error(rustybt, tmp_path: Path) -
     result = rustybt("benchmark", "compare", str(bogus), str(bogus))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {bogus} is not a rustybt benchmark report")
+
+
+def test_benchmarks_absent_from_the_baseline_are_reported_not_judged(
+    rustybt, tmp_path: Path
+) -> None:
+    baseline = json.loads((REPO / "benchmarks" / "baseline.json").read_text())
+    current = copy.deepcopy(baseline)
+    new = copy.deepcopy(BASELINE["benchmarks"][0])
+    new["name"] = "ledger-update"
+    current["benchmarks"] = [current["benchmarks"][0], new]
+    base_path = str(REPO / "benchmarks" / "baseline.json")
+    current_path = write(tmp_path, "new.json", current)
+    result = rustybt("benchmark", "compare", base_path, current_path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    missing = sorted(b["name"] for b in baseline["benchmarks"][1:])
+    assert f"only in {base_path} (not compared): {', '.join(missing)}" in result.stderr
+    assert f"only in {current_path} (not compared): ledger-update" in result.stderr
+    as_json = json.loads(
+        rustybt("benchmark", "compare", base_path, current_path, "--output", "json").stdout
+    )
+    assert (as_json["only_in_baseline"], as_json["only_in_current"]) == (missing, ["ledger-update"])
+    assert {c["benchmark"] for c in as_json["changes"]} == {baseline["benchmarks"][0]["name"]}

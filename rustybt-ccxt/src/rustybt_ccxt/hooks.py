@@ -1,4 +1,5 @@
-"""The ``ccxt`` plugin's hooks: the ``ccxt`` data source and the ``ccxt`` broker.
+"""The ``ccxt`` plugin's hooks: the ``ccxt`` data source, the ``ccxt`` broker and the
+``data-parse-ccxt`` benchmark.
 
 Kept light: ccxt is imported only when a source or broker is built and used.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rustybt.hookspecs import Register, hookimpl
+from rustybt.plugins import LazyFactory
 
 if TYPE_CHECKING:
     from rustybt_ccxt.broker import CcxtBroker
@@ -38,3 +40,9 @@ def rustybt_register_data_sources(register: Register) -> None:
 def rustybt_register_brokers(register: Register) -> None:
     """Register the ``ccxt`` broker."""
     register("ccxt", ccxt_broker)
+
+
+@hookimpl
+def rustybt_register_benchmarks(register: Register) -> None:
+    """Register ``data-parse-ccxt``: OHLCV klines parsed into bars, rows per second."""
+    register("data-parse-ccxt", LazyFactory("rustybt_ccxt.parse_benchmark:ohlcv_parse"))

@@ -9,7 +9,7 @@ time of each bar, and only complete bars (closed by now) are returned.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -81,11 +81,27 @@ class CcxtDataSource:
     ) -> pd.DataFrame:
         async with open_client(self.exchange) as client:
             await self._check_symbols(client, symbols)
-            frames = [
-                await self._history(client, symbol, start, end, frequency, step)
+            ohlcv = {
+                symbol: await self._history(client, symbol, start, end, frequency, step)
                 for symbol in symbols
-            ]
-        return self._finish(frames, step, start=start, end=end)
+            }
+        return self.bars_from_ohlcv(ohlcv, frequency, start, end)
+
+    def bars_from_ohlcv(
+        self,
+        ohlcv: Mapping[str, list[list[Any]]],
+        frequency: str,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+    ) -> pd.DataFrame:
+        """The bars :meth:`fetch_bars` returns, from ccxt's OHLCV rows by symbol (each row
+        ``[open time in ms, open, high, low, close, volume]``, as ``fetch_ohlcv`` gives them).
+
+        Keeps the complete bars opening from ``start`` to ``end``; sorted by symbol then time,
+        duplicates dropped, validated. No bars left is a :class:`DataError`.
+        """
+        frames = [_to_frame(symbol, rows) for symbol, rows in ohlcv.items()]
+        return self._finish(frames, self._step(frequency), start=start, end=end)
 
     async def _latest(self, symbols: list[str], frequency: str, step: pd.Timedelta) -> pd.DataFrame:
         async with open_client(self.exchange) as client:
@@ -116,7 +132,7 @@ class CcxtDataSource:
         end: pd.Timestamp,
         frequency: str,
         step: pd.Timedelta,
-    ) -> pd.DataFrame:
+    ) -> list[list[Any]]:
         since, until = _ms(start), _ms(end)
         step_ms = int(step / pd.Timedelta(milliseconds=1))
         pages: list[list[Any]] = []
@@ -134,7 +150,7 @@ class CcxtDataSource:
                 break
             pages.extend(rows)
             since = rows[-1][0] + step_ms
-        return _to_frame(symbol, pages)
+        return pages
 
     async def _call(self, operation: Any, what: str) -> Any:
         import ccxt

@@ -1,10 +1,11 @@
-"""Registers the ``paper`` broker."""
+"""Registers the ``paper`` broker and its ``broker-paper-round-trip`` benchmark."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rustybt.hookspecs import Register, hookimpl
+from rustybt.plugins import LazyFactory
 
 
 def paper_broker(*, initial_capital: Any = 100000, currency: str = "USD") -> Any:
@@ -18,3 +19,12 @@ def paper_broker(*, initial_capital: Any = 100000, currency: str = "USD") -> Any
 def rustybt_register_brokers(register: Register) -> None:
     """Register the ``paper`` broker."""
     register("paper", paper_broker)
+
+
+@hookimpl
+def rustybt_register_benchmarks(register: Register) -> None:
+    """Register ``broker-paper-round-trip``: submit-to-fill latency, p50 and p99."""
+    register(
+        "broker-paper-round-trip",
+        LazyFactory("rustybt_paper.round_trip_benchmark:order_round_trip"),
+    )

@@ -1,4 +1,5 @@
-"""The plugin's hooks: registers the ``yfinance`` (adjusted) and ``yfinance-raw`` sources.
+"""The plugin's hooks: registers the ``yfinance`` (adjusted) and ``yfinance-raw`` sources
+and the ``data-parse-yfinance`` benchmark.
 
 Kept light: yfinance itself is imported only when the source first talks to Yahoo.
 """
@@ -16,3 +17,9 @@ def rustybt_register_data_sources(register: Register) -> None:
     """Register ``yfinance`` (split- and dividend-adjusted prices) and ``yfinance-raw``."""
     register("yfinance", LazyFactory(SOURCE))
     register("yfinance-raw", LazyFactory(SOURCE, adjusted=False))
+
+
+@hookimpl
+def rustybt_register_benchmarks(register: Register) -> None:
+    """Register ``data-parse-yfinance``: chart payloads parsed into bars, rows per second."""
+    register("data-parse-yfinance", LazyFactory("rustybt_yfinance.parse_benchmark:chart_parse"))

@@ -19,6 +19,8 @@ EPILOG = """Examples:
 
   rustybt benchmark --suite backtest-daily-100-assets-10y --repeat 5 --output json
 
+  rustybt benchmark --suite data --suite broker --suite ledger --repeat 1
+
   rustybt benchmark --scale 0.05 --repeat 1 --save bench.json
 """
 
@@ -74,8 +76,12 @@ def compare(
             ("benchmark", "metric", "baseline", "current", "change", "verdict"),
             rows,
         )
-        if comparison.missing:
-            stderr.print(f"only in one report: {', '.join(comparison.missing)}", highlight=False)
+        for names, where in (
+            (comparison.only_in_baseline, baseline),
+            (comparison.only_in_current, current),
+        ):
+            if names:
+                stderr.print(f"only in {where} (not compared): {', '.join(names)}", highlight=False)
     if comparison.regressions:
         raise typer.Exit(1)
 
@@ -84,7 +90,10 @@ def benchmark(
     ctx: typer.Context,
     suite: Annotated[
         list[str] | None,
-        typer.Option(help="Run only benchmarks whose name starts with this (repeatable)."),
+        typer.Option(
+            help="Run only benchmarks whose name starts with this (repeatable): a suite "
+            "(backtest, data, data-parse, broker, ledger) or a whole name."
+        ),
     ] = None,
     repeat: Annotated[
         int, typer.Option(min=1, help="Runs per benchmark; the median is reported.")

@@ -1,9 +1,12 @@
 """Benchmarks: what ``rustybt benchmark`` measures, and how a plugin adds its own.
 
 A benchmark is registered with ``rustybt_register_benchmarks(register)`` as
-``register(name, factory)``; ``factory(scale=1.0)`` returns an object with ``description``,
-``setup(workdir)`` (untimed preparation, e.g. writing data files) and ``run()`` returning
-its metrics. ``scale`` shrinks the workload proportionally (for smoke tests).
+``register(name, factory)``, by the package that owns the code it measures, under a name
+starting with its suite (``backtest-``, ``data-``, ``broker-``, ``ledger-``).
+``factory(scale=1.0)`` returns an object with ``description``, ``setup(workdir)`` (untimed
+preparation, e.g. writing data files) and ``run()`` returning its metrics; ``run()`` is
+called twice, a warm-up and then the measured run (:func:`measure`). ``scale`` shrinks the
+workload proportionally (for smoke tests).
 """
 
 from rustybt.benchmarks.measurement import (
@@ -11,7 +14,17 @@ from rustybt.benchmarks.measurement import (
     BenchmarkReport,
     Metric,
     machine_info,
+    measure,
+    rows_per_second,
     run_benchmarks,
 )
 
-__all__ = ["Benchmark", "BenchmarkReport", "Metric", "machine_info", "run_benchmarks"]
+__all__ = [
+    "Benchmark",
+    "BenchmarkReport",
+    "Metric",
+    "machine_info",
+    "measure",
+    "rows_per_second",
+    "run_benchmarks",
+]

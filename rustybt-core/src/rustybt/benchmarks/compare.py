@@ -39,11 +39,13 @@ class MetricChange:
 
 @attrs.frozen(kw_only=True)
 class Comparison:
-    """Every metric found in both reports, and the benchmarks found in only one."""
+    """Every metric found in both reports, and the benchmarks found in only one of them
+    (never a regression: a benchmark added since the baseline, or not run this time)."""
 
     threshold: float
     changes: tuple[MetricChange, ...]
-    missing: tuple[str, ...]
+    only_in_baseline: tuple[str, ...]
+    only_in_current: tuple[str, ...]
 
     @property
     def regressions(self) -> tuple[MetricChange, ...]:
@@ -56,7 +58,8 @@ class Comparison:
             "threshold": self.threshold,
             "regressions": len(self.regressions),
             "changes": [c.to_dict() for c in self.changes],
-            "missing": list(self.missing),
+            "only_in_baseline": list(self.only_in_baseline),
+            "only_in_current": list(self.only_in_current),
         }
 
 
@@ -76,7 +79,12 @@ def load_report(path: str | Path) -> dict[str, Any]:
 def compare_reports(
     baseline: dict[str, Any], current: dict[str, Any], *, threshold: float = 0.2
 ) -> Comparison:
-    """Compare the medians of every metric present in both reports."""
+    """Compare the medians of every metric present in both reports.
+
+    A benchmark found in one report only is listed in ``only_in_baseline`` or
+    ``only_in_current``, and a metric found in one report only is left out: neither is a
+    regression.
+    """
     base = {b["name"]: b for b in baseline["benchmarks"]}
     now = {b["name"]: b for b in current["benchmarks"]}
     changes = []
@@ -100,5 +108,8 @@ def compare_reports(
                 )
             )
     return Comparison(
-        threshold=threshold, changes=tuple(changes), missing=tuple(sorted(set(base) ^ set(now)))
+        threshold=threshold,
+        changes=tuple(changes),
+        only_in_baseline=tuple(sorted(set(base) - set(now))),
+        only_in_current=tuple(sorted(set(now) - set(base))),
     )
