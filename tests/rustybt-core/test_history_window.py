@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from rustybt.history_window import WindowFrame, WindowSeries, sliced_index
+from rustybt.history_window import WindowFrame, WindowSeries
 
 TIMELINE = pd.date_range("2020-01-01", periods=400, tz="UTC", name=None)
 ASSETS = pd.Index(["AAA", "BBB", "CCC"], dtype=object)
@@ -18,7 +18,7 @@ ASSETS = pd.Index(["AAA", "BBB", "CCC"], dtype=object)
 
 def series_window(values: np.ndarray, start: int = 0, name: str = "AAA") -> WindowSeries:
     end = start + len(values)
-    return WindowSeries.pending(values, sliced_index(TIMELINE, slice(start, end)), name)
+    return WindowSeries.pending(values, TIMELINE, range(start, end), name)
 
 
 def reference_series(values: np.ndarray, start: int = 0, name: str = "AAA") -> pd.Series:
@@ -27,7 +27,7 @@ def reference_series(values: np.ndarray, start: int = 0, name: str = "AAA") -> p
 
 def frame_window(by_column: np.ndarray, start: int = 0) -> WindowFrame:
     end = start + by_column.shape[1]
-    return WindowFrame.pending(by_column, sliced_index(TIMELINE, slice(start, end)), ASSETS)
+    return WindowFrame.pending(by_column, TIMELINE, range(start, end), ASSETS)
 
 
 def reference_frame(by_column: np.ndarray, start: int = 0) -> pd.DataFrame:

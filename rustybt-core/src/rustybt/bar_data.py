@@ -11,7 +11,7 @@ import pandas as pd
 from rustybt.assets import Asset
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.errors import StrategyError
-from rustybt.history_window import WindowFrame, WindowSeries, sliced_index
+from rustybt.history_window import WindowFrame, WindowSeries
 
 FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
 
@@ -165,13 +165,13 @@ class BarData:
             )
         if bar_count < 1:
             raise StrategyError(f"bar_count must be at least 1, got {bar_count}")
-        single_field = isinstance(fields, str)
-        field_list = [fields] if single_field else list(fields)
-        _check_fields(field_list)
         end = self._bar + 1
         start = end - bar_count
-        if start >= 0 and single_field:
+        single_field = isinstance(fields, str)
+        if single_field and start >= 0 and fields in FIELDS:
             return self._window(assets, fields, start, end)
+        field_list = [fields] if single_field else list(fields)
+        _check_fields(field_list)
         if start >= 0 and isinstance(assets, Asset):
             column = self._column(assets)
             return pd.DataFrame(
@@ -210,19 +210,22 @@ class BarData:
     ) -> WindowSeries | WindowFrame:
         """Bars ``start:end`` of ``field`` as a pending pandas object (see
         :mod:`rustybt.history_window`): a Series for one asset, a frame for a list."""
-        index = sliced_index(self._arrays.timeline, slice(start, end))
+        timeline, rows = self._arrays.timeline, range(start, end)
         if isinstance(assets, Asset):
-            values = self._arrays.fields[field][start:end, self._column(assets)]
+            column = self._arrays.column.get(assets)
+            if column is None:
+                column = self._column(assets)
+            values = self._arrays.fields[field][start:end, column]
             if self._growing:
                 values = values.copy()
-            return WindowSeries.pending(values, index, assets)
+            return WindowSeries.pending(values, timeline, rows, assets)
         if self._growing:
             positions, columns = self._columns(assets)
             values = np.ascontiguousarray(self._arrays.fields[field][start:end, positions].T)
         else:
             values, columns = self._by_column(assets, field)
             values = values[:, start:end]
-        return WindowFrame.pending(values, index, columns)
+        return WindowFrame.pending(values, timeline, rows, columns)
 
     def _by_column(self, assets: Sequence[Asset], field: str) -> tuple[np.ndarray, pd.Index]:
         """The whole run's ``field`` of ``assets``, one contiguous row per asset (the layout

@@ -87,8 +87,8 @@ class TradingCalendar:
         """
         rows = self._schedule_rows(sessions)
         return (
-            pd.DatetimeIndex(rows["open"].to_numpy(), name="open"),
-            pd.DatetimeIndex(rows["close"].to_numpy(), name="close"),
+            pd.DatetimeIndex(rows["open"], name="open"),
+            pd.DatetimeIndex(rows["close"], name="close"),
         )
 
     def early_closes(self, sessions: pd.DatetimeIndex) -> npt.NDArray[np.bool_]:

@@ -21,6 +21,7 @@ object is an ordinary pandas object. Results of pandas operations are plain pand
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
@@ -28,18 +29,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-IndexFactory = Callable[[], pd.Index]
-"""Builds a window's row index when (and only if) pandas state is needed."""
-
 # Pending state lives in the instance __dict__ under these names; pandas' own attributes
 # (_mgr, _name, ...) are absent until the constructor runs, so any pandas code path reaches
 # __getattr__, which builds the object first.
 _VALUES = "_window_values"
 _INDEX = "_window_index"
+_ROWS = "_window_rows"
 _NAME = "_window_name"
 _COLUMNS = "_window_columns"
 _BUILDING = "_window_building"
-_PENDING_KEYS = (_VALUES, _INDEX, _NAME, _COLUMNS, _BUILDING)
+_PENDING_KEYS = (_VALUES, _INDEX, _ROWS, _NAME, _COLUMNS, _BUILDING)
 
 _COMPARISONS = {
     "__gt__": operator.gt,
@@ -48,18 +47,7 @@ _COMPARISONS = {
     "__le__": operator.le,
 }
 
-
-def sliced_index(index: pd.Index | IndexFactory, positions: slice) -> IndexFactory:
-    """A factory for ``index[positions]``, built on demand."""
-
-    def build() -> pd.Index:
-        return _resolve(index)[positions]
-
-    return build
-
-
-def _resolve(index: pd.Index | IndexFactory) -> pd.Index:
-    return index if isinstance(index, pd.Index) else index()
+_BOUND_TYPES = frozenset({int, type(None)})
 
 
 def _positional_slice(key: object) -> bool:
@@ -67,9 +55,15 @@ def _positional_slice(key: object) -> bool:
     return (
         type(key) is slice
         and key.step is None
-        and (key.start is None or type(key.start) is int)
-        and (key.stop is None or type(key.stop) is int)
+        and type(key.start) in _BOUND_TYPES
+        and type(key.stop) in _BOUND_TYPES
     )
+
+
+def _row_index(state: dict[str, Any]) -> pd.Index:
+    """The pending window's row labels: ``index[rows]``, or ``index`` when rows is None."""
+    index, rows = state[_INDEX], state[_ROWS]
+    return index if rows is None else index[rows.start : rows.stop]
 
 
 def _is_number(value: object) -> bool:
@@ -91,30 +85,83 @@ def _build_on_access(window: Any, name: str, plain: type) -> Any:
     return plain.__getattr__(window, name)
 
 
-def _mean(values: np.ndarray, axis: int | None = None) -> Any:
-    return np.add.reduce(values, axis=axis) / values.shape[-1]
+_add = np.add.reduce
 
 
-def _std(values: np.ndarray, axis: int | None = None) -> Any:
+def _series_mean(values: np.ndarray) -> Any:
+    return _add(values) / len(values)
+
+
+def _frame_mean(values: np.ndarray) -> Any:
+    return _add(values, axis=1) / values.shape[1]
+
+
+def _sample_std(values: np.ndarray, axis: int | None = None) -> Any:
     return values.std(axis=axis, ddof=1)
 
 
-def _var(values: np.ndarray, axis: int | None = None) -> Any:
+def _sample_var(values: np.ndarray, axis: int | None = None) -> Any:
     return values.var(axis=axis, ddof=1)
 
 
-_REDUCTIONS: dict[str, Callable[..., Any]] = {
-    "mean": _mean,
-    "sum": np.add.reduce,
-    "min": np.minimum.reduce,
-    "max": np.maximum.reduce,
-    "std": _std,
-    "var": _var,
+# Reductions computed as pandas computes them for float data without NaN (one pairwise sum,
+# then a division by the count for the mean), so results are identical; with the fewest
+# values each needs (pandas answers NaN below that).
+_SERIES_REDUCTIONS: dict[str, tuple[Callable[[np.ndarray], Any], int]] = {
+    "mean": (_series_mean, 1),
+    "sum": (_add, 1),
+    "min": (np.minimum.reduce, 1),
+    "max": (np.maximum.reduce, 1),
+    "std": (_sample_std, 2),
+    "var": (_sample_var, 2),
 }
-"""Reductions computed as pandas computes them for float data without NaN (a sum, then a
-division by the count for the mean; the same addition order), so results are identical."""
+_FRAME_REDUCTIONS: dict[str, tuple[Callable[[np.ndarray], Any], int]] = {
+    "mean": (_frame_mean, 1),
+    "sum": (functools.partial(_add, axis=1), 1),
+    "min": (functools.partial(np.minimum.reduce, axis=1), 1),
+    "max": (functools.partial(np.maximum.reduce, axis=1), 1),
+    "std": (functools.partial(_sample_std, axis=1), 2),
+    "var": (functools.partial(_sample_var, axis=1), 2),
+}
 
-_LEAST_COUNT = {"std": 2, "var": 2}
+
+def _series_reduction(name: str) -> Callable[..., Any]:
+    """``WindowSeries.<name>``: computed from the window while pending, with default
+    arguments and no NaN (NaN is left to pandas' ``skipna`` rules); otherwise pandas'."""
+    compute, least = _SERIES_REDUCTIONS[name]
+    plain = getattr(pd.Series, name)
+
+    def reduction(self: WindowSeries, *args: Any, **kwargs: Any) -> Any:
+        values = self.__dict__.get(_VALUES)
+        if values is not None and not args and not kwargs and len(values) >= least:
+            result = compute(values)
+            if result == result:
+                return result
+        return plain(self, *args, **kwargs)
+
+    reduction.__name__ = name
+    reduction.__doc__ = f"pandas' ``Series.{name}``."
+    return reduction
+
+
+def _frame_reduction(name: str) -> Callable[..., Any]:
+    """``WindowFrame.<name>`` per column: from the window while pending, with default
+    arguments and no NaN; the result is a pending :class:`WindowSeries` by column."""
+    compute, least = _FRAME_REDUCTIONS[name]
+    plain = getattr(pd.DataFrame, name)
+
+    def reduction(self: WindowFrame, *args: Any, **kwargs: Any) -> Any:
+        state = self.__dict__
+        values = state.get(_VALUES)
+        if values is not None and not args and not kwargs and values.shape[1] >= least:
+            result = compute(values)
+            if not np.isnan(result).any():
+                return WindowSeries.pending(result, state[_COLUMNS])
+        return plain(self, *args, **kwargs)
+
+    reduction.__name__ = name
+    reduction.__doc__ = f"pandas' ``DataFrame.{name}`` (per column)."
+    return reduction
 
 
 class WindowSeries(pd.Series):
@@ -122,15 +169,17 @@ class WindowSeries(pd.Series):
 
     @classmethod
     def pending(
-        cls, values: np.ndarray, index: pd.Index | IndexFactory, name: Hashable = None
+        cls,
+        values: np.ndarray,
+        index: pd.Index,
+        rows: range | None = None,
+        name: Hashable = None,
     ) -> WindowSeries:
         """A pending Series of ``values`` (not copied: the caller must not change them while
-        the Series is pending) on ``index`` or the index a factory builds."""
+        the Series is pending) labelled by ``index[rows.start:rows.stop]`` (all of ``index``
+        when ``rows`` is None)."""
         window = object.__new__(cls)
-        state = window.__dict__
-        state[_VALUES] = values
-        state[_INDEX] = index
-        state[_NAME] = name
+        window.__dict__.update({_VALUES: values, _INDEX: index, _ROWS: rows, _NAME: name})
         return window
 
     @property
@@ -144,7 +193,7 @@ class WindowSeries(pd.Series):
     def _build(self) -> None:
         state = self.__dict__
         state[_BUILDING] = True
-        values, index, name = state[_VALUES], _resolve(state[_INDEX]), state[_NAME]
+        values, index, name = state[_VALUES], _row_index(state), state[_NAME]
         pd.Series.__init__(self, values, index=index, name=name, copy=True)
         for key in _PENDING_KEYS:
             state.pop(key, None)
@@ -165,12 +214,16 @@ class WindowSeries(pd.Series):
 
     def _slice_pending(self, key: slice) -> WindowSeries:
         state = self.__dict__
+        values, rows = state[_VALUES], state[_ROWS]
         return WindowSeries.pending(
-            state[_VALUES][key], sliced_index(state[_INDEX], key), state[_NAME]
+            values[key],
+            state[_INDEX],
+            (range(len(values)) if rows is None else rows)[key],
+            state[_NAME],
         )
 
     def __getitem__(self, key: Any) -> Any:
-        if _pending(self):
+        if _VALUES in self.__dict__:
             if _positional_slice(key):
                 return self._slice_pending(key)
             self._build()
@@ -191,57 +244,26 @@ class WindowSeries(pd.Series):
             return values[key]
         return None
 
-    def _reduce_pending(self, reduction: str, args: tuple, kwargs: dict) -> Any:
-        if not args and not kwargs and _VALUES in self.__dict__:
-            values = self.__dict__[_VALUES]
-            if len(values) >= _LEAST_COUNT.get(reduction, 1):
-                result = _REDUCTIONS[reduction](values)
-                if result == result:  # NaN is left to pandas' skipna rules
-                    return result
-        return getattr(super(), reduction)(*args, **kwargs)
-
-    def mean(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``Series.mean``."""
-        return self._reduce_pending("mean", args, kwargs)
-
-    def sum(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``Series.sum``."""
-        return self._reduce_pending("sum", args, kwargs)
-
-    def min(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``Series.min``."""
-        return self._reduce_pending("min", args, kwargs)
-
-    def max(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``Series.max``."""
-        return self._reduce_pending("max", args, kwargs)
-
-    def std(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``Series.std`` (sample standard deviation, ``ddof=1``)."""
-        return self._reduce_pending("std", args, kwargs)
-
-    def var(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``Series.var`` (sample variance, ``ddof=1``)."""
-        return self._reduce_pending("var", args, kwargs)
+    mean = _series_reduction("mean")
+    sum = _series_reduction("sum")
+    min = _series_reduction("min")
+    max = _series_reduction("max")
+    std = _series_reduction("std")
+    var = _series_reduction("var")
 
     def _compare(self, other: Any, method: str) -> Any:
         if _pending(self):
             state = self.__dict__
             values, name = state[_VALUES], state[_NAME]
+            index, rows = state[_INDEX], state[_ROWS]
             if _is_number(other):
-                return WindowSeries.pending(
-                    _COMPARISONS[method](values, other), state[_INDEX], name
-                )
-            if (
-                isinstance(other, WindowSeries)
-                and _pending(other)
-                and other.__dict__[_INDEX] is state[_INDEX]
-            ):
-                other_name = other.__dict__[_NAME]
-                result = _COMPARISONS[method](values, other.__dict__[_VALUES])
-                return WindowSeries.pending(
-                    result, state[_INDEX], name if _same_name(name, other_name) else None
-                )
+                return WindowSeries.pending(_COMPARISONS[method](values, other), index, rows, name)
+            if isinstance(other, WindowSeries) and _pending(other):
+                theirs = other.__dict__
+                if theirs[_INDEX] is index and theirs[_ROWS] == rows:
+                    result = _COMPARISONS[method](values, theirs[_VALUES])
+                    same = _same_name(name, theirs[_NAME])
+                    return WindowSeries.pending(result, index, rows, name if same else None)
         return getattr(super(), method)(other)
 
     def __gt__(self, other: Any) -> Any:
@@ -265,7 +287,7 @@ class WindowSeries(pd.Series):
         """pandas' ``Series.items``: (label, value) pairs."""
         if _pending(self):
             state = self.__dict__
-            return zip(_resolve(state[_INDEX]), state[_VALUES].tolist(), strict=True)
+            return zip(_row_index(state), state[_VALUES].tolist(), strict=True)
         return super().items()
 
 
@@ -285,14 +307,14 @@ class WindowFrame(pd.DataFrame):
 
     @classmethod
     def pending(
-        cls, values_by_column: np.ndarray, index: pd.Index | IndexFactory, columns: pd.Index
+        cls, values_by_column: np.ndarray, index: pd.Index, rows: range, columns: pd.Index
     ) -> WindowFrame:
-        """A pending frame whose column ``j`` is ``values_by_column[j]`` (not copied)."""
+        """A pending frame whose column ``j`` is ``values_by_column[j]`` (not copied),
+        labelled by ``index[rows.start:rows.stop]`` and ``columns``."""
         window = object.__new__(cls)
-        state = window.__dict__
-        state[_VALUES] = values_by_column
-        state[_INDEX] = index
-        state[_COLUMNS] = columns
+        window.__dict__.update(
+            {_VALUES: values_by_column, _INDEX: index, _ROWS: rows, _COLUMNS: columns}
+        )
         return window
 
     @property
@@ -306,7 +328,7 @@ class WindowFrame(pd.DataFrame):
     def _build(self) -> None:
         state = self.__dict__
         state[_BUILDING] = True
-        values, index, columns = state[_VALUES], _resolve(state[_INDEX]), state[_COLUMNS]
+        values, index, columns = state[_VALUES], _row_index(state), state[_COLUMNS]
         pd.DataFrame.__init__(self, values.T, index=index, columns=columns, copy=True)
         for key in _PENDING_KEYS:
             state.pop(key, None)
@@ -328,7 +350,7 @@ class WindowFrame(pd.DataFrame):
     def _slice_pending(self, key: slice) -> WindowFrame:
         state = self.__dict__
         return WindowFrame.pending(
-            state[_VALUES][:, key], sliced_index(state[_INDEX], key), state[_COLUMNS]
+            state[_VALUES][:, key], state[_INDEX], state[_ROWS][key], state[_COLUMNS]
         )
 
     def __getitem__(self, key: Any) -> Any:
@@ -336,7 +358,8 @@ class WindowFrame(pd.DataFrame):
             state = self.__dict__
             column = _column_position(state[_COLUMNS], key)
             if column is not None:
-                return WindowSeries.pending(state[_VALUES][column], state[_INDEX], key)
+                values, index, rows = state[_VALUES], state[_INDEX], state[_ROWS]
+                return WindowSeries.pending(values[column], index, rows, key)
             self._build()
         return super().__getitem__(key)
 
@@ -350,39 +373,12 @@ class WindowFrame(pd.DataFrame):
     def _iloc_pending(self, key: object) -> Any:
         return self._slice_pending(key) if _positional_slice(key) else None
 
-    def _reduce_pending(self, reduction: str, args: tuple, kwargs: dict) -> Any:
-        if not args and not kwargs and _VALUES in self.__dict__:
-            state = self.__dict__
-            values = state[_VALUES]
-            if values.shape[1] >= _LEAST_COUNT.get(reduction, 1):
-                result = _REDUCTIONS[reduction](values, axis=1)
-                if not np.isnan(result).any():  # NaN is left to pandas' skipna rules
-                    return WindowSeries.pending(result, state[_COLUMNS])
-        return getattr(super(), reduction)(*args, **kwargs)
-
-    def mean(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``DataFrame.mean`` (per column by default)."""
-        return self._reduce_pending("mean", args, kwargs)
-
-    def sum(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``DataFrame.sum``."""
-        return self._reduce_pending("sum", args, kwargs)
-
-    def min(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``DataFrame.min``."""
-        return self._reduce_pending("min", args, kwargs)
-
-    def max(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``DataFrame.max``."""
-        return self._reduce_pending("max", args, kwargs)
-
-    def std(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``DataFrame.std`` (``ddof=1``)."""
-        return self._reduce_pending("std", args, kwargs)
-
-    def var(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``DataFrame.var`` (``ddof=1``)."""
-        return self._reduce_pending("var", args, kwargs)
+    mean = _frame_reduction("mean")
+    sum = _frame_reduction("sum")
+    min = _frame_reduction("min")
+    max = _frame_reduction("max")
+    std = _frame_reduction("std")
+    var = _frame_reduction("var")
 
 
 def _column_position(columns: pd.Index, key: Any) -> int | None:

@@ -41,19 +41,40 @@ _SECTION_KEYS = frozenset({"channels", "rate_limit_seconds", "retries", "retry_d
 class ChannelConfig:
     """One configured channel: its name, its registered type and its settings."""
 
-    name: str
-    type: str
-    settings: Mapping[str, Any] = attrs.field(factory=dict)
+    name: str = attrs.field(
+        metadata={"doc": "the channel's name for `test-alerts --channel`", "default": "the type"}
+    )
+    type: str = attrs.field(
+        metadata={"doc": "registered alert channel (`webhook`, `slack`, `email`, `telegram`)"}
+    )
+    settings: Mapping[str, Any] = attrs.field(
+        factory=dict,
+        metadata={
+            "doc": "every other key of the channel is a setting of its type (below)",
+            "key": "<setting>",
+        },
+    )
 
 
 @attrs.frozen(kw_only=True)
 class AlertsConfig:
     """The whole ``alerts`` section."""
 
-    channels: tuple[ChannelConfig, ...]
-    rate_limit_seconds: float = 300.0
-    retries: int = 2
-    retry_delay_seconds: float = 1.0
+    channels: tuple[ChannelConfig, ...] = attrs.field(
+        metadata={"doc": "where alerts are sent; at least one", "default": "required"}
+    )
+    rate_limit_seconds: float = attrs.field(
+        default=300.0,
+        metadata={
+            "doc": "seconds during which an alert with the same dedupe key is not sent again"
+        },
+    )
+    retries: int = attrs.field(
+        default=2, metadata={"doc": "attempts after a channel's first failed one"}
+    )
+    retry_delay_seconds: float = attrs.field(
+        default=1.0, metadata={"doc": "seconds before the first retry, doubled after each"}
+    )
 
     def channel(self, name: str) -> ChannelConfig:
         """The channel called ``name``; a :class:`ConfigError` lists the configured ones."""

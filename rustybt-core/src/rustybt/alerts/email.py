@@ -35,15 +35,30 @@ class EmailChannel:
     ``timeout`` is in seconds.
     """
 
-    host: str
-    sender: str
-    recipients: tuple[str, ...] = attrs.field(converter=_recipients)
-    port: int | None = None
-    security: Security = "starttls"
-    username: str | None = None
-    password_env: str | None = None
-    ca_file: str | None = None
-    timeout: float = 10.0
+    host: str = attrs.field(metadata={"doc": "the SMTP server"})
+    sender: str = attrs.field(metadata={"doc": "the From address"})
+    recipients: tuple[str, ...] = attrs.field(
+        converter=_recipients, metadata={"doc": "one address or a list of them"}
+    )
+    port: int | None = attrs.field(
+        default=None,
+        metadata={"doc": "the server's port", "default": "587 (starttls), 465 (ssl), 25 (none)"},
+    )
+    security: Security = attrs.field(
+        default="starttls",
+        metadata={"doc": "`starttls` (upgrade after connecting), `ssl` or `none` (local relay)"},
+    )
+    username: str | None = attrs.field(
+        default=None, metadata={"doc": "login name", "default": "no login"}
+    )
+    password_env: str | None = attrs.field(
+        default=None,
+        metadata={"doc": "environment variable holding the login's password (with `username`)"},
+    )
+    ca_file: str | None = attrs.field(
+        default=None, metadata={"doc": "an extra certificate authority to trust (PEM file)"}
+    )
+    timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for the server"})
     _password: str | None = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

@@ -18,8 +18,10 @@ from rustybt.hookspecs import Register, hookimpl
 class SlackChannel:
     """Posts ``{"text": "[SEVERITY] title\\nbody"}`` to the incoming webhook in ``url_env``."""
 
-    url_env: str
-    timeout: float = 10.0
+    url_env: str = attrs.field(
+        metadata={"doc": "environment variable holding the Slack incoming-webhook URL"}
+    )
+    timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for an answer"})
     _url: str = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

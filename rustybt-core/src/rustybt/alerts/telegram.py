@@ -21,10 +21,10 @@ class TelegramChannel:
     ``base_url`` is the Bot API's address (tests point it at a loopback server).
     """
 
-    token_env: str
-    chat_id: str | int
-    base_url: str = API_URL
-    timeout: float = 10.0
+    token_env: str = attrs.field(metadata={"doc": "environment variable holding the bot's token"})
+    chat_id: str | int = attrs.field(metadata={"doc": "the chat the bot writes to"})
+    base_url: str = attrs.field(default=API_URL, metadata={"doc": "the Bot API's address"})
+    timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for an answer"})
     _token: str = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

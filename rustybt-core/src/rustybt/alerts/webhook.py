@@ -36,9 +36,16 @@ class WebhookChannel:
     here); ``timeout`` is in seconds.
     """
 
-    url: str
-    secret_env: str | None = None
-    timeout: float = 10.0
+    url: str = attrs.field(metadata={"doc": "where the alert is POSTed as JSON"})
+    secret_env: str | None = attrs.field(
+        default=None,
+        metadata={
+            "doc": "environment variable holding the secret that signs the body "
+            "(HMAC-SHA256 in `X-RustyBT-Signature`)",
+            "default": "unsigned",
+        },
+    )
+    timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for an answer"})
     _secret: str | None = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

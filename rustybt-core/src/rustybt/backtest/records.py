@@ -99,28 +99,38 @@ class SessionRecords:
     ) -> list[list[dict[str, Any]]]:
         symbols = [a.symbol for a in assets]
         tick_exponents = [a.tick_exponent for a in assets]
-        whole = [a.whole_units and a.lot_size == 1 for a in assets]
-        lot_sizes = [a.lot_size for a in assets]
-        column = []
-        for holdings, ticks in zip(self.holdings, ticks_at_session_end, strict=True):
-            held = holdings.columns.tolist()
-            column.append(
-                [
-                    {
-                        "symbol": symbols[i],
-                        "amount": (
-                            lot if whole[i] else position_amount(assets[i], lot * lot_sizes[i])
-                        ),
-                        "cost_basis": basis,
-                        "last_sale_price": Decimal(tick).scaleb(tick_exponents[i]),
-                    }
-                    for i, lot, basis, tick in zip(
-                        held,
+        # Per distinct holdings (shared by every session until the ledger changes): the
+        # fixed part of each position's entry, worked out once.
+        fixed: dict[int, list[tuple[int, str, Any, Decimal, int]]] = {}
+        column: list[list[dict[str, Any]]] = []
+        for holdings, ticks in zip(self.holdings, ticks_at_session_end.tolist(), strict=True):
+            entries = fixed.get(id(holdings))
+            if entries is None:
+                entries = fixed[id(holdings)] = [
+                    (i, symbols[i], _amount(assets[i], lot), basis, tick_exponents[i])
+                    for i, lot, basis in zip(
+                        holdings.columns.tolist(),
                         holdings.lots.tolist(),
                         holdings.cost_basis,
-                        ticks[holdings.columns].tolist(),
                         strict=True,
                     )
                 ]
+            column.append(
+                [
+                    {
+                        "symbol": symbol,
+                        "amount": amount,
+                        "cost_basis": basis,
+                        "last_sale_price": Decimal(ticks[i]).scaleb(exponent),
+                    }
+                    for i, symbol, amount, basis, exponent in entries
+                ]
             )
         return column
+
+
+def _amount(asset: Asset, lots: int) -> Any:
+    """A position of ``lots`` lots as the results frame shows it (int for whole shares)."""
+    if asset.whole_units and asset.lot_size == 1:
+        return lots
+    return position_amount(asset, lots * asset.lot_size)

@@ -44,16 +44,48 @@ def _positive(instance: Any, attribute: attrs.Attribute, value: Decimal | float 
         raise ValueError(f"{attribute.name} must be positive, got {value}")
 
 
+CONSTRAINTS: dict[Any, str] = {_non_negative: "≥ 0", _positive: "> 0"}
+"""What each validator of these classes demands, as the configuration reference states it."""
+
+
+def _doc(text: str, default: str | None = None) -> dict[str, str]:
+    """Field metadata for the configuration reference: the key's meaning, and its default
+    when that is not the field's own (computed from other keys, say)."""
+    return {"doc": text} if default is None else {"doc": text, "default": default}
+
+
 @attrs.frozen(kw_only=True)
 class CommissionConfig:
     """``type``: per_share (cost, min_trade_cost), per_trade (cost), per_dollar (cost),
     maker_taker (maker, taker) or none."""
 
-    type: Literal["per_share", "per_trade", "per_dollar", "maker_taker", "none"] = "per_share"
-    cost: Decimal | None = attrs.field(default=None, validator=_non_negative)
-    min_trade_cost: Decimal = attrs.field(default=Decimal(0), validator=_non_negative)
-    maker: Decimal | None = attrs.field(default=None, validator=_non_negative)
-    taker: Decimal | None = attrs.field(default=None, validator=_non_negative)
+    type: Literal["per_share", "per_trade", "per_dollar", "maker_taker", "none"] = attrs.field(
+        default="per_share", metadata=_doc("the commission model")
+    )
+    cost: Decimal | None = attrs.field(
+        default=None,
+        validator=_non_negative,
+        metadata=_doc(
+            "per share (`per_share`), per order (`per_trade`) or per unit of traded value "
+            "(`per_dollar`)",
+            default="`0.001` per share, `0` per trade, `0.0015` per dollar",
+        ),
+    )
+    min_trade_cost: Decimal = attrs.field(
+        default=Decimal(0),
+        validator=_non_negative,
+        metadata=_doc("the least an order pays in total (`per_share`)"),
+    )
+    maker: Decimal | None = attrs.field(
+        default=None,
+        validator=_non_negative,
+        metadata=_doc("fee as a fraction of value for limit fills (`maker_taker`)", "`0.001`"),
+    )
+    taker: Decimal | None = attrs.field(
+        default=None,
+        validator=_non_negative,
+        metadata=_doc("fee as a fraction of value for other fills (`maker_taker`)", "`0.001`"),
+    )
 
     def model(self) -> commission_models.CommissionModel:
         """The commission model this describes."""
@@ -81,11 +113,40 @@ class SlippageConfig:
     """``type``: volume_share (volume_limit, price_impact), fixed_basis_points
     (basis_points, volume_limit), fixed (spread) or none."""
 
-    type: Literal["volume_share", "fixed_basis_points", "fixed", "none"] = "fixed_basis_points"
-    volume_limit: Decimal | None = attrs.field(default=None, validator=_positive)
-    price_impact: Decimal | None = attrs.field(default=None, validator=_non_negative)
-    basis_points: Decimal | None = attrs.field(default=None, validator=_non_negative)
-    spread: Decimal | None = attrs.field(default=None, validator=_non_negative)
+    type: Literal["volume_share", "fixed_basis_points", "fixed", "none"] = attrs.field(
+        default="fixed_basis_points", metadata=_doc("the slippage model")
+    )
+    volume_limit: Decimal | None = attrs.field(
+        default=None,
+        validator=_positive,
+        metadata=_doc(
+            "largest share of a bar's volume one order may fill (`volume_share`, "
+            "`fixed_basis_points`)",
+            default="`0.025` (volume share), `0.1` (basis points)",
+        ),
+    )
+    price_impact: Decimal | None = attrs.field(
+        default=None,
+        validator=_non_negative,
+        metadata=_doc(
+            "price impact coefficient, times the square of the volume share taken (`volume_share`)",
+            "`0.1`",
+        ),
+    )
+    basis_points: Decimal | None = attrs.field(
+        default=None,
+        validator=_non_negative,
+        metadata=_doc("cost in basis points of the close (`fixed_basis_points`)", "`5`"),
+    )
+    spread: Decimal | None = attrs.field(
+        default=None,
+        validator=_non_negative,
+        metadata=_doc(
+            "full bid-ask spread: buys pay half of it over the close, sells get half under "
+            "(`fixed`)",
+            "`0`",
+        ),
+    )
 
     def model(self) -> slippage_models.SlippageModel:
         """The slippage model this describes."""
@@ -108,24 +169,51 @@ class SlippageConfig:
 class BrokerConfig:
     """Which broker, with how much money (paper) and which cost models (simulated fills)."""
 
-    type: str = "paper"
-    initial_capital: Decimal = attrs.field(default=Decimal(100000), validator=_positive)
-    commission: CommissionConfig | None = None
-    slippage: SlippageConfig | None = None
-    exchange: str | None = None
-    testnet: bool = False
-    currency: str = "USD"
+    type: str = attrs.field(
+        default="paper", metadata=_doc("registered broker name (`paper`, `ccxt`, ...)")
+    )
+    initial_capital: Decimal = attrs.field(
+        default=Decimal(100000),
+        validator=_positive,
+        metadata=_doc("starting cash of a simulated account (`paper`)"),
+    )
+    commission: CommissionConfig | None = attrs.field(
+        default=None,
+        metadata=_doc("commission of simulated fills", "the backtest's: `per_share`, `0.001`"),
+    )
+    slippage: SlippageConfig | None = attrs.field(
+        default=None,
+        metadata=_doc("slippage of simulated fills", "the backtest's: `fixed_basis_points`, 5 bp"),
+    )
+    exchange: str | None = attrs.field(
+        default=None, metadata=_doc("ccxt exchange id of `ccxt` (`binance`, `kraken`, ...)")
+    )
+    testnet: bool = attrs.field(default=False, metadata=_doc("use the exchange's sandbox"))
+    currency: str = attrs.field(
+        default="USD", metadata=_doc("quote currency whose balance is the session's cash")
+    )
 
 
 @attrs.frozen(kw_only=True)
 class DataConfig:
     """Where bars come from: a registered source, its frequency and options."""
 
-    source: str = "sample"
-    frequency: Literal["daily", "minute", "1d", "1m"] = "daily"
-    data_dir: str | None = None
-    exchange: str | None = None
-    calendar: str = "XNYS"
+    source: str = attrs.field(
+        default="sample", metadata=_doc("registered data source (`sample`, `yfinance`, ...)")
+    )
+    frequency: Literal["daily", "minute", "1d", "1m"] = attrs.field(
+        default="daily", metadata=_doc("bar frequency (`1d` is `daily`, `1m` is `minute`)")
+    )
+    data_dir: str | None = attrs.field(
+        default=None, metadata=_doc("directory of SYMBOL.csv / SYMBOL.parquet files (`files`)")
+    )
+    exchange: str | None = attrs.field(
+        default=None, metadata=_doc("ccxt exchange id of the `ccxt` source")
+    )
+    calendar: str = attrs.field(
+        default="XNYS",
+        metadata=_doc("trading calendar: an exchange-calendars name, or `24/7` for crypto"),
+    )
 
     @property
     def bar_frequency(self) -> str:
@@ -137,39 +225,91 @@ class DataConfig:
 class LoggingConfig:
     """The structured event log."""
 
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    structured: bool = True
-    heartbeat_interval: float = attrs.field(default=3600.0, validator=_positive)
-    file: str | None = None
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = attrs.field(
+        default="INFO", metadata=_doc("lowest level written to the event log")
+    )
+    structured: bool = attrs.field(
+        default=True, metadata=_doc("accepted for the seed's configs; the log is always JSON lines")
+    )
+    heartbeat_interval: float = attrs.field(
+        default=3600.0, validator=_positive, metadata=_doc("seconds between `heartbeat` events")
+    )
+    file: str | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "event log file, whose directory `verify-config` checks (sessions take --log-file)"
+        ),
+    )
 
 
 @attrs.frozen(kw_only=True)
 class RiskConfig:
     """Limits that block orders, and the kill-switch file that stops trading."""
 
-    max_order_value: Decimal | None = attrs.field(default=None, validator=_positive)
-    max_position_fraction: Decimal | None = attrs.field(default=None, validator=_positive)
-    max_daily_loss: Decimal | None = attrs.field(default=None, validator=_positive)
-    kill_switch: str | None = None
+    max_order_value: Decimal | None = attrs.field(
+        default=None,
+        validator=_positive,
+        metadata=_doc("largest value of one order; a larger one is rejected", "no limit"),
+    )
+    max_position_fraction: Decimal | None = attrs.field(
+        default=None,
+        validator=_positive,
+        metadata=_doc(
+            "largest value of one position as a fraction of the portfolio; an order that "
+            "would pass it is rejected",
+            "no limit",
+        ),
+    )
+    max_daily_loss: Decimal | None = attrs.field(
+        default=None,
+        validator=_positive,
+        metadata=_doc(
+            "loss since the start of the day that rejects every new order for the rest of it",
+            "no limit",
+        ),
+    )
+    kill_switch: str | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "file whose existence stops the session before its next bar",
+            "`<state file>.stop`",
+        ),
+    )
 
 
 @attrs.frozen(kw_only=True)
 class StateConfig:
     """Where the session's crash-safe state lives."""
 
-    file: str | None = None
+    file: str | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "SQLite journal the session resumes from (--state wins)",
+            "`paper_state.sqlite` or `live_state.sqlite`",
+        ),
+    )
 
 
 @attrs.frozen(kw_only=True)
 class TradingConfig:
     """A whole ``paper_trading.yaml`` (the ``alerts`` section: :mod:`rustybt.alerts.config`)."""
 
-    broker: BrokerConfig = BrokerConfig()
-    data: DataConfig = DataConfig()
-    logging: LoggingConfig = LoggingConfig()
-    risk: RiskConfig = RiskConfig()
-    state: StateConfig = StateConfig()
-    alerts: AlertsConfig | None = None
+    broker: BrokerConfig = attrs.field(
+        default=BrokerConfig(), metadata=_doc("the broker, its money and its simulated costs")
+    )
+    data: DataConfig = attrs.field(default=DataConfig(), metadata=_doc("where bars come from"))
+    logging: LoggingConfig = attrs.field(
+        default=LoggingConfig(), metadata=_doc("the JSON-lines event log")
+    )
+    risk: RiskConfig = attrs.field(
+        default=RiskConfig(), metadata=_doc("limits that reject orders, and the kill switch")
+    )
+    state: StateConfig = attrs.field(
+        default=StateConfig(), metadata=_doc("the session's crash-safe journal")
+    )
+    alerts: AlertsConfig | None = attrs.field(
+        default=None, metadata=_doc("where alerts go; no alerts without this section")
+    )
 
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
