@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rustybt.assets import Asset
 
@@ -20,6 +22,26 @@ def forward_fill(values: np.ndarray) -> np.ndarray:
     filled = values[rows, np.arange(values.shape[1])]
     seen = np.maximum.accumulate(valid, axis=0)
     return np.where(seen, filled, np.nan)
+
+
+def symbol_columns(symbols: pd.Series, universe: Sequence[str]) -> np.ndarray:
+    """The position of each entry of ``symbols`` in ``universe`` (-1 when absent), matched
+    in Arrow so hundreds of thousands of bars need no Python strings."""
+    values = pa.array(symbols)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.string())
+    positions = pc.index_in(values, value_set=pa.array(universe, type=values.type))
+    return positions.fill_null(-1).to_numpy().astype(np.int64)
+
+
+def timeline_rows(timeline: pd.DatetimeIndex, stamps: pd.Series) -> np.ndarray:
+    """The row of each UTC stamp in the sorted ``timeline`` (-1 when not on it)."""
+    line = timeline.asi8
+    values = pd.DatetimeIndex(stamps).asi8
+    rows = np.searchsorted(line, values)
+    inside = rows < len(line)
+    inside[inside] = line[rows[inside]] == values[inside]
+    return np.where(inside, rows, -1)
 
 
 class BarArrays:
@@ -41,9 +63,8 @@ class BarArrays:
         self.fields: dict[str, np.ndarray] = {f: np.full(shape, np.nan) for f in FIELDS}
         self.dropped_rows = 0
         if len(bars):
-            symbols = [asset.symbol for asset in self.assets]
-            cols = pd.Categorical(bars["symbol"], categories=symbols).codes
-            rows = timeline.get_indexer(pd.DatetimeIndex(bars["timestamp"]))
+            cols = symbol_columns(bars["symbol"], [asset.symbol for asset in self.assets])
+            rows = timeline_rows(timeline, bars["timestamp"])
             keep = (rows >= 0) & (cols >= 0)
             self.dropped_rows = int((~keep).sum())
             rows, cols = rows[keep], cols[keep]
