@@ -9,6 +9,8 @@ only when orders are sized or filled and when the portfolio is valued.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -70,6 +72,24 @@ class BacktestConfig:
             raise ConfigError(f"frequency must be daily or minute, not {self.frequency!r}")
         if self.capital_base <= 0:
             raise ConfigError(f"capital base must be positive, got {self.capital_base}")
+
+
+@contextlib.contextmanager
+def fewer_collections(young_objects: int = 50_000) -> Iterator[None]:
+    """Let the cyclic garbage collector run less often while a backtest runs.
+
+    A run allocates containers at a steady rate (orders, windows, result rows) and frees
+    them by reference counting; at Python's default of a collection every 700 new
+    containers, the collector's passes over the run's long-lived data cost 10-20 % of a
+    100-asset backtest. Cycles are still collected, only in larger batches; the previous
+    thresholds are restored afterwards.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(max(young_objects, previous[0]), *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 class Backtest:
@@ -394,7 +414,7 @@ class Backtest:
 
     def run(self) -> BacktestResult:
         """Run the strategy from start to end and return the results."""
-        with api.running(self.algorithm):
+        with api.running(self.algorithm), fewer_collections():
             self._start()
             return self._finish(self._loop(self.first_session))
 

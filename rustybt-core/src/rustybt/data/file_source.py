@@ -136,7 +136,10 @@ class FileDataSource:
         stamps = table.column(time_column)
         if pa.types.is_timestamp(stamps.type) and stamps.type.tz is None:
             stamps = stamps.cast(pa.timestamp("ns")).cast(pa.timestamp("ns", tz="UTC"))
-        columns = {"timestamp": stamps, "symbol": pa.array([symbol] * table.num_rows, pa.string())}
+        columns = {
+            "timestamp": stamps,
+            "symbol": pa.repeat(pa.scalar(symbol, pa.string()), table.num_rows),
+        }
         for name in (*PRICE_COLUMNS, "volume"):
             if name not in table.column_names:
                 raise DataError(f"{path}: missing column(s) {name}")
