@@ -85,7 +85,7 @@ def fewer_collections(young_objects: int = 50_000) -> Iterator[None]:
     thresholds are restored afterwards.
     """
     previous = gc.get_threshold()
-    gc.set_threshold(max(young_objects, previous[0]), *previous[1:])
+    gc.set_threshold(max(young_objects, previous[0]), previous[1], max(1000, previous[2]))
     try:
         yield
     finally:

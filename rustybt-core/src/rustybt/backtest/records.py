@@ -99,22 +99,30 @@ class SessionRecords:
     ) -> list[list[dict[str, Any]]]:
         symbols = [a.symbol for a in assets]
         tick_exponents = [a.tick_exponent for a in assets]
-        # Per distinct holdings (shared by every session until the ledger changes): the
-        # fixed part of each position's entry, worked out once.
-        fixed: dict[int, list[tuple[int, str, Any, Decimal, int]]] = {}
+        whole = [a.whole_units and a.lot_size == 1 for a in assets]
+        # The fixed part of a position's entry, per (column, lots, cost basis object): a
+        # fill changes one position, so the others' entries are reused from before.
+        known: dict[tuple[int, int, int], tuple[int, str, Any, Decimal, int]] = {}
+        # The entries of one holdings snapshot, shared by every session until a fill.
+        by_holdings: dict[int, list[tuple[int, str, Any, Decimal, int]]] = {}
         column: list[list[dict[str, Any]]] = []
         for holdings, ticks in zip(self.holdings, ticks_at_session_end.tolist(), strict=True):
-            entries = fixed.get(id(holdings))
+            entries = by_holdings.get(id(holdings))
             if entries is None:
-                entries = fixed[id(holdings)] = [
-                    (i, symbols[i], _amount(assets[i], lot), basis, tick_exponents[i])
-                    for i, lot, basis in zip(
-                        holdings.columns.tolist(),
-                        holdings.lots.tolist(),
-                        holdings.cost_basis,
-                        strict=True,
-                    )
-                ]
+                entries = []
+                for i, lot, basis in zip(
+                    holdings.columns.tolist(),
+                    holdings.lots.tolist(),
+                    holdings.cost_basis,
+                    strict=True,
+                ):
+                    key = (i, lot, id(basis))
+                    entry = known.get(key)
+                    if entry is None:
+                        amount = lot if whole[i] else _amount(assets[i], lot)
+                        entry = known[key] = (i, symbols[i], amount, basis, tick_exponents[i])
+                    entries.append(entry)
+                by_holdings[id(holdings)] = entries
             column.append(
                 [
                     {
@@ -130,7 +138,5 @@ class SessionRecords:
 
 
 def _amount(asset: Asset, lots: int) -> Any:
-    """A position of ``lots`` lots as the results frame shows it (int for whole shares)."""
-    if asset.whole_units and asset.lot_size == 1:
-        return lots
+    """A position of ``lots`` lots as strategies see it (int or Money)."""
     return position_amount(asset, lots * asset.lot_size)

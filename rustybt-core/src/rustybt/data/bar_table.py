@@ -17,10 +17,18 @@ class BarTable:
     ``source_name`` is used in error messages; ``frame`` must already satisfy the bar rules.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, source_name: str, frequency: str) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        source_name: str,
+        frequency: str,
+        symbol: str | None = None,
+    ) -> None:
+        """``symbol``, when given, says every row is that symbol's (saves finding out)."""
         self.source_name = source_name
         self.frequency = frequency
-        symbols = frame["symbol"].unique()
+        symbols = [symbol] if symbol is not None else frame["symbol"].unique()
         if len(symbols) == 1:
             self._by_symbol = {str(symbols[0]): frame.reset_index(drop=True)}
         else:
@@ -78,6 +86,8 @@ class BarTable:
                     f"{bars['timestamp'].iloc[0].date()} to {bars['timestamp'].iloc[-1].date()})"
                 )
             pieces.append(bars.iloc[first:last])
+        if len(pieces) == 1:
+            return pieces[0].reset_index(drop=True)
         return pd.concat(pieces, ignore_index=True)
 
     def latest(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:

@@ -85,6 +85,7 @@ class FileDataSource:
                     combined.iloc[rows],
                     source_name="files",
                     frequency=_infer_frequency(stamps[rows], path),
+                    symbol=symbol,
                 )
         return [self._tables[s] for s in symbols]
 

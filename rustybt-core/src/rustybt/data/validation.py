@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rustybt.data.schema import BAR_COLUMNS, PRICE_COLUMNS
 from rustybt.errors import DataError
@@ -56,12 +58,23 @@ def validate_bars(frame: pd.DataFrame, locate: RowLocator) -> pd.DataFrame:
     )
     fail(lows > np.minimum(opens, closes), "low is above open or close (low <= min(open, close))")
 
-    symbols = frame["symbol"].to_numpy()
     stamps = pd.DatetimeIndex(frame["timestamp"]).asi8
-    same_symbol = symbols[1:] == symbols[:-1]
+    same_symbol = _same_as_previous(frame["symbol"])
     not_increasing = np.concatenate([[False], same_symbol & (stamps[1:] <= stamps[:-1])])
     fail(not_increasing, "timestamps are not strictly increasing (sorted, no duplicates)")
     return frame.reset_index(drop=True)
+
+
+def _same_as_previous(symbols: pd.Series) -> np.ndarray:
+    """For rows 1..n-1, whether the symbol equals the previous row's (compared in Arrow,
+    so large loads create no Python strings)."""
+    if len(symbols) < 2:
+        return np.zeros(max(len(symbols) - 1, 0), dtype=bool)
+    values = pa.array(symbols)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.string())
+    same = pc.equal(values.slice(1), values.slice(0, len(values) - 1))
+    return same.to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _when(stamp: pd.Timestamp) -> str:
