@@ -224,7 +224,12 @@ class WindowSeries(pd.Series):
 
     def __getitem__(self, key: Any) -> Any:
         if _VALUES in self.__dict__:
-            if _positional_slice(key):
+            if (
+                type(key) is slice
+                and key.step is None
+                and type(key.start) in _BOUND_TYPES
+                and type(key.stop) in _BOUND_TYPES
+            ):
                 return self._slice_pending(key)
             self._build()
         return super().__getitem__(key)

@@ -481,7 +481,7 @@ class Backtest:
                     self._check_leverage()
                 if bar < stop - 1:
                     after_bar(bar, session_ended=False)
-            if cancels_at_session_end:
+            if cancels_at_session_end and self._open:
                 self._cancel_stale_orders(stop - 1)
             self._record_session(records)
             after_bar(stop - 1, session_ended=True)

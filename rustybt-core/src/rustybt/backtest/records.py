@@ -66,8 +66,7 @@ class SessionRecords:
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
         asset) for the ``positions`` column.
         """
-        values, count = self.values, len(self.values)
-        previous = [self.starting_value, *values[:-1]]
+        count = len(self.values)
         transactions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         capital_used = [0.0] * count
@@ -76,13 +75,7 @@ class SessionRecords:
             orders[row] = session_orders
             capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
         columns: dict[str, Any] = {
-            "portfolio_value": [float(v) for v in values],
-            "returns": [
-                float(v / p - 1) if p else 0.0 for v, p in zip(values, previous, strict=True)
-            ],
-            "pnl": [float(v - p) for v, p in zip(values, previous, strict=True)],
-            "cash": [float(c) for c in self.cash],
-            "positions_value": [float(v - c) for v, c in zip(values, self.cash, strict=True)],
+            **self._values(),
             "capital_used": capital_used,
             "positions": self._positions(assets, ticks_at_session_end),
             "transactions": transactions,
@@ -92,6 +85,31 @@ class SessionRecords:
             recorded = pd.DataFrame(self.recorded)
             for name in recorded.columns:
                 columns[name] = recorded[name].to_numpy()
+        return columns
+
+    def _values(self) -> dict[str, list[float]]:
+        """Value, return, P&L, cash and positions value per session, each computed exactly
+        and rounded to float once. A session whose value or cash did not change reuses the
+        previous figures (the common case of a flat book)."""
+        names = ("portfolio_value", "returns", "pnl", "cash", "positions_value")
+        columns: dict[str, list[float]] = {name: [] for name in names}
+        value_column, returns, pnl, cash_column, positions_value = columns.values()
+        previous, value_float = self.starting_value, float(self.starting_value)
+        last_cash: Decimal | None = None
+        cash_float = 0.0
+        for value, cash in zip(self.values, self.cash, strict=True):
+            if cash is not last_cash:
+                last_cash, cash_float = cash, float(cash)
+            if value == previous:
+                returns.append(0.0)
+                pnl.append(0.0)
+            else:
+                returns.append(float(value / previous - 1) if previous else 0.0)
+                pnl.append(float(value - previous))
+                previous, value_float = value, float(value)
+            value_column.append(value_float)
+            cash_column.append(cash_float)
+            positions_value.append(float(value - cash) if value != cash else 0.0)
         return columns
 
     def _positions(

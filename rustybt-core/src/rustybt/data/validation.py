@@ -38,7 +38,9 @@ def validate_bars(frame: pd.DataFrame, locate: RowLocator) -> pd.DataFrame:
                 value = frame[column].iloc[bad[0]]
                 raise DataError(f"{locate(int(bad[0]))}: {column} is not a number: {value!r}")
             frame = frame.assign(**{column: converted})
-    frame = frame.astype({column: "float64" for column in numeric})
+    not_float = {c: "float64" for c in numeric if frame[c].dtype != np.float64}
+    if not_float:
+        frame = frame.astype(not_float)
 
     def fail(mask: np.ndarray, rule: str) -> None:
         hits = np.flatnonzero(mask)
