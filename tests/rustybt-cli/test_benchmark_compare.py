@@ -65,7 +65,11 @@ def test_a_30_percent_slowdown_is_a_regression(rustybt, tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert payload["regressions"] == 2
     change = {c["metric"]: round(c["change"], 4) for c in payload["changes"]}
-    assert change == {"bars_per_second": round(1 / 1.3 - 1, 4), "seconds": 0.3}
+    assert change == {
+        "bars_per_second": round(1 / 1.3 - 1, 4),
+        "seconds": 0.3,
+        "peak_memory": 0.0,
+    }
 
 
 def test_a_10_percent_slowdown_is_within_the_default_threshold(rustybt, tmp_path: Path) -> None:
@@ -119,3 +123,19 @@ def test_benchmarks_absent_from_the_baseline_are_reported_not_judged(
     )
     assert (as_json["only_in_baseline"], as_json["only_in_current"]) == (missing, ["ledger-update"])
     assert {c["benchmark"] for c in as_json["changes"]} == {baseline["benchmarks"][0]["name"]}
+
+
+def test_peak_memory_growing_beyond_the_threshold_is_a_regression(rustybt, tmp_path: Path) -> None:
+    bloated = copy.deepcopy(BASELINE)
+    bloated["benchmarks"][0]["peak_memory_mb"] = 290.0 * 1.5
+    result = rustybt(
+        "benchmark",
+        "compare",
+        write(tmp_path, "base.json", BASELINE),
+        write(tmp_path, "new.json", bloated),
+        "--output",
+        "json",
+    )
+    assert result.exit_code == 1
+    (memory,) = [c for c in json.loads(result.stdout)["changes"] if c["metric"] == "peak_memory"]
+    assert memory["regression"] and memory["unit"] == "MB" and not memory["higher_is_better"]

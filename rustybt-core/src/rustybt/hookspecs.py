@@ -57,8 +57,9 @@ def rustybt_register_benchmarks(register: Register) -> None:
     """Add benchmarks run by ``rustybt benchmark``.
 
     Called once, when the plugin registry loads. For each benchmark call
-    ``register(name, factory)``; ``factory()`` must return a benchmark object. The return
-    value is ignored.
+    ``register(name, factory)``; ``factory(scale=1.0)`` must return a benchmark object
+    (:class:`rustybt.benchmarks.measurement.Benchmark`), whose workload ``scale`` shrinks
+    for quick checks. The return value is ignored.
 
     Added in 0.1.
     """

@@ -79,7 +79,8 @@ def load_report(path: str | Path) -> dict[str, Any]:
 def compare_reports(
     baseline: dict[str, Any], current: dict[str, Any], *, threshold: float = 0.2
 ) -> Comparison:
-    """Compare the medians of every metric present in both reports.
+    """Compare the medians of every metric present in both reports, and each benchmark's
+    peak memory (lower is better).
 
     A benchmark found in one report only is listed in ``only_in_baseline`` or
     ``only_in_current``, and a metric found in one report only is left out: neither is a
@@ -93,18 +94,27 @@ def compare_reports(
             before = base[name]["metrics"].get(metric)
             if before is None:
                 continue
-            higher = bool(figures["higher_is_better"])
-            old, new = float(before["median"]), float(figures["median"])
-            worse = new < old * (1 - threshold) if higher else new > old * (1 + threshold)
             changes.append(
-                MetricChange(
-                    benchmark=name,
-                    metric=metric,
-                    unit=figures["unit"],
-                    baseline=old,
-                    current=new,
-                    higher_is_better=higher,
-                    regression=worse,
+                _change(
+                    name,
+                    metric,
+                    figures["unit"],
+                    float(before["median"]),
+                    float(figures["median"]),
+                    higher_is_better=bool(figures["higher_is_better"]),
+                    threshold=threshold,
+                )
+            )
+        if "peak_memory_mb" in base[name] and "peak_memory_mb" in now[name]:
+            changes.append(
+                _change(
+                    name,
+                    "peak_memory",
+                    "MB",
+                    float(base[name]["peak_memory_mb"]),
+                    float(now[name]["peak_memory_mb"]),
+                    higher_is_better=False,
+                    threshold=threshold,
                 )
             )
     return Comparison(
@@ -112,4 +122,29 @@ def compare_reports(
         changes=tuple(changes),
         only_in_baseline=tuple(sorted(set(base) - set(now))),
         only_in_current=tuple(sorted(set(now) - set(base))),
+    )
+
+
+def _change(
+    benchmark: str,
+    metric: str,
+    unit: str,
+    baseline: float,
+    current: float,
+    *,
+    higher_is_better: bool,
+    threshold: float,
+) -> MetricChange:
+    if higher_is_better:
+        worse = current < baseline * (1 - threshold)
+    else:
+        worse = current > baseline * (1 + threshold)
+    return MetricChange(
+        benchmark=benchmark,
+        metric=metric,
+        unit=unit,
+        baseline=baseline,
+        current=current,
+        higher_is_better=higher_is_better,
+        regression=worse,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -160,10 +161,18 @@ def _utc(value: Any) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _as_datetime(now_ns: int) -> datetime.datetime:
+    """A UTC datetime of ``now_ns``, to the microsecond (datetime's resolution)."""
+    return _EPOCH + datetime.timedelta(microseconds=now_ns // 1000)
+
+
 def _open_event_log(path: str | Path, clock: Clock) -> EventLogWriter:
     try:
         return EventLogWriter(
-            path, clock=lambda: pd.Timestamp(clock.now_ns(), tz="UTC").to_pydatetime()
+            path, clock=lambda: _as_datetime(clock.now_ns())
         )
     except OSError as exc:
         raise ConfigError(f"cannot write log file {path}: {exc.strerror or exc}") from None
