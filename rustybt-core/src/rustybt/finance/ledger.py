@@ -88,6 +88,8 @@ class Ledger:
 
     def portfolio_value(self, units: np.ndarray) -> Decimal:
         """``cash + Σ amount × price`` at the prices in ``units`` (one row), exactly."""
+        if not len(self.held()):
+            return self.cash
         return self.cash + self.units_to_money(self.positions_value_units(units))
 
     # -- positions -----------------------------------------------------------------------
