@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from rustybt.data.bar_table import BarTable
+from rustybt.data.parquet_files import read_table
 from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, PRICE_COLUMNS
 from rustybt.data.source import SourceCapabilities
 from rustybt.data.validation import validate_bars
@@ -127,9 +127,7 @@ class FileDataSource:
             return str(path) if i < 0 else f"{path}, row {i + 1}"
 
         try:
-            # One small file per symbol: Arrow's thread pool costs more than it saves here.
-            with pq.ParquetFile(path) as parquet_file:
-                table = parquet_file.read(use_threads=False)
+            table = read_table(path)
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{path}: cannot read file: {_first_line(exc)}") from None
         table = table.rename_columns([name.strip().lower() for name in table.column_names])

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from rustybt.atomic_files import atomic_path
 from rustybt.data.file_source import symbol_file_stem
+from rustybt.data.parquet_files import read_table
 from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, empty_bars
 from rustybt.data.source import DataSource, NoBarsError, SourceCapabilities
 from rustybt.data.validation import validate_bars
@@ -143,7 +144,7 @@ class BarStore:
         :class:`DataError`.
         """
         directory = self.dataset_dir(source, frequency)
-        entry = self._read_manifest(directory).get(symbol)
+        entry = self._read_entry(directory, symbol)
         if entry is None:
             return empty_bars()
         if not self._intact(directory, entry):
@@ -191,7 +192,7 @@ class BarStore:
         frequency: str,
     ) -> FillResult:
         directory = self.dataset_dir(dataset_name(source), frequency)
-        entry = self._read_manifest(directory).get(symbol)
+        entry = self._read_entry(directory, symbol)
         if entry is not None and not self._intact(directory, entry):
             entry = None
         missing = _missing_ranges(entry, start, end)
@@ -285,7 +286,7 @@ class BarStore:
 
     def _read(self, path: Path) -> pd.DataFrame:
         try:
-            frame = pq.read_table(path).to_pandas()
+            frame = read_table(path).to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"cannot read stored bars {path}: {exc}") from None
         return validate_bars(frame, lambda i: f"{path}, row {i + 1}")
@@ -328,17 +329,33 @@ class BarStore:
             self._write_manifest(directory, entries)
 
     def _read_manifest(self, directory: Path) -> dict[str, StoredSeries]:
+        return {
+            symbol: self._entry(directory, raw)
+            for symbol, raw in self._raw_manifest(directory).items()
+        }
+
+    def _read_entry(self, directory: Path, symbol: str) -> StoredSeries | None:
+        """One symbol's manifest entry (loading a symbol converts only its own entry)."""
+        raw = self._raw_manifest(directory).get(symbol)
+        return None if raw is None else self._entry(directory, raw)
+
+    def _raw_manifest(self, directory: Path) -> dict[str, Any]:
         path = directory / MANIFEST
         if not path.is_file():
             return {}
         try:
             series = json.loads(path.read_text())["series"]
-            return {symbol: StoredSeries.from_dict(e) for symbol, e in series.items()}
+            if not isinstance(series, dict):
+                raise TypeError("'series' is not a mapping")
         except (ValueError, KeyError, TypeError) as exc:
-            raise DataError(
-                f"bar store manifest {path} is unreadable ({exc}); "
-                "run `rustybt data clean` to start afresh"
-            ) from None
+            raise _unreadable(path, exc) from None
+        return series
+
+    def _entry(self, directory: Path, raw: Any) -> StoredSeries:
+        try:
+            return StoredSeries.from_dict(raw)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _unreadable(directory / MANIFEST, exc) from None
 
     def _write_manifest(self, directory: Path, entries: dict[str, StoredSeries]) -> None:
         payload = {"series": {s: entries[s].to_dict() for s in sorted(entries)}}
@@ -380,6 +397,12 @@ def read_through_store(source: DataSource, store: BarStore | None = None) -> Dat
     if not source.capabilities.network:
         return source
     return StoredSource(source, store if store is not None else BarStore())
+
+
+def _unreadable(path: Path, exc: Exception) -> DataError:
+    return DataError(
+        f"bar store manifest {path} is unreadable ({exc}); run `rustybt data clean` to start afresh"
+    )
 
 
 def _missing_ranges(
