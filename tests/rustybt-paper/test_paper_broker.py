@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from rustybt.broker import BarQuote, OrderRequest
+from rustybt.broker import BarQuote, BrokerOrder, OrderRequest
+from rustybt.errors import BrokerError
 from rustybt.finance.order import OrderStatus
 from rustybt.testing import BrokerContract
 from rustybt_paper.broker import PaperBroker
@@ -66,3 +67,96 @@ def test_a_snapshot_restores_the_account_exactly() -> None:
     assert broker.get_order(order_id=order.id).filled == 0
     [fill] = broker.on_bar(1, {"AAA": BarQuote(close=101.0, volume=1000, dt=TUESDAY)})
     assert fill.amount == Decimal(100)
+
+
+def broker_after_round_trips(count: int) -> tuple[PaperBroker, BrokerOrder]:
+    """A broker that filled ``count`` one-share orders, one per bar, beside a cancelled
+    order and a limit order resting far below the market (returned)."""
+    broker = broker_with_market()
+    resting = broker.submit_order(
+        OrderRequest(
+            client_order_id="resting", symbol="AAA", amount=Decimal(5), limit_price=Decimal(50)
+        )
+    )
+    cancelled = broker.submit_order(
+        OrderRequest(client_order_id="cancelled", symbol="AAA", amount=Decimal(5))
+    )
+    broker.cancel_order(cancelled.id)
+    for k in range(1, count + 1):
+        broker.submit_order(
+            OrderRequest(client_order_id=f"c{k}", symbol="AAA", amount=Decimal(1 - 2 * (k % 2)))
+        )
+        bar = BarQuote(close=100.0, volume=1_000_000, dt=MONDAY + pd.Timedelta(minutes=k))
+        [fill] = broker.on_bar(k, {"AAA": bar})
+        assert fill.client_order_id == f"c{k}"
+    return broker, resting
+
+
+def test_finished_orders_leave_the_book_each_bar_walks_but_stay_findable() -> None:
+    broker, resting = broker_after_round_trips(3000)
+    # on_bar walks only this book, so a bar's work does not grow with finished orders.
+    assert list(broker._open) == [resting.id]
+    assert [order.id for order in broker.open_orders()] == [resting.id]
+    filled = broker.get_order(client_order_id="c2999")
+    assert (filled.status, filled.filled) == (OrderStatus.FILLED, Decimal(-1))
+    assert [fill.amount for fill in broker.order_fills(filled.id)] == [Decimal(-1)]
+    cancelled = broker.get_order(client_order_id="cancelled")
+    assert broker.get_order(order_id=cancelled.id).status is OrderStatus.CANCELLED
+
+
+def test_a_snapshot_keeps_open_orders_and_still_refuses_used_client_ids() -> None:
+    broker, resting = broker_after_round_trips(300)
+    saved = broker.snapshot()
+    assert list(saved["orders"]) == list(saved["fills"]) == [resting.id]
+    assert saved["client_of"] == {resting.id: "resting"}
+    restored = PaperBroker()
+    restored.restore(saved)
+    assert list(restored._open) == [resting.id]
+    assert restored.get_order(client_order_id="resting") == resting
+    assert restored.positions() == broker.positions()
+    with pytest.raises(BrokerError, match="client order id c7 was already used"):
+        restored.submit_order(OrderRequest(client_order_id="c7", symbol="AAA", amount=Decimal(1)))
+
+
+def test_symbols_fill_in_the_order_of_their_oldest_open_order() -> None:
+    broker = PaperBroker(initial_capital=100_000)
+    broker.on_bar(
+        0,
+        {
+            "AAA": BarQuote(close=100.0, volume=1_000_000, dt=MONDAY),
+            "BBB": BarQuote(close=50.0, volume=1_000_000, dt=MONDAY),
+        },
+    )
+    for client_order_id, symbol, limit in (
+        ("a1", "AAA", None),
+        ("b2", "BBB", 45),
+        ("a3", "AAA", 95),
+    ):
+        broker.submit_order(
+            OrderRequest(
+                client_order_id=client_order_id,
+                symbol=symbol,
+                amount=Decimal(1),
+                limit_price=None if limit is None else Decimal(limit),
+            )
+        )
+    [first] = broker.on_bar(
+        1,
+        {
+            "AAA": BarQuote(close=100.0, volume=1_000_000, dt=TUESDAY),
+            "BBB": BarQuote(close=50.0, volume=1_000_000, dt=TUESDAY),
+        },
+    )
+    assert first.client_order_id == "a1"
+    # AAA was traded first, but its oldest open order is now younger than BBB's.
+    later = broker.on_bar(
+        2,
+        {
+            "AAA": BarQuote(close=94.0, volume=1_000_000, dt=TUESDAY + pd.Timedelta(days=1)),
+            "BBB": BarQuote(close=44.0, volume=1_000_000, dt=TUESDAY + pd.Timedelta(days=1)),
+        },
+    )
+    assert [(fill.client_order_id, fill.fill_id) for fill in later] == [
+        ("b2", "paper-fill-2"),
+        ("a3", "paper-fill-3"),
+    ]

@@ -25,7 +25,12 @@ from rustybt.finance.transaction import Transaction
 
 
 class PaperBroker:
-    """A simulated account: cash in ``currency``, positions by symbol, open orders."""
+    """A simulated account: cash in ``currency``, positions by symbol, open orders.
+
+    Every order stays findable by id and client order id, but only open orders are kept in
+    the book that :meth:`on_bar` walks: an order leaves it on its last fill or when
+    cancelled, so a bar costs the same however many orders the session has finished.
+    """
 
     name = "paper"
     simulated = True
@@ -50,6 +55,8 @@ class PaperBroker:
         self._asset_for = asset_for or (lambda symbol: Asset(symbol=symbol))
         self._assets: dict[str, Asset] = {}
         self._orders: dict[str, Order] = {}
+        # The open ones among _orders, oldest first: all that on_bar looks at.
+        self._open: dict[str, Order] = {}
         self._client_ids: dict[str, str] = {}
         self._client_of: dict[str, str] = {}
         self._fills: dict[str, list[BrokerFill]] = {}
@@ -67,15 +74,14 @@ class PaperBroker:
         self._asset_for = asset_for
 
     def snapshot(self) -> dict[str, object]:
-        """What a checkpoint needs to restore the account: cash, positions, open orders and
-        their fills, and the ids already used. Finished orders are left out, so a
-        checkpoint stays small however long the session runs."""
-        open_ids = [order_id for order_id, order in self._orders.items() if order.is_open]
+        """What a checkpoint needs to restore the account: cash, positions, open orders with
+        their fills, and the ids already used. Finished orders are left out but for their
+        client order ids, which a restored broker must still refuse to reuse."""
         mutable = copy.deepcopy(
             {
                 "ledger": self.ledger,
-                "orders": {order_id: self._orders[order_id] for order_id in open_ids},
-                "fills": {order_id: self._fills.get(order_id, []) for order_id in open_ids},
+                "orders": self._open,
+                "fills": {order_id: self._fills.get(order_id, []) for order_id in self._open},
             }
         )
         return {
@@ -83,7 +89,7 @@ class PaperBroker:
             # Strings, frozen assets and bars: shallow copies cannot be changed later.
             "assets": dict(self._assets),
             "client_ids": dict(self._client_ids),
-            "client_of": dict(self._client_of),
+            "client_of": {order_id: self._client_of[order_id] for order_id in self._open},
             "next_order": self._next_order,
             "next_fill": self._next_fill,
             "bar_index": self._bar_index,
@@ -95,6 +101,7 @@ class PaperBroker:
         mutable = copy.deepcopy({key: state[key] for key in ("ledger", "orders", "fills")})
         self.ledger = mutable["ledger"]
         self._orders = mutable["orders"]
+        self._open = dict(self._orders)
         self._fills = mutable["fills"]
         self._assets = dict(state["assets"])
         self._client_ids = dict(state["client_ids"])
@@ -116,15 +123,15 @@ class PaperBroker:
     def on_bar(self, bar_index: int, bars: Mapping[str, BarQuote]) -> list[BrokerFill]:
         """Advance to bar ``bar_index`` and fill open orders against ``bars`` (by symbol).
 
-        Returns the fills this bar produced, in order.
+        Symbols are filled in the order of their oldest open order, each symbol's orders
+        oldest first. Returns the fills this bar produced, in order.
         """
         self._bar_index = bar_index
         self._last_bars.update(bars)
         produced: list[BrokerFill] = []
         by_symbol: dict[str, list[Order]] = {}
-        for order in self._orders.values():
-            if order.is_open:
-                by_symbol.setdefault(order.asset.symbol, []).append(order)
+        for order in self._open.values():
+            by_symbol.setdefault(order.asset.symbol, []).append(order)
         for symbol, orders in by_symbol.items():
             bar = bars.get(symbol)
             if bar is None:
@@ -146,6 +153,8 @@ class PaperBroker:
                 self._next_fill += 1
                 self._fills.setdefault(order.id, []).append(fill)
                 produced.append(fill)
+                if not order.is_open:
+                    del self._open[order.id]
 
             fill_orders(
                 orders,
@@ -213,6 +222,7 @@ class PaperBroker:
         )
         self._next_order += 1
         self._orders[order.id] = order
+        self._open[order.id] = order
         self._client_ids[request.client_order_id] = order.id
         self._client_of[order.id] = request.client_order_id
         return self._view(order)
@@ -224,6 +234,7 @@ class PaperBroker:
             raise BrokerError(f"no paper order {order_id}")
         if order.is_open:
             order.status = OrderStatus.CANCELLED
+            del self._open[order_id]
         return self._view(order)
 
     def get_order(
@@ -237,7 +248,7 @@ class PaperBroker:
 
     def open_orders(self) -> list[BrokerOrder]:
         """Open orders, oldest first."""
-        return [self._view(o) for o in self._orders.values() if o.is_open]
+        return [self._view(order) for order in self._open.values()]
 
     def order_fills(self, order_id: str) -> list[BrokerFill]:
         """Fills of the order so far, oldest first."""
