@@ -171,8 +171,6 @@ def _as_datetime(now_ns: int) -> datetime.datetime:
 
 def _open_event_log(path: str | Path, clock: Clock) -> EventLogWriter:
     try:
-        return EventLogWriter(
-            path, clock=lambda: _as_datetime(clock.now_ns())
-        )
+        return EventLogWriter(path, clock=lambda: _as_datetime(clock.now_ns()))
     except OSError as exc:
         raise ConfigError(f"cannot write log file {path}: {exc.strerror or exc}") from None
