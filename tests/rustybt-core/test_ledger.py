@@ -97,3 +97,24 @@ def test_portfolio_value_equals_cash_plus_positions_at_every_bar(run_strategy, o
         handle_data=handle_data,
     )
     assert checked == list(range(12))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=30),
+    st.integers(1, 10**12),
+)
+def test_many_positions_are_valued_as_exactly_as_a_few(lots, tick) -> None:
+    """Books of any size (valued by Python integers up to a few positions, by a numpy dot
+    product beyond, and by Python integers again where int64 could overflow) give
+    ``cash + Σ amount × price`` to the cent."""
+    assets = [Asset(symbol=f"A{i:02d}") for i in range(len(lots))]
+    ledger = Ledger(assets, Decimal("100000"))
+    for asset, lot in zip(assets, lots, strict=True):
+        ledger.set_position(asset, lot, Decimal(0))
+    ticks = np.full((1, len(assets)), tick, dtype=np.int64)
+    units = ledger.value_units(ticks)[0]
+    expected = Decimal("100000") + sum(
+        Decimal(lot) * Decimal(tick) * a.tick_size for lot, a in zip(lots, assets, strict=True)
+    )
+    assert ledger.portfolio_value(units) == expected

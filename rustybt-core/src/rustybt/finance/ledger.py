@@ -18,6 +18,8 @@ from rustybt.assets import Asset
 from rustybt.finance.transaction import Transaction
 
 _INT64_SAFE = 2**62
+_FEW_POSITIONS = 8
+"""Up to this many held positions are valued with Python integers, beyond with numpy."""
 
 
 class Ledger:
@@ -35,6 +37,7 @@ class Ledger:
         self._lots_bound = 0
         self._units_bound = 0
         self._held = np.zeros(0, dtype=np.intp)
+        self._held_lots: list[tuple[int, int]] = []
         self._held_at = 0
         self.changes = 0
         """Counts changes to positions (fills, restored positions, new assets), so a
@@ -75,8 +78,10 @@ class Ledger:
 
     def positions_value_units(self, units: np.ndarray) -> int:
         """``Σ lots × units`` exactly, for one row of :meth:`value_units` output."""
-        if not len(self.held()):
-            return 0
+        held = self.held()
+        if len(held) <= _FEW_POSITIONS:
+            # Python integers: exact at any size, and cheaper than a dot product for a few.
+            return sum(lot * int(units[i]) for i, lot in self._held_lots)
         if self._lots_bound * self._units_bound * max(len(self.lots), 1) < _INT64_SAFE:
             return int(self.lots @ units)
         held = np.flatnonzero(self.lots)
@@ -108,6 +113,7 @@ class Ledger:
             held = np.flatnonzero(self.lots)
             held.flags.writeable = False
             self._held, self._held_at = held, self.changes
+            self._held_lots = list(zip(held.tolist(), self.lots[held].tolist(), strict=True))
         return self._held
 
     def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
