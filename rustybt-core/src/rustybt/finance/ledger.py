@@ -37,7 +37,6 @@ class Ledger:
         self._lots_bound = 0
         self._units_bound = 0
         self._held = np.zeros(0, dtype=np.intp)
-        self._held_lots: list[tuple[int, int]] = []
         self._held_at = 0
         self.changes = 0
         """Counts changes to positions (fills, restored positions, new assets), so a
@@ -81,7 +80,8 @@ class Ledger:
         held = self.held()
         if len(held) <= _FEW_POSITIONS:
             # Python integers: exact at any size, and cheaper than a dot product for a few.
-            return sum(lot * int(units[i]) for i, lot in self._held_lots)
+            lots = self.lots
+            return sum(int(lots[i]) * int(units[i]) for i in held.tolist())
         if self._lots_bound * self._units_bound * max(len(self.lots), 1) < _INT64_SAFE:
             return int(self.lots @ units)
         held = np.flatnonzero(self.lots)
@@ -113,7 +113,6 @@ class Ledger:
             held = np.flatnonzero(self.lots)
             held.flags.writeable = False
             self._held, self._held_at = held, self.changes
-            self._held_lots = list(zip(held.tolist(), self.lots[held].tolist(), strict=True))
         return self._held
 
     def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
