@@ -115,6 +115,9 @@ class ScheduledFunction:
     half_days: bool
 
 
+_MARKET = ExecutionStyle()
+
+
 def round_order_amount(asset: Asset, amount: Decimal) -> Decimal:
     """Zipline's order rounding on the asset's lot grid: an amount within 0.0001 lot of a
     whole number of lots is rounded to it, anything else is truncated toward zero."""
@@ -278,10 +281,13 @@ class TradingAlgorithm:
         if not isinstance(asset, Asset):
             raise StrategyError(f"order() needs an asset from symbol('...'), got {asset!r}")
         if style is None:
-            style = ExecutionStyle(
-                limit_price=None if limit_price is None else to_decimal(limit_price),
-                stop_price=None if stop_price is None else to_decimal(stop_price),
-            )
+            if limit_price is None and stop_price is None:
+                style = _MARKET
+            else:
+                style = ExecutionStyle(
+                    limit_price=None if limit_price is None else to_decimal(limit_price),
+                    stop_price=None if stop_price is None else to_decimal(stop_price),
+                )
         elif limit_price is not None or stop_price is not None:
             raise StrategyError("pass either style= or limit_price/stop_price, not both")
         quantity = round_order_amount(asset, to_decimal(amount))

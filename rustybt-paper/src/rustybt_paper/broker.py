@@ -17,7 +17,7 @@ from rustybt.assets import Asset
 from rustybt.broker import Balance, BarQuote, BrokerFill, BrokerOrder, OrderRequest
 from rustybt.errors import BrokerError
 from rustybt.finance.commission import CommissionModel, to_decimal
-from rustybt.finance.execution import CostModels, fill_orders
+from rustybt.finance.execution import CostModels, exact_volume, fill_orders
 from rustybt.finance.ledger import Ledger
 from rustybt.finance.order import Order, OrderStatus
 from rustybt.finance.slippage import SlippageModel
@@ -160,7 +160,7 @@ class PaperBroker:
                 orders,
                 asset=asset,
                 close=asset.price_from_float(bar.close),
-                volume=Decimal(repr(float(bar.volume))),
+                volume=exact_volume(float(bar.volume)),
                 dt=bar.dt,
                 bar_index=bar_index,
                 costs=self.costs,

@@ -32,7 +32,7 @@ from rustybt.data.source import DataSource
 from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
 from rustybt.finance.cancel_policy import NeverCancel
 from rustybt.finance.controls import TradingControlViolation
-from rustybt.finance.execution import CostModels, fill_orders
+from rustybt.finance.execution import CostModels, exact_volume, fill_orders
 from rustybt.finance.ledger import Ledger
 from rustybt.finance.order import ExecutionStyle, Order, OrderStatus
 from rustybt.finance.transaction import Transaction
@@ -508,7 +508,7 @@ class Backtest:
             if not arrays.traded[bar, column]:
                 continue
             close = Decimal(int(arrays.ticks[bar, column])).scaleb(asset.tick_exponent)
-            volume = Decimal(repr(float(arrays.fields["volume"][bar, column])))
+            volume = exact_volume(float(arrays.fields["volume"][bar, column]))
             fill_orders(
                 self._open[asset],
                 asset=asset,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-import attrs
 import pandas as pd
 
 from rustybt.assets import Asset, AssetClass
@@ -65,6 +64,12 @@ class CostModels:
             self.slippage[cls] = model
 
 
+def exact_volume(volume: float) -> Decimal:
+    """A bar's volume as the Decimal its shortest representation reads (whole numbers, the
+    usual case, without going through text)."""
+    return Decimal(int(volume)) if volume.is_integer() else Decimal(repr(volume))
+
+
 def fill_orders(
     orders: Iterable[Order],
     *,
@@ -102,16 +107,20 @@ def fill_orders(
             or (order.direction < 0 and price < order.limit)
         ):
             continue
+        maker = order.limit is not None
+        unpriced = Transaction(
+            order_id=order.id, asset=asset, amount=amount, price=price, dt=dt, maker=maker
+        )
+        cost = commission.calculate(order, unpriced)
         transaction = Transaction(
             order_id=order.id,
             asset=asset,
             amount=amount,
             price=price,
             dt=dt,
-            maker=order.limit is not None,
+            commission=cost,
+            maker=maker,
         )
-        cost = commission.calculate(order, transaction)
-        transaction = attrs.evolve(transaction, commission=cost)
         order.filled += amount
         order.commission += cost
         if order.filled == order.amount:
@@ -128,5 +137,6 @@ __all__ = [
     "StopOrder",
     "default_commission",
     "default_slippage",
+    "exact_volume",
     "fill_orders",
 ]

@@ -33,7 +33,7 @@ class SlippageModel(abc.ABC):
         """The fill of ``order`` on this bar, or ``None``."""
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v}" for k, v in vars(self).items())
+        fields = ", ".join(f"{k}={v}" for k, v in vars(self).items() if not k.startswith("_"))
         return f"{type(self).__name__}({fields})"
 
 
@@ -76,6 +76,11 @@ class FixedBasisPointsSlippage(SlippageModel):
     ) -> None:
         self.basis_points = to_decimal(basis_points)
         self.volume_limit = to_decimal(volume_limit)
+        # The price factor of each side, worked out once: close × (1 ± bp / 10000).
+        self._factors = {
+            1: 1 + self.basis_points / 10000,
+            -1: 1 - self.basis_points / 10000,
+        }
 
     def process_order(
         self, order: Order, close: Decimal, volume: Decimal, volume_used: Decimal
@@ -85,8 +90,8 @@ class FixedBasisPointsSlippage(SlippageModel):
         amount = _available(order, max_volume, volume_used)
         if amount == 0:
             return None
-        price = close * (1 + order.direction * self.basis_points / 10000)
-        return price, order.direction * amount
+        direction = order.direction
+        return close * self._factors[direction], direction * amount
 
 
 class VolumeShareSlippage(SlippageModel):
