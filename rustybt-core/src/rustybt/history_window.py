@@ -292,7 +292,7 @@ class WindowSeries(pd.Series):
         """pandas' ``Series.items``: (label, value) pairs."""
         if _pending(self):
             state = self.__dict__
-            return zip(_row_index(state), state[_VALUES].tolist(), strict=True)
+            return zip(_row_index(state).tolist(), state[_VALUES].tolist(), strict=True)
         return super().items()
 
 
