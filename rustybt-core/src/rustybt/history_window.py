@@ -76,15 +76,6 @@ def _pending(window: pd.Series | pd.DataFrame) -> bool:
     return _VALUES in window.__dict__
 
 
-def _build_on_access(window: Any, name: str, plain: type) -> Any:
-    """``__getattr__`` of both window classes: build, then look ``name`` up again."""
-    state = window.__dict__
-    if _VALUES in state and not state.get(_BUILDING):
-        window._build()
-        return getattr(window, name)
-    return plain.__getattr__(window, name)
-
-
 _add = np.add.reduce
 
 
@@ -164,8 +155,46 @@ def _frame_reduction(name: str) -> Callable[..., Any]:
     return reduction
 
 
-class WindowSeries(pd.Series):
+class _Pending:
+    """What both window classes share: building pandas state on first need, ``.iloc``
+    that stays cheap while pending, and pickling as the plain pandas class. Each class names
+    its plain pandas class in ``_plain`` and runs its constructor in ``_construct(state)``."""
+
+    _plain: type
+
+    def _build(self) -> None:
+        state = self.__dict__
+        state[_BUILDING] = True
+        self._construct(state)
+        for key in _PENDING_KEYS:
+            state.pop(key, None)
+
+    def __getattr__(self, name: str) -> Any:
+        state = self.__dict__
+        if _VALUES in state and not state.get(_BUILDING):
+            self._build()
+            return getattr(self, name)
+        return self._plain.__getattr__(self, name)
+
+    def __reduce__(self) -> Any:
+        """Pickle as the plain pandas class (journals store strategy variables)."""
+        if _pending(self):
+            self._build()
+        return self._plain(self, copy=True).__reduce__()
+
+    @property
+    def iloc(self) -> Any:
+        """pandas' ``iloc``; cheap for positional slices (and single positions of a
+        Series) while pending."""
+        if _pending(self):
+            return _PendingILoc(self)
+        return self._plain.iloc.fget(self)
+
+
+class WindowSeries(_Pending, pd.Series):
     """A ``pandas.Series`` over a window of bars whose pandas state is built on first use."""
+
+    _plain = pd.Series
 
     @classmethod
     def pending(
@@ -190,22 +219,9 @@ class WindowSeries(pd.Series):
     def _constructor_expanddim(self) -> type[pd.DataFrame]:
         return pd.DataFrame
 
-    def _build(self) -> None:
-        state = self.__dict__
-        state[_BUILDING] = True
-        values, index, name = state[_VALUES], _row_index(state), state[_NAME]
-        pd.Series.__init__(self, values, index=index, name=name, copy=True)
-        for key in _PENDING_KEYS:
-            state.pop(key, None)
-
-    def __getattr__(self, name: str) -> Any:
-        return _build_on_access(self, name, pd.Series)
-
-    def __reduce__(self) -> Any:
-        """Pickle as a plain Series (journals store strategy variables)."""
-        if _pending(self):
-            self._build()
-        return pd.Series(self, copy=True).__reduce__()
+    def _construct(self, state: dict[str, Any]) -> None:
+        index = _row_index(state)
+        pd.Series.__init__(self, state[_VALUES], index=index, name=state[_NAME], copy=True)
 
     def __len__(self) -> int:
         if _pending(self):
@@ -233,13 +249,6 @@ class WindowSeries(pd.Series):
                 return self._slice_pending(key)
             self._build()
         return super().__getitem__(key)
-
-    @property
-    def iloc(self) -> Any:  # type: ignore[override]
-        """pandas' ``iloc``; cheap for slices and single positions while pending."""
-        if _pending(self):
-            return _PendingILoc(self)
-        return pd.Series.iloc.fget(self)
 
     def _iloc_pending(self, key: object) -> Any:
         values = self.__dict__[_VALUES]
@@ -303,12 +312,14 @@ def _same_name(left: Hashable, right: Hashable) -> bool:
         return left is right
 
 
-class WindowFrame(pd.DataFrame):
+class WindowFrame(_Pending, pd.DataFrame):
     """A ``pandas.DataFrame`` (bars × assets) whose pandas state is built on first use.
 
     Pending, it holds its values transposed (one contiguous row per column), the layout
     pandas itself uses, so column reductions add up in the same order as pandas'.
     """
+
+    _plain = pd.DataFrame
 
     @classmethod
     def pending(
@@ -330,22 +341,9 @@ class WindowFrame(pd.DataFrame):
     def _constructor_sliced(self) -> type[pd.Series]:
         return pd.Series
 
-    def _build(self) -> None:
-        state = self.__dict__
-        state[_BUILDING] = True
+    def _construct(self, state: dict[str, Any]) -> None:
         values, index, columns = state[_VALUES], _row_index(state), state[_COLUMNS]
         pd.DataFrame.__init__(self, values.T, index=index, columns=columns, copy=True)
-        for key in _PENDING_KEYS:
-            state.pop(key, None)
-
-    def __getattr__(self, name: str) -> Any:
-        return _build_on_access(self, name, pd.DataFrame)
-
-    def __reduce__(self) -> Any:
-        """Pickle as a plain DataFrame (journals store strategy variables)."""
-        if _pending(self):
-            self._build()
-        return pd.DataFrame(self, copy=True).__reduce__()
 
     def __len__(self) -> int:
         if _pending(self):
@@ -367,13 +365,6 @@ class WindowFrame(pd.DataFrame):
                 return WindowSeries.pending(values[column], index, rows, key)
             self._build()
         return super().__getitem__(key)
-
-    @property
-    def iloc(self) -> Any:  # type: ignore[override]
-        """pandas' ``iloc``; cheap for row slices while pending."""
-        if _pending(self):
-            return _PendingILoc(self)
-        return pd.DataFrame.iloc.fget(self)
 
     def _iloc_pending(self, key: object) -> Any:
         return self._slice_pending(key) if _positional_slice(key) else None
