@@ -90,16 +90,25 @@ def collections_of_run_objects_only() -> Iterator[None]:
     set aside (``gc.freeze``), so collections look only at what the run creates, and young
     collections run less often; both are undone afterwards. Nothing is kept alive that
     would otherwise be freed by reference counting.
+
+    An application that manages the collector itself is left alone: with the collector
+    disabled nothing changes, and objects the application froze are never unfrozen.
     """
+    if not gc.isenabled():
+        yield
+        return
     thresholds = gc.get_threshold()
-    gc.freeze()
+    freezes = gc.get_freeze_count() == 0
+    if freezes:
+        gc.freeze()
     gc.set_threshold(max(_YOUNG_OBJECTS, thresholds[0]), *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.collect(0)  # the young objects left over, while the rest is still set aside
-        gc.unfreeze()
+        if freezes:
+            gc.collect(0)  # the young objects left over, while the rest is still set aside
+            gc.unfreeze()
 
 
 class Backtest:
