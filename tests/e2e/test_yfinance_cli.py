@@ -145,7 +145,7 @@ def test_plugins_lists_yfinance_as_working(rustybt):
     [yfinance] = [p for p in listed if p["name"] == "yfinance"]
     assert (yfinance["status"], yfinance["provides"]) == (
         "ok",
-        {"data_sources": ["yfinance", "yfinance-raw"]},
+        {"data_sources": ["yfinance", "yfinance-raw"], "benchmarks": ["data-parse-yfinance"]},
     )
 
 

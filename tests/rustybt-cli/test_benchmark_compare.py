@@ -109,7 +109,7 @@ def test_benchmarks_absent_from_the_baseline_are_reported_not_judged(
     baseline = json.loads((REPO / "benchmarks" / "baseline.json").read_text())
     current = copy.deepcopy(baseline)
     new = copy.deepcopy(BASELINE["benchmarks"][0])
-    new["name"] = "ledger-update"
+    new["name"] = "example-added-benchmark"
     current["benchmarks"] = [current["benchmarks"][0], new]
     base_path = str(REPO / "benchmarks" / "baseline.json")
     current_path = write(tmp_path, "new.json", current)
@@ -117,11 +117,14 @@ def test_benchmarks_absent_from_the_baseline_are_reported_not_judged(
     assert result.exit_code == 0, result.stdout + result.stderr
     missing = sorted(b["name"] for b in baseline["benchmarks"][1:])
     assert f"only in {base_path} (not compared): {', '.join(missing)}" in result.stderr
-    assert f"only in {current_path} (not compared): ledger-update" in result.stderr
+    assert f"only in {current_path} (not compared): example-added-benchmark" in result.stderr
     as_json = json.loads(
         rustybt("benchmark", "compare", base_path, current_path, "--output", "json").stdout
     )
-    assert (as_json["only_in_baseline"], as_json["only_in_current"]) == (missing, ["ledger-update"])
+    assert (as_json["only_in_baseline"], as_json["only_in_current"]) == (
+        missing,
+        ["example-added-benchmark"],
+    )
     assert {c["benchmark"] for c in as_json["changes"]} == {baseline["benchmarks"][0]["name"]}
 
 

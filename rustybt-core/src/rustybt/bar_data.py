@@ -169,6 +169,12 @@ class BarData:
         start = end - bar_count
         single_field = isinstance(fields, str)
         if single_field and start >= 0 and fields in FIELDS:
+            column = self._arrays.column.get(assets) if isinstance(assets, Asset) else None
+            if column is not None and not self._growing:  # the common case, kept short
+                values = self._arrays.fields[fields][start:end, column]
+                return WindowSeries.pending(
+                    values, self._arrays.timeline, range(start, end), assets
+                )
             return self._window(assets, fields, start, end)
         field_list = [fields] if single_field else list(fields)
         _check_fields(field_list)

@@ -48,6 +48,7 @@ _COMPARISONS = {
 }
 
 _BOUND_TYPES = frozenset({int, type(None)})
+_new = object.__new__
 
 
 def _positional_slice(key: object) -> bool:
@@ -79,10 +80,6 @@ def _pending(window: pd.Series | pd.DataFrame) -> bool:
 _add = np.add.reduce
 
 
-def _series_mean(values: np.ndarray) -> Any:
-    return _add(values) / len(values)
-
-
 def _frame_mean(values: np.ndarray) -> Any:
     return _add(values, axis=1) / values.shape[1]
 
@@ -99,7 +96,7 @@ def _sample_var(values: np.ndarray, axis: int | None = None) -> Any:
 # then a division by the count for the mean), so results are identical; with the fewest
 # values each needs (pandas answers NaN below that).
 _SERIES_REDUCTIONS: dict[str, tuple[Callable[[np.ndarray], Any], int]] = {
-    "mean": (_series_mean, 1),
+    "mean": (_add, 1),  # divided by the count below
     "sum": (_add, 1),
     "min": (np.minimum.reduce, 1),
     "max": (np.maximum.reduce, 1),
@@ -121,11 +118,14 @@ def _series_reduction(name: str) -> Callable[..., Any]:
     arguments and no NaN (NaN is left to pandas' ``skipna`` rules); otherwise pandas'."""
     compute, least = _SERIES_REDUCTIONS[name]
     plain = getattr(pd.Series, name)
+    per_value = name == "mean"
 
     def reduction(self: WindowSeries, *args: Any, **kwargs: Any) -> Any:
         values = self.__dict__.get(_VALUES)
         if values is not None and not args and not kwargs and len(values) >= least:
             result = compute(values)
+            if per_value:
+                result = result / len(values)
             if result == result:
                 return result
         return plain(self, *args, **kwargs)
@@ -231,12 +231,16 @@ class WindowSeries(_Pending, pd.Series):
     def _slice_pending(self, key: slice) -> WindowSeries:
         state = self.__dict__
         values, rows = state[_VALUES], state[_ROWS]
-        return WindowSeries.pending(
-            values[key],
-            state[_INDEX],
-            (range(len(values)) if rows is None else rows)[key],
-            state[_NAME],
+        window = _new(WindowSeries)
+        window.__dict__.update(
+            {
+                _VALUES: values[key],
+                _INDEX: state[_INDEX],
+                _ROWS: (range(len(values)) if rows is None else rows)[key],
+                _NAME: state[_NAME],
+            }
         )
+        return window
 
     def __getitem__(self, key: Any) -> Any:
         if _VALUES in self.__dict__:

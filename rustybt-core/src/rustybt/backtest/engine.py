@@ -461,7 +461,10 @@ class Backtest:
         total = len(self.all_sessions) - from_session
         data = self.data
         set_bar, call = data.set_bar, self._call
-        before_bar, execute_bar, after_bar = self._before_bar, self._execute_bar, self._after_bar
+        execute_bar = self._execute_bar
+        # The per-bar hooks of live sessions; a plain backtest skips the empty calls.
+        before_bar = self._before_bar if self._overrides("_before_bar") else None
+        after_bar = self._after_bar if self._overrides("_after_bar") else None
         sessions_ns = self.all_sessions.asi8.tolist()
         opens_ns = self.opens.asi8.tolist()
         bar_times_ns = self.bar_times.asi8.tolist()
@@ -470,8 +473,9 @@ class Backtest:
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
             self._orders_today = 0
-            self._session_transactions = []
-            self._session_orders = {}
+            if self._session_transactions or self._session_orders:
+                self._session_transactions = []
+                self._session_orders = {}
             if before_trading_start is not None:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value
@@ -479,7 +483,7 @@ class Backtest:
                 call(before_trading_start, algorithm, data)
             for bar in range(first, stop):
                 now_ns = bar_times_ns[bar]
-                if not before_bar(bar, now_ns):
+                if before_bar is not None and not before_bar(bar, now_ns):
                     return records
                 self._bar = bar
                 self._now_ns = now_ns
@@ -497,15 +501,19 @@ class Backtest:
                     next_fire[k] = position
                 if algorithm.max_leverage is not None:
                     self._check_leverage()
-                if bar < stop - 1:
+                if after_bar is not None and bar < stop - 1:
                     after_bar(bar, session_ended=False)
             if cancels_at_session_end and self._open:
                 self._cancel_stale_orders(stop - 1)
             self._record_session(records)
-            after_bar(stop - 1, session_ended=True)
+            if after_bar is not None:
+                after_bar(stop - 1, session_ended=True)
             if self.progress is not None:
                 self.progress(s - from_session + 1, total)
         return records
+
+    def _overrides(self, hook: str) -> bool:
+        return getattr(type(self), hook) is not getattr(Backtest, hook)
 
     def _before_bar(self, bar: int, bar_time_ns: int) -> bool:
         """Called before each bar; returning False ends the run (live sessions stop here)."""
@@ -571,13 +579,14 @@ class Backtest:
                 cost_basis=tuple(ledger.cost_basis[i] for i in held.tolist()),
             )
             self._holdings_at = ledger.changes
+        value = self.portfolio_value() if len(ledger.held()) else ledger.cash
         records.add(
-            value=self.portfolio_value(),
-            cash=ledger.cash,
-            holdings=self._holdings,
-            recorded=self._recorded,
-            transactions=self._session_transactions,
-            orders=self._session_orders.values(),
+            value,
+            ledger.cash,
+            self._holdings,
+            self._recorded,
+            self._session_transactions,
+            self._session_orders.values(),
         )
 
     def _finish(self, records: SessionRecords) -> BacktestResult:

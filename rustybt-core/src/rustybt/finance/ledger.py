@@ -38,6 +38,8 @@ class Ledger:
         self._units_bound = 0
         self._held = np.zeros(0, dtype=np.intp)
         self._held_at = 0
+        self._few: list[tuple[int, int]] = []
+        self._few_at = -1
         self.changes = 0
         """Counts changes to positions (fills, restored positions, new assets), so a
         snapshot taken at one count is still current while the count is the same."""
@@ -80,8 +82,13 @@ class Ledger:
         held = self.held()
         if len(held) <= _FEW_POSITIONS:
             # Python integers: exact at any size, and cheaper than a dot product for a few.
-            lots = self.lots
-            return sum(int(lots[i]) * int(units[i]) for i in held.tolist())
+            if self._few_at != self.changes:
+                self._few = [(i, int(self.lots[i])) for i in held.tolist()]
+                self._few_at = self.changes
+            total = 0
+            for i, lots in self._few:
+                total += lots * int(units[i])
+            return total
         if self._lots_bound * self._units_bound * max(len(self.lots), 1) < _INT64_SAFE:
             return int(self.lots @ units)
         held = np.flatnonzero(self.lots)
