@@ -22,7 +22,7 @@ import pandas as pd
 from rustybt import api
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
-from rustybt.backtest.records import Holdings, SessionRecords
+from rustybt.backtest.records import HeldPositions, PositionEntry, SessionRecords
 from rustybt.backtest.results import BacktestResult
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
@@ -140,9 +140,7 @@ class Backtest:
         self._session_orders: dict[str, Order] = {}
         self._transactions: list[Transaction] = []
         self._recorded: dict[str, Any] = {}
-        self._holdings = Holdings(
-            columns=np.zeros(0, dtype=np.intp), lots=np.zeros(0, dtype=np.int64), cost_basis=()
-        )
+        self._holdings: tuple[PositionEntry, ...] = ()
         self._holdings_at = -1
         self._now_ns = config.start.value
         self._now_timestamp = config.start
@@ -375,6 +373,7 @@ class Backtest:
         self._timeline_ns = timeline.asi8
         self.data = BarData(self.arrays, FREQUENCIES[config.frequency], growing=self._growing_data)
         self.ledger = Ledger(assets, config.capital_base)
+        self._held_positions_record = HeldPositions(self.ledger.assets)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
 
@@ -572,11 +571,8 @@ class Backtest:
     def _record_session(self, records: SessionRecords) -> None:
         ledger = self.ledger
         if self._holdings_at != ledger.changes:
-            held = ledger.held()
-            self._holdings = Holdings(
-                columns=held,
-                lots=ledger.lots[held],
-                cost_basis=tuple(ledger.cost_basis[i] for i in held.tolist()),
+            self._holdings = self._held_positions_record.snapshot(
+                ledger.lots.tolist(), ledger.cost_basis
             )
             self._holdings_at = ledger.changes
         value = self.portfolio_value() if len(ledger.held()) else ledger.cash
@@ -592,7 +588,7 @@ class Backtest:
     def _finish(self, records: SessionRecords) -> BacktestResult:
         index = pd.DatetimeIndex(self.sessions, name="session")
         session_ends = self.session_bounds[self.first_session + 1 :] - 1
-        columns = records.columns(self.ledger.assets, self.arrays.ticks[session_ends])
+        columns = records.columns(self.arrays.ticks[session_ends])
         frame = pd.DataFrame(
             {
                 "period_open": self.opens[self.first_session :],

@@ -2,14 +2,17 @@
 
 The loop appends the exact end-of-session values (``Decimal``), the session's transactions
 and orders only when there are any, the recorded variables (one shared dict until the
-strategy records again) and the holdings (one shared snapshot until the ledger changes).
+strategy records again) and the held positions (one shared snapshot until the ledger
+changes).
 :meth:`SessionRecords.columns` turns it all into the frame's columns once, at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from decimal import Decimal
+from itertools import compress, count
+from operator import is_not, ne, or_
 from typing import Any
 
 import attrs
@@ -21,14 +24,50 @@ from rustybt.finance.order import Order
 from rustybt.finance.transaction import Transaction
 from rustybt.portfolio import position_amount
 
+PositionEntry = tuple[int, str, Any, Decimal, Decimal]
+"""The fixed part of one held position in the ``positions`` column: (asset column, symbol,
+amount as strategies see it, cost basis, the asset's tick as a Decimal)."""
 
-@attrs.frozen
-class Holdings:
-    """Positions at the end of a session: asset columns, their lots and cost bases."""
 
-    columns: np.ndarray
-    lots: np.ndarray
-    cost_basis: tuple[Decimal, ...]
+class HeldPositions:
+    """Snapshots of the held positions, each made from the last by redoing only the
+    positions that changed: a fill moves one position, so the other entries are reused."""
+
+    def __init__(self, assets: list[Asset]) -> None:
+        """``assets`` is the ledger's own list, in its order; it may grow."""
+        self._assets = assets
+        self._entries: list[PositionEntry | None] = [None] * len(self._assets)
+        self._lots: list[int] = [0] * len(self._assets)
+        self._cost_basis: list[Decimal] = [Decimal(0)] * len(self._assets)
+
+    def snapshot(self, lots: list[int], cost_basis: list[Decimal]) -> tuple[PositionEntry, ...]:
+        """The entries of every non-zero position in ``lots`` (one per asset, in the
+        ledger's order), with their ``cost_basis``, in asset order."""
+        if len(lots) != len(self._lots):
+            self._grow(len(lots))
+        changed = compress(
+            count(), map(or_, map(ne, lots, self._lots), map(is_not, cost_basis, self._cost_basis))
+        )
+        for i in changed:
+            self._entries[i] = self._entry(i, lots[i], cost_basis[i]) if lots[i] else None
+        self._lots, self._cost_basis = lots, list(cost_basis)
+        return tuple(filter(None, self._entries))
+
+    def _grow(self, size: int) -> None:
+        """Take in assets the ledger added since the last snapshot (a paper broker's)."""
+        new = size - len(self._lots)
+        self._entries.extend([None] * new)
+        self._lots.extend([0] * new)
+        self._cost_basis.extend([Decimal(0)] * new)
+
+    def _entry(self, column: int, lots: int, cost_basis: Decimal) -> PositionEntry:
+        asset = self._assets[column]
+        whole = asset.whole_units and asset.lot_size == 1
+        amount = lots if whole else position_amount(asset, lots * asset.lot_size)
+        # ticks × tick is exact (int64 ticks have at most 19 digits) and gives the price
+        # with the tick's exponent, quicker than scaleb.
+        tick = Decimal((0, (1,), asset.tick_exponent))
+        return (column, asset.symbol, amount, cost_basis, tick)
 
 
 @attrs.define
@@ -38,7 +77,7 @@ class SessionRecords:
     starting_value: Decimal
     values: list[Decimal] = attrs.Factory(list)
     cash: list[Decimal] = attrs.Factory(list)
-    holdings: list[Holdings] = attrs.Factory(list)
+    holdings: list[tuple[PositionEntry, ...]] = attrs.Factory(list)
     recorded: list[dict[str, Any]] = attrs.Factory(list)
     activity: dict[int, tuple[list[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
 
@@ -46,13 +85,14 @@ class SessionRecords:
         self,
         value: Decimal,
         cash: Decimal,
-        holdings: Holdings,
+        holdings: tuple[PositionEntry, ...],
         recorded: dict[str, Any],
         transactions: list[Transaction],
         orders: Collection[Order],
     ) -> None:
         """Append one session. ``recorded`` must not be changed afterwards (pass a new dict
-        when the strategy records); ``orders`` are captured as they stand now."""
+        when the strategy records); ``holdings`` is a :meth:`HeldPositions.snapshot`;
+        ``orders`` are captured as they stand now."""
         if transactions or orders:
             self.activity[len(self.values)] = (transactions, [o.to_dict() for o in orders])
         self.values.append(value)
@@ -60,7 +100,7 @@ class SessionRecords:
         self.holdings.append(holdings)
         self.recorded.append(recorded)
 
-    def columns(self, assets: Sequence[Asset], ticks_at_session_end: np.ndarray) -> dict[str, Any]:
+    def columns(self, ticks_at_session_end: np.ndarray) -> dict[str, Any]:
         """The frame's columns, Zipline's names and order, then recorded variables.
 
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
@@ -77,7 +117,7 @@ class SessionRecords:
         columns: dict[str, Any] = {
             **self._values(),
             "capital_used": capital_used,
-            "positions": self._positions(assets, ticks_at_session_end),
+            "positions": self._positions(ticks_at_session_end),
             "transactions": transactions,
             "orders": orders,
         }
@@ -112,51 +152,16 @@ class SessionRecords:
             positions_value.append(float(value - cash) if value != cash else 0.0)
         return columns
 
-    def _positions(
-        self, assets: Sequence[Asset], ticks_at_session_end: np.ndarray
-    ) -> list[list[dict[str, Any]]]:
-        symbols = [a.symbol for a in assets]
-        # One tick as a Decimal per asset: ticks × tick is exact (int64 ticks have at most
-        # 19 digits) and gives the price with the tick's exponent, quicker than scaleb.
-        ticks_of = [Decimal((0, (1,), a.tick_exponent)) for a in assets]
-        whole = [a.whole_units and a.lot_size == 1 for a in assets]
-        # The fixed part of a position's entry, per (column, lots, cost basis object): a
-        # fill changes one position, so the others' entries are reused from before.
-        known: dict[tuple[int, int, int], tuple[int, str, Any, Decimal, Decimal]] = {}
-        # The entries of one holdings snapshot, shared by every session until a fill.
-        by_holdings: dict[int, list[tuple[int, str, Any, Decimal, Decimal]]] = {}
-        column: list[list[dict[str, Any]]] = []
-        for holdings, ticks in zip(self.holdings, ticks_at_session_end.tolist(), strict=True):
-            entries = by_holdings.get(id(holdings))
-            if entries is None:
-                entries = []
-                for i, lot, basis in zip(
-                    holdings.columns.tolist(),
-                    holdings.lots.tolist(),
-                    holdings.cost_basis,
-                    strict=True,
-                ):
-                    key = (i, lot, id(basis))
-                    entry = known.get(key)
-                    if entry is None:
-                        amount = lot if whole[i] else _amount(assets[i], lot)
-                        entry = known[key] = (i, symbols[i], amount, basis, ticks_of[i])
-                    entries.append(entry)
-                by_holdings[id(holdings)] = entries
-            column.append(
-                [
-                    {
-                        "symbol": symbol,
-                        "amount": amount,
-                        "cost_basis": basis,
-                        "last_sale_price": Decimal(ticks[i]) * tick,
-                    }
-                    for i, symbol, amount, basis, tick in entries
-                ]
-            )
-        return column
-
-
-def _amount(asset: Asset, lots: int) -> Any:
-    """A position of ``lots`` lots as strategies see it (int or Money)."""
-    return position_amount(asset, lots * asset.lot_size)
+    def _positions(self, ticks_at_session_end: np.ndarray) -> list[list[dict[str, Any]]]:
+        return [
+            [
+                {
+                    "symbol": symbol,
+                    "amount": amount,
+                    "cost_basis": basis,
+                    "last_sale_price": Decimal(ticks[i]) * tick,
+                }
+                for i, symbol, amount, basis, tick in holdings
+            ]
+            for holdings, ticks in zip(self.holdings, ticks_at_session_end.tolist(), strict=True)
+        ]

@@ -1,0 +1,121 @@
+"""The results' positions column is kept current with the ledger, one fill at a time."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rustybt.assets import Asset, AssetClass
+from rustybt.backtest.records import HeldPositions, SessionRecords
+from rustybt.finance.ledger import Ledger
+from rustybt.finance.transaction import Transaction
+
+EQUITY = Asset(symbol="EQ")
+CRYPTO = Asset(symbol="BTC/USDT", asset_class=AssetClass.CRYPTO, tick_size="0.01", lot_size="0.001")
+WHEN = pd.Timestamp("2024-01-02", tz="UTC")
+
+
+def fill(asset: Asset, lots: int, price: str) -> Transaction:
+    return Transaction(
+        order_id="o-1",
+        asset=asset,
+        amount=Decimal(lots) * asset.lot_size,
+        price=Decimal(price),
+        dt=WHEN,
+    )
+
+
+def test_a_snapshot_lists_held_positions_in_asset_order_as_strategies_see_them() -> None:
+    ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
+    held = HeldPositions(ledger.assets)
+    ledger.apply(fill(CRYPTO, 1500, "30000.00"))
+    ledger.apply(fill(EQUITY, 10, "12.3400"))
+
+    snapshot = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+
+    assert [(column, symbol, amount) for column, symbol, amount, _, _ in snapshot] == [
+        (0, "EQ", 10),
+        (1, "BTC/USDT", Decimal("1.500")),
+    ]
+    assert [entry[3] for entry in snapshot] == ledger.cost_basis
+    assert [entry[4] for entry in snapshot] == [Decimal("0.0001"), Decimal("0.01")]
+
+
+def test_unchanged_positions_keep_their_entry_and_closed_ones_leave() -> None:
+    ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
+    held = HeldPositions(ledger.assets)
+    ledger.apply(fill(EQUITY, 10, "12.3400"))
+    ledger.apply(fill(CRYPTO, 1500, "30000.00"))
+    first = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+
+    ledger.apply(fill(CRYPTO, -1500, "31000.00"))
+    second = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+
+    assert second == (first[0],)
+    assert second[0] is first[0]
+
+
+def test_a_new_cost_basis_on_the_same_amount_renews_the_entry() -> None:
+    ledger = Ledger([EQUITY], Decimal(100_000))
+    held = HeldPositions(ledger.assets)
+    ledger.apply(fill(EQUITY, 10, "12.3400"))
+    held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+
+    ledger.set_position(EQUITY, 10, Decimal("11.0000"))
+
+    assert held.snapshot(ledger.lots.tolist(), ledger.cost_basis)[0][3] == Decimal("11.0000")
+
+
+def test_assets_the_ledger_adds_later_join_the_snapshot() -> None:
+    ledger = Ledger([EQUITY], Decimal(100_000))
+    held = HeldPositions(ledger.assets)
+    held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+
+    ledger.add_assets([CRYPTO])
+    ledger.apply(fill(CRYPTO, 2, "30000.00"))
+
+    assert [entry[1] for entry in held.snapshot(ledger.lots.tolist(), ledger.cost_basis)] == [
+        "BTC/USDT"
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-3, 3).filter(bool)), max_size=30))
+def test_snapshots_taken_along_the_way_equal_one_taken_from_scratch(stream) -> None:
+    ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
+    held = HeldPositions(ledger.assets)
+    for index, lots in stream:
+        ledger.apply(fill([EQUITY, CRYPTO][index], lots, "10.00"))
+        along = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+        fresh = HeldPositions(ledger.assets).snapshot(ledger.lots.tolist(), ledger.cost_basis)
+        assert along == fresh
+
+
+def test_the_positions_column_prices_each_entry_at_its_session_close() -> None:
+    ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
+    held = HeldPositions(ledger.assets)
+    records = SessionRecords(starting_value=Decimal(100_000))
+    ledger.apply(fill(CRYPTO, 1500, "30000.00"))
+    records.add(
+        Decimal(100_000),
+        ledger.cash,
+        held.snapshot(ledger.lots.tolist(), ledger.cost_basis),
+        {},
+        [],
+        [],
+    )
+
+    ticks_at_close = np.array([[0, 3_100_000]], dtype=np.int64)
+    (positions,) = records.columns(ticks_at_close)["positions"]
+
+    assert positions == [
+        {
+            "symbol": "BTC/USDT",
+            "amount": Decimal("1.500"),
+            "cost_basis": Decimal("30000.00"),
+            "last_sale_price": Decimal("31000.00"),
+        }
+    ]
