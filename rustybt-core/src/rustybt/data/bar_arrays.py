@@ -67,9 +67,13 @@ class BarArrays:
             rows = timeline_rows(timeline, bars["timestamp"])
             keep = (rows >= 0) & (cols >= 0)
             self.dropped_rows = int((~keep).sum())
-            rows, cols = rows[keep], cols[keep]
+            # Flat positions: one scatter per field, quicker than a (row, column) pair index.
+            cells = rows * shape[1] + cols
+            if self.dropped_rows:
+                cells = cells[keep]
             for f in FIELDS:
-                self.fields[f][rows, cols] = bars[f].to_numpy(dtype="float64")[keep]
+                values = bars[f].to_numpy(dtype="float64")
+                self.fields[f].reshape(-1)[cells] = values[keep] if self.dropped_rows else values
         traded = ~np.isnan(self.fields["close"])
         self.fields["volume"] = np.where(traded, self.fields["volume"], 0.0)
         self.fields["price"] = forward_fill(self.fields["close"])

@@ -24,8 +24,10 @@ class BarTable:
         source_name: str,
         frequency: str,
         symbol: str | None = None,
+        stamps: np.ndarray | None = None,
     ) -> None:
-        """``symbol``, when given, says every row is that symbol's (saves finding out)."""
+        """``symbol``, when given, says every row is that symbol's, and ``stamps`` are then
+        its timestamps as int64 nanoseconds (each saves finding out)."""
         self.source_name = source_name
         self.frequency = frequency
         symbols = [symbol] if symbol is not None else frame["symbol"].unique()
@@ -36,10 +38,13 @@ class BarTable:
                 str(symbol): bars.reset_index(drop=True)
                 for symbol, bars in frame.groupby("symbol", sort=True, observed=True)
             }
-        self._stamps = {
-            symbol: pd.DatetimeIndex(bars["timestamp"]).asi8
-            for symbol, bars in self._by_symbol.items()
-        }
+        if symbol is not None and stamps is not None:
+            self._stamps = {symbol: stamps}
+        else:
+            self._stamps = {
+                name: pd.DatetimeIndex(bars["timestamp"]).asi8
+                for name, bars in self._by_symbol.items()
+            }
 
     @property
     def symbols(self) -> list[str]:
@@ -69,26 +74,32 @@ class BarTable:
         Raises :class:`DataError` for an unknown symbol, another frequency, ``end`` before
         ``start``, or a symbol with no bars in the range.
         """
+        pieces = [
+            self.bars_between(symbol, start, end, frequency)
+            for symbol in sorted(dict.fromkeys(symbols))
+        ]
+        if len(pieces) == 1:
+            return pieces[0].reset_index(drop=True)
+        return pd.concat(pieces, ignore_index=True)
+
+    def bars_between(self, symbol: str, start: object, end: object, frequency: str) -> pd.DataFrame:
+        """``select`` for one symbol, keeping the table's row labels: for callers that
+        concatenate several tables' bars and label the rows themselves."""
         self._check_frequency(frequency)
         start, end = to_utc_timestamp(start), to_utc_timestamp(end)
         if end < start:
             raise DataError(f"end {end.date()} is before start {start.date()}")
-        pieces = []
-        for symbol in sorted(dict.fromkeys(symbols)):
-            bars = self._bars_of(symbol)
-            stamps = self._stamps[symbol]
-            first = int(np.searchsorted(stamps, start.value, side="left"))
-            last = int(np.searchsorted(stamps, end.value, side="right"))
-            if first >= last:
-                raise DataError(
-                    f"no bars for {symbol} in source '{self.source_name}' between "
-                    f"{start.date()} and {end.date()} (it has "
-                    f"{bars['timestamp'].iloc[0].date()} to {bars['timestamp'].iloc[-1].date()})"
-                )
-            pieces.append(bars.iloc[first:last])
-        if len(pieces) == 1:
-            return pieces[0].reset_index(drop=True)
-        return pd.concat(pieces, ignore_index=True)
+        bars = self._bars_of(symbol)
+        stamps = self._stamps[symbol]
+        first = int(np.searchsorted(stamps, start.value, side="left"))
+        last = int(np.searchsorted(stamps, end.value, side="right"))
+        if first >= last:
+            raise DataError(
+                f"no bars for {symbol} in source '{self.source_name}' between "
+                f"{start.date()} and {end.date()} (it has "
+                f"{bars['timestamp'].iloc[0].date()} to {bars['timestamp'].iloc[-1].date()})"
+            )
+        return bars if (first, last) == (0, len(bars)) else bars.iloc[first:last]
 
     def latest(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The last bar of each of ``symbols``, one row each."""

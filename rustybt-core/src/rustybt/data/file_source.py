@@ -86,6 +86,7 @@ class FileDataSource:
                     source_name="files",
                     frequency=_infer_frequency(stamps[rows], path),
                     symbol=symbol,
+                    stamps=stamps[rows],
                 )
         return [self._tables[s] for s in symbols]
 
@@ -154,7 +155,9 @@ class FileDataSource:
         """Bars of ``symbols`` from their files, ``start`` to ``end`` inclusive (see DataSource)."""
         wanted = list(dict.fromkeys(symbols))
         tables = self._tables_for(wanted)
-        frames = [t.select([s], start, end, frequency) for t, s in zip(tables, wanted, strict=True)]
+        frames = [
+            t.bars_between(s, start, end, frequency) for t, s in zip(tables, wanted, strict=True)
+        ]
         order = sorted(range(len(wanted)), key=wanted.__getitem__)
         return pd.concat([frames[i] for i in order], ignore_index=True)
 
