@@ -30,11 +30,11 @@ def fill(asset: Asset, lots: int, price: str) -> Transaction:
 
 def test_a_snapshot_lists_held_positions_in_asset_order_as_strategies_see_them() -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger.assets)
+    held = HeldPositions(ledger)
     ledger.apply(fill(CRYPTO, 1500, "30000.00"))
     ledger.apply(fill(EQUITY, 10, "12.3400"))
 
-    snapshot = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+    snapshot = held.snapshot()
 
     assert [(column, symbol, amount) for column, symbol, amount, _, _ in snapshot] == [
         (0, "EQ", 10),
@@ -46,13 +46,13 @@ def test_a_snapshot_lists_held_positions_in_asset_order_as_strategies_see_them()
 
 def test_unchanged_positions_keep_their_entry_and_closed_ones_leave() -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger.assets)
+    held = HeldPositions(ledger)
     ledger.apply(fill(EQUITY, 10, "12.3400"))
     ledger.apply(fill(CRYPTO, 1500, "30000.00"))
-    first = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+    first = held.snapshot()
 
     ledger.apply(fill(CRYPTO, -1500, "31000.00"))
-    second = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+    second = held.snapshot()
 
     assert second == (first[0],)
     assert second[0] is first[0]
@@ -60,49 +60,47 @@ def test_unchanged_positions_keep_their_entry_and_closed_ones_leave() -> None:
 
 def test_a_new_cost_basis_on_the_same_amount_renews_the_entry() -> None:
     ledger = Ledger([EQUITY], Decimal(100_000))
-    held = HeldPositions(ledger.assets)
+    held = HeldPositions(ledger)
     ledger.apply(fill(EQUITY, 10, "12.3400"))
-    held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+    held.snapshot()
 
     ledger.set_position(EQUITY, 10, Decimal("11.0000"))
 
-    assert held.snapshot(ledger.lots.tolist(), ledger.cost_basis)[0][3] == Decimal("11.0000")
+    assert held.snapshot()[0][3] == Decimal("11.0000")
 
 
 def test_assets_the_ledger_adds_later_join_the_snapshot() -> None:
     ledger = Ledger([EQUITY], Decimal(100_000))
-    held = HeldPositions(ledger.assets)
-    held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
+    held = HeldPositions(ledger)
+    held.snapshot()
 
     ledger.add_assets([CRYPTO])
     ledger.apply(fill(CRYPTO, 2, "30000.00"))
 
-    assert [entry[1] for entry in held.snapshot(ledger.lots.tolist(), ledger.cost_basis)] == [
-        "BTC/USDT"
-    ]
+    assert [entry[1] for entry in held.snapshot()] == ["BTC/USDT"]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 1), st.integers(-3, 3).filter(bool)), max_size=30))
 def test_snapshots_taken_along_the_way_equal_one_taken_from_scratch(stream) -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger.assets)
+    held = HeldPositions(ledger)
     for index, lots in stream:
         ledger.apply(fill([EQUITY, CRYPTO][index], lots, "10.00"))
-        along = held.snapshot(ledger.lots.tolist(), ledger.cost_basis)
-        fresh = HeldPositions(ledger.assets).snapshot(ledger.lots.tolist(), ledger.cost_basis)
+        along = held.snapshot()
+        fresh = HeldPositions(ledger).snapshot()
         assert along == fresh
 
 
 def test_the_positions_column_prices_each_entry_at_its_session_close() -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger.assets)
+    held = HeldPositions(ledger)
     records = SessionRecords(starting_value=Decimal(100_000))
     ledger.apply(fill(CRYPTO, 1500, "30000.00"))
     records.add(
         Decimal(100_000),
         ledger.cash,
-        held.snapshot(ledger.lots.tolist(), ledger.cost_basis),
+        held.snapshot(),
         {},
         [],
         [],

@@ -192,9 +192,14 @@ class Backtest:
     def last_price(self, asset: Asset) -> Decimal | None:
         """The asset's current price on its tick grid (None before its first bar)."""
         column = self._column(asset)
-        if self._bar < 0 or np.isnan(self.arrays.fields["price"][self._bar, column]):
+        bar = self._bar
+        if bar < 0:
             return None
-        return Decimal(int(self.arrays.ticks[self._bar, column])).scaleb(asset.tick_exponent)
+        ticks = int(self.arrays.ticks[bar, column])
+        # Zero ticks is either no price yet (NaN) or a real price of zero.
+        if ticks == 0 and np.isnan(self.arrays.fields["price"][bar, column]):
+            return None
+        return Decimal(ticks).scaleb(asset.tick_exponent)
 
     def position_amount(self, asset: Asset) -> Decimal:
         """The current position in ``asset``."""
@@ -373,7 +378,7 @@ class Backtest:
         self._timeline_ns = timeline.asi8
         self.data = BarData(self.arrays, FREQUENCIES[config.frequency], growing=self._growing_data)
         self.ledger = Ledger(assets, config.capital_base)
-        self._held_positions_record = HeldPositions(self.ledger.assets)
+        self._position_snapshots = HeldPositions(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
 
@@ -571,9 +576,7 @@ class Backtest:
     def _record_session(self, records: SessionRecords) -> None:
         ledger = self.ledger
         if self._holdings_at != ledger.changes:
-            self._holdings = self._held_positions_record.snapshot(
-                ledger.lots.tolist(), ledger.cost_basis
-            )
+            self._holdings = self._position_snapshots.snapshot()
             self._holdings_at = ledger.changes
         value = self.portfolio_value() if len(ledger.held()) else ledger.cash
         records.add(

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from decimal import Decimal
-from itertools import compress, count
-from operator import is_not, ne, or_
 from typing import Any
 
 import attrs
 import numpy as np
 import pandas as pd
 
-from rustybt.assets import Asset
+from rustybt.finance.ledger import Ledger
 from rustybt.finance.order import Order
 from rustybt.finance.transaction import Transaction
 from rustybt.portfolio import position_amount
@@ -30,38 +28,27 @@ amount as strategies see it, cost basis, the asset's tick as a Decimal)."""
 
 
 class HeldPositions:
-    """Snapshots of the held positions, each made from the last by redoing only the
-    positions that changed: a fill moves one position, so the other entries are reused."""
+    """Snapshots of a ledger's held positions, each made from the last by redoing only the
+    positions that changed since: a fill moves one position, so the others are reused."""
 
-    def __init__(self, assets: list[Asset]) -> None:
-        """``assets`` is the ledger's own list, in its order; it may grow."""
-        self._assets = assets
-        self._entries: list[PositionEntry | None] = [None] * len(self._assets)
-        self._lots: list[int] = [0] * len(self._assets)
-        self._cost_basis: list[Decimal] = [Decimal(0)] * len(self._assets)
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._entries: list[PositionEntry | None] = []
+        self._seen = -1
 
-    def snapshot(self, lots: list[int], cost_basis: list[Decimal]) -> tuple[PositionEntry, ...]:
-        """The entries of every non-zero position in ``lots`` (one per asset, in the
-        ledger's order), with their ``cost_basis``, in asset order."""
-        if len(lots) != len(self._lots):
-            self._grow(len(lots))
-        changed = compress(
-            count(), map(or_, map(ne, lots, self._lots), map(is_not, cost_basis, self._cost_basis))
-        )
-        for i in changed:
-            self._entries[i] = self._entry(i, lots[i], cost_basis[i]) if lots[i] else None
-        self._lots, self._cost_basis = lots, list(cost_basis)
+    def snapshot(self) -> tuple[PositionEntry, ...]:
+        """An entry for every non-zero position, in the ledger's asset order."""
+        ledger = self._ledger
+        if len(self._entries) < len(ledger.assets):
+            self._entries.extend([None] * (len(ledger.assets) - len(self._entries)))
+        for i in np.flatnonzero(ledger.changed_at > self._seen).tolist():
+            lots = int(ledger.lots[i])
+            self._entries[i] = self._entry(i, lots, ledger.cost_basis[i]) if lots else None
+        self._seen = ledger.changes
         return tuple(filter(None, self._entries))
 
-    def _grow(self, size: int) -> None:
-        """Take in assets the ledger added since the last snapshot (a paper broker's)."""
-        new = size - len(self._lots)
-        self._entries.extend([None] * new)
-        self._lots.extend([0] * new)
-        self._cost_basis.extend([Decimal(0)] * new)
-
     def _entry(self, column: int, lots: int, cost_basis: Decimal) -> PositionEntry:
-        asset = self._assets[column]
+        asset = self._ledger.assets[column]
         whole = asset.whole_units and asset.lot_size == 1
         amount = lots if whole else position_amount(asset, lots * asset.lot_size)
         # ticks × tick is exact (int64 ticks have at most 19 digits) and gives the price

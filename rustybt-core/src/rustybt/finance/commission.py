@@ -23,6 +23,8 @@ DEFAULT_PER_SHARE_COST = Decimal("0.001")
 
 def to_decimal(value: float | int | str | Decimal) -> Decimal:
     """``value`` as a Decimal, reading floats through their shortest representation."""
+    if type(value) is Decimal:
+        return value  # immutable: the order path passes Decimals along several calls
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 

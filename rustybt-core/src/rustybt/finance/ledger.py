@@ -43,6 +43,9 @@ class Ledger:
         self.changes = 0
         """Counts changes to positions (fills, restored positions, new assets), so a
         snapshot taken at one count is still current while the count is the same."""
+        self.changed_at = np.zeros(0, dtype=np.int64)
+        """Per asset, the value of :attr:`changes` when its position last changed: the
+        positions changed since a snapshot are those with ``changed_at`` above its count."""
         self.add_assets(assets)
 
     def add_assets(self, assets: Sequence[Asset]) -> None:
@@ -57,6 +60,9 @@ class Ledger:
             self.assets.append(asset)
         self.lots = np.concatenate([self.lots, np.zeros(len(new), dtype=np.int64)])
         self.changes += 1
+        self.changed_at = np.concatenate(
+            [self.changed_at, np.full(len(new), self.changes, dtype=np.int64)]
+        )
         self.cost_basis.extend([Decimal(0)] * len(new))
         exponents = [a.lot_exponent + a.tick_exponent for a in self.assets]
         self.value_exponent = min(exponents, default=0)
@@ -128,6 +134,7 @@ class Ledger:
         self.lots[i] = lots
         self.cost_basis[i] = cost_basis
         self.changes += 1
+        self.changed_at[i] = self.changes
         self._lots_bound = max(self._lots_bound, abs(lots))
 
     def apply(self, transaction: Transaction) -> Decimal | None:
@@ -140,8 +147,14 @@ class Ledger:
         """
         asset = transaction.asset
         i = self.index[asset]
-        delta = int(transaction.amount / asset.lot_size)
-        if Decimal(delta) * asset.lot_size != transaction.amount:
+        amount = transaction.amount
+        if asset.lot_exponent == 0:  # a lot of one unit: the amount counts lots
+            delta = int(amount)
+            whole_lots = delta == amount
+        else:
+            delta = int(amount / asset.lot_size)
+            whole_lots = delta * asset.lot_size == amount
+        if not whole_lots:
             raise ValueError(
                 f"fill amount {transaction.amount} is not a multiple of {asset.lot_size}"
             )
@@ -170,5 +183,6 @@ class Ledger:
         self.lots[i] = new
         self.cost_basis[i] = basis
         self.changes += 1
+        self.changed_at[i] = self.changes
         self._lots_bound = max(self._lots_bound, abs(new))
         return realized
