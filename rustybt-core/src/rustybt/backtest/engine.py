@@ -399,7 +399,9 @@ class Backtest:
 
     def _compile_schedule(self) -> list[tuple[Callable[..., Any], np.ndarray]]:
         """Per scheduled function, the bar indices at which it runs (sorted)."""
-        compiled = []
+        compiled: list[tuple[Callable[..., Any], np.ndarray]] = []
+        if not self.algorithm.scheduled_functions:
+            return compiled
         run_sessions = self.all_sessions[self.first_session :]
         early = self.calendar.early_closes(run_sessions)
         # Date rules judge whole weeks and months, as Zipline does over its full calendar.

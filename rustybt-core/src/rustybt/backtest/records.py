@@ -150,5 +150,7 @@ class SessionRecords:
                 }
                 for i, symbol, amount, basis, tick in holdings
             ]
+            if holdings
+            else []
             for holdings, ticks in zip(self.holdings, ticks_at_session_end.tolist(), strict=True)
         ]
