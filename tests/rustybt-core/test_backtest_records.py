@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -36,9 +37,9 @@ def test_a_snapshot_lists_held_positions_in_asset_order_as_strategies_see_them()
 
     snapshot = held.snapshot()
 
-    assert [(column, symbol, amount) for column, symbol, amount, _, _ in snapshot] == [
-        (0, "EQ", 10),
-        (1, "BTC/USDT", Decimal("1.500")),
+    assert [(column, symbol, amount, lots) for column, symbol, amount, _, _, lots in snapshot] == [
+        (0, "EQ", 10, 10),
+        (1, "BTC/USDT", Decimal("1.500"), 1500),
     ]
     assert [entry[3] for entry in snapshot] == ledger.cost_basis
     assert [entry[4] for entry in snapshot] == [Decimal("0.0001"), Decimal("0.01")]
@@ -97,17 +98,10 @@ def test_the_positions_column_prices_each_entry_at_its_session_close() -> None:
     held = HeldPositions(ledger)
     records = SessionRecords(starting_value=Decimal(100_000))
     ledger.apply(fill(CRYPTO, 1500, "30000.00"))
-    records.add(
-        Decimal(100_000),
-        ledger.cash,
-        held.snapshot(),
-        {},
-        [],
-        [],
-    )
+    records.add(ledger.cash, held.snapshot(), {}, [], [])
 
     ticks_at_close = np.array([[0, 3_100_000]], dtype=np.int64)
-    (positions,) = records.columns(ticks_at_close)["positions"]
+    (positions,) = records.columns(ticks_at_close, ledger)["positions"]
 
     assert positions == [
         {
@@ -116,4 +110,57 @@ def test_the_positions_column_prices_each_entry_at_its_session_close() -> None:
             "cost_basis": Decimal("30000.00"),
             "last_sale_price": Decimal("31000.00"),
         }
+    ]
+
+
+sessions = st.lists(
+    st.tuples(
+        st.integers(0, 1),
+        st.integers(-2_000, 2_000),
+        st.integers(1, 10**9),
+        st.integers(1, 10**9),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(sessions)
+def test_session_values_are_exact_arithmetic_rounded_once(stream) -> None:
+    """Each session: maybe a fill (whose commission makes cash finer than the value unit),
+    then a close; every figure is the exact one, rounded to float once."""
+    ledger = Ledger([EQUITY, CRYPTO], Decimal("1000000"))
+    held = HeldPositions(ledger)
+    records = SessionRecords(starting_value=ledger.cash)
+    closes, values, cash = [], [ledger.cash], []
+    for index, lots, equity_ticks, crypto_ticks in stream:
+        if lots:
+            asset = [EQUITY, CRYPTO][index]
+            ledger.apply(
+                Transaction(
+                    order_id="o-1",
+                    asset=asset,
+                    amount=Decimal(lots) * asset.lot_size,
+                    price=Decimal("12.3456") if asset is EQUITY else Decimal("30000.01"),
+                    dt=WHEN,
+                    commission=Decimal("0.00001") * abs(lots),
+                )
+            )
+        records.add(ledger.cash, held.snapshot(), {}, [], [])
+        closes.append([equity_ticks, crypto_ticks])
+        values.append(ledger.portfolio_value(ledger.value_units(np.array(closes[-1]))))
+        cash.append(ledger.cash)
+
+    columns = records.columns(np.array(closes, dtype=np.int64), ledger)
+
+    exact = [Fraction(value) for value in values]
+    assert columns["portfolio_value"] == [float(v) for v in exact[1:]]
+    assert columns["cash"] == [float(c) for c in cash]
+    assert columns["positions_value"] == [
+        float(v - Fraction(c)) for v, c in zip(exact[1:], cash, strict=True)
+    ]
+    assert columns["pnl"] == [float(v - p) for v, p in zip(exact[1:], exact[:-1], strict=True)]
+    assert columns["returns"] == [
+        float((v - p) / p) for v, p in zip(exact[1:], exact[:-1], strict=True)
     ]

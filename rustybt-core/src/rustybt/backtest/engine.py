@@ -580,9 +580,7 @@ class Backtest:
         if self._holdings_at != ledger.changes:
             self._holdings = self._position_snapshots.snapshot()
             self._holdings_at = ledger.changes
-        value = self.portfolio_value() if len(ledger.held()) else ledger.cash
         records.add(
-            value,
             ledger.cash,
             self._holdings,
             self._recorded,
@@ -593,7 +591,7 @@ class Backtest:
     def _finish(self, records: SessionRecords) -> BacktestResult:
         index = pd.DatetimeIndex(self.sessions, name="session")
         session_ends = self.session_bounds[self.first_session + 1 :] - 1
-        columns = records.columns(self.arrays.ticks[session_ends])
+        columns = records.columns(self.arrays.ticks[session_ends], self.ledger)
         frame = pd.DataFrame(
             {
                 "period_open": self.opens[self.first_session :],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from decimal import Decimal
+from operator import mul
 from typing import Any
 
 import attrs
@@ -22,9 +23,9 @@ from rustybt.finance.order import Order
 from rustybt.finance.transaction import Transaction
 from rustybt.portfolio import position_amount
 
-PositionEntry = tuple[int, str, Any, Decimal, Decimal]
-"""The fixed part of one held position in the ``positions`` column: (asset column, symbol,
-amount as strategies see it, cost basis, the asset's tick as a Decimal)."""
+PositionEntry = tuple[int, str, Any, Decimal, Decimal, int]
+"""The fixed part of one held position: (asset column, symbol, amount as strategies see it,
+cost basis, the asset's tick as a Decimal, lots)."""
 
 
 class HeldPositions:
@@ -54,15 +55,18 @@ class HeldPositions:
         # ticks × tick is exact (int64 ticks have at most 19 digits) and gives the price
         # with the tick's exponent, quicker than scaleb.
         tick = Decimal((0, (1,), asset.tick_exponent))
-        return (column, asset.symbol, amount, cost_basis, tick)
+        return (column, asset.symbol, amount, cost_basis, tick, lots)
 
 
 @attrs.define
 class SessionRecords:
-    """Per-session results of one run, in the order the sessions ran."""
+    """Per-session results of one run, in the order the sessions ran.
+
+    A session's value is not worked out while the run goes on: its cash and held positions
+    are kept, and :meth:`columns` values them at the session's closing prices at the end.
+    """
 
     starting_value: Decimal
-    values: list[Decimal] = attrs.Factory(list)
     cash: list[Decimal] = attrs.Factory(list)
     holdings: list[tuple[PositionEntry, ...]] = attrs.Factory(list)
     recorded: list[dict[str, Any]] = attrs.Factory(list)
@@ -70,7 +74,6 @@ class SessionRecords:
 
     def add(
         self,
-        value: Decimal,
         cash: Decimal,
         holdings: tuple[PositionEntry, ...],
         recorded: dict[str, Any],
@@ -81,19 +84,18 @@ class SessionRecords:
         when the strategy records); ``holdings`` is a :meth:`HeldPositions.snapshot`;
         ``orders`` are captured as they stand now."""
         if transactions or orders:
-            self.activity[len(self.values)] = (transactions, [o.to_dict() for o in orders])
-        self.values.append(value)
+            self.activity[len(self.cash)] = (transactions, [o.to_dict() for o in orders])
         self.cash.append(cash)
         self.holdings.append(holdings)
         self.recorded.append(recorded)
 
-    def columns(self, ticks_at_session_end: np.ndarray) -> dict[str, Any]:
+    def columns(self, ticks_at_session_end: np.ndarray, ledger: Ledger) -> dict[str, Any]:
         """The frame's columns, Zipline's names and order, then recorded variables.
 
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
-        asset) for the ``positions`` column.
+        asset); ``ledger`` is the run's, whose value units turn them into money.
         """
-        count = len(self.values)
+        count = len(self.cash)
         transactions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         capital_used = [0.0] * count
@@ -101,10 +103,11 @@ class SessionRecords:
             transactions[row] = [t.to_dict() for t in session_transactions]
             orders[row] = session_orders
             capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
+        ticks = ticks_at_session_end.tolist()
         columns: dict[str, Any] = {
-            **self._values(),
+            **self._values(ticks, ledger),
             "capital_used": capital_used,
-            "positions": self._positions(ticks_at_session_end),
+            "positions": self._positions(ticks),
             "transactions": transactions,
             "orders": orders,
         }
@@ -114,43 +117,64 @@ class SessionRecords:
                 columns[name] = recorded[name].to_numpy()
         return columns
 
-    def _values(self) -> dict[str, list[float]]:
-        """Value, return, P&L, cash and positions value per session, each computed exactly
-        and rounded to float once. A session whose value or cash did not change reuses the
-        previous figures (the common case of a flat book)."""
+    def _values(self, ticks: list[list[int]], ledger: Ledger) -> dict[str, list[float]]:
+        """Value, return, P&L, cash and positions value per session.
+
+        Each is an exact fraction of integers (cash's numerator and denominator, positions
+        in the ledger's value units), which Python divides into the nearest float: the
+        figures equal exact Decimal arithmetic rounded once, at less cost.
+        """
+        multiplier = ledger.value_unit_multipliers()
+        unit_num, unit_den = Decimal((0, (1,), ledger.value_exponent)).as_integer_ratio()
         names = ("portfolio_value", "returns", "pnl", "cash", "positions_value")
         columns: dict[str, list[float]] = {name: [] for name in names}
         value_column, returns, pnl, cash_column, positions_value = columns.values()
-        previous, value_float = self.starting_value, float(self.starting_value)
-        last_cash: Decimal | None = None
-        cash_float = 0.0
-        for value, cash in zip(self.values, self.cash, strict=True):
-            if cash is not last_cash:
-                last_cash, cash_float = cash, float(cash)
-            if value == previous:
-                returns.append(0.0)
-                pnl.append(0.0)
+        weights: dict[int, tuple[list[int], list[int]]] = {}
+        ratios: dict[int, tuple[int, int]] = {}
+        previous_num, previous_den = self.starting_value.as_integer_ratio()
+        for holdings, cash, closes in zip(self.holdings, self.cash, ticks, strict=True):
+            ratio = ratios.get(id(cash))
+            if ratio is None:
+                ratio = ratios[id(cash)] = cash.as_integer_ratio()
+            cash_num, cash_den = ratio
+            if holdings:
+                held = weights.get(id(holdings))
+                if held is None:
+                    held = weights[id(holdings)] = (
+                        [entry[0] for entry in holdings],
+                        [entry[5] * multiplier[entry[0]] for entry in holdings],
+                    )
+                units = sum(map(mul, held[1], map(closes.__getitem__, held[0]))) * unit_num
             else:
-                returns.append(float(value / previous - 1) if previous else 0.0)
-                pnl.append(float(value - previous))
-                previous, value_float = value, float(value)
-            value_column.append(value_float)
-            cash_column.append(cash_float)
-            positions_value.append(float(value - cash) if value != cash else 0.0)
+                units = 0
+            # value = cash + units × unit = (cash_num × unit_den + units × cash_den) / den
+            num = cash_num * unit_den + units * cash_den
+            den = cash_den * unit_den
+            value_column.append(num / den)
+            cash_column.append(cash_num / cash_den)
+            positions_value.append(units / unit_den if units else 0.0)
+            change = num * previous_den - previous_num * den
+            if change:
+                pnl.append(change / (den * previous_den))
+                returns.append(change / (den * previous_num) if previous_num else 0.0)
+            else:
+                pnl.append(0.0)
+                returns.append(0.0)
+            previous_num, previous_den = num, den
         return columns
 
-    def _positions(self, ticks_at_session_end: np.ndarray) -> list[list[dict[str, Any]]]:
+    def _positions(self, ticks: list[list[int]]) -> list[list[dict[str, Any]]]:
         return [
             [
                 {
                     "symbol": symbol,
                     "amount": amount,
                     "cost_basis": basis,
-                    "last_sale_price": Decimal(ticks[i]) * tick,
+                    "last_sale_price": Decimal(closes[i]) * tick,
                 }
-                for i, symbol, amount, basis, tick in holdings
+                for i, symbol, amount, basis, tick, _ in holdings
             ]
             if holdings
             else []
-            for holdings, ticks in zip(self.holdings, ticks_at_session_end.tolist(), strict=True)
+            for holdings, closes in zip(self.holdings, ticks, strict=True)
         ]

@@ -100,6 +100,11 @@ class Ledger:
         held = np.flatnonzero(self.lots)
         return sum(int(self.lots[i]) * int(units[i]) for i in held)
 
+    def value_unit_multipliers(self) -> list[int]:
+        """Per asset, the value units that one tick of one lot is worth (``value_units``
+        multiplies ticks by these)."""
+        return self._unit_multiplier.tolist()
+
     def units_to_money(self, units: int) -> Decimal:
         """A value in ledger units as an exact Decimal amount of money."""
         return Decimal(units).scaleb(self.value_exponent)
