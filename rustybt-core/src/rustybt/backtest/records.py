@@ -89,8 +89,8 @@ class SessionRecords:
         self.holdings.append(holdings)
         self.recorded.append(recorded)
 
-    def columns(self, ticks_at_session_end: np.ndarray, ledger: Ledger) -> dict[str, Any]:
-        """The frame's columns, Zipline's names and order, then recorded variables.
+    def columns(self, ticks_at_session_end: np.ndarray, ledger: Ledger) -> dict[str, np.ndarray]:
+        """The frame's columns (arrays), Zipline's names and order, then recorded variables.
 
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
         asset); ``ledger`` is the run's, whose value units turn them into money.
@@ -104,13 +104,20 @@ class SessionRecords:
             orders[row] = session_orders
             capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
         ticks = ticks_at_session_end.tolist()
-        columns: dict[str, Any] = {
-            **self._values(ticks, ledger),
-            "capital_used": capital_used,
-            "positions": self._positions(ticks),
-            "transactions": transactions,
-            "orders": orders,
+        columns: dict[str, np.ndarray] = {
+            name: np.array(values, dtype=np.float64)
+            for name, values in {
+                **self._values(ticks, ledger),
+                "capital_used": capital_used,
+            }.items()
         }
+        # Lists per row as one-dimensional object arrays, ready for the frame.
+        for name, rows in (
+            ("positions", self._positions(ticks)),
+            ("transactions", transactions),
+            ("orders", orders),
+        ):
+            columns[name] = np.fromiter(rows, dtype=object, count=count)
         if any(self.recorded):
             recorded = pd.DataFrame(self.recorded)
             for name in recorded.columns:
@@ -130,14 +137,26 @@ class SessionRecords:
         columns: dict[str, list[float]] = {name: [] for name in names}
         value_column, returns, pnl, cash_column, positions_value = columns.values()
         weights: dict[int, tuple[list[int], list[int]]] = {}
-        ratios: dict[int, tuple[int, int]] = {}
         previous_num, previous_den = self.starting_value.as_integer_ratio()
+        last_cash: Decimal | None = None
+        flat = False
         for holdings, cash, closes in zip(self.holdings, self.cash, ticks, strict=True):
-            ratio = ratios.get(id(cash))
-            if ratio is None:
-                ratio = ratios[id(cash)] = cash.as_integer_ratio()
-            cash_num, cash_den = ratio
-            if holdings:
+            if cash is not last_cash:
+                last_cash = cash
+                cash_num, cash_den = cash.as_integer_ratio()
+                cash_float = cash_num / cash_den
+                den = cash_den * unit_den
+            elif flat and not holdings:  # a flat book whose cash did not move: no change
+                value_column.append(cash_float)
+                cash_column.append(cash_float)
+                positions_value.append(0.0)
+                pnl.append(0.0)
+                returns.append(0.0)
+                continue
+            flat = not holdings
+            if flat:
+                units = 0
+            else:
                 held = weights.get(id(holdings))
                 if held is None:
                     held = weights[id(holdings)] = (
@@ -145,13 +164,10 @@ class SessionRecords:
                         [entry[5] * multiplier[entry[0]] for entry in holdings],
                     )
                 units = sum(map(mul, held[1], map(closes.__getitem__, held[0]))) * unit_num
-            else:
-                units = 0
             # value = cash + units × unit = (cash_num × unit_den + units × cash_den) / den
             num = cash_num * unit_den + units * cash_den
-            den = cash_den * unit_den
             value_column.append(num / den)
-            cash_column.append(cash_num / cash_den)
+            cash_column.append(cash_float)
             positions_value.append(units / unit_den if units else 0.0)
             change = num * previous_den - previous_num * den
             if change:
