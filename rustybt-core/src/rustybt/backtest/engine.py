@@ -146,7 +146,8 @@ class Backtest:
         self._now_timestamp = config.start
         self._bar = -1
         self._fills = 0
-        self._value_cache: tuple[int, int, Decimal] | None = None
+        self._value_cache: tuple[int, int, Decimal, int] | None = None
+        """(bar, fills, portfolio value, positions value in ledger units) when last valued."""
 
     # -- AlgorithmRuntime -------------------------------------------------------------------
 
@@ -210,8 +211,13 @@ class Backtest:
         cache = self._value_cache
         if cache is not None and cache[0] == self._bar and cache[1] == self._fills:
             return cache[2]
-        value = self.ledger.portfolio_value(self.units[max(self._bar, 0)])
-        self._value_cache = (self._bar, self._fills, value)
+        ledger = self.ledger
+        if len(ledger.held()):
+            units = ledger.positions_value_units(self.units[max(self._bar, 0)])
+            value = ledger.cash + ledger.units_to_money(units)
+        else:
+            units, value = 0, ledger.cash
+        self._value_cache = (self._bar, self._fills, value, units)
         return value
 
     def _positions(self) -> tuple[Positions, Decimal]:
@@ -580,9 +586,12 @@ class Backtest:
         if self._holdings_at != ledger.changes:
             self._holdings = self._position_snapshots.snapshot()
             self._holdings_at = ledger.changes
+        cache = self._value_cache
+        valued = cache is not None and cache[0] == self._bar and cache[1] == self._fills
         records.add(
             ledger.cash,
             self._holdings,
+            cache[3] if valued else None,
             self._recorded,
             self._session_transactions,
             self._session_orders.values(),

@@ -69,6 +69,7 @@ class SessionRecords:
     starting_value: Decimal
     cash: list[Decimal] = attrs.Factory(list)
     holdings: list[tuple[PositionEntry, ...]] = attrs.Factory(list)
+    positions_units: list[int | None] = attrs.Factory(list)
     recorded: list[dict[str, Any]] = attrs.Factory(list)
     activity: dict[int, tuple[list[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
 
@@ -76,17 +77,21 @@ class SessionRecords:
         self,
         cash: Decimal,
         holdings: tuple[PositionEntry, ...],
+        positions_units: int | None,
         recorded: dict[str, Any],
         transactions: list[Transaction],
         orders: Collection[Order],
     ) -> None:
         """Append one session. ``recorded`` must not be changed afterwards (pass a new dict
         when the strategy records); ``holdings`` is a :meth:`HeldPositions.snapshot`;
-        ``orders`` are captured as they stand now."""
+        ``positions_units`` is their value at the session's close in the ledger's value
+        units when already known (None: worked out at the end); ``orders`` are captured as
+        they stand now."""
         if transactions or orders:
             self.activity[len(self.cash)] = (transactions, [o.to_dict() for o in orders])
         self.cash.append(cash)
         self.holdings.append(holdings)
+        self.positions_units.append(positions_units)
         self.recorded.append(recorded)
 
     def columns(self, ticks_at_session_end: np.ndarray, ledger: Ledger) -> dict[str, np.ndarray]:
@@ -140,7 +145,9 @@ class SessionRecords:
         previous_num, previous_den = self.starting_value.as_integer_ratio()
         last_cash: Decimal | None = None
         flat = False
-        for holdings, cash, closes in zip(self.holdings, self.cash, ticks, strict=True):
+        for holdings, cash, known, closes in zip(
+            self.holdings, self.cash, self.positions_units, ticks, strict=True
+        ):
             if cash is not last_cash:
                 last_cash = cash
                 cash_num, cash_den = cash.as_integer_ratio()
@@ -156,6 +163,8 @@ class SessionRecords:
             flat = not holdings
             if flat:
                 units = 0
+            elif known is not None:
+                units = known * unit_num
             else:
                 held = weights.get(id(holdings))
                 if held is None:
