@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rustybt.assets import Asset, AssetClass
-from rustybt.backtest.records import HeldPositions, SessionRecords
+from rustybt.backtest.records import HeldPositionChanges, SessionRecords, held_by_session
 from rustybt.finance.ledger import Ledger
 from rustybt.finance.transaction import Transaction
 
@@ -29,76 +29,82 @@ def fill(asset: Asset, lots: int, price: str) -> Transaction:
     )
 
 
-def test_a_snapshot_lists_held_positions_in_asset_order_as_strategies_see_them() -> None:
+def test_the_first_changes_list_every_held_position_as_strategies_see_it() -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger)
+    tracker = HeldPositionChanges(ledger)
     ledger.apply(fill(CRYPTO, 1500, "30000.00"))
     ledger.apply(fill(EQUITY, 10, "12.3400"))
 
-    snapshot = held.snapshot()
+    (held,) = held_by_session([tracker.changes()])
 
-    assert [(column, symbol, amount, lots) for column, symbol, amount, _, _, lots in snapshot] == [
+    assert [(column, symbol, amount, lots) for column, symbol, amount, _, _, lots in held] == [
         (0, "EQ", 10, 10),
         (1, "BTC/USDT", Decimal("1.500"), 1500),
     ]
-    assert [entry[3] for entry in snapshot] == ledger.cost_basis
-    assert [entry[4] for entry in snapshot] == [Decimal("0.0001"), Decimal("0.01")]
+    assert [entry[3] for entry in held] == ledger.cost_basis
+    assert [entry[4] for entry in held] == [Decimal("0.0001"), Decimal("0.01")]
 
 
-def test_unchanged_positions_keep_their_entry_and_closed_ones_leave() -> None:
+def test_later_changes_name_only_what_moved_and_closed_positions_leave() -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger)
+    tracker = HeldPositionChanges(ledger)
     ledger.apply(fill(EQUITY, 10, "12.3400"))
     ledger.apply(fill(CRYPTO, 1500, "30000.00"))
-    first = held.snapshot()
-
+    first = tracker.changes()
     ledger.apply(fill(CRYPTO, -1500, "31000.00"))
-    second = held.snapshot()
+    second = tracker.changes()
 
-    assert second == (first[0],)
-    assert second[0] is first[0]
+    assert second == ((1, None),)
+    before, after, unchanged = held_by_session([first, second, second])
+    assert after == (before[0],)
+    assert unchanged is after
 
 
-def test_a_new_cost_basis_on_the_same_amount_renews_the_entry() -> None:
+def test_a_new_cost_basis_on_the_same_amount_is_a_change() -> None:
     ledger = Ledger([EQUITY], Decimal(100_000))
-    held = HeldPositions(ledger)
+    tracker = HeldPositionChanges(ledger)
     ledger.apply(fill(EQUITY, 10, "12.3400"))
-    held.snapshot()
+    tracker.changes()
 
     ledger.set_position(EQUITY, 10, Decimal("11.0000"))
 
-    assert held.snapshot()[0][3] == Decimal("11.0000")
+    ((column, entry),) = tracker.changes()
+    assert (column, entry[3]) == (0, Decimal("11.0000"))
 
 
-def test_assets_the_ledger_adds_later_join_the_snapshot() -> None:
+def test_assets_the_ledger_adds_later_are_tracked() -> None:
     ledger = Ledger([EQUITY], Decimal(100_000))
-    held = HeldPositions(ledger)
-    held.snapshot()
+    tracker = HeldPositionChanges(ledger)
+    first = tracker.changes()
 
     ledger.add_assets([CRYPTO])
     ledger.apply(fill(CRYPTO, 2, "30000.00"))
 
-    assert [entry[1] for entry in held.snapshot()] == ["BTC/USDT"]
+    _, held = held_by_session([first, tracker.changes()])
+    assert [entry[1] for entry in held] == ["BTC/USDT"]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-3, 3).filter(bool)), max_size=30))
-def test_snapshots_taken_along_the_way_equal_one_taken_from_scratch(stream) -> None:
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-3, 3)), max_size=30))
+def test_positions_rebuilt_from_changes_equal_the_ledger_at_every_session(stream) -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger)
+    tracker = HeldPositionChanges(ledger)
+    recorded, expected = [], []
     for index, lots in stream:
-        ledger.apply(fill([EQUITY, CRYPTO][index], lots, "10.00"))
-        along = held.snapshot()
-        fresh = HeldPositions(ledger).snapshot()
-        assert along == fresh
+        if lots:
+            ledger.apply(fill([EQUITY, CRYPTO][index], lots, "10.00"))
+        recorded.append(tracker.changes() if lots else (recorded[-1] if recorded else ()))
+        expected.append(held_by_session([HeldPositionChanges(ledger).changes()])[0])
+
+    assert held_by_session(recorded) == expected
 
 
 def test_the_positions_column_prices_each_entry_at_its_session_close() -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal(100_000))
-    held = HeldPositions(ledger)
+    tracker = HeldPositionChanges(ledger)
     records = SessionRecords(starting_value=Decimal(100_000))
     ledger.apply(fill(CRYPTO, 1500, "30000.00"))
-    records.add(ledger.cash, held.snapshot(), None, {}, [], [])
+    records.add(ledger.cash, tracker.changes(), None, {}, [], [])
 
     ticks_at_close = np.array([[0, 3_100_000]], dtype=np.int64)
     (positions,) = records.columns(ticks_at_close, ledger)["positions"]
@@ -131,7 +137,7 @@ def test_session_values_are_exact_arithmetic_rounded_once(stream) -> None:
     """Each session: maybe a fill (whose commission makes cash finer than the value unit),
     then a close; every figure is the exact one, rounded to float once."""
     ledger = Ledger([EQUITY, CRYPTO], Decimal("1000000"))
-    held = HeldPositions(ledger)
+    tracker = HeldPositionChanges(ledger)
     records = SessionRecords(starting_value=ledger.cash)
     closes, values, cash = [], [ledger.cash], []
     for index, lots, equity_ticks, crypto_ticks in stream:
@@ -151,7 +157,7 @@ def test_session_values_are_exact_arithmetic_rounded_once(stream) -> None:
         units = ledger.value_units(np.array(closes[-1]))
         # Every other session comes valued already, as when the strategy sized an order.
         known = ledger.positions_value_units(units) if len(closes) % 2 else None
-        records.add(ledger.cash, held.snapshot(), known, {}, [], [])
+        records.add(ledger.cash, tracker.changes(), known, {}, [], [])
         values.append(ledger.portfolio_value(units))
         cash.append(ledger.cash)
 

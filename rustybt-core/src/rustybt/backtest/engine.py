@@ -22,7 +22,7 @@ import pandas as pd
 from rustybt import api
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
-from rustybt.backtest.records import HeldPositions, PositionEntry, SessionRecords
+from rustybt.backtest.records import HeldPositionChanges, PositionChanges, SessionRecords
 from rustybt.backtest.results import BacktestResult
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
@@ -140,8 +140,8 @@ class Backtest:
         self._session_orders: dict[str, Order] = {}
         self._transactions: list[Transaction] = []
         self._recorded: dict[str, Any] = {}
-        self._holdings: tuple[PositionEntry, ...] = ()
-        self._holdings_at = -1
+        self._position_changes: PositionChanges = ()
+        self._position_changes_at = -1
         self._now_ns = config.start.value
         self._now_timestamp = config.start
         self._bar = -1
@@ -384,7 +384,7 @@ class Backtest:
         self._timeline_ns = timeline.asi8
         self.data = BarData(self.arrays, FREQUENCIES[config.frequency], growing=self._growing_data)
         self.ledger = Ledger(assets, config.capital_base)
-        self._position_snapshots = HeldPositions(self.ledger)
+        self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
 
@@ -541,27 +541,28 @@ class Backtest:
 
     def _fill_open_orders(self, bar: int) -> None:
         arrays = self.arrays
-        for asset in list(self._open):
+        now = self.current_dt()
+        traded, ticks, volumes = arrays.traded[bar], arrays.ticks[bar], arrays.fields["volume"][bar]
+        open_orders = self._open
+        for asset, orders in list(open_orders.items()):
             column = arrays.column[asset]
-            if not arrays.traded[bar, column]:
+            if not traded[column]:
                 continue
-            close = Decimal(int(arrays.ticks[bar, column])).scaleb(asset.tick_exponent)
-            volume = exact_volume(float(arrays.fields["volume"][bar, column]))
             fill_orders(
-                self._open[asset],
+                orders,
                 asset=asset,
-                close=close,
-                volume=volume,
-                dt=self.current_dt(),
+                close=Decimal(int(ticks[column])).scaleb(asset.tick_exponent),
+                volume=exact_volume(float(volumes[column])),
+                dt=now,
                 bar_index=bar,
                 costs=self.costs,
                 on_fill=self._book_fill,
             )
-            remaining = [o for o in self._open[asset] if o.is_open]
+            remaining = [o for o in orders if o.is_open]
             if remaining:
-                self._open[asset] = remaining
+                open_orders[asset] = remaining
             else:
-                del self._open[asset]
+                del open_orders[asset]
 
     def _book_fill(self, order: Order, transaction: Transaction) -> None:
         self.ledger.apply(transaction)
@@ -583,14 +584,14 @@ class Backtest:
 
     def _record_session(self, records: SessionRecords) -> None:
         ledger = self.ledger
-        if self._holdings_at != ledger.changes:
-            self._holdings = self._position_snapshots.snapshot()
-            self._holdings_at = ledger.changes
+        if self._position_changes_at != ledger.changes:
+            self._position_changes = self._position_change_tracker.changes()
+            self._position_changes_at = ledger.changes
         cache = self._value_cache
         valued = cache is not None and cache[0] == self._bar and cache[1] == self._fills
         records.add(
             ledger.cash,
-            self._holdings,
+            self._position_changes,
             cache[3] if valued else None,
             self._recorded,
             self._session_transactions,

@@ -1,10 +1,10 @@
 """What a backtest's results frame is made of, collected session by session.
 
-The loop appends the exact end-of-session values (``Decimal``), the session's transactions
-and orders only when there are any, the recorded variables (one shared dict until the
-strategy records again) and the held positions (one shared snapshot until the ledger
-changes).
-:meth:`SessionRecords.columns` turns it all into the frame's columns once, at the end.
+The loop appends each session's cash, the positions that changed (the same object again
+until the ledger changes), their value when the loop already worked it out, the
+recorded variables (one shared dict until the strategy records again), and the session's
+transactions and orders only when there are any. :meth:`SessionRecords.columns` turns it
+all into the frame's columns once, at the end, valuing each session exactly.
 """
 
 from __future__ import annotations
@@ -28,25 +28,31 @@ PositionEntry = tuple[int, str, Any, Decimal, Decimal, int]
 cost basis, the asset's tick as a Decimal, lots)."""
 
 
-class HeldPositions:
-    """Snapshots of a ledger's held positions, each made from the last by redoing only the
-    positions that changed since: a fill moves one position, so the others are reused."""
+PositionChanges = tuple[tuple[int, "PositionEntry | None"], ...]
+"""Positions changed since the previous record: (asset column, new entry, or None once the
+position is closed)."""
+
+
+class HeldPositionChanges:
+    """The changes to a ledger's held positions from one record to the next.
+
+    A session stores only what changed (a fill moves one position or two); the positions of
+    every session are rebuilt from the changes at the end (:func:`held_by_session`).
+    """
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._entries: list[PositionEntry | None] = []
         self._seen = -1
 
-    def snapshot(self) -> tuple[PositionEntry, ...]:
-        """An entry for every non-zero position, in the ledger's asset order."""
+    def changes(self) -> PositionChanges:
+        """The positions changed since the last call (all held positions, the first time)."""
         ledger = self._ledger
-        if len(self._entries) < len(ledger.assets):
-            self._entries.extend([None] * (len(ledger.assets) - len(self._entries)))
+        changed = []
         for i in np.flatnonzero(ledger.changed_at > self._seen).tolist():
             lots = int(ledger.lots[i])
-            self._entries[i] = self._entry(i, lots, ledger.cost_basis[i]) if lots else None
+            changed.append((i, self._entry(i, lots, ledger.cost_basis[i]) if lots else None))
         self._seen = ledger.changes
-        return tuple(filter(None, self._entries))
+        return tuple(changed)
 
     def _entry(self, column: int, lots: int, cost_basis: Decimal) -> PositionEntry:
         asset = self._ledger.assets[column]
@@ -56,6 +62,27 @@ class HeldPositions:
         # with the tick's exponent, quicker than scaleb.
         tick = Decimal((0, (1,), asset.tick_exponent))
         return (column, asset.symbol, amount, cost_basis, tick, lots)
+
+
+def held_by_session(changes: list[PositionChanges]) -> list[tuple[PositionEntry, ...]]:
+    """The held positions of each session (in asset order), from the changes recorded per
+    session; sessions without new changes share the previous tuple."""
+    entries: dict[int, PositionEntry] = {}
+    held: tuple[PositionEntry, ...] = ()
+    last: PositionChanges | None = None
+    by_session = []
+    for session_changes in changes:
+        if session_changes is not last:
+            last = session_changes
+            if session_changes:
+                for column, entry in session_changes:
+                    if entry is None:
+                        entries.pop(column, None)
+                    else:
+                        entries[column] = entry
+                held = tuple(entries[column] for column in sorted(entries))
+        by_session.append(held)
+    return by_session
 
 
 @attrs.define
@@ -68,7 +95,7 @@ class SessionRecords:
 
     starting_value: Decimal
     cash: list[Decimal] = attrs.Factory(list)
-    holdings: list[tuple[PositionEntry, ...]] = attrs.Factory(list)
+    position_changes: list[PositionChanges] = attrs.Factory(list)
     positions_units: list[int | None] = attrs.Factory(list)
     recorded: list[dict[str, Any]] = attrs.Factory(list)
     activity: dict[int, tuple[list[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
@@ -76,21 +103,22 @@ class SessionRecords:
     def add(
         self,
         cash: Decimal,
-        holdings: tuple[PositionEntry, ...],
+        position_changes: PositionChanges,
         positions_units: int | None,
         recorded: dict[str, Any],
         transactions: list[Transaction],
         orders: Collection[Order],
     ) -> None:
         """Append one session. ``recorded`` must not be changed afterwards (pass a new dict
-        when the strategy records); ``holdings`` is a :meth:`HeldPositions.snapshot`;
-        ``positions_units`` is their value at the session's close in the ledger's value
-        units when already known (None: worked out at the end); ``orders`` are captured as
-        they stand now."""
+        when the strategy records). ``position_changes`` is what
+        :meth:`HeldPositionChanges.changes` returned for this session, or the previous session's
+        object when nothing changed; ``positions_units`` is the positions' value at the
+        session's close in the ledger's value units when already known (None: worked out
+        at the end). ``orders`` are captured as they stand now."""
         if transactions or orders:
             self.activity[len(self.cash)] = (transactions, [o.to_dict() for o in orders])
         self.cash.append(cash)
-        self.holdings.append(holdings)
+        self.position_changes.append(position_changes)
         self.positions_units.append(positions_units)
         self.recorded.append(recorded)
 
@@ -109,16 +137,17 @@ class SessionRecords:
             orders[row] = session_orders
             capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
         ticks = ticks_at_session_end.tolist()
+        held = held_by_session(self.position_changes)
         columns: dict[str, np.ndarray] = {
             name: np.array(values, dtype=np.float64)
             for name, values in {
-                **self._values(ticks, ledger),
+                **self._values(held, ticks, ledger),
                 "capital_used": capital_used,
             }.items()
         }
         # Lists per row as one-dimensional object arrays, ready for the frame.
         for name, rows in (
-            ("positions", self._positions(ticks)),
+            ("positions", self._positions(held, ticks)),
             ("transactions", transactions),
             ("orders", orders),
         ):
@@ -129,7 +158,9 @@ class SessionRecords:
                 columns[name] = recorded[name].to_numpy()
         return columns
 
-    def _values(self, ticks: list[list[int]], ledger: Ledger) -> dict[str, list[float]]:
+    def _values(
+        self, held: list[tuple[PositionEntry, ...]], ticks: list[list[int]], ledger: Ledger
+    ) -> dict[str, list[float]]:
         """Value, return, P&L, cash and positions value per session.
 
         Each is an exact fraction of integers (cash's numerator and denominator, positions
@@ -146,7 +177,7 @@ class SessionRecords:
         last_cash: Decimal | None = None
         flat = False
         for holdings, cash, known, closes in zip(
-            self.holdings, self.cash, self.positions_units, ticks, strict=True
+            held, self.cash, self.positions_units, ticks, strict=True
         ):
             if cash is not last_cash:
                 last_cash = cash
@@ -166,13 +197,14 @@ class SessionRecords:
             elif known is not None:
                 units = known * unit_num
             else:
-                held = weights.get(id(holdings))
-                if held is None:
-                    held = weights[id(holdings)] = (
+                held_weights = weights.get(id(holdings))
+                if held_weights is None:
+                    held_weights = weights[id(holdings)] = (
                         [entry[0] for entry in holdings],
                         [entry[5] * multiplier[entry[0]] for entry in holdings],
                     )
-                units = sum(map(mul, held[1], map(closes.__getitem__, held[0]))) * unit_num
+                columns_held, lot_units = held_weights
+                units = sum(map(mul, lot_units, map(closes.__getitem__, columns_held))) * unit_num
             # value = cash + units × unit = (cash_num × unit_den + units × cash_den) / den
             num = cash_num * unit_den + units * cash_den
             value_column.append(num / den)
@@ -188,7 +220,9 @@ class SessionRecords:
             previous_num, previous_den = num, den
         return columns
 
-    def _positions(self, ticks: list[list[int]]) -> list[list[dict[str, Any]]]:
+    def _positions(
+        self, held: list[tuple[PositionEntry, ...]], ticks: list[list[int]]
+    ) -> list[list[dict[str, Any]]]:
         return [
             [
                 {
@@ -201,5 +235,5 @@ class SessionRecords:
             ]
             if holdings
             else []
-            for holdings, closes in zip(self.holdings, ticks, strict=True)
+            for holdings, closes in zip(held, ticks, strict=True)
         ]
