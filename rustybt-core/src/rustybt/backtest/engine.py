@@ -145,9 +145,9 @@ class Backtest:
         self._now_ns = config.start.value
         self._now_timestamp = config.start
         self._bar = -1
-        self._fills = 0
         self._value_cache: tuple[int, int, Decimal, int] | None = None
-        """(bar, fills, portfolio value, positions value in ledger units) when last valued."""
+        """(bar, ledger changes, portfolio value, positions value in ledger units) of the
+        last valuation."""
 
     # -- AlgorithmRuntime -------------------------------------------------------------------
 
@@ -207,9 +207,9 @@ class Backtest:
         return self.ledger.amount(asset)
 
     def portfolio_value(self) -> Decimal:
-        """The exact portfolio value at the current bar (cached until the next fill)."""
-        cache = self._value_cache
-        if cache is not None and cache[0] == self._bar and cache[1] == self._fills:
+        """The exact portfolio value at the current bar (cached until the bar or the ledger changes)."""
+        cache = self._current_valuation()
+        if cache is not None:
             return cache[2]
         ledger = self.ledger
         if len(ledger.held()):
@@ -217,8 +217,15 @@ class Backtest:
             value = ledger.cash + ledger.units_to_money(units)
         else:
             units, value = 0, ledger.cash
-        self._value_cache = (self._bar, self._fills, value, units)
+        self._value_cache = (self._bar, ledger.changes, value, units)
         return value
+
+    def _current_valuation(self) -> tuple[int, int, Decimal, int] | None:
+        """The last valuation while it still holds: same bar, no change to the ledger."""
+        cache = self._value_cache
+        if cache is not None and cache[0] == self._bar and cache[1] == self.ledger.changes:
+            return cache
+        return None
 
     def _positions(self) -> tuple[Positions, Decimal]:
         """Held positions as strategy-facing objects, and their gross exposure."""
@@ -566,7 +573,6 @@ class Backtest:
 
     def _book_fill(self, order: Order, transaction: Transaction) -> None:
         self.ledger.apply(transaction)
-        self._fills += 1
         self._transactions.append(transaction)
         self._session_transactions.append(transaction)
         self._session_orders[order.id] = order
@@ -587,12 +593,11 @@ class Backtest:
         if self._position_changes_at != ledger.changes:
             self._position_changes = self._position_change_tracker.changes()
             self._position_changes_at = ledger.changes
-        cache = self._value_cache
-        valued = cache is not None and cache[0] == self._bar and cache[1] == self._fills
+        valuation = self._current_valuation()
         records.add(
             ledger.cash,
             self._position_changes,
-            cache[3] if valued else None,
+            None if valuation is None else valuation[3],
             self._recorded,
             self._session_transactions,
             self._session_orders.values(),
