@@ -207,7 +207,7 @@ class Backtest:
         return self.ledger.amount(asset)
 
     def portfolio_value(self) -> Decimal:
-        """The exact portfolio value at the current bar (cached until the bar or the ledger changes)."""
+        """The exact portfolio value at the current bar (kept until the bar or ledger changes)."""
         cache = self._current_valuation()
         if cache is not None:
             return cache[2]
