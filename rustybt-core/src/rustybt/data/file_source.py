@@ -158,6 +158,8 @@ class FileDataSource:
         frames = [
             t.bars_between(s, start, end, frequency) for t, s in zip(tables, wanted, strict=True)
         ]
+        if len(frames) == 1:
+            return frames[0].reset_index(drop=True)
         order = sorted(range(len(wanted)), key=wanted.__getitem__)
         return pd.concat([frames[i] for i in order], ignore_index=True)
 

@@ -28,7 +28,8 @@ def validate_bars(frame: pd.DataFrame, locate: RowLocator) -> pd.DataFrame:
     missing = [column for column in BAR_COLUMNS if column not in frame.columns]
     if missing:
         raise DataError(f"{locate(-1)}: missing column(s) {', '.join(missing)}")
-    frame = frame.loc[:, list(BAR_COLUMNS)]
+    if list(frame.columns) != list(BAR_COLUMNS):
+        frame = frame.loc[:, list(BAR_COLUMNS)]
     numeric = ("volume", *PRICE_COLUMNS)
     for column in numeric:
         if not pd.api.types.is_numeric_dtype(frame[column]):
