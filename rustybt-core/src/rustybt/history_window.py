@@ -94,9 +94,8 @@ def _sample_var(values: np.ndarray, axis: int | None = None) -> Any:
 
 # Reductions computed as pandas computes them for float data without NaN (one pairwise sum,
 # then a division by the count for the mean), so results are identical; with the fewest
-# values each needs (pandas answers NaN below that).
+# values each needs (pandas answers NaN below that). A Series' mean is _series_mean.
 _SERIES_REDUCTIONS: dict[str, tuple[Callable[[np.ndarray], Any], int]] = {
-    "mean": (_add, 1),  # divided by the count below
     "sum": (_add, 1),
     "min": (np.minimum.reduce, 1),
     "max": (np.maximum.reduce, 1),
@@ -118,14 +117,11 @@ def _series_reduction(name: str) -> Callable[..., Any]:
     arguments and no NaN (NaN is left to pandas' ``skipna`` rules); otherwise pandas'."""
     compute, least = _SERIES_REDUCTIONS[name]
     plain = getattr(pd.Series, name)
-    per_value = name == "mean"
 
     def reduction(self: WindowSeries, *args: Any, **kwargs: Any) -> Any:
         values = self.__dict__.get(_VALUES)
         if values is not None and not args and not kwargs and len(values) >= least:
             result = compute(values)
-            if per_value:
-                result = result / len(values)
             if result == result:
                 return result
         return plain(self, *args, **kwargs)
@@ -133,6 +129,17 @@ def _series_reduction(name: str) -> Callable[..., Any]:
     reduction.__name__ = name
     reduction.__doc__ = f"pandas' ``Series.{name}``."
     return reduction
+
+
+def _series_mean(self: WindowSeries, *args: Any, **kwargs: Any) -> Any:
+    """pandas' ``Series.mean``: the window's sum divided by its length while pending (the
+    most used reduction, so without the general one's lookups)."""
+    values = self.__dict__.get(_VALUES)
+    if values is not None and not args and not kwargs and len(values):
+        result = _add(values) / len(values)
+        if result == result:
+            return result
+    return pd.Series.mean(self, *args, **kwargs)
 
 
 def _frame_reduction(name: str) -> Callable[..., Any]:
@@ -207,8 +214,12 @@ class WindowSeries(_Pending, pd.Series):
         """A pending Series of ``values`` (not copied: the caller must not change them while
         the Series is pending) labelled by ``index[rows.start:rows.stop]`` (all of ``index``
         when ``rows`` is None)."""
-        window = object.__new__(cls)
-        window.__dict__.update({_VALUES: values, _INDEX: index, _ROWS: rows, _NAME: name})
+        window = _new(cls)
+        state = window.__dict__  # item by item: quicker than building a dict to update with
+        state[_VALUES] = values
+        state[_INDEX] = index
+        state[_ROWS] = rows
+        state[_NAME] = name
         return window
 
     @property
@@ -231,16 +242,12 @@ class WindowSeries(_Pending, pd.Series):
     def _slice_pending(self, key: slice) -> WindowSeries:
         state = self.__dict__
         values, rows = state[_VALUES], state[_ROWS]
-        window = _new(WindowSeries)
-        window.__dict__.update(
-            {
-                _VALUES: values[key],
-                _INDEX: state[_INDEX],
-                _ROWS: (range(len(values)) if rows is None else rows)[key],
-                _NAME: state[_NAME],
-            }
+        return WindowSeries.pending(
+            values[key],
+            state[_INDEX],
+            (range(len(values)) if rows is None else rows)[key],
+            state[_NAME],
         )
-        return window
 
     def __getitem__(self, key: Any) -> Any:
         if _VALUES in self.__dict__:
@@ -262,7 +269,7 @@ class WindowSeries(_Pending, pd.Series):
             return values[key]
         return None
 
-    mean = _series_reduction("mean")
+    mean = _series_mean
     sum = _series_reduction("sum")
     min = _series_reduction("min")
     max = _series_reduction("max")
