@@ -85,10 +85,10 @@ class TradingCalendar:
         The close is the end of the last trading minute: 21:00 UTC for a winter NYSE day,
         00:00 UTC of the next day for 24/7. Raises ConfigError if a label is not a session.
         """
-        rows = self._schedule_rows(sessions)
+        rows = self._schedule_positions(sessions)
         return (
-            pd.DatetimeIndex(rows["open"], name="open"),
-            pd.DatetimeIndex(rows["close"], name="close"),
+            pd.DatetimeIndex(self._schedule_column("open", rows), name="open"),
+            pd.DatetimeIndex(self._schedule_column("close", rows), name="close"),
         )
 
     def early_closes(self, sessions: pd.DatetimeIndex) -> npt.NDArray[np.bool_]:
@@ -105,17 +105,17 @@ class TradingCalendar:
         Minutes inside a lunch break (e.g. XHKG) are left out. The second array gives, for
         each minute, the index into ``sessions`` of the session it belongs to.
         """
-        rows = self._schedule_rows(sessions)
-        opens = _nanos(rows["open"])
-        counts = (_nanos(rows["close"]) - opens) // _ONE_MINUTE_NS
+        rows = self._schedule_positions(sessions)
+        opens = _nanos(self._schedule_column("open", rows))
+        counts = (_nanos(self._schedule_column("close", rows)) - opens) // _ONE_MINUTE_NS
         session_index = np.repeat(np.arange(len(sessions)), counts)
         first_of_session = np.cumsum(counts) - counts
         minute_in_session = np.arange(counts.sum()) - np.repeat(first_of_session, counts)
         minutes = opens[session_index] + minute_in_session * _ONE_MINUTE_NS
 
         if self._exchange.has_break:
-            starts = _nanos(rows["break_start"])[session_index]
-            ends = _nanos(rows["break_end"])[session_index]
+            starts = _nanos(self._schedule_column("break_start", rows))[session_index]
+            ends = _nanos(self._schedule_column("break_end", rows))[session_index]
             # A missing break is NaT, i.e. the smallest int64, so no minute falls inside it.
             trading = ~((minutes >= starts) & (minutes < ends))
             minutes, session_index = minutes[trading], session_index[trading]
@@ -135,17 +135,23 @@ class TradingCalendar:
             )
         return day
 
-    def _schedule_rows(self, sessions: pd.DatetimeIndex) -> pd.DataFrame:
-        """Return the exchange schedule rows of ``sessions``, which must all be sessions."""
-        schedule = self._exchange.schedule
-        positions = schedule.index.get_indexer(_naive(sessions))
+    def _schedule_positions(self, sessions: pd.DatetimeIndex) -> npt.NDArray[np.intp]:
+        """Return the exchange schedule row of each of ``sessions``, which must all be
+        sessions."""
+        positions = self._exchange.schedule.index.get_indexer(_naive(sessions))
         if (positions < 0).any():
             missing = sessions[positions < 0]
             raise ConfigError(
                 f"{len(missing)} label(s) are not {self.name} sessions, first "
                 f"{missing[0]}; build labels with TradingCalendar.sessions()"
             )
-        return schedule.iloc[positions]
+        return positions
+
+    def _schedule_column(
+        self, name: str, rows: npt.NDArray[np.intp]
+    ) -> pd.api.extensions.ExtensionArray:
+        """Column ``name`` of the exchange schedule at ``rows`` (UTC times, NaT for none)."""
+        return self._exchange.schedule[name].array.take(rows)
 
 
 def get_calendar(name: str) -> TradingCalendar:
@@ -202,6 +208,6 @@ def _naive(sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
     return sessions.tz_convert("UTC").tz_localize(None) if sessions.tz is not None else sessions
 
 
-def _nanos(column: pd.Series) -> npt.NDArray[np.int64]:
-    """Return a UTC datetime column as int64 nanoseconds since the epoch (NaT: int64 min)."""
+def _nanos(column: pd.api.extensions.ExtensionArray) -> npt.NDArray[np.int64]:
+    """Return UTC datetimes as int64 nanoseconds since the epoch (NaT: int64 min)."""
     return pd.DatetimeIndex(column).asi8
