@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 import pytest
-from rustybt.backtest.engine import collections_of_run_objects_only
+from rustybt.engine.collector import collections_of_run_objects_only
 
 
 @pytest.fixture

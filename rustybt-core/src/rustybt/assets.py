@@ -87,4 +87,8 @@ class Asset:
         backtest's bar arrays do, so 25.1234 stays 25.1234 and a backtest and a paper
         session see the same Decimal for the same bar.
         """
-        return Decimal(round(float(price) / float(self.tick_size))).scaleb(self.tick_exponent)
+        return self.price_from_ticks(round(float(price) / float(self.tick_size)))
+
+    def price_from_ticks(self, ticks: int) -> Decimal:
+        """A whole number of ticks (as bar arrays hold prices) as the exact Decimal price."""
+        return Decimal(int(ticks)).scaleb(self.tick_exponent)

@@ -250,7 +250,12 @@ def _run(
     output: OutputFormat,
 ) -> None:
     import pandas as pd
-    from rustybt.live import kill_switch_path, parse_duration, run_trading_session
+    from rustybt.live import (
+        kill_switch_path,
+        live_session_window,
+        parse_duration,
+        run_trading_session,
+    )
 
     state_file = state or Path(settings.state.file or f"{mode}_state.sqlite")
     if stop:
@@ -267,8 +272,7 @@ def _run(
     if not replay:
         if start is not None or end is not None:
             raise ConfigError("--start and --end go with --replay; a live session starts now")
-        today = pd.Timestamp.now(tz="UTC").normalize()
-        start, end = today, today + (length or pd.Timedelta(days=30))
+        start, end = live_session_window(pd.Timestamp.now(tz="UTC"), length)
     summary = run_trading_session(
         strategy,
         config=settings,

@@ -10,13 +10,46 @@ from typing import Any
 import pandas as pd
 
 from rustybt.algorithm import TradingAlgorithm
-from rustybt.backtest.engine import Backtest, BacktestConfig, Progress
 from rustybt.backtest.results import BacktestResult
+from rustybt.data.source import DataSource
 from rustybt.data.store import read_through_store
+from rustybt.engine import (
+    BacktestConfig,
+    Progress,
+    SimulatedClock,
+    SimulatedExecution,
+    StoredBars,
+    TradingEngine,
+)
 from rustybt.plugins import Kind, PluginRegistry
 from rustybt.strategy_file import load_strategy
 
-__all__ = ["Backtest", "BacktestConfig", "BacktestResult", "run_algorithm", "run_backtest"]
+__all__ = [
+    "BacktestConfig",
+    "BacktestResult",
+    "backtest_engine",
+    "run_algorithm",
+    "run_backtest",
+]
+
+
+def backtest_engine(
+    algorithm: TradingAlgorithm,
+    source: DataSource,
+    config: BacktestConfig,
+    *,
+    progress: Progress | None = None,
+) -> TradingEngine:
+    """A backtest: the engine on simulated time, over ``source``'s stored bars, filling
+    orders with the simulated execution. ``engine.run()`` returns the result."""
+    return TradingEngine(
+        algorithm,
+        config,
+        clock=SimulatedClock(),
+        feed=StoredBars(source),
+        execution=SimulatedExecution(),
+        progress=progress,
+    )
 
 
 def run_backtest(
@@ -56,7 +89,7 @@ def run_backtest(
         calendar=trading_calendar,
         symbols=tuple(symbols),
     )
-    return Backtest(algorithm, data_source, config, progress=progress).run()
+    return backtest_engine(algorithm, data_source, config, progress=progress).run()
 
 
 def run_algorithm(

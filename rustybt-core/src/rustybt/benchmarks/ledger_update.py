@@ -61,7 +61,7 @@ class LedgerUpdate:
                     order_id=f"bench-{k}",
                     asset=asset,
                     amount=amount,
-                    price=Decimal(int(self.ticks[bar, column])).scaleb(asset.tick_exponent),
+                    price=asset.price_from_ticks(self.ticks[bar, column]),
                     dt=dt,
                     commission=abs(amount) * COMMISSION_PER_SHARE,
                 )

@@ -22,7 +22,6 @@ from rustybt.finance.order import (  # also Zipline's home of the order styles
     LimitOrder,
     MarketOrder,
     Order,
-    OrderStatus,
     StopLimitOrder,
     StopOrder,
 )
@@ -86,9 +85,11 @@ def fill_orders(
     Timing: an order fills only on bars after the one it was created in. Triggers (stop,
     limit) are checked against ``close``. The slippage model gives price and amount; the
     price is rounded to the tick, and a limit order never fills at a price worse than its
-    limit. The commission model prices each fill; the order's ``filled`` and
-    ``commission`` are updated and ``on_fill(order, transaction)`` is called, in order.
-    Bars without volume fill nothing.
+    limit. The commission model prices each fill, and ``on_fill(order, transaction)`` is
+    called for it, in order: the caller books it (the order's progress included, see
+    :meth:`rustybt.engine.books.Books.record_fill`). Each fill's ``fill_id`` is
+    ``{order id}@{bar_index}``: an order fills at most once per bar. Bars without volume
+    fill nothing.
     """
     if volume <= 0:
         return
@@ -120,11 +121,8 @@ def fill_orders(
             dt=dt,
             commission=cost,
             maker=maker,
+            fill_id=f"{order.id}@{bar_index}",
         )
-        order.filled += amount
-        order.commission += cost
-        if order.filled == order.amount:
-            order.status = OrderStatus.FILLED
         volume_used += abs(amount)
         on_fill(order, transaction)
 

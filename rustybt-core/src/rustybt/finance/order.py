@@ -12,12 +12,29 @@ from rustybt.assets import Asset
 
 
 class OrderStatus(StrEnum):
-    """The lifecycle of an order."""
+    """The states of an order. Only ``OPEN`` can change; the others are final."""
 
     OPEN = "open"
     FILLED = "filled"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
+
+
+class IllegalOrderTransition(RuntimeError):
+    """An order was asked to move to a state its current state cannot reach (a bug in an
+    engine or an execution, never a user's mistake)."""
+
+
+ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.OPEN: frozenset(
+        {OrderStatus.OPEN, OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED}
+    ),
+    OrderStatus.FILLED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REJECTED: frozenset(),
+}
+"""Every allowed move of an order, in one table: an open order stays open (a partial fill),
+fills completely, is cancelled or is rejected; a final state never changes."""
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +109,30 @@ class Order:
     def is_open(self) -> bool:
         """True while the order can still fill."""
         return self.status is OrderStatus.OPEN
+
+    def _move_to(self, status: OrderStatus) -> None:
+        if status not in ORDER_TRANSITIONS[self.status]:
+            raise IllegalOrderTransition(
+                f"order {self.id} cannot go from {self.status} to {status}"
+            )
+        self.status = status
+
+    def record_fill(self, amount: Decimal, commission: Decimal) -> None:
+        """Add one fill of ``amount`` (signed like the order) costing ``commission``; the
+        order is ``FILLED`` once nothing is left to fill."""
+        filled = self.filled + amount
+        self._move_to(OrderStatus.FILLED if filled == self.amount else OrderStatus.OPEN)
+        self.filled = filled
+        self.commission += commission
+
+    def cancel(self) -> None:
+        """Cancel what is left of an open order."""
+        self._move_to(OrderStatus.CANCELLED)
+
+    def reject(self, reason: str) -> None:
+        """Refuse an open order (a risk limit, or the venue said no) and say why."""
+        self._move_to(OrderStatus.REJECTED)
+        self.reason = reason
 
     def triggered(self, price: Decimal) -> bool:
         """Update stop state with ``price`` (a bar close) and say whether the order may fill.

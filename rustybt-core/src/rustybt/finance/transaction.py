@@ -15,7 +15,8 @@ class Transaction:
     """One fill. ``amount`` is signed (positive buys); ``price`` is on the asset's tick grid.
 
     ``commission`` is what the commission model charged for this fill (``Decimal(0)``
-    until it has been computed).
+    until it has been computed). ``fill_id`` names the fill uniquely within its session
+    (the venue's trade id for a real broker).
     """
 
     order_id: str
@@ -25,6 +26,7 @@ class Transaction:
     dt: pd.Timestamp
     commission: Decimal = Decimal(0)
     maker: bool = False
+    fill_id: str = ""
 
     @property
     def notional(self) -> Decimal:

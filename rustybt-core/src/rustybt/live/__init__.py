@@ -1,176 +1,29 @@
 """Paper and live trading: the same strategies as backtests, executed through a broker."""
 
-from __future__ import annotations
-
-import datetime
-import logging
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
-
-import pandas as pd
-
-from rustybt.alerts.dispatch import AlertDispatcher
-from rustybt.backtest.engine import BacktestConfig
-from rustybt.broker import as_sync_broker
-from rustybt.errors import ConfigError
-from rustybt.live.clock import Clock, ReplayClock, WallClock
-from rustybt.live.config import TradingConfig
-from rustybt.live.journal import Journal
-from rustybt.live.session import RiskLimits, SessionSettings, SessionSummary, TradingSession
-from rustybt.operations.event_log import EventLogWriter
-from rustybt.plugins import Kind, PluginRegistry
-from rustybt.strategy_file import load_strategy
+from rustybt.live.launch import (
+    kill_switch_path,
+    live_session_window,
+    parse_duration,
+    run_trading_session,
+)
+from rustybt.live.session import (
+    SessionParts,
+    SessionSettings,
+    SessionSummary,
+    TradingSession,
+    live_session,
+    paper_session,
+)
 
 __all__ = [
+    "SessionParts",
+    "SessionSettings",
     "SessionSummary",
     "TradingSession",
     "kill_switch_path",
+    "live_session",
+    "live_session_window",
+    "paper_session",
     "parse_duration",
     "run_trading_session",
 ]
-
-_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-
-
-def parse_duration(text: str) -> pd.Timedelta:
-    """``"30d"``, ``"24h"``, ``"90m"`` or ``"45s"`` as a Timedelta."""
-    text = text.strip().lower()
-    unit = _UNITS.get(text[-1:])
-    try:
-        amount = float(text[:-1])
-    except ValueError:
-        amount = -1
-    if unit is None or amount <= 0:
-        raise ConfigError(f"duration must look like 30d, 24h, 90m or 45s, got {text!r}")
-    return pd.Timedelta(**{unit: amount})
-
-
-def run_trading_session(
-    strategy: str | Path,
-    *,
-    config: TradingConfig,
-    log_file: str | Path,
-    state_file: str | Path,
-    start: Any,
-    end: Any,
-    speed: float = 0.0,
-    symbols: Sequence[str] = (),
-    duration: pd.Timedelta | None = None,
-    accept_broker_state: bool = False,
-    mode: str = "paper",
-    feed: str = "replay",
-    clock: Clock | None = None,
-    registry: PluginRegistry | None = None,
-) -> SessionSummary:
-    """Replay the bars from ``start`` to ``end`` through ``strategy`` and the configured
-    broker, journaled to ``state_file`` (resuming from it when it holds a checkpoint), with
-    events (and the strategy's log messages) appended to ``log_file`` as JSON lines stamped
-    with the replay clock.
-
-    ``speed`` scales the replay clock (0: as fast as possible). With ``feed="poll"`` each
-    bar is fetched from the source when its time comes instead of up front, on the wall
-    clock unless another ``clock`` is given. Returns the summary.
-    """
-    registry = registry or PluginRegistry.from_environment()
-    algorithm = load_strategy(strategy)
-    source = registry.create(
-        Kind.DATA_SOURCE,
-        config.data.source,
-        lenient=True,
-        data_dir=config.data.data_dir,
-        exchange=config.data.exchange or config.broker.exchange,
-    )
-    broker_config = config.broker
-    broker = as_sync_broker(
-        registry.create(
-            Kind.BROKER,
-            broker_config.type,
-            lenient=True,
-            initial_capital=broker_config.initial_capital,
-            currency=broker_config.currency,
-            exchange=broker_config.exchange,
-            testnet=broker_config.testnet or None,
-        )
-    )
-    if clock is None:
-        clock = WallClock() if feed == "poll" else ReplayClock(_utc(start).value, speed=speed)
-    events = _open_event_log(log_file, clock)
-    strategy_log = logging.getLogger("rustybt.algorithm")
-    events.setLevel(config.logging.level)
-    strategy_log.addHandler(events)
-    strategy_log.setLevel(config.logging.level)
-    journal = Journal(state_file)
-    try:
-        session = TradingSession(
-            algorithm,
-            source,
-            BacktestConfig(
-                start=start,
-                end=end,
-                capital_base=broker_config.initial_capital,
-                frequency=config.data.bar_frequency,
-                calendar=config.data.calendar,
-                symbols=tuple(symbols),
-            ),
-            broker=broker,
-            journal=journal,
-            events=events,
-            clock=clock,
-            settings=SessionSettings(
-                mode=mode,
-                feed=feed,
-                heartbeat_interval=config.logging.heartbeat_interval,
-                duration=duration,
-                kill_switch=kill_switch_path(config, state_file),
-                risk=RiskLimits(
-                    max_order_value=config.risk.max_order_value,
-                    max_position_fraction=config.risk.max_position_fraction,
-                    max_daily_loss=config.risk.max_daily_loss,
-                ),
-                accept_broker_state=accept_broker_state,
-                currency=broker_config.currency,
-            ),
-            alerts=(
-                AlertDispatcher.from_config(config.alerts, registry).send if config.alerts else None
-            ),
-        )
-        if broker_config.commission is not None:
-            session.costs.set_commission(
-                broker_config.commission.model(), list(session.costs.commission)
-            )
-        if broker_config.slippage is not None:
-            session.costs.set_slippage(broker_config.slippage.model(), list(session.costs.slippage))
-        return session.run_session()
-    finally:
-        journal.close()
-        strategy_log.removeHandler(events)
-        events.close()
-
-
-def kill_switch_path(config: TradingConfig, state_file: str | Path) -> Path:
-    """The file whose existence stops the session: the config's ``risk.kill_switch``, else
-    ``<state file>.stop`` (what ``paper-trade --stop`` creates)."""
-    if config.risk.kill_switch:
-        return Path(config.risk.kill_switch)
-    return Path(f"{state_file}.stop")
-
-
-def _utc(value: Any) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-
-
-def _as_datetime(now_ns: int) -> datetime.datetime:
-    """A UTC datetime of ``now_ns``, to the microsecond (datetime's resolution)."""
-    return _EPOCH + datetime.timedelta(microseconds=now_ns // 1000)
-
-
-def _open_event_log(path: str | Path, clock: Clock) -> EventLogWriter:
-    try:
-        return EventLogWriter(path, clock=lambda: _as_datetime(clock.now_ns()))
-    except OSError as exc:
-        raise ConfigError(f"cannot write log file {path}: {exc.strerror or exc}") from None

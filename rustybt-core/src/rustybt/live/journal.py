@@ -1,11 +1,12 @@
 """The state journal: a SQLite file that lets a paper or live session survive being killed.
 
-Every order is written (with its client order id) before it is sent to the broker, and
-after every bar one transaction records that bar's fills, the orders' progress and a
-checkpoint: cash, positions, the order counter, the strategy's picklable ``context``
-variables and the broker's state when the broker is simulated. Restarting with the same file
-resumes after the last checkpoint; anything after it is redone, and an order whose client
-order id is already journaled is looked up at the broker instead of being sent again.
+Every order sent to a real broker is written (with its client order id) before it is sent,
+and at the end of every session one transaction records that session's fills, the orders'
+progress and a checkpoint: cash, positions, open orders, the order counter, the strategy's
+picklable ``context`` variables and what the execution needs to carry on. Restarting with
+the same file resumes after the last checkpoint; anything after it is redone, and an order
+whose client order id is already journaled is looked up at the broker instead of being sent
+again.
 The file uses WAL mode, so a crash never leaves it half-written.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 import attrs
 
 from rustybt.errors import ConfigError
+from rustybt.finance.order import Order
 
 SCHEMA_VERSION = 1
 
@@ -247,6 +249,23 @@ class Journal:
     def close(self) -> None:
         """Close the file."""
         self._db.close()
+
+
+def order_row(order: Order, *, broker_id: str | None) -> dict[str, Any]:
+    """``order`` as a row of the journal's ``orders`` table (see :meth:`Journal.record_order`)."""
+    return {
+        "client_order_id": order.id,
+        "broker_order_id": broker_id,
+        "symbol": order.asset.symbol,
+        "amount": order.amount,
+        "limit_price": order.limit,
+        "stop_price": order.stop,
+        "created": order.created.isoformat(),
+        "created_bar": order.created_bar,
+        "status": str(order.status),
+        "filled": order.filled,
+        "commission": order.commission,
+    }
 
 
 def _text(value: Any) -> Any:

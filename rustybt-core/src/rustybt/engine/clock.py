@@ -1,4 +1,9 @@
-"""Clocks for trading sessions: the wall clock, and a replay clock that runs at any speed."""
+"""Clocks: when each bar runs.
+
+:class:`SimulatedClock` runs every bar at once (a backtest). A paper or live session uses
+:class:`rustybt.live.session_clock.SessionClock`, which waits for each bar's time on a
+:class:`TimeSource`: the wall clock, or a replay that runs at any speed.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,16 @@ from typing import Protocol
 NEVER: Callable[[], bool] = lambda: False  # noqa: E731 - a named constant predicate
 
 
-class Clock(Protocol):
-    """Tells the session what time it is and waits until a given time."""
+class SimulatedClock:
+    """Simulated time: every bar is due at once and the run never stops early."""
+
+    def advance_to(self, bar_time_ns: int) -> bool:
+        """Always True, without waiting."""
+        return True
+
+
+class TimeSource(Protocol):
+    """Tells what time it is and waits until a given time."""
 
     def now_ns(self) -> int:
         """The current time in UTC nanoseconds."""

@@ -1,16 +1,18 @@
-"""The backtest engine: runs a ``TradingAlgorithm`` over stored bars, bar by bar.
+"""The trading engine: runs a ``TradingAlgorithm`` bar by bar over a clock, a bar feed and
+an execution (:mod:`rustybt.engine.parts`). A backtest, a paper session and a live session
+are this one engine with different parts; the engine has no mode of its own.
 
-Per session: ``before_trading_start`` (seeing the previous bar), then for each bar: fill
-open orders placed in earlier bars, ``handle_data``, scheduled functions; at the end of the
-session: the cancel policy, then one results row. Everything the loop touches per bar is a
-numpy array prepared once (:class:`rustybt.data.bar_arrays.BarArrays`); Decimals appear
-only when orders are sized or filled and when the portfolio is valued.
+Per session: ``before_trading_start`` (seeing the previous bar), then for each bar: the
+clock lets it run, the feed brings it when it arrives live, the execution reports fills of
+orders placed in earlier bars, ``handle_data``, scheduled functions; at the end of the
+session: the cancel policy, one results row, and the observers (a journal's checkpoint).
+Everything the loop touches per bar is a numpy array prepared once
+(:class:`rustybt.data.bar_arrays.BarArrays`); Decimals appear only when orders are sized or
+filled and when the portfolio is valued.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -28,13 +30,14 @@ from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.data.schema import to_utc_timestamp
-from rustybt.data.source import DataSource
+from rustybt.engine.books import Books
+from rustybt.engine.collector import collections_of_run_objects_only
+from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
 from rustybt.finance.cancel_policy import NeverCancel
 from rustybt.finance.controls import TradingControlViolation
-from rustybt.finance.execution import CostModels, exact_volume, fill_orders
-from rustybt.finance.ledger import Ledger
-from rustybt.finance.order import ExecutionStyle, Order, OrderStatus
+from rustybt.finance.execution import CostModels
+from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.finance.transaction import Transaction
 from rustybt.metrics import summarize
 from rustybt.money import Money
@@ -42,6 +45,7 @@ from rustybt.portfolio import Account, Portfolio, Position, Positions, position_
 from rustybt.strategy_file import strategy_error
 
 FREQUENCIES = {"daily": "1d", "minute": "1m"}
+"""The engine's bar frequencies (Zipline's names) and the data frequency each reads."""
 WARMUP_DAYS = {"daily": 400, "minute": 7}
 BEFORE_OPEN = pd.Timedelta(minutes=45)
 MINUTE = pd.Timedelta(minutes=1)
@@ -74,70 +78,51 @@ class BacktestConfig:
             raise ConfigError(f"capital base must be positive, got {self.capital_base}")
 
 
-_YOUNG_OBJECTS = 20_000
-"""Young containers allowed between collections during a run (Python's default is 700):
-a run allocates steadily and frees almost everything by reference counting."""
+class TradingEngine:
+    """One run of ``algorithm``: the engine side of
+    :class:`rustybt.algorithm.AlgorithmRuntime`, over ``clock``, ``feed`` and ``execution``.
 
-
-@contextlib.contextmanager
-def collections_of_run_objects_only() -> Iterator[None]:
-    """Keep the cyclic garbage collector's passes to what a backtest allocates.
-
-    A run allocates containers steadily (orders, windows, result rows), and Python's full
-    collections walk every tracked object in the process, including the hundreds of
-    thousands that imported libraries keep alive; in a fresh process one such pass can cost
-    more than a 20-year daily run. While the run lasts, objects that existed before it are
-    set aside (``gc.freeze``), so collections look only at what the run creates, and young
-    collections run less often; both are undone afterwards. Nothing is kept alive that
-    would otherwise be freed by reference counting.
-
-    An application that manages the collector itself is left alone: with the collector
-    disabled nothing changes, and objects the application froze are never unfrozen.
+    Its books (one order book, one ledger, the cost models) exist from construction, so
+    ``context.portfolio`` and ``context.account`` can be read in ``initialize``.
     """
-    if not gc.isenabled():
-        yield
-        return
-    thresholds = gc.get_threshold()
-    freezes = gc.get_freeze_count() == 0
-    if freezes:
-        gc.freeze()
-    gc.set_threshold(max(_YOUNG_OBJECTS, thresholds[0]), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        if freezes:
-            gc.collect(0)  # the young objects left over, while the rest is still set aside
-            gc.unfreeze()
-
-
-class Backtest:
-    """One backtest run: the engine side of :class:`rustybt.algorithm.AlgorithmRuntime`."""
 
     def __init__(
         self,
         algorithm: TradingAlgorithm,
-        source: DataSource,
         config: BacktestConfig,
         *,
+        clock: Clock,
+        feed: BarFeed,
+        execution: Execution,
+        observers: Sequence[SessionObserver] = (),
+        id_prefix: str = "o",
         progress: Progress | None = None,
     ) -> None:
         self.algorithm = algorithm
-        self.source = source
         self.config = config
+        self.clock = clock
+        self.feed = feed
+        self.execution = execution
+        self.observers = list(observers)
+        """Told of orders, fills and session ends (a session's journal and event log)."""
+        self.pre_trade_checks: list[Callable[[Order], str | None]] = []
+        """Each new order passes these before it is executed; the first reason one gives
+        rejects the order (a session's risk limits)."""
         self.progress = progress
         self.calendar: TradingCalendar = get_calendar(config.calendar)
-        self.costs = CostModels()
+        self.sessions = self.calendar.sessions(config.start, config.end)
+        if len(self.sessions) == 0:
+            raise ConfigError(
+                f"no {self.calendar.name} sessions between {config.start.date()} and "
+                f"{config.end.date()}"
+            )
+        self.books = Books(config.capital_base, id_prefix=id_prefix)
+        self.books.listeners.append(self._note_fill)
+        self.ledger = self.books.ledger
+        self.orders = self.books.orders
         self._assets: dict[str, Asset] = {}
         self._setup = True
-        self._orders: dict[str, Order] = {}
-        self.order_id_prefix = "o"
-        self._next_order_number = 1
-        self._order_sequence: dict[str, int] = {}
-        self._open: dict[Asset, list[Order]] = {}
-        self._orders_today = 0
         self._session_transactions: list[Transaction] = []
-        self._session_orders: dict[str, Order] = {}
         self._transactions: list[Transaction] = []
         self._recorded: dict[str, Any] = {}
         self._position_changes: PositionChanges = ()
@@ -148,6 +133,12 @@ class Backtest:
         self._value_cache: tuple[int, int, Decimal, int] | None = None
         """(bar, ledger changes, portfolio value, positions value in ledger units) of the
         last valuation."""
+        execution.bind(self)
+
+    @property
+    def costs(self) -> CostModels:
+        """The commission and slippage models in force (set by the strategy or config)."""
+        return self.books.costs
 
     # -- AlgorithmRuntime -------------------------------------------------------------------
 
@@ -161,14 +152,16 @@ class Backtest:
                 f"symbol({symbol!r}) was first asked for after initialize; ask for every "
                 "symbol in initialize or pass it with --symbols"
             )
-        has_symbol = getattr(self.source, "has_symbol", None)
+        source = self.feed.source
+        has_symbol = getattr(source, "has_symbol", None)
         if has_symbol is not None and not has_symbol(symbol):
-            available = ", ".join(getattr(self.source, "symbols", []))
+            available = ", ".join(getattr(source, "symbols", []))
             raise StrategyError(
-                f"unknown symbol '{symbol}' in source '{self.source.name}' (has: {available})"
+                f"unknown symbol '{symbol}' in source '{source.name}' (has: {available})"
             )
         asset = self._new_asset(symbol)
         self._assets[symbol] = asset
+        self.ledger.add_assets([asset])
         return asset
 
     def _new_asset(self, symbol: str) -> Asset:
@@ -200,7 +193,7 @@ class Backtest:
         # Zero ticks is either no price yet (NaN) or a real price of zero.
         if ticks == 0 and np.isnan(self.arrays.fields["price"][bar, column]):
             return None
-        return Decimal(ticks).scaleb(asset.tick_exponent)
+        return asset.price_from_ticks(ticks)
 
     def position_amount(self, asset: Asset) -> Decimal:
         """The current position in ``asset``."""
@@ -247,6 +240,8 @@ class Backtest:
         ledger = self.ledger
         bar = max(self._bar, 0)
         held = ledger.held()
+        if not len(held):
+            return
         lots = ledger.lots[held].tolist()
         ticks = self.arrays.ticks[bar, held].tolist()
         for column, lot_count, tick_count in zip(held.tolist(), lots, ticks, strict=True):
@@ -255,7 +250,7 @@ class Backtest:
                 asset,
                 Decimal(lot_count) * asset.lot_size,
                 ledger.cost_basis[column],
-                Decimal(tick_count).scaleb(asset.tick_exponent),
+                asset.price_from_ticks(tick_count),
                 column,
             )
 
@@ -290,12 +285,11 @@ class Backtest:
         )
 
     def submit_order(self, asset: Asset, amount: Decimal, style: ExecutionStyle) -> Order:
-        """Place an order; it can fill from the next bar on."""
+        """Place an order and hand it to the execution unless a pre-trade check rejects it;
+        it can fill from the next bar on."""
         self._column(asset)
-        number = self._next_order_number
-        self._next_order_number += 1
         order = Order(
-            id=f"{self.order_id_prefix}-{number}",
+            id=self.orders.new_id(),
             asset=asset,
             amount=amount,
             created=self.current_dt(),
@@ -303,43 +297,34 @@ class Backtest:
             limit=None if style.limit_price is None else asset.round_price(style.limit_price),
             stop=None if style.stop_price is None else asset.round_price(style.stop_price),
         )
-        self._orders[order.id] = order
-        self._order_sequence[order.id] = number
-        self._open.setdefault(asset, []).append(order)
-        self._session_orders[order.id] = order
-        self._orders_today += 1
-        self._route_order(order)
+        self.orders.add(order)
+        for check in self.pre_trade_checks:
+            reason = check(order)
+            if reason is not None:
+                self.orders.reject(order, reason)
+                break
+        else:
+            self.execution.submit(order)
+        for observer in self.observers:
+            observer.order_placed(order)
         return order
-
-    def _route_order(self, order: Order) -> None:
-        """Hand a new order to whatever executes it; the backtest fills it itself."""
-
-    def _route_cancel(self, order: Order) -> None:
-        """Tell whatever executes orders that ``order`` is cancelled."""
 
     def cancel_order(self, order: Order) -> None:
         """Cancel what is left of ``order``."""
-        self._route_cancel(order)
-        order.status = OrderStatus.CANCELLED
-        self._session_orders[order.id] = order
-        remaining = [o for o in self._open.get(order.asset, []) if o.is_open]
-        if remaining:
-            self._open[order.asset] = remaining
-        else:
-            self._open.pop(order.asset, None)
+        self.execution.cancel(order)
+        self.orders.cancel(order)
 
     def open_orders(self) -> list[Order]:
         """Open orders, oldest first."""
-        orders = [o for group in self._open.values() for o in group if o.is_open]
-        return sorted(orders, key=lambda o: self._order_sequence[o.id])
+        return self.orders.open_orders()
 
     def get_order(self, order_id: str) -> Order | None:
         """Any order of this run by id."""
-        return self._orders.get(order_id)
+        return self.orders.get(order_id)
 
     def orders_today(self) -> int:
         """Orders placed in the current session."""
-        return self._orders_today
+        return self.orders.placed_today
 
     def record(self, values: Mapping[str, Any]) -> None:
         """Record variables; each keeps its value in later rows until recorded again."""
@@ -364,12 +349,6 @@ class Backtest:
 
     def _prepare(self) -> None:
         config = self.config
-        self.sessions = self.calendar.sessions(config.start, config.end)
-        if len(self.sessions) == 0:
-            raise ConfigError(
-                f"no {self.calendar.name} sessions between {config.start.date()} and "
-                f"{config.end.date()}"
-            )
         warmup = self.calendar.sessions(
             self.sessions[0] - pd.Timedelta(days=WARMUP_DAYS[config.frequency]), self.sessions[0]
         )
@@ -385,30 +364,16 @@ class Backtest:
             self.bar_times = timeline + MINUTE
         self.all_sessions = all_sessions
         self.session_bounds = np.searchsorted(self.session_of_bar, np.arange(len(all_sessions) + 1))
-        assets = list(self._assets.values())
-        bars = self._load_bars(assets, timeline)
+        # The ledger's asset order is the arrays' column order: records rely on it.
+        assets = list(self.ledger.assets)
+        first_run_bar = int(self.session_bounds[self.first_session])
+        bars = self.feed.load(assets, timeline, first_run_bar, FREQUENCIES[config.frequency])
         self.arrays = BarArrays(bars, assets, timeline)
         self._timeline_ns = timeline.asi8
-        self.data = BarData(self.arrays, FREQUENCIES[config.frequency], growing=self._growing_data)
-        self.ledger = Ledger(assets, config.capital_base)
+        self.data = BarData(self.arrays, FREQUENCIES[config.frequency], growing=self.feed.grows)
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
-
-    _growing_data = False
-    """True for engines whose bars arrive while they run (live feeds)."""
-
-    def _load_bars(self, assets: Sequence[Asset], timeline: pd.DatetimeIndex) -> pd.DataFrame:
-        if not assets:
-            return pd.DataFrame(
-                columns=["timestamp", "symbol", "open", "high", "low", "close", "volume"]
-            )
-        return self.source.fetch_bars(
-            [a.symbol for a in assets],
-            timeline[0],
-            timeline[-1],
-            FREQUENCIES[self.config.frequency],
-        )
 
     def _compile_schedule(self) -> list[tuple[Callable[..., Any], np.ndarray]]:
         """Per scheduled function, the bar indices at which it runs (sorted)."""
@@ -453,11 +418,11 @@ class Backtest:
     def run(self) -> BacktestResult:
         """Run the strategy from start to end and return the results."""
         with api.running(self.algorithm), collections_of_run_objects_only():
-            self._start()
-            return self._finish(self._loop(self.first_session))
+            self.start()
+            return self.finish(self.run_sessions(self.first_session))
 
-    def _start(self) -> None:
-        """Run ``initialize`` and prepare data, schedules and the ledger."""
+    def start(self) -> None:
+        """Run ``initialize``, then load the bars and compile the schedule."""
         algorithm = self.algorithm
         algorithm.attach(self)
         for symbol in self.config.symbols:
@@ -467,9 +432,10 @@ class Backtest:
         self._setup = False
         self._prepare()
 
-    def _loop(self, from_session: int) -> SessionRecords:
+    def run_sessions(self, from_session: int) -> SessionRecords:
         """Run every session from ``from_session`` (an index into ``all_sessions``) to the
-        end and return what each session's results row is made of."""
+        end, or until the clock stops the run, and return what each session's results row
+        is made of."""
         algorithm = self.algorithm
         cancels_at_session_end = (algorithm.cancel_policy or NeverCancel()).cancels_at_session_end
         before_trading_start = algorithm.handler("before_trading_start")
@@ -480,10 +446,12 @@ class Backtest:
         total = len(self.all_sessions) - from_session
         data = self.data
         set_bar, call = data.set_bar, self._call
-        execute_bar = self._execute_bar
-        # The per-bar hooks of live sessions; a plain backtest skips the empty calls.
-        before_bar = self._before_bar if self._overrides("_before_bar") else None
-        after_bar = self._after_bar if self._overrides("_after_bar") else None
+        execute_bar = self.execution.execute_bar
+        advance_to = self.clock.advance_to
+        arrive = self.feed.arrive if self.feed.grows else None
+        timeline = self.arrays.timeline
+        orders = self.orders
+        observers = self.observers
         sessions_ns = self.all_sessions.asi8.tolist()
         opens_ns = self.opens.asi8.tolist()
         bar_times_ns = self.bar_times.asi8.tolist()
@@ -491,10 +459,9 @@ class Backtest:
         for s in range(from_session, len(self.all_sessions)):
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
-            self._orders_today = 0
-            if self._session_transactions or self._session_orders:
+            orders.start_session()
+            if self._session_transactions:
                 self._session_transactions = []
-                self._session_orders = {}
             if before_trading_start is not None:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value
@@ -502,8 +469,12 @@ class Backtest:
                 call(before_trading_start, algorithm, data)
             for bar in range(first, stop):
                 now_ns = bar_times_ns[bar]
-                if before_bar is not None and not before_bar(bar, now_ns):
+                if not advance_to(now_ns):
                     return records
+                if arrive is not None:
+                    arrived = arrive(bar, timeline[bar])
+                    if arrived is not None:
+                        self._write_bar(bar, arrived)
                 self._bar = bar
                 self._now_ns = now_ns
                 set_bar(bar, now_ns, session)
@@ -520,62 +491,25 @@ class Backtest:
                     next_fire[k] = position
                 if algorithm.max_leverage is not None:
                     self._check_leverage()
-                if after_bar is not None and bar < stop - 1:
-                    after_bar(bar, session_ended=False)
-            if cancels_at_session_end and self._open:
+            if cancels_at_session_end and orders.open_by_asset:
                 self._cancel_stale_orders(stop - 1)
             self._record_session(records)
-            if after_bar is not None:
-                after_bar(stop - 1, session_ended=True)
+            for observer in observers:
+                observer.session_ended(stop - 1)
             if self.progress is not None:
                 self.progress(s - from_session + 1, total)
         return records
 
-    def _overrides(self, hook: str) -> bool:
-        return getattr(type(self), hook) is not getattr(Backtest, hook)
+    def _write_bar(self, bar: int, bars: pd.DataFrame) -> None:
+        """Store bars that arrived live for row ``bar`` and value them in ledger units."""
+        self.arrays.write_bar(bar, bars)
+        self.units[bar] = self.ledger.value_units(self.arrays.ticks[bar : bar + 1])[0]
 
-    def _before_bar(self, bar: int, bar_time_ns: int) -> bool:
-        """Called before each bar; returning False ends the run (live sessions stop here)."""
-        return True
-
-    def _after_bar(self, bar: int, *, session_ended: bool) -> None:
-        """Called after each bar is fully processed (live sessions checkpoint here)."""
-
-    def _execute_bar(self, bar: int) -> None:
-        """Fill open orders against bar ``bar``."""
-        if self._open:
-            self._fill_open_orders(bar)
-
-    def _fill_open_orders(self, bar: int) -> None:
-        arrays = self.arrays
-        now = self.current_dt()
-        traded, ticks, volumes = arrays.traded[bar], arrays.ticks[bar], arrays.fields["volume"][bar]
-        open_orders = self._open
-        for asset, orders in list(open_orders.items()):
-            column = arrays.column[asset]
-            if not traded[column]:
-                continue
-            fill_orders(
-                orders,
-                asset=asset,
-                close=Decimal(int(ticks[column])).scaleb(asset.tick_exponent),
-                volume=exact_volume(float(volumes[column])),
-                dt=now,
-                bar_index=bar,
-                costs=self.costs,
-                on_fill=self._book_fill,
-            )
-            remaining = [o for o in orders if o.is_open]
-            if remaining:
-                open_orders[asset] = remaining
-            else:
-                del open_orders[asset]
-
-    def _book_fill(self, order: Order, transaction: Transaction) -> None:
-        self.ledger.apply(transaction)
+    def _note_fill(self, order: Order, transaction: Transaction) -> None:
         self._transactions.append(transaction)
         self._session_transactions.append(transaction)
-        self._session_orders[order.id] = order
+        for observer in self.observers:
+            observer.order_filled(order, transaction)
 
     def _cancel_stale_orders(self, last_bar: int) -> None:
         for order in self.open_orders():
@@ -600,10 +534,11 @@ class Backtest:
             None if valuation is None else valuation[3],
             self._recorded,
             self._session_transactions,
-            self._session_orders.values(),
+            self.orders.touched.values(),
         )
 
-    def _finish(self, records: SessionRecords) -> BacktestResult:
+    def finish(self, records: SessionRecords) -> BacktestResult:
+        """The results of the sessions in ``records``; ``analyze`` sees the frame first."""
         index = pd.DatetimeIndex(self.sessions, name="session")
         session_ends = self.session_bounds[self.first_session + 1 :] - 1
         columns = records.columns(self.arrays.ticks[session_ends], self.ledger)
@@ -639,7 +574,7 @@ class Backtest:
             ending_value=ending_value,
             transactions=tuple(self._transactions),
             data_provenance={
-                "source": self.source.name,
+                "source": self.feed.source.name,
                 "symbols": [a.symbol for a in self.arrays.assets],
                 "calendar": self.calendar.name,
                 "frequency": self.config.frequency,

@@ -1,0 +1,102 @@
+"""The order book: every order of one session, the open ones grouped by asset.
+
+One book per session, whatever executes the orders: the engine adds an order when the
+strategy places it, the execution fills it, and the book is where an order is found, where
+cancels and rejections happen and where finished orders leave the open set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rustybt.assets import Asset
+from rustybt.finance.order import Order
+
+
+class OrderBook:
+    """Orders by id, in the order they were placed, with the open ones by asset.
+
+    Order ids are ``{id_prefix}-{n}``, numbered from 1 in placement order. ``touched``
+    collects the orders placed or changed in the current session (the results frame's
+    ``orders`` column, and what a journal writes at the session's end).
+    """
+
+    def __init__(self, id_prefix: str = "o") -> None:
+        self.id_prefix = id_prefix
+        self.next_number = 1
+        self.placed_today = 0
+        self.touched: dict[str, Order] = {}
+        self.open_by_asset: dict[Asset, list[Order]] = {}
+        self._orders: dict[str, Order] = {}
+        self._number: dict[str, int] = {}
+
+    def new_id(self) -> str:
+        """The id the next order gets (and reserves)."""
+        number = self.next_number
+        self.next_number += 1
+        return f"{self.id_prefix}-{number}"
+
+    def add(self, order: Order) -> None:
+        """Take a newly placed order (its id from :meth:`new_id`)."""
+        self._keep(order)
+        self.placed_today += 1
+        self.touched[order.id] = order
+
+    def restore(self, orders: Iterable[Order], next_number: int) -> None:
+        """Take back the open orders of a checkpoint, and the numbering after them."""
+        for order in orders:
+            self._keep(order)
+        self.next_number = next_number
+
+    def _keep(self, order: Order) -> None:
+        self._orders[order.id] = order
+        self._number[order.id] = int(order.id.rsplit("-", 1)[1])
+        if order.is_open:
+            self.open_by_asset.setdefault(order.asset, []).append(order)
+
+    def get(self, order_id: str) -> Order | None:
+        """Any order of this session by id."""
+        return self._orders.get(order_id)
+
+    def touch(self, order: Order) -> None:
+        """Note that ``order`` changed in the current session."""
+        self.touched[order.id] = order
+
+    def start_session(self) -> None:
+        """Begin a new session: nothing placed or changed in it yet."""
+        self.placed_today = 0
+        if self.touched:
+            self.touched = {}
+
+    def cancel(self, order: Order) -> None:
+        """Cancel what is left of ``order``."""
+        order.cancel()
+        self.touched[order.id] = order
+        self.prune(order.asset)
+
+    def reject(self, order: Order, reason: str) -> None:
+        """Refuse ``order`` with ``reason``."""
+        order.reject(reason)
+        self.touched[order.id] = order
+        self.prune(order.asset)
+
+    def prune(self, asset: Asset) -> None:
+        """Drop ``asset``'s orders that are no longer open from the open set."""
+        orders = self.open_by_asset.get(asset)
+        if orders is None:
+            return
+        remaining = [o for o in orders if o.is_open]
+        if remaining:
+            self.open_by_asset[asset] = remaining
+        else:
+            del self.open_by_asset[asset]
+
+    def prune_all(self) -> None:
+        """:meth:`prune` every asset with open orders."""
+        for asset in list(self.open_by_asset):
+            self.prune(asset)
+
+    def open_orders(self) -> list[Order]:
+        """Open orders, oldest first."""
+        orders = [o for group in self.open_by_asset.values() for o in group if o.is_open]
+        return sorted(orders, key=lambda o: self._number[o.id])
