@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rustybt.assets import Asset, AssetClass
-from rustybt.backtest.records import HeldPositionChanges, SessionRecords, held_by_session
+from rustybt.engine.records import HeldPositionChanges, SessionRecords, held_by_session
 from rustybt.finance.ledger import Ledger
 from rustybt.finance.transaction import Transaction
 

@@ -54,21 +54,6 @@ def test_a_market_order_fills_on_the_next_bar_with_the_backtest_defaults() -> No
     )
 
 
-def test_a_snapshot_restores_the_account_exactly() -> None:
-    broker = broker_with_market()
-    order = broker.submit_order(
-        OrderRequest(client_order_id="c1", symbol="AAA", amount=Decimal(250))
-    )
-    saved = broker.snapshot()
-    broker.on_bar(1, {"AAA": BarQuote(close=101.0, volume=1000, dt=TUESDAY)})
-    assert broker.positions() == {"AAA": Decimal(100)}
-    broker.restore(saved)
-    assert broker.positions() == {}
-    assert broker.get_order(order_id=order.id).filled == 0
-    [fill] = broker.on_bar(1, {"AAA": BarQuote(close=101.0, volume=1000, dt=TUESDAY)})
-    assert fill.amount == Decimal(100)
-
-
 def broker_after_round_trips(count: int) -> tuple[PaperBroker, BrokerOrder]:
     """A broker that filled ``count`` one-share orders, one per bar, beside a cancelled
     order and a limit order resting far below the market (returned)."""
@@ -92,10 +77,11 @@ def broker_after_round_trips(count: int) -> tuple[PaperBroker, BrokerOrder]:
     return broker, resting
 
 
-def test_finished_orders_leave_the_book_each_bar_walks_but_stay_findable() -> None:
+def test_finished_orders_leave_the_open_set_each_bar_walks_but_stay_findable() -> None:
     broker, resting = broker_after_round_trips(3000)
-    # on_bar walks only this book, so a bar's work does not grow with finished orders.
-    assert list(broker._open) == [resting.id]
+    # A bar walks only the open set, so its work does not grow with finished orders.
+    [(asset, still_open)] = broker.books.orders.open_by_asset.items()
+    assert asset.symbol == "AAA" and [order.id for order in still_open] == [resting.id]
     assert [order.id for order in broker.open_orders()] == [resting.id]
     filled = broker.get_order(client_order_id="c2999")
     assert (filled.status, filled.filled) == (OrderStatus.FILLED, Decimal(-1))
@@ -104,21 +90,13 @@ def test_finished_orders_leave_the_book_each_bar_walks_but_stay_findable() -> No
     assert broker.get_order(order_id=cancelled.id).status is OrderStatus.CANCELLED
 
 
-def test_a_snapshot_keeps_open_orders_and_still_refuses_used_client_ids() -> None:
-    broker, resting = broker_after_round_trips(300)
-    saved = broker.snapshot()
-    assert list(saved["orders"]) == list(saved["fills"]) == [resting.id]
-    assert saved["client_of"] == {resting.id: "resting"}
-    restored = PaperBroker()
-    restored.restore(saved)
-    assert list(restored._open) == [resting.id]
-    assert restored.get_order(client_order_id="resting") == resting
-    assert restored.positions() == broker.positions()
+def test_used_client_ids_are_refused_after_their_orders_finished() -> None:
+    broker, _ = broker_after_round_trips(10)
     with pytest.raises(BrokerError, match="client order id c7 was already used"):
-        restored.submit_order(OrderRequest(client_order_id="c7", symbol="AAA", amount=Decimal(1)))
+        broker.submit_order(OrderRequest(client_order_id="c7", symbol="AAA", amount=Decimal(1)))
 
 
-def test_symbols_fill_in_the_order_of_their_oldest_open_order() -> None:
+def test_a_bar_fills_symbols_in_the_order_the_backtest_engine_does() -> None:
     broker = PaperBroker(initial_capital=100_000)
     broker.on_bar(
         0,
@@ -148,7 +126,8 @@ def test_symbols_fill_in_the_order_of_their_oldest_open_order() -> None:
         },
     )
     assert first.client_order_id == "a1"
-    # AAA was traded first, but its oldest open order is now younger than BBB's.
+    # AAA kept an open order (a3) from bar 0 on, so its orders still come first, exactly as
+    # in the backtest: both walk the one order book's open set in the same order.
     later = broker.on_bar(
         2,
         {
@@ -157,6 +136,6 @@ def test_symbols_fill_in_the_order_of_their_oldest_open_order() -> None:
         },
     )
     assert [(fill.client_order_id, fill.fill_id) for fill in later] == [
-        ("b2", "paper-fill-2"),
-        ("a3", "paper-fill-3"),
+        ("a3", "paper-3@2"),
+        ("b2", "paper-2@2"),
     ]

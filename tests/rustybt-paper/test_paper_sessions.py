@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from rustybt.engine.clock import ReplayClock
 from rustybt.live import run_trading_session
-from rustybt.live.clock import ReplayClock
 from rustybt.live.config import TradingConfig
 from rustybt.live.journal import Journal
 

@@ -80,7 +80,7 @@ class BrokerFill:
 
 @attrs.frozen(kw_only=True)
 class BarQuote:
-    """The part of a bar a simulated broker fills against."""
+    """The part of a bar a standalone simulated broker (``paper``) fills against."""
 
     close: float
     volume: float
@@ -138,30 +138,6 @@ class Broker(Protocol):
 
     def order_fills(self, order_id: str) -> list[BrokerFill]:
         """Every fill of the order so far, oldest first (empty for an unknown order)."""
-        ...
-
-
-class SimulatedBroker(Broker, Protocol):
-    """A broker that fills from the session's own bars (``simulated = True``), like
-    ``paper``. The session hands it its cost models and assets, every bar, and saves and
-    restores its state in checkpoints."""
-
-    simulated: bool
-
-    def configure(self, *, costs: Any, asset_for: Any) -> None:
-        """Use the session's cost models and its ``asset_for(symbol)`` to make assets."""
-        ...
-
-    def on_bar(self, bar_index: int, bars: dict[str, BarQuote]) -> list[BrokerFill]:
-        """Fill open orders against bar ``bar_index`` (by symbol); return the new fills."""
-        ...
-
-    def snapshot(self) -> Any:
-        """Everything needed to restore the broker exactly (picklable)."""
-        ...
-
-    def restore(self, state: Any) -> None:
-        """Return to a state from :meth:`snapshot`."""
         ...
 
 

@@ -17,6 +17,7 @@ import attrs
 
 from rustybt.broker import Balance, BarQuote, Broker, BrokerFill, BrokerOrder, OrderRequest
 from rustybt.data.source import DataSource
+from rustybt.engine.simulated_execution import SimulatedExecution
 from rustybt.errors import BrokerError
 
 _test_order_ids = itertools.count(1)
@@ -79,7 +80,7 @@ def check_broker(
     if test_order_symbol is None:
         return BrokerCheck(broker=broker.name, balances=balances, latency_seconds=latency)
     client_order_id = f"rustybt-test-{int(time.time())}-{next(_test_order_ids)}"
-    if getattr(broker, "simulated", False):
+    if isinstance(broker, SimulatedExecution):
         if quotes is None:
             raise BrokerError(f"broker '{broker.name}' needs a data source to fill a test order")
         placed, final, fills = _simulated_fill(broker, quotes, test_order_symbol, client_order_id)

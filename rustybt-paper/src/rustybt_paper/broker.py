@@ -1,39 +1,33 @@
-"""The paper broker: orders filled by the backtest's own fill simulation, in exact Decimal.
+"""The paper broker: the engine's simulated execution, behind the broker interface.
 
-Fills follow the backtest exactly: an order submitted while bar t is current fills from bar
-t+1 on, against that bar's close and volume, through the same commission and slippage
-models (:func:`rustybt.finance.execution.fill_orders`). The broker sees bars through
-:meth:`PaperBroker.on_bar`, called by the live engine for each bar of its feed.
+In a paper session the paper broker *is* the session's execution
+(:class:`rustybt.engine.SimulatedExecution`): it fills the session's own order book into
+the session's own ledger, so there is one record of every order and one of the money, and
+paper fills are backtest fills by construction. On its own (``rustybt test-broker
+--broker paper``, the broker contract) it keeps an account of its own and fills against
+bars handed to :meth:`PaperBroker.on_bar`.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 
 import pandas as pd
 from rustybt.assets import Asset
 from rustybt.broker import Balance, BarQuote, BrokerFill, BrokerOrder, OrderRequest
+from rustybt.engine import Books, SimulatedExecution
 from rustybt.errors import BrokerError
 from rustybt.finance.commission import CommissionModel, to_decimal
-from rustybt.finance.execution import CostModels, exact_volume, fill_orders
-from rustybt.finance.ledger import Ledger
-from rustybt.finance.order import Order, OrderStatus
+from rustybt.finance.order import Order
 from rustybt.finance.slippage import SlippageModel
 from rustybt.finance.transaction import Transaction
 
 
-class PaperBroker:
-    """A simulated account: cash in ``currency``, positions by symbol, open orders.
-
-    Every order stays findable by id and client order id, but only open orders are kept in
-    the book that :meth:`on_bar` walks: an order leaves it on its last fill or when
-    cancelled, so a bar costs the same however many orders the session has finished.
-    """
+class PaperBroker(SimulatedExecution):
+    """A simulated account in ``currency``: cash, positions and orders in exact Decimal."""
 
     name = "paper"
-    simulated = True
 
     def __init__(
         self,
@@ -42,161 +36,83 @@ class PaperBroker:
         currency: str = "USD",
         commission: CommissionModel | None = None,
         slippage: SlippageModel | None = None,
-        asset_for: Callable[[str], Asset] | None = None,
     ) -> None:
-        self.currency = currency
-        self.ledger = Ledger([], to_decimal(initial_capital))
-        self.costs = CostModels()
-        every_class = list(self.costs.commission)
+        books = Books(to_decimal(initial_capital), id_prefix="paper")
+        every_class = list(books.costs.commission)
         if commission is not None:
-            self.costs.set_commission(commission, every_class)
+            books.costs.set_commission(commission, every_class)
         if slippage is not None:
-            self.costs.set_slippage(slippage, every_class)
-        self._asset_for = asset_for or (lambda symbol: Asset(symbol=symbol))
+            books.costs.set_slippage(slippage, every_class)
+        books.listeners.append(self._note_fill)
+        super().__init__(books)
+        self.currency = currency
         self._assets: dict[str, Asset] = {}
-        self._orders: dict[str, Order] = {}
-        # The open ones among _orders, oldest first: all that on_bar looks at.
-        self._open: dict[str, Order] = {}
-        self._client_ids: dict[str, str] = {}
-        self._client_of: dict[str, str] = {}
+        self._order_of_client: dict[str, str] = {}
+        self._client_of_order: dict[str, str] = {}
         self._fills: dict[str, list[BrokerFill]] = {}
-        self._next_order = 1
-        self._next_fill = 1
         self._bar_index = -1
         self._last_bars: dict[str, BarQuote] = {}
-        self._connected = False
+        self._new_fills: list[BrokerFill] = []
 
-    # -- the simulated-broker side (driven by a trading session) -----------------------------
+    # -- bars, when the broker keeps its own account -----------------------------------------
 
-    def configure(self, *, costs: CostModels, asset_for: Callable[[str], Asset]) -> None:
-        """Fill with the session's cost models (those the strategy set) and its assets."""
-        self.costs = costs
-        self._asset_for = asset_for
-
-    def snapshot(self) -> dict[str, object]:
-        """What a checkpoint needs to restore the account: cash, positions, open orders with
-        their fills, and the ids already used. Finished orders are left out but for their
-        client order ids, which a restored broker must still refuse to reuse."""
-        mutable = copy.deepcopy(
-            {
-                "ledger": self.ledger,
-                "orders": self._open,
-                "fills": {order_id: self._fills.get(order_id, []) for order_id in self._open},
-            }
-        )
-        return {
-            **mutable,
-            # Strings, frozen assets and bars: shallow copies cannot be changed later.
-            "assets": dict(self._assets),
-            "client_ids": dict(self._client_ids),
-            "client_of": {order_id: self._client_of[order_id] for order_id in self._open},
-            "next_order": self._next_order,
-            "next_fill": self._next_fill,
-            "bar_index": self._bar_index,
-            "last_bars": dict(self._last_bars),
-        }
-
-    def restore(self, state: dict[str, object]) -> None:
-        """Return to a :meth:`snapshot` (which stays usable for another restore)."""
-        mutable = copy.deepcopy({key: state[key] for key in ("ledger", "orders", "fills")})
-        self.ledger = mutable["ledger"]
-        self._orders = mutable["orders"]
-        self._open = dict(self._orders)
-        self._fills = mutable["fills"]
-        self._assets = dict(state["assets"])
-        self._client_ids = dict(state["client_ids"])
-        self._client_of = dict(state["client_of"])
-        self._next_order = state["next_order"]
-        self._next_fill = state["next_fill"]
-        self._bar_index = state["bar_index"]
-        self._last_bars = dict(state["last_bars"])
+    def on_bar(self, bar_index: int, bars: Mapping[str, BarQuote]) -> list[BrokerFill]:
+        """Advance to bar ``bar_index`` and fill open orders against ``bars`` (by symbol),
+        as the engine fills against its own bars; return the fills, in order."""
+        self._bar_index = bar_index
+        self._last_bars.update(bars)
+        self._new_fills = []
+        quotes = []
+        for symbol, bar in bars.items():
+            asset = self.asset(symbol)
+            quotes.append((asset, asset.price_from_float(bar.close), float(bar.volume), bar.dt))
+        self.fill_bar(bar_index, quotes)
+        return self._new_fills
 
     def asset(self, symbol: str) -> Asset:
         """The asset traded under ``symbol`` (created on first use)."""
         asset = self._assets.get(symbol)
         if asset is None:
-            asset = self._asset_for(symbol)
-            self._assets[symbol] = asset
-            self.ledger.add_assets([asset])
+            asset = self._assets[symbol] = Asset(symbol=symbol)
+            self.books.ledger.add_assets([asset])
         return asset
 
-    def on_bar(self, bar_index: int, bars: Mapping[str, BarQuote]) -> list[BrokerFill]:
-        """Advance to bar ``bar_index`` and fill open orders against ``bars`` (by symbol).
-
-        Symbols are filled in the order of their oldest open order, each symbol's orders
-        oldest first. Returns the fills this bar produced, in order.
-        """
-        self._bar_index = bar_index
-        self._last_bars.update(bars)
-        produced: list[BrokerFill] = []
-        by_symbol: dict[str, list[Order]] = {}
-        for order in self._open.values():
-            by_symbol.setdefault(order.asset.symbol, []).append(order)
-        for symbol, orders in by_symbol.items():
-            bar = bars.get(symbol)
-            if bar is None:
-                continue
-            asset = orders[0].asset
-
-            def book(order: Order, transaction: Transaction) -> None:
-                self.ledger.apply(transaction)
-                fill = BrokerFill(
-                    fill_id=f"paper-fill-{self._next_fill}",
-                    order_id=order.id,
-                    client_order_id=self._client_id_of(order.id),
-                    symbol=order.asset.symbol,
-                    amount=transaction.amount,
-                    price=transaction.price,
-                    commission=transaction.commission,
-                    dt=transaction.dt,
-                )
-                self._next_fill += 1
-                self._fills.setdefault(order.id, []).append(fill)
-                produced.append(fill)
-                if not order.is_open:
-                    del self._open[order.id]
-
-            fill_orders(
-                orders,
-                asset=asset,
-                close=asset.price_from_float(bar.close),
-                volume=exact_volume(float(bar.volume)),
-                dt=bar.dt,
-                bar_index=bar_index,
-                costs=self.costs,
-                on_fill=book,
-            )
-        return produced
-
-    def last_price(self, symbol: str) -> Decimal | None:
-        """The close of the last bar seen for ``symbol`` on its tick grid."""
-        bar = self._last_bars.get(symbol)
-        return None if bar is None else self.asset(symbol).price_from_float(bar.close)
+    def _note_fill(self, order: Order, transaction: Transaction) -> None:
+        fill = BrokerFill(
+            fill_id=transaction.fill_id,
+            order_id=order.id,
+            client_order_id=self._client_of_order[order.id],
+            symbol=order.asset.symbol,
+            amount=transaction.amount,
+            price=transaction.price,
+            commission=transaction.commission,
+            dt=transaction.dt,
+        )
+        self._fills.setdefault(order.id, []).append(fill)
+        self._new_fills.append(fill)
 
     # -- the Broker protocol -------------------------------------------------------------
 
     def connect(self) -> None:
-        """Nothing to connect to; marks the session open."""
-        self._connected = True
+        """Nothing to connect to."""
 
     def close(self) -> None:
-        """Marks the session closed."""
-        self._connected = False
+        """Nothing to close."""
 
     def balances(self) -> dict[str, Balance]:
         """Cash in the account currency (all of it free: paper orders reserve nothing)."""
-        cash = self.ledger.cash
+        cash = self.books.ledger.cash
         return {self.currency: Balance(currency=self.currency, total=cash, free=cash)}
 
     def positions(self) -> dict[str, Decimal]:
         """Non-zero positions by symbol."""
-        assets = self.ledger.assets
-        return {assets[i].symbol: self.ledger.amount(assets[i]) for i in self.ledger.held()}
+        ledger = self.books.ledger
+        return {ledger.assets[i].symbol: ledger.amount(ledger.assets[i]) for i in ledger.held()}
 
     def submit_order(self, request: OrderRequest) -> BrokerOrder:
         """Accept ``request``; it fills on later bars. Reused client ids and empty or
         unknown-symbol orders are refused with a :class:`BrokerError`."""
-        if request.client_order_id in self._client_ids:
+        if request.client_order_id in self._order_of_client:
             raise BrokerError(f"client order id {request.client_order_id} was already used")
         if request.amount == 0:
             raise BrokerError(f"order for {request.symbol} has a zero amount")
@@ -211,8 +127,9 @@ class PaperBroker:
             raise BrokerError(
                 f"order for {request.symbol} is smaller than one lot ({asset.lot_size})"
             )
+        book = self.books.orders
         order = Order(
-            id=f"paper-{self._next_order}",
+            id=book.new_id(),
             asset=asset,
             amount=amount,
             created=self._now(),
@@ -220,21 +137,18 @@ class PaperBroker:
             limit=None if request.limit_price is None else asset.round_price(request.limit_price),
             stop=None if request.stop_price is None else asset.round_price(request.stop_price),
         )
-        self._next_order += 1
-        self._orders[order.id] = order
-        self._open[order.id] = order
-        self._client_ids[request.client_order_id] = order.id
-        self._client_of[order.id] = request.client_order_id
+        book.add(order)
+        self._order_of_client[request.client_order_id] = order.id
+        self._client_of_order[order.id] = request.client_order_id
         return self._view(order)
 
     def cancel_order(self, order_id: str) -> BrokerOrder:
         """Cancel what is left of an open order."""
-        order = self._orders.get(order_id)
+        order = self.books.orders.get(order_id)
         if order is None:
             raise BrokerError(f"no paper order {order_id}")
         if order.is_open:
-            order.status = OrderStatus.CANCELLED
-            del self._open[order_id]
+            self.books.orders.cancel(order)
         return self._view(order)
 
     def get_order(
@@ -242,13 +156,13 @@ class PaperBroker:
     ) -> BrokerOrder | None:
         """The order by broker id or client order id, or None."""
         if order_id is None and client_order_id is not None:
-            order_id = self._client_ids.get(client_order_id)
-        order = self._orders.get(order_id) if order_id is not None else None
+            order_id = self._order_of_client.get(client_order_id)
+        order = self.books.orders.get(order_id) if order_id is not None else None
         return None if order is None else self._view(order)
 
     def open_orders(self) -> list[BrokerOrder]:
         """Open orders, oldest first."""
-        return [self._view(order) for order in self._open.values()]
+        return [self._view(order) for order in self.books.orders.open_orders()]
 
     def order_fills(self, order_id: str) -> list[BrokerFill]:
         """Fills of the order so far, oldest first."""
@@ -261,20 +175,16 @@ class PaperBroker:
             return max(bar.dt for bar in self._last_bars.values())
         return pd.Timestamp.now(tz="UTC")
 
-    def _client_id_of(self, order_id: str) -> str:
-        return self._client_of[order_id]
-
     def _view(self, order: Order) -> BrokerOrder:
         fills = self._fills.get(order.id, [])
-        filled = sum((f.amount for f in fills), Decimal(0))
         notional = sum((f.amount * f.price for f in fills), Decimal(0))
         return BrokerOrder(
             id=order.id,
-            client_order_id=self._client_id_of(order.id),
+            client_order_id=self._client_of_order[order.id],
             symbol=order.asset.symbol,
             amount=order.amount,
-            filled=filled,
-            average_price=notional / filled if filled else None,
+            filled=order.filled,
+            average_price=notional / order.filled if order.filled else None,
             commission=order.commission,
             status=order.status,
             created=order.created,

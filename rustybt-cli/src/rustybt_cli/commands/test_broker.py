@@ -85,10 +85,11 @@ def test_broker(
     to set), credentials rejected, or broker unreachable.
     """
     from rustybt.broker_check import check_broker
+    from rustybt.engine import SimulatedExecution
 
     registry = cli_state(ctx).registry
     with connected_broker(registry, broker, exchange=exchange, testnet=testnet) as connected:
-        simulated = getattr(connected, "simulated", False)
+        simulated = isinstance(connected, SimulatedExecution)
         wanted = symbol or ("AAPL" if simulated else "BTC/USDT")
         check = check_broker(
             connected,

@@ -10,7 +10,6 @@ from typing import Any
 import pandas as pd
 
 from rustybt.algorithm import TradingAlgorithm
-from rustybt.backtest.results import BacktestResult
 from rustybt.data.source import DataSource
 from rustybt.data.store import read_through_store
 from rustybt.engine import (
@@ -21,6 +20,7 @@ from rustybt.engine import (
     StoredBars,
     TradingEngine,
 )
+from rustybt.engine.results import BacktestResult
 from rustybt.plugins import Kind, PluginRegistry
 from rustybt.strategy_file import load_strategy
 

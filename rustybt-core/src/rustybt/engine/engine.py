@@ -24,8 +24,6 @@ import pandas as pd
 from rustybt import api
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
-from rustybt.backtest.records import HeldPositionChanges, PositionChanges, SessionRecords
-from rustybt.backtest.results import BacktestResult
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
 from rustybt.data.bar_arrays import BarArrays
@@ -33,6 +31,8 @@ from rustybt.data.schema import to_utc_timestamp
 from rustybt.engine.books import Books
 from rustybt.engine.collector import collections_of_run_objects_only
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
+from rustybt.engine.records import HeldPositionChanges, PositionChanges, SessionRecords
+from rustybt.engine.results import BacktestResult
 from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
 from rustybt.finance.cancel_policy import NeverCancel
 from rustybt.finance.controls import TradingControlViolation
