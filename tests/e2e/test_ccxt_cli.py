@@ -184,3 +184,28 @@ def test_an_unreachable_exchange_exits_1_saying_so(rustybt, monkeypatch) -> None
     result = rustybt("test-broker", "--broker", "ccxt", "--testnet")
     assert result.exit_code == 1
     assert "binance unreachable while loading markets after 4 attempts" in result.stderr
+
+
+def test_an_exchange_typed_as_a_source_points_to_the_ccxt_plugin(rustybt) -> None:
+    result = rustybt("test-data", "--source", "binance", "--symbol", "BTC/USDT")
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: no data source named 'binance' (installed: ")
+    assert line.endswith("; Binance data is available through --source ccxt --exchange binance")
+
+
+def test_verify_config_names_the_credentials_the_ccxt_plugin_reads(
+    rustybt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RUSTYBT_KRAKEN_API_KEY", raising=False)
+    monkeypatch.setenv("RUSTYBT_KRAKEN_SECRET", "set-but-never-shown")
+    config = tmp_path / "live.yaml"
+    config.write_text("broker:\n  type: ccxt\n  exchange: kraken\ndata:\n  source: sample\n")
+    result = rustybt("verify-config", "--config", str(config))
+    assert result.exit_code == 1
+    assert (
+        "broker.exchange: credential RUSTYBT_KRAKEN_API_KEY is not set in the environment"
+        in result.stdout + result.stderr
+    )
+    assert "RUSTYBT_KRAKEN_SECRET is not set" not in result.stdout + result.stderr
+    assert "set-but-never-shown" not in result.stdout + result.stderr

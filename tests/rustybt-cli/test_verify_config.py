@@ -61,10 +61,6 @@ def verify(rustybt, tmp_path: Path, text: str, *extra: str):
             "state.file: directory /no/such/dir is missing or not writable (line 21)",
         ),
         (
-            SEED_CONFIG.replace("type: paper", "type: ccxt\n  exchange: kraken"),
-            "broker.exchange: credential RUSTYBT_KRAKEN_API_KEY is not set in the environment",
-        ),
-        (
             SEED_CONFIG + "alerts:\n  channels:\n    - {type: webhook, url: 'http://127.0.0.1:9/',"
             " secret_env: RUSTYBT_NO_SUCH_SECRET}\n",
             "alerts.channels[0].secret_env: environment variable RUSTYBT_NO_SUCH_SECRET is not set",
@@ -82,7 +78,6 @@ def verify(rustybt, tmp_path: Path, text: str, *extra: str):
         "unregistered-source",
         "unregistered-broker",
         "unwritable-directory",
-        "missing-credential",
         "missing-alert-secret",
         "empty-section",
         "bad-choice",

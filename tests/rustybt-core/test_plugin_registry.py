@@ -157,7 +157,35 @@ def test_unknown_name_lists_what_is_installed_and_what_provides_it(
     message = str(caught.value)
     assert message.startswith("no data source named 'binance' (installed: ")
     assert "files" in message and "sample" in message
-    assert "Binance data is available through --source ccxt --exchange binance" in message
+
+
+class Aliases:
+    """A plugin that reaches 'lse' through an option of its own source, and names the
+    credentials of its broker."""
+
+    @hookimpl
+    def rustybt_unknown_name_hint(self, kind: str, name: str) -> str | None:
+        return f"{name.upper()} {kind} is available through --source toy --market {name}"
+
+    @hookimpl
+    def rustybt_broker_credentials(self, broker: str, options) -> list[str] | None:
+        if broker != "toy":
+            return None
+        return [f"TOY_{options['market'].upper()}_TOKEN"]
+
+
+def test_plugins_add_hints_for_unknown_names_and_name_broker_credentials(
+    empty_plugin_registry: PluginRegistry,
+) -> None:
+    empty_plugin_registry.add_plugin("aliases", Aliases())
+    with pytest.raises(PluginNotFoundError) as caught:
+        empty_plugin_registry.registration(Kind.DATA_SOURCE, "lse")
+    assert str(caught.value) == (
+        "no data source named 'lse' (installed: none); "
+        "LSE data source is available through --source toy --market lse"
+    )
+    assert empty_plugin_registry.broker_credentials("toy", {"market": "lse"}) == ["TOY_LSE_TOKEN"]
+    assert empty_plugin_registry.broker_credentials("paper", {}) == []
 
 
 def test_unknown_broker_names_the_package_that_provides_it(

@@ -11,7 +11,7 @@ keeps working. Each spec says in which version it appeared.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pluggy
@@ -87,4 +87,31 @@ def rustybt_register_commands(app: Any) -> None:
     the CLI keeps working. The return value is ignored.
 
     Added in 0.1.
+    """
+
+
+@hookspec
+def rustybt_broker_credentials(broker: str, options: Mapping[str, Any]) -> Sequence[str] | None:
+    """Name the environment variables a broker reads its credentials from.
+
+    Called by ``rustybt verify-config`` for the configured broker: ``broker`` is its
+    registered name and ``options`` the broker section's settings (``exchange``,
+    ``testnet``, ...). Return the variables the broker needs for those options, or None
+    when ``broker`` is not one of this plugin's. Core knows no broker's credentials: each
+    unset variable named here is reported as a problem.
+
+    Added in 0.2.
+    """
+
+
+@hookspec(firstresult=True)
+def rustybt_unknown_name_hint(kind: str, name: str) -> str | None:
+    """Suggest how to get a data source or broker that nobody registered under ``name``.
+
+    ``kind`` is ``"data source"`` or ``"broker"``. Return one sentence when this plugin
+    can provide it another way (an exchange reached through an option of the plugin's own
+    source, say), else None. The first answer is appended to the "no data source named …"
+    error.
+
+    Added in 0.2.
     """

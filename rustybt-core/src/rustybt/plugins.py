@@ -121,23 +121,6 @@ _PROVIDING_PACKAGE: Mapping[Kind, Mapping[str, str]] = {
     Kind.BROKER: {"paper": "rustybt-paper", "ccxt": "rustybt-ccxt"},
 }
 
-# Exchanges users type as a source or broker name; they are reached through ccxt.
-_EXCHANGE_DISPLAY_NAMES: Mapping[str, str] = {
-    "binance": "Binance",
-    "binanceus": "Binance.US",
-    "bitfinex": "Bitfinex",
-    "bitget": "Bitget",
-    "bitstamp": "Bitstamp",
-    "bybit": "Bybit",
-    "coinbase": "Coinbase",
-    "gateio": "Gate.io",
-    "gemini": "Gemini",
-    "kraken": "Kraken",
-    "kucoin": "KuCoin",
-    "mexc": "MEXC",
-    "okx": "OKX",
-}
-
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
@@ -365,16 +348,24 @@ class PluginRegistry:
             if blocked is not None and blocked.status != "ok":
                 return f"plugin '{lowered}' is installed but {blocked.status}: {blocked.error}"
             return f"install it with: pip install {package}"
-        exchange = _EXCHANGE_DISPLAY_NAMES.get(lowered)
-        if exchange and kind in (Kind.DATA_SOURCE, Kind.BROKER):
-            flag, what = (
-                ("--source", "data") if kind is Kind.DATA_SOURCE else ("--broker", "trading")
-            )
-            hint = f"{exchange} {what} is available through {flag} ccxt --exchange {lowered}"
-            if "ccxt" not in self._registrations[kind]:
-                hint += " (pip install rustybt-ccxt)"
-            return hint
+        for impl in self._manager.hook.rustybt_unknown_name_hint.get_hookimpls():
+            try:
+                hint = impl.function(kind=kind.label, name=name)
+            except Exception:  # a plugin's broken hint must not hide the error itself
+                continue
+            if hint:
+                return hint
         return None
+
+    def broker_credentials(self, broker: str, options: Mapping[str, Any]) -> list[str]:
+        """The environment variables the plugins say broker ``broker`` configured with
+        ``options`` reads its credentials from (empty when it needs none)."""
+        named: list[str] = []
+        for answer in self._manager.hook.rustybt_broker_credentials(
+            broker=broker, options=dict(options)
+        ):
+            named.extend(answer)
+        return list(dict.fromkeys(named))
 
 
 def _keyword_parameters(factory: Callable[..., Any]) -> set[str] | None:

@@ -49,7 +49,7 @@ def verify_trading_config(path: str | Path, registry: PluginRegistry) -> ConfigR
     parsed = parse_trading_config(path)
     problems = list(parsed.problems)
     problems += _plugin_problems(parsed, registry)
-    problems += _credential_problems(parsed)
+    problems += _credential_problems(parsed, registry)
     problems += _directory_problems(parsed)
     return ConfigReport(
         path=parsed.path, problems=tuple(problems), redacted=redact(parsed.document)
@@ -99,18 +99,17 @@ def _plugin_problems(parsed: ParsedConfig, registry: PluginRegistry) -> list[Con
     return problems
 
 
-def _credential_problems(parsed: ParsedConfig) -> list[ConfigProblem]:
+def _credential_problems(parsed: ParsedConfig, registry: PluginRegistry) -> list[ConfigProblem]:
     problems = []
     broker = _section(parsed, "broker")
-    if broker.get("type") == "ccxt":
-        exchange = str(broker.get("exchange") or "binance").upper()
-        for suffix in ("API_KEY", "SECRET"):
-            variable = f"RUSTYBT_{exchange}_{suffix}"
+    broker_type = broker.get("type")
+    if isinstance(broker_type, str):
+        for variable in registry.broker_credentials(broker_type, broker):
             if not os.environ.get(variable):
                 problems.append(
                     _problem(
                         parsed,
-                        "broker.exchange",
+                        "broker.exchange" if "exchange" in broker else "broker.type",
                         f"credential {variable} is not set in the environment",
                     )
                 )
