@@ -9,7 +9,6 @@ import pytest
 from rustybt.data.schema import BAR_COLUMNS
 from rustybt.data.source import NoBarsError
 from rustybt.errors import DataError
-from rustybt.plugins import Kind
 from rustybt_yfinance.request_policy import RequestPolicy
 from rustybt_yfinance.source import YFinanceSource
 from rustybt_yfinance.testing import Fault, generated_bar
@@ -40,7 +39,7 @@ def test_one_symbol_daily_bars_are_the_served_bars_in_the_canonical_schema(yahoo
 
 
 def test_raw_prices_are_a_separate_source(fake_yahoo, plugin_registry):
-    raw = plugin_registry.create(Kind.DATA_SOURCE, "yfinance-raw")
+    raw = plugin_registry.data_source("yfinance-raw")
     bars = raw.fetch_bars(["AAPL"], JAN_2, JAN_2, "1d")
 
     opens_at = int(pd.Timestamp("2024-01-02 09:30", tz="America/New_York").timestamp())

@@ -23,13 +23,19 @@ from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from importlib import import_module, metadata
 from types import ModuleType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import pluggy
 
 from rustybt import hookspecs
 from rustybt.errors import ConfigError, PluginError, PluginNotFoundError
+
+if TYPE_CHECKING:  # the registry stays light: every rustybt invocation imports it
+    from rustybt.alerts.alert import AlertChannel
+    from rustybt.benchmarks.measurement import Benchmark
+    from rustybt.broker import AsyncBroker, Broker
+    from rustybt.data.source import DataSource
 
 ENTRY_POINT_GROUP = "rustybt"
 STRICT_ENV = "RUSTYBT_STRICT_PLUGINS"
@@ -312,6 +318,25 @@ class PluginRegistry:
             return self._registrations[kind][name]
         except KeyError:
             raise PluginNotFoundError(self._not_found_message(kind, name)) from None
+
+    def data_source(self, name: str, *, lenient: bool = False, **options: Any) -> DataSource:
+        """The data source registered as ``name``, built with ``options`` (see
+        :meth:`create`)."""
+        return self.create(Kind.DATA_SOURCE, name, lenient=lenient, **options)
+
+    def broker(self, name: str, *, lenient: bool = False, **options: Any) -> Broker | AsyncBroker:
+        """The broker registered as ``name``, built with ``options`` (see :meth:`create`);
+        :func:`rustybt.broker.as_sync_broker` gives a :class:`~rustybt.broker.Broker` of
+        either kind."""
+        return self.create(Kind.BROKER, name, lenient=lenient, **options)
+
+    def benchmark(self, name: str, *, scale: float = 1.0) -> Benchmark:
+        """The benchmark registered as ``name``, its workload scaled by ``scale``."""
+        return self.create(Kind.BENCHMARK, name, scale=scale)
+
+    def alert_channel(self, name: str, **settings: Any) -> AlertChannel:
+        """The alert channel registered as ``name``, configured with ``settings``."""
+        return self.create(Kind.ALERT_CHANNEL, name, **settings)
 
     def create(self, kind: Kind, name: str, *, lenient: bool = False, **options: Any) -> Any:
         """Build the ``name`` of ``kind`` from its factory, passing the options it accepts.

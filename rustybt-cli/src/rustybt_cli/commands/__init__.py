@@ -1,15 +1,15 @@
 """Core's commands. Each module has ``register(app)``; add a new command module here."""
 
 from rustybt_cli.commands import (
+    alert_check,
     analyze_uptime,
     benchmark,
+    broker_check,
     data,
+    data_check,
     fetch_data,
     plugins,
     run,
-    test_alerts,
-    test_broker,
-    test_data,
     trade,
     verify_config,
 )
@@ -18,12 +18,12 @@ COMMAND_MODULES = (
     run,
     trade,
     benchmark,
-    test_data,
+    data_check,
     fetch_data,
     data,
     plugins,
     analyze_uptime,
-    test_alerts,
-    test_broker,
+    alert_check,
+    broker_check,
     verify_config,
 )

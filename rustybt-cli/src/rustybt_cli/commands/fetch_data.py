@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rustybt.errors import ConfigError
-from rustybt.plugins import Kind
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
 from rustybt_cli.progress import progress_bar
@@ -53,7 +52,7 @@ def fetch_data(
     wanted = split_symbols(symbols)
     if not wanted:
         raise ConfigError("--symbols needs at least one symbol, e.g. --symbols AAPL,MSFT")
-    data_source = cli_state(ctx).registry.create(Kind.DATA_SOURCE, source, exchange=exchange)
+    data_source = cli_state(ctx).registry.data_source(source, exchange=exchange)
     start_at = to_utc_timestamp(start)
     end_at = to_utc_timestamp(end) if end is not None else pd.Timestamp.now(tz="UTC")
     store = BarStore()

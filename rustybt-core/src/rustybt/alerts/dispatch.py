@@ -17,7 +17,7 @@ import attrs
 from rustybt.alerts.alert import Alert, AlertChannel
 from rustybt.alerts.config import AlertsConfig, ChannelConfig
 from rustybt.errors import RustyBTError
-from rustybt.plugins import Kind, PluginRegistry
+from rustybt.plugins import PluginRegistry
 
 logger = logging.getLogger("rustybt.alerts")
 
@@ -49,7 +49,7 @@ def create_channel(registry: PluginRegistry, config: ChannelConfig) -> AlertChan
     Raises :class:`RustyBTError` subclasses: an unregistered type, a setting the channel does
     not take, or a missing environment variable.
     """
-    return registry.create(Kind.ALERT_CHANNEL, config.type, **config.settings)
+    return registry.alert_channel(config.type, **config.settings)
 
 
 @attrs.define(kw_only=True)

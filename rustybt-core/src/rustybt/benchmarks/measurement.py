@@ -154,9 +154,9 @@ def _run_in_subprocess(name: str, scale: float) -> dict[str, Any]:
 
 def run_here(name: str, scale: float) -> dict[str, Any]:
     """Build the registered benchmark ``name`` at ``scale`` and :func:`measure` it here."""
-    from rustybt.plugins import Kind, PluginRegistry
+    from rustybt.plugins import PluginRegistry
 
-    benchmark = PluginRegistry.from_environment().create(Kind.BENCHMARK, name, scale=scale)
+    benchmark = PluginRegistry.from_environment().benchmark(name, scale=scale)
     return measure(benchmark)
 
 

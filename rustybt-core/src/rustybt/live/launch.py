@@ -27,7 +27,7 @@ from rustybt.live.session import (
     paper_session,
 )
 from rustybt.operations.event_log import EventLogWriter
-from rustybt.plugins import Kind, PluginRegistry
+from rustybt.plugins import PluginRegistry
 from rustybt.strategy_file import load_strategy
 
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
@@ -74,8 +74,7 @@ def run_trading_session(
     """
     registry = registry or PluginRegistry.from_environment()
     algorithm = load_strategy(strategy)
-    source = registry.create(
-        Kind.DATA_SOURCE,
+    source = registry.data_source(
         config.data.source,
         lenient=True,
         data_dir=config.data.data_dir,
@@ -83,8 +82,7 @@ def run_trading_session(
     )
     broker_config = config.broker
     broker = as_sync_broker(
-        registry.create(
-            Kind.BROKER,
+        registry.broker(
             broker_config.type,
             lenient=True,
             initial_capital=broker_config.initial_capital,

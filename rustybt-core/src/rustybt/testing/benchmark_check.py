@@ -25,7 +25,7 @@ def check_benchmark(
     """
     registered_by = registry.registration(Kind.BENCHMARK, name).plugin
     assert registered_by == plugin, f"{name} is registered by {registered_by}, not {plugin}"
-    result = measure(registry.create(Kind.BENCHMARK, name, scale=scale))
+    result = measure(registry.benchmark(name, scale=scale))
     assert result["description"], f"{name} has no description"
     reported = {key: (m["unit"], m["higher_is_better"]) for key, m in result["metrics"].items()}
     assert reported == dict(metrics), f"{name} reports {reported}, not {dict(metrics)}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rustybt.plugins import Kind
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, stdout, success
 from rustybt_cli.sources import DataDirOption, ExchangeOption, FrequencyOption, SourceOption
@@ -49,7 +48,7 @@ def test_data(
     from rustybt.data.probe import probe_source
 
     registry = cli_state(ctx).registry
-    data_source = registry.create(Kind.DATA_SOURCE, source, data_dir=data_dir, exchange=exchange)
+    data_source = registry.data_source(source, data_dir=data_dir, exchange=exchange)
     result = probe_source(data_source, symbol, frequency=frequency, start=start, end=end)
     if output is OutputFormat.JSON:
         print_json(result.to_dict())

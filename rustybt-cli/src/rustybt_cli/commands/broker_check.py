@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rustybt.plugins import Kind, PluginRegistry
+from rustybt.plugins import PluginRegistry
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout, success
 from rustybt_cli.sources import ExchangeOption
@@ -43,9 +43,7 @@ def connected_broker(
     """The broker ``name``, connected, closed on exit; ``exchange``/``testnet`` if given."""
     from rustybt.broker import as_sync_broker
 
-    broker = as_sync_broker(
-        registry.create(Kind.BROKER, name, exchange=exchange, testnet=testnet or None)
-    )
+    broker = as_sync_broker(registry.broker(name, exchange=exchange, testnet=testnet or None))
     try:
         broker.connect()
         yield broker
@@ -94,7 +92,7 @@ def test_broker(
         check = check_broker(
             connected,
             test_order_symbol=wanted if (place_test_order or simulated) else None,
-            quotes=registry.create(Kind.DATA_SOURCE, source) if simulated else None,
+            quotes=registry.data_source(source) if simulated else None,
         )
     if output is OutputFormat.JSON:
         print_json(check.to_dict())

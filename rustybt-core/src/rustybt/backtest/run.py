@@ -1,0 +1,129 @@
+"""Running backtests: ``run_algorithm`` (Zipline's entry point), ``run_backtest`` (the full
+result) and ``backtest_engine``, the engine composed for a backtest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rustybt.algorithm import TradingAlgorithm
+from rustybt.data.source import DataSource
+from rustybt.data.store import read_through_store
+from rustybt.engine import (
+    BacktestConfig,
+    Progress,
+    SimulatedClock,
+    SimulatedExecution,
+    StoredBars,
+    TradingEngine,
+)
+from rustybt.engine.results import BacktestResult
+from rustybt.plugins import PluginRegistry
+from rustybt.strategy_file import load_strategy
+
+
+def backtest_engine(
+    algorithm: TradingAlgorithm,
+    source: DataSource,
+    config: BacktestConfig,
+    *,
+    progress: Progress | None = None,
+) -> TradingEngine:
+    """A backtest: the engine on simulated time, over ``source``'s stored bars, filling
+    orders with the simulated execution. ``engine.run()`` returns the result."""
+    return TradingEngine(
+        algorithm,
+        config,
+        clock=SimulatedClock(),
+        feed=StoredBars(source),
+        execution=SimulatedExecution(),
+        progress=progress,
+    )
+
+
+def run_backtest(
+    algorithm: TradingAlgorithm | str | Path,
+    *,
+    start: Any,
+    end: Any,
+    capital_base: float | int | Decimal | str = 100000,
+    data_frequency: str = "daily",
+    source: str = "sample",
+    data_dir: str | Path | None = None,
+    exchange: str | None = None,
+    symbols: Sequence[str] = (),
+    trading_calendar: str = "XNYS",
+    registry: PluginRegistry | None = None,
+    progress: Progress | None = None,
+) -> BacktestResult:
+    """Run ``algorithm`` (an instance, or the path of a strategy file) on a registered source.
+
+    Returns the results frame, the performance summary and the exact final ledger figures.
+    ``capital_base`` is read exactly (a float through its shortest representation).
+    ``data_dir`` and ``exchange`` go to the data source's factory when given.
+    """
+    if not isinstance(algorithm, TradingAlgorithm):
+        algorithm = load_strategy(algorithm)
+    registry = registry or PluginRegistry.from_environment()
+    data_source = read_through_store(
+        registry.data_source(source, data_dir=data_dir, exchange=exchange)
+    )
+    config = BacktestConfig(
+        start=start,
+        end=end,
+        capital_base=Decimal(repr(capital_base))
+        if isinstance(capital_base, float)
+        else Decimal(capital_base),
+        frequency=data_frequency,
+        calendar=trading_calendar,
+        symbols=tuple(symbols),
+    )
+    return backtest_engine(algorithm, data_source, config, progress=progress).run()
+
+
+def run_algorithm(
+    start: Any,
+    end: Any,
+    initialize: Callable[..., Any] | None = None,
+    capital_base: float | int | Decimal = 100000,
+    handle_data: Callable[..., Any] | None = None,
+    before_trading_start: Callable[..., Any] | None = None,
+    analyze: Callable[..., Any] | None = None,
+    data_frequency: str = "daily",
+    bundle: str | None = None,
+    trading_calendar: str | None = None,
+    *,
+    source: str = "sample",
+    symbols: Sequence[str] = (),
+    data_dir: str | Path | None = None,
+    algorithm: TradingAlgorithm | None = None,
+) -> pd.DataFrame:
+    """Zipline's ``run_algorithm``: run the given functions and return the results frame.
+
+    ``bundle``, when given, names the data source (Zipline's bundles become RustyBT data
+    sources); ``trading_calendar`` is a calendar name (default XNYS). Pass ``algorithm``
+    instead of the functions to run a ``TradingAlgorithm`` subclass.
+    """
+    if algorithm is None:
+        algorithm = TradingAlgorithm(
+            initialize=initialize,
+            handle_data=handle_data,
+            before_trading_start=before_trading_start,
+            analyze=analyze,
+        )
+    result = run_backtest(
+        algorithm,
+        start=start,
+        end=end,
+        capital_base=capital_base,
+        data_frequency=data_frequency,
+        source=bundle or source,
+        data_dir=data_dir,
+        symbols=symbols,
+        trading_calendar=trading_calendar or "XNYS",
+    )
+    return result.frame
