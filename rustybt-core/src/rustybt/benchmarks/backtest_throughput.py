@@ -23,6 +23,7 @@ from rustybt.benchmarks.measurement import Metric
 from rustybt.benchmarks.synthetic_bars import synthetic_symbols, write_symbol_files
 from rustybt.calendars import get_calendar
 from rustybt.finance import commission
+from rustybt.frequencies import RUN_FREQUENCIES
 from rustybt.plugins import PluginRegistry
 
 FAST, SLOW = 20, 50
@@ -108,7 +109,7 @@ class BacktestThroughput:
 
     def run(self) -> dict[str, Metric]:
         """Time one full backtest."""
-        history_frequency = "1m" if self.frequency == "minute" else "1d"
+        history_frequency = RUN_FREQUENCIES[self.frequency]
         names = synthetic_symbols(self.assets)
         if len(names) == 1:
             algorithm = sma_crossover_one(names[0], history_frequency)

@@ -39,13 +39,12 @@ from rustybt.finance.controls import TradingControlViolation
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.finance.transaction import Transaction
+from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
 from rustybt.money import Money
 from rustybt.portfolio import Account, Portfolio, Position, Positions, position_amount
 from rustybt.strategy_file import strategy_error
 
-FREQUENCIES = {"daily": "1d", "minute": "1m"}
-"""The engine's bar frequencies (Zipline's names) and the data frequency each reads."""
 WARMUP_DAYS = {"daily": 400, "minute": 7}
 BEFORE_OPEN = pd.Timedelta(minutes=45)
 MINUTE = pd.Timedelta(minutes=1)
@@ -65,15 +64,13 @@ class BacktestConfig:
     start: pd.Timestamp = attrs.field(converter=to_utc_timestamp)
     end: pd.Timestamp = attrs.field(converter=to_utc_timestamp)
     capital_base: Decimal = attrs.field(default=Decimal(100000), converter=Decimal)
-    frequency: str = "daily"
+    frequency: str = attrs.field(default="daily", converter=run_frequency)
     calendar: str = "XNYS"
     symbols: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
             raise ConfigError(f"end {self.end.date()} is before start {self.start.date()}")
-        if self.frequency not in FREQUENCIES:
-            raise ConfigError(f"frequency must be daily or minute, not {self.frequency!r}")
         if self.capital_base <= 0:
             raise ConfigError(f"capital base must be positive, got {self.capital_base}")
 
@@ -367,10 +364,10 @@ class TradingEngine:
         # The ledger's asset order is the arrays' column order: records rely on it.
         assets = list(self.ledger.assets)
         first_run_bar = int(self.session_bounds[self.first_session])
-        bars = self.feed.load(assets, timeline, first_run_bar, FREQUENCIES[config.frequency])
+        bars = self.feed.load(assets, timeline, first_run_bar, RUN_FREQUENCIES[config.frequency])
         self.arrays = BarArrays(bars, assets, timeline)
         self._timeline_ns = timeline.asi8
-        self.data = BarData(self.arrays, FREQUENCIES[config.frequency], growing=self.feed.grows)
+        self.data = BarData(self.arrays, RUN_FREQUENCIES[config.frequency], growing=self.feed.grows)
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()

@@ -32,6 +32,7 @@ from rustybt.alerts.config import AlertsConfig, alerts_config_from_dict
 from rustybt.errors import ConfigError
 from rustybt.finance import commission as commission_models
 from rustybt.finance import slippage as slippage_models
+from rustybt.frequencies import run_frequency
 
 
 def _non_negative(instance: Any, attribute: attrs.Attribute, value: Decimal | None) -> None:
@@ -217,8 +218,8 @@ class DataConfig:
 
     @property
     def bar_frequency(self) -> str:
-        """``daily`` or ``minute``."""
-        return {"1d": "daily", "1m": "minute"}.get(self.frequency, self.frequency)
+        """The run frequency, ``daily`` or ``minute`` (see :mod:`rustybt.frequencies`)."""
+        return run_frequency(self.frequency)
 
 
 @attrs.frozen(kw_only=True)
