@@ -10,7 +10,12 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rustybt.assets import Asset, AssetClass
-from rustybt.engine.records import HeldPositionChanges, SessionRecords, held_by_session
+from rustybt.engine.records import (
+    HeldPositionChanges,
+    PositionChange,
+    SessionRecords,
+    held_by_session,
+)
 from rustybt.finance.ledger import Ledger
 from rustybt.finance.transaction import Transaction
 
@@ -37,12 +42,12 @@ def test_the_first_changes_list_every_held_position_as_strategies_see_it() -> No
 
     (held,) = held_by_session([tracker.changes()])
 
-    assert [(column, symbol, amount, lots) for column, symbol, amount, _, _, lots in held] == [
+    assert [(p.column, p.symbol, p.amount, p.lots) for p in held] == [
         (0, "EQ", 10, 10),
         (1, "BTC/USDT", Decimal("1.500"), 1500),
     ]
-    assert [entry[3] for entry in held] == ledger.cost_basis
-    assert [entry[4] for entry in held] == [Decimal("0.0001"), Decimal("0.01")]
+    assert [p.cost_basis for p in held] == ledger.cost_basis
+    assert [p.tick for p in held] == [Decimal("0.0001"), Decimal("0.01")]
 
 
 def test_later_changes_name_only_what_moved_and_closed_positions_leave() -> None:
@@ -54,8 +59,9 @@ def test_later_changes_name_only_what_moved_and_closed_positions_leave() -> None
     ledger.apply(fill(CRYPTO, -1500, "31000.00"))
     second = tracker.changes()
 
-    assert second == ((1, None),)
-    before, after, unchanged = held_by_session([first, second, second])
+    assert second == (PositionChange(1, None),)
+    assert tracker.changes() == ()
+    before, after, unchanged = held_by_session([first, second, ()])
     assert after == (before[0],)
     assert unchanged is after
 
@@ -68,8 +74,8 @@ def test_a_new_cost_basis_on_the_same_amount_is_a_change() -> None:
 
     ledger.set_position(EQUITY, 10, Decimal("11.0000"))
 
-    ((column, entry),) = tracker.changes()
-    assert (column, entry[3]) == (0, Decimal("11.0000"))
+    (change,) = tracker.changes()
+    assert (change.column, change.held.cost_basis) == (0, Decimal("11.0000"))
 
 
 def test_assets_the_ledger_adds_later_are_tracked() -> None:
@@ -81,7 +87,7 @@ def test_assets_the_ledger_adds_later_are_tracked() -> None:
     ledger.apply(fill(CRYPTO, 2, "30000.00"))
 
     _, held = held_by_session([first, tracker.changes()])
-    assert [entry[1] for entry in held] == ["BTC/USDT"]
+    assert [p.symbol for p in held] == ["BTC/USDT"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -93,7 +99,7 @@ def test_positions_rebuilt_from_changes_equal_the_ledger_at_every_session(stream
     for index, lots in stream:
         if lots:
             ledger.apply(fill([EQUITY, CRYPTO][index], lots, "10.00"))
-        recorded.append(tracker.changes() if lots else (recorded[-1] if recorded else ()))
+        recorded.append(tracker.changes())
         expected.append(held_by_session([HeldPositionChanges(ledger).changes()])[0])
 
     assert held_by_session(recorded) == expected

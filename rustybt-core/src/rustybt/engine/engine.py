@@ -31,7 +31,7 @@ from rustybt.data.schema import to_utc_timestamp
 from rustybt.engine.books import Books
 from rustybt.engine.collector import collections_of_run_objects_only
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
-from rustybt.engine.records import HeldPositionChanges, PositionChanges, SessionRecords
+from rustybt.engine.records import HeldPositionChanges, SessionRecords
 from rustybt.engine.results import BacktestResult
 from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
 from rustybt.finance.cancel_policy import NeverCancel
@@ -122,13 +122,11 @@ class TradingEngine:
         self._session_transactions: list[Transaction] = []
         self._transactions: list[Transaction] = []
         self._recorded: dict[str, Any] = {}
-        self._position_changes: PositionChanges = ()
-        self._position_changes_at = -1
         self._now_ns = config.start.value
         self._now_timestamp = config.start
         self._bar = -1
         self._value_cache: tuple[int, int, Decimal, int] | None = None
-        """(bar, ledger changes, portfolio value, positions value in ledger units) of the
+        """(bar, ledger revision, portfolio value, positions value in ledger units) of the
         last valuation."""
         execution.bind(self)
 
@@ -207,13 +205,13 @@ class TradingEngine:
             value = ledger.cash + ledger.units_to_money(units)
         else:
             units, value = 0, ledger.cash
-        self._value_cache = (self._bar, ledger.changes, value, units)
+        self._value_cache = (self._bar, ledger.revision, value, units)
         return value
 
     def _current_valuation(self) -> tuple[int, int, Decimal, int] | None:
         """The last valuation while it still holds: same bar, no change to the ledger."""
         cache = self._value_cache
-        if cache is not None and cache[0] == self._bar and cache[1] == self.ledger.changes:
+        if cache is not None and cache[0] == self._bar and cache[1] == self.ledger.revision:
             return cache
         return None
 
@@ -521,13 +519,10 @@ class TradingEngine:
 
     def _record_session(self, records: SessionRecords) -> None:
         ledger = self.ledger
-        if self._position_changes_at != ledger.changes:
-            self._position_changes = self._position_change_tracker.changes()
-            self._position_changes_at = ledger.changes
         valuation = self._current_valuation()
         records.add(
             ledger.cash,
-            self._position_changes,
+            self._position_change_tracker.changes(),
             None if valuation is None else valuation[3],
             self._recorded,
             self._session_transactions,

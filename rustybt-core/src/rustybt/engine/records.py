@@ -1,7 +1,7 @@
-"""What a backtest's results frame is made of, collected session by session.
+"""What a run's results frame is made of, collected session by session.
 
-The loop appends each session's cash, the positions that changed (the same object again
-until the ledger changes), their value when the loop already worked it out, the
+The loop appends each session's cash, the positions that changed (:class:`PositionChange`,
+none while the ledger stays the same), their value when the loop already worked it out, the
 recorded variables (one shared dict until the strategy records again), and the session's
 transactions and orders only when there are any. :meth:`SessionRecords.columns` turns it
 all into the frame's columns once, at the end, valuing each session exactly.
@@ -21,16 +21,35 @@ import pandas as pd
 from rustybt.finance.ledger import Ledger
 from rustybt.finance.order import Order
 from rustybt.finance.transaction import Transaction
+from rustybt.money import Money
 from rustybt.portfolio import position_amount
 
-PositionEntry = tuple[int, str, Any, Decimal, Decimal, int]
-"""The fixed part of one held position: (asset column, symbol, amount as strategies see it,
-cost basis, the asset's tick as a Decimal, lots)."""
+
+@attrs.frozen
+class HeldPosition:
+    """The fixed part of one held position: what a results row shows of it but its price."""
+
+    column: int
+    """The asset's column in the ledger (and the bar arrays)."""
+    symbol: str
+    amount: int | Money
+    """The position as strategies see it (:func:`rustybt.portfolio.position_amount`)."""
+    cost_basis: Decimal
+    tick: Decimal
+    """The asset's tick: a price is its whole number of ticks times this."""
+    lots: int
 
 
-PositionChanges = tuple[tuple[int, "PositionEntry | None"], ...]
-"""Positions changed since the previous record: (asset column, new entry, or None once the
-position is closed)."""
+@attrs.frozen
+class PositionChange:
+    """One position changed since the previous record: held as ``held``, or closed (None)."""
+
+    column: int
+    held: HeldPosition | None
+
+
+PositionChanges = tuple[PositionChange, ...]
+"""The positions changed from one record to the next (empty when none did)."""
 
 
 class HeldPositionChanges:
@@ -42,45 +61,46 @@ class HeldPositionChanges:
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._seen = -1
+        self._seen: int | None = None
 
     def changes(self) -> PositionChanges:
-        """The positions changed since the last call (all held positions, the first time)."""
+        """The positions changed since the last call (all held positions, the first time);
+        empty when nothing changed."""
         ledger = self._ledger
+        if ledger.revision == self._seen:
+            return ()
         changed = []
-        for i in np.flatnonzero(ledger.changed_at > self._seen).tolist():
+        for i in ledger.changed_since(self._seen):
             lots = int(ledger.lots[i])
-            changed.append((i, self._entry(i, lots, ledger.cost_basis[i]) if lots else None))
-        self._seen = ledger.changes
+            held = self._held(i, lots, ledger.cost_basis[i]) if lots else None
+            changed.append(PositionChange(i, held))
+        self._seen = ledger.revision
         return tuple(changed)
 
-    def _entry(self, column: int, lots: int, cost_basis: Decimal) -> PositionEntry:
+    def _held(self, column: int, lots: int, cost_basis: Decimal) -> HeldPosition:
         asset = self._ledger.assets[column]
         whole = asset.whole_units and asset.lot_size == 1
         amount = lots if whole else position_amount(asset, lots * asset.lot_size)
         # ticks × tick is exact (int64 ticks have at most 19 digits) and gives the price
         # with the tick's exponent, quicker than scaleb.
         tick = Decimal((0, (1,), asset.tick_exponent))
-        return (column, asset.symbol, amount, cost_basis, tick, lots)
+        return HeldPosition(column, asset.symbol, amount, cost_basis, tick, lots)
 
 
-def held_by_session(changes: list[PositionChanges]) -> list[tuple[PositionEntry, ...]]:
+def held_by_session(changes: list[PositionChanges]) -> list[tuple[HeldPosition, ...]]:
     """The held positions of each session (in asset order), from the changes recorded per
-    session; sessions without new changes share the previous tuple."""
-    entries: dict[int, PositionEntry] = {}
-    held: tuple[PositionEntry, ...] = ()
-    last: PositionChanges | None = None
+    session; sessions without changes share the previous tuple."""
+    entries: dict[int, HeldPosition] = {}
+    held: tuple[HeldPosition, ...] = ()
     by_session = []
     for session_changes in changes:
-        if session_changes is not last:
-            last = session_changes
-            if session_changes:
-                for column, entry in session_changes:
-                    if entry is None:
-                        entries.pop(column, None)
-                    else:
-                        entries[column] = entry
-                held = tuple(entries[column] for column in sorted(entries))
+        if session_changes:
+            for change in session_changes:
+                if change.held is None:
+                    entries.pop(change.column, None)
+                else:
+                    entries[change.column] = change.held
+            held = tuple(entries[column] for column in sorted(entries))
         by_session.append(held)
     return by_session
 
@@ -111,8 +131,8 @@ class SessionRecords:
     ) -> None:
         """Append one session. ``recorded`` must not be changed afterwards (pass a new dict
         when the strategy records). ``position_changes`` is what
-        :meth:`HeldPositionChanges.changes` returned for this session, or the previous session's
-        object when nothing changed; ``positions_units`` is the positions' value at the
+        :meth:`HeldPositionChanges.changes` returned for this session (empty when nothing
+        changed); ``positions_units`` is the positions' value at the
         session's close in the ledger's value units when already known (None: worked out
         at the end). ``orders`` are captured as they stand now."""
         if transactions or orders:
@@ -159,7 +179,7 @@ class SessionRecords:
         return columns
 
     def _values(
-        self, held: list[tuple[PositionEntry, ...]], ticks: list[list[int]], ledger: Ledger
+        self, held: list[tuple[HeldPosition, ...]], ticks: list[list[int]], ledger: Ledger
     ) -> dict[str, list[float]]:
         """Value, return, P&L, cash and positions value per session.
 
@@ -200,8 +220,8 @@ class SessionRecords:
                 held_weights = weights.get(id(holdings))
                 if held_weights is None:
                     held_weights = weights[id(holdings)] = (
-                        [entry[0] for entry in holdings],
-                        [entry[5] * multiplier[entry[0]] for entry in holdings],
+                        [entry.column for entry in holdings],
+                        [entry.lots * multiplier[entry.column] for entry in holdings],
                     )
                 columns_held, lot_units = held_weights
                 units = sum(map(mul, lot_units, map(closes.__getitem__, columns_held))) * unit_num
@@ -221,17 +241,17 @@ class SessionRecords:
         return columns
 
     def _positions(
-        self, held: list[tuple[PositionEntry, ...]], ticks: list[list[int]]
+        self, held: list[tuple[HeldPosition, ...]], ticks: list[list[int]]
     ) -> list[list[dict[str, Any]]]:
         return [
             [
                 {
-                    "symbol": symbol,
-                    "amount": amount,
-                    "cost_basis": basis,
-                    "last_sale_price": Decimal(closes[i]) * tick,
+                    "symbol": entry.symbol,
+                    "amount": entry.amount,
+                    "cost_basis": entry.cost_basis,
+                    "last_sale_price": Decimal(closes[entry.column]) * entry.tick,
                 }
-                for i, symbol, amount, basis, tick, _ in holdings
+                for entry in holdings
             ]
             if holdings
             else []

@@ -40,12 +40,10 @@ class Ledger:
         self._held_at = 0
         self._few: list[tuple[int, int]] = []
         self._few_at = -1
-        self.changes = 0
-        """Counts changes to positions (fills, restored positions, new assets), so a
-        snapshot taken at one count is still current while the count is the same."""
-        self.changed_at = np.zeros(0, dtype=np.int64)
-        """Per asset, the value of :attr:`changes` when its position last changed: the
-        positions changed since a snapshot are those with ``changed_at`` above its count."""
+        self.revision = 0
+        """Goes up with every change to positions (fills, restored positions, new assets):
+        what was worked out from the positions at one revision holds while it is the same."""
+        self._changed_at = np.zeros(0, dtype=np.int64)
         self.add_assets(assets)
 
     def add_assets(self, assets: Sequence[Asset]) -> None:
@@ -59,9 +57,9 @@ class Ledger:
             self.index[asset] = len(self.assets)
             self.assets.append(asset)
         self.lots = np.concatenate([self.lots, np.zeros(len(new), dtype=np.int64)])
-        self.changes += 1
-        self.changed_at = np.concatenate(
-            [self.changed_at, np.full(len(new), self.changes, dtype=np.int64)]
+        self.revision += 1
+        self._changed_at = np.concatenate(
+            [self._changed_at, np.full(len(new), self.revision, dtype=np.int64)]
         )
         self.cost_basis.extend([Decimal(0)] * len(new))
         exponents = [a.lot_exponent + a.tick_exponent for a in self.assets]
@@ -88,9 +86,9 @@ class Ledger:
         held = self.held()
         if len(held) <= _FEW_POSITIONS:
             # Python integers: exact at any size, and cheaper than a dot product for a few.
-            if self._few_at != self.changes:
+            if self._few_at != self.revision:
                 self._few = [(i, int(self.lots[i])) for i in held.tolist()]
-                self._few_at = self.changes
+                self._few_at = self.revision
             total = 0
             for i, lots in self._few:
                 total += lots * int(units[i])
@@ -124,13 +122,20 @@ class Ledger:
             return Decimal(0)
         return Decimal(int(self.lots[i])) * asset.lot_size
 
+    def changed_since(self, revision: int | None) -> list[int]:
+        """Columns of the assets whose position changed after ``revision`` (every asset for
+        None), in asset order."""
+        if revision is None:
+            return list(range(len(self.assets)))
+        return np.flatnonzero(self._changed_at > revision).tolist()
+
     def held(self) -> np.ndarray:
         """Indices of the assets with a non-zero position (read-only; recomputed only after
         positions change)."""
-        if self._held_at != self.changes:
+        if self._held_at != self.revision:
             held = np.flatnonzero(self.lots)
             held.flags.writeable = False
-            self._held, self._held_at = held, self.changes
+            self._held, self._held_at = held, self.revision
         return self._held
 
     def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
@@ -138,8 +143,8 @@ class Ledger:
         i = self.index[asset]
         self.lots[i] = lots
         self.cost_basis[i] = cost_basis
-        self.changes += 1
-        self.changed_at[i] = self.changes
+        self.revision += 1
+        self._changed_at[i] = self.revision
         self._lots_bound = max(self._lots_bound, abs(lots))
 
     def apply(self, transaction: Transaction) -> Decimal | None:
@@ -187,7 +192,7 @@ class Ledger:
                 basis = transaction.price
         self.lots[i] = new
         self.cost_basis[i] = basis
-        self.changes += 1
-        self.changed_at[i] = self.changes
+        self.revision += 1
+        self._changed_at[i] = self.revision
         self._lots_bound = max(self._lots_bound, abs(new))
         return realized
