@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from rustybt import history_window
 from rustybt.history_window import WindowFrame, WindowSeries
+
+REPO = Path(__file__).resolve().parents[2]
 
 TIMELINE = pd.date_range("2020-01-01", periods=400, tz="UTC", name=None)
 ASSETS = pd.Index(["AAA", "BBB", "CCC"], dtype=object)
@@ -215,3 +219,38 @@ def test_the_hot_path_of_a_strategy_never_builds_pandas_objects() -> None:
     assert len(list(above.items())) == 3
     assert not any(built(window) for window in (frame, recent, above))
     assert built(frame.pct_change()) and built(frame)
+
+
+def test_pending_windows_work_on_the_installed_pandas() -> None:
+    # Fails loudly on a pandas release that changes the internals history_window leans on;
+    # runs would then use the public-API fallback (slower, same values).
+    assert history_window.pending_windows_work(), (
+        f"pending windows broke on pandas {pd.__version__}"
+    )
+    assert history_window.window_series == WindowSeries.pending
+    assert history_window.window_frame == WindowFrame.pending
+
+
+def test_the_public_api_fallback_gives_the_same_windows() -> None:
+    values = np.linspace(1.0, 40.0, 40)
+    by_column = np.ascontiguousarray(np.stack([values, values * 2, values[::-1]]))
+    rows = range(100, 140)
+    plain = history_window.plain_series(values, TIMELINE, rows, "AAA")
+    assert type(plain) is pd.Series
+    pd.testing.assert_series_equal(plain, reference_series(values, start=100))
+    frame = history_window.plain_frame(by_column, TIMELINE, rows, ASSETS)
+    assert type(frame) is pd.DataFrame
+    pd.testing.assert_frame_equal(frame, reference_frame(by_column, start=100))
+
+
+def test_a_strategy_on_the_fallback_gives_the_same_backtest(monkeypatch) -> None:
+    from rustybt import bar_data
+    from rustybt.backtest import run_backtest
+
+    strategy = REPO / "examples" / "sma_crossover.py"
+    fast = run_backtest(strategy, start="2006-01-03", end="2008-12-31")
+    monkeypatch.setattr(bar_data, "window_series", history_window.plain_series)
+    monkeypatch.setattr(bar_data, "window_frame", history_window.plain_frame)
+    plain = run_backtest(strategy, start="2006-01-03", end="2008-12-31")
+    assert plain.transactions == fast.transactions
+    pd.testing.assert_series_equal(plain.frame["portfolio_value"], fast.frame["portfolio_value"])

@@ -11,7 +11,7 @@ import pandas as pd
 from rustybt.assets import Asset
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.errors import StrategyError
-from rustybt.history_window import WindowFrame, WindowSeries
+from rustybt.history_window import window_frame, window_series
 
 FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
 
@@ -172,9 +172,7 @@ class BarData:
             column = self._arrays.column.get(assets) if isinstance(assets, Asset) else None
             if column is not None and not self._growing:  # the common case, kept short
                 values = self._arrays.fields[fields][start:end, column]
-                return WindowSeries.pending(
-                    values, self._arrays.timeline, range(start, end), assets
-                )
+                return window_series(values, self._arrays.timeline, range(start, end), assets)
             return self._window(assets, fields, start, end)
         field_list = [fields] if single_field else list(fields)
         _check_fields(field_list)
@@ -213,7 +211,7 @@ class BarData:
 
     def _window(
         self, assets: Asset | Sequence[Asset], field: str, start: int, end: int
-    ) -> WindowSeries | WindowFrame:
+    ) -> pd.Series | pd.DataFrame:
         """Bars ``start:end`` of ``field`` as a pending pandas object (see
         :mod:`rustybt.history_window`): a Series for one asset, a frame for a list."""
         timeline, rows = self._arrays.timeline, range(start, end)
@@ -224,14 +222,14 @@ class BarData:
             values = self._arrays.fields[field][start:end, column]
             if self._growing:
                 values = values.copy()
-            return WindowSeries.pending(values, timeline, rows, assets)
+            return window_series(values, timeline, rows, assets)
         if self._growing:
             positions, columns = self._columns(assets)
             values = np.ascontiguousarray(self._arrays.fields[field][start:end, positions].T)
         else:
             values, columns = self._by_column(assets, field)
             values = values[:, start:end]
-        return WindowFrame.pending(values, timeline, rows, columns)
+        return window_frame(values, timeline, rows, columns)
 
     def _by_column(self, assets: Sequence[Asset], field: str) -> tuple[np.ndarray, pd.Index]:
         """The whole run's ``field`` of ``assets``, one contiguous row per asset (the layout

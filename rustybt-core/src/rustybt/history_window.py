@@ -17,12 +17,21 @@ answered from the window with pandas' own arithmetic (so results are bit-identic
 Any other use first runs the ordinary pandas constructor on the object, with a copy of the
 window (so a strategy that modifies its result never touches the run's data); from then on the
 object is an ordinary pandas object. Results of pandas operations are plain pandas objects.
+
+This module is the only place that leans on pandas internals (objects created without their
+constructor, ``_constructor`` properties, ``NDFrame.__getattr__``). :func:`window_series` and
+:func:`window_frame` are what the rest of RustyBT calls: they make pending windows when
+:func:`pending_windows_work` confirms, once per process, that this pandas behaves as the
+pending windows expect, and otherwise plain pandas objects built through the public API
+(:func:`plain_series`, :func:`plain_frame`), which give the same values, only slower.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import operator
+import pickle
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
@@ -422,3 +431,58 @@ class _PendingILoc:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real(), name)
+
+
+def plain_series(
+    values: np.ndarray, index: pd.Index, rows: range | None = None, name: Hashable = None
+) -> pd.Series:
+    """What :meth:`WindowSeries.pending` stands for, as an ordinary ``pandas.Series``
+    (public API only; ``values`` copied)."""
+    labels = index if rows is None else index[rows.start : rows.stop]
+    return pd.Series(values, index=labels, name=name, copy=True)
+
+
+def plain_frame(
+    values_by_column: np.ndarray, index: pd.Index, rows: range, columns: pd.Index
+) -> pd.DataFrame:
+    """What :meth:`WindowFrame.pending` stands for, as an ordinary ``pandas.DataFrame``
+    (public API only; values copied)."""
+    labels = index[rows.start : rows.stop]
+    return pd.DataFrame(values_by_column.T, index=labels, columns=columns, copy=True)
+
+
+def pending_windows_work() -> bool:
+    """True when pending windows behave on this pandas exactly as plain pandas objects do:
+    built lazily, equal after every fast operation and after a build, still instances of the
+    pandas classes, and pickled as them. A pandas release that changes the internals this
+    module leans on makes it False (and the test suite fail), never a wrong number."""
+    values = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
+    by_column = np.ascontiguousarray(np.stack([values, values[::-1]]))
+    index = pd.date_range("2024-01-01", periods=10, tz="UTC")
+    rows, columns = range(1, 9), pd.Index(["a", "b"])
+    try:
+        fast = WindowSeries.pending(values, index, rows, "a")
+        plain = plain_series(values, index, rows, "a")
+        fast_frame = WindowFrame.pending(by_column, index, rows, columns)
+        plain_frame_ = plain_frame(by_column, index, rows, columns)
+        checks = (
+            isinstance(fast, pd.Series) and isinstance(fast_frame, pd.DataFrame),
+            fast[-3:].mean() == plain[-3:].mean(),
+            fast.iloc[-1] == plain.iloc[-1],
+            list(fast > 2.0) == list(plain > 2.0),
+            fast_frame["b"].sum() == plain_frame_["b"].sum(),
+            fast_frame.mean().equals(plain_frame_.mean()),
+            (fast + 1).equals(plain + 1),
+            fast_frame.rolling(2).mean().equals(plain_frame_.rolling(2).mean()),
+            type(pd.read_pickle(io.BytesIO(pickle.dumps(fast)))) is pd.Series,
+        )
+    except Exception:  # any failure of the internals means: use the public API
+        return False
+    return all(bool(check) for check in checks)
+
+
+_PENDING_WORKS = pending_windows_work()
+window_series = WindowSeries.pending if _PENDING_WORKS else plain_series
+"""A history window of one asset: pending when this pandas supports it, else plain."""
+window_frame = WindowFrame.pending if _PENDING_WORKS else plain_frame
+"""A history window of several assets: pending when this pandas supports it, else plain."""
