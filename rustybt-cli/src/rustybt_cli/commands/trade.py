@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import attrs
 import typer
 from rustybt.errors import ConfigError
 
@@ -112,30 +111,29 @@ def paper_trade(
     Without --replay the session trades live: each bar is fetched from the data source
     when it closes, for --duration (default 30d).
     """
-    settings = _settings(
-        "paper",
-        config,
-        broker or "paper",
-        source,
-        data_dir,
-        exchange,
-        False,
-        heartbeat_interval,
-        log_level,
+    from rustybt.live import TradingOverrides, trading_settings
+
+    overrides = TradingOverrides(
+        broker=broker or "paper",
+        source=source,
+        data_dir=data_dir,
+        exchange=exchange,
+        heartbeat_interval=heartbeat_interval,
+        log_level=log_level,
     )
     _run(
         ctx,
         "paper",
-        settings,
-        strategy,
-        log_file,
-        symbols,
-        replay,
-        start,
-        end,
-        speed,
-        duration,
-        state,
+        trading_settings("paper", config=config, overrides=overrides),
+        strategy=strategy,
+        log_file=log_file,
+        symbols=symbols,
+        replay=replay,
+        start=start,
+        end=end,
+        speed=speed,
+        duration=duration,
+        state=state,
         accept_broker_state=False,
         stop=stop,
         output=output,
@@ -167,9 +165,18 @@ def live_trade(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Trade a strategy live through a broker (orders are real unless --testnet)."""
-    settings = _settings(
-        "live", config, broker, source, data_dir, exchange, testnet, heartbeat_interval, log_level
+    from rustybt.live import TradingOverrides, trading_settings
+
+    overrides = TradingOverrides(
+        broker=broker,
+        source=source,
+        data_dir=data_dir,
+        exchange=exchange,
+        testnet=testnet,
+        heartbeat_interval=heartbeat_interval,
+        log_level=log_level,
     )
+    settings = trading_settings("live", config=config, overrides=overrides)
     if settings.broker.type != "paper" and not confirm:
         raise ConfigError(
             f"live trading through '{settings.broker.type}' places real orders; add --confirm"
@@ -178,56 +185,18 @@ def live_trade(
         ctx,
         "live",
         settings,
-        strategy,
-        log_file,
-        symbols,
-        replay,
-        start,
-        end,
-        speed,
-        duration,
-        state,
+        strategy=strategy,
+        log_file=log_file,
+        symbols=symbols,
+        replay=replay,
+        start=start,
+        end=end,
+        speed=speed,
+        duration=duration,
+        state=state,
         accept_broker_state=accept_broker_state,
         stop=stop,
         output=output,
-    )
-
-
-def _settings(
-    mode: str,
-    config: Path | None,
-    broker: str | None,
-    source: str | None,
-    data_dir: Path | None,
-    exchange: str | None,
-    testnet: bool,
-    heartbeat_interval: float | None,
-    log_level: str | None,
-) -> TradingConfig:
-    """The config file's settings with the command-line options laid over them."""
-    from rustybt.live.config import TradingConfig, default_config_path, load_trading_config
-
-    config = config or default_config_path(mode)
-    settings = load_trading_config(config) if config else TradingConfig()
-    return attrs.evolve(
-        settings,
-        broker=attrs.evolve(
-            settings.broker,
-            type=broker or settings.broker.type,
-            exchange=exchange or settings.broker.exchange,
-            testnet=testnet or settings.broker.testnet,
-        ),
-        data=attrs.evolve(
-            settings.data,
-            source=source or settings.data.source,
-            data_dir=str(data_dir) if data_dir else settings.data.data_dir,
-            exchange=exchange or settings.data.exchange,
-        ),
-        logging=attrs.evolve(
-            settings.logging,
-            heartbeat_interval=heartbeat_interval or settings.logging.heartbeat_interval,
-            level=(log_level or settings.logging.level).upper(),
-        ),
     )
 
 
@@ -235,6 +204,7 @@ def _run(
     ctx: typer.Context,
     mode: str,
     settings: TradingConfig,
+    *,
     strategy: Path | None,
     log_file: Path | None,
     symbols: str | None,
@@ -244,48 +214,30 @@ def _run(
     speed: float,
     duration: str | None,
     state: Path | None,
-    *,
     accept_broker_state: bool,
     stop: bool,
     output: OutputFormat,
 ) -> None:
-    import pandas as pd
-    from rustybt.live import (
-        kill_switch_path,
-        live_session_window,
-        parse_duration,
-        run_trading_session,
-    )
+    from rustybt.live import request_stop, state_file_of, trade
 
-    state_file = state or Path(settings.state.file or f"{mode}_state.sqlite")
+    state_file = state_file_of(mode, settings, state)
     if stop:
-        switch = kill_switch_path(settings, state_file)
-        switch.touch()
+        switch = request_stop(settings, state_file)
         stdout.print(f"Stop requested ({switch}): the session stops before its next bar.")
         return
-    if strategy is None or log_file is None:
-        raise ConfigError("--strategy and --log-file are required (or --stop)")
-
-    if replay and (start is None or end is None):
-        raise ConfigError("--replay needs --start and --end")
-    length = parse_duration(duration) if duration else None
-    if not replay:
-        if start is not None or end is not None:
-            raise ConfigError("--start and --end go with --replay; a live session starts now")
-        start, end = live_session_window(pd.Timestamp.now(tz="UTC"), length)
-    summary = run_trading_session(
-        strategy,
-        config=settings,
+    summary = trade(
+        mode,
+        strategy=strategy,
         log_file=log_file,
+        settings=settings,
         state_file=state_file,
+        symbols=split_symbols(symbols),
+        replay=replay,
         start=start,
         end=end,
         speed=speed,
-        symbols=split_symbols(symbols),
-        duration=length,
+        duration=duration,
         accept_broker_state=accept_broker_state,
-        mode=mode,
-        feed="replay" if replay else "poll",
         registry=cli_state(ctx).registry,
     )
     if output is OutputFormat.JSON:

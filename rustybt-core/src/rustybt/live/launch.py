@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pandas as pd
 
 from rustybt.alerts.dispatch import AlertDispatcher
@@ -16,7 +17,7 @@ from rustybt.data.schema import to_utc_timestamp
 from rustybt.engine import BacktestConfig, SimulatedExecution
 from rustybt.engine.clock import ReplayClock, TimeSource, WallClock
 from rustybt.errors import ConfigError
-from rustybt.live.config import TradingConfig
+from rustybt.live.config import TradingConfig, default_config_path, load_trading_config
 from rustybt.live.journal import Journal
 from rustybt.live.risk import RiskLimits
 from rustybt.live.session import (
@@ -190,3 +191,108 @@ def _open_event_log(path: str | Path, clock: TimeSource) -> EventLogWriter:
         return EventLogWriter(path, clock=lambda: _as_datetime(clock.now_ns()))
     except OSError as exc:
         raise ConfigError(f"cannot write log file {path}: {exc.strerror or exc}") from None
+
+
+@attrs.frozen(kw_only=True)
+class TradingOverrides:
+    """Settings given beside a trading config (command-line options) that win over it; None
+    (False for ``testnet``) leaves the config's own."""
+
+    broker: str | None = None
+    source: str | None = None
+    data_dir: str | Path | None = None
+    exchange: str | None = None
+    testnet: bool = False
+    heartbeat_interval: float | None = None
+    log_level: str | None = None
+
+
+def trading_settings(
+    mode: str, *, config: str | Path | None = None, overrides: TradingOverrides | None = None
+) -> TradingConfig:
+    """The trading config of a ``mode`` (``paper`` or ``live``) session: ``config``, else
+    the mode's default config file when there is one, else the defaults; with
+    ``overrides`` laid over it (``exchange`` sets both the broker's and the source's)."""
+    given = overrides or TradingOverrides()
+    path = config or default_config_path(mode)
+    settings = load_trading_config(path) if path else TradingConfig()
+    return attrs.evolve(
+        settings,
+        broker=attrs.evolve(
+            settings.broker,
+            type=given.broker or settings.broker.type,
+            exchange=given.exchange or settings.broker.exchange,
+            testnet=given.testnet or settings.broker.testnet,
+        ),
+        data=attrs.evolve(
+            settings.data,
+            source=given.source or settings.data.source,
+            data_dir=str(given.data_dir) if given.data_dir else settings.data.data_dir,
+            exchange=given.exchange or settings.data.exchange,
+        ),
+        logging=attrs.evolve(
+            settings.logging,
+            heartbeat_interval=given.heartbeat_interval or settings.logging.heartbeat_interval,
+            level=(given.log_level or settings.logging.level).upper(),
+        ),
+    )
+
+
+def state_file_of(mode: str, settings: TradingConfig, state: str | Path | None = None) -> Path:
+    """The state file a session uses: ``state``, else the config's, else
+    ``<mode>_state.sqlite`` in the working directory."""
+    return Path(state or settings.state.file or f"{mode}_state.sqlite")
+
+
+def request_stop(settings: TradingConfig, state_file: str | Path) -> Path:
+    """Ask the session running on ``state_file`` to stop before its next bar (it checks
+    the kill switch file this creates); return the file."""
+    switch = kill_switch_path(settings, state_file)
+    switch.touch()
+    return switch
+
+
+def trade(
+    mode: str,
+    *,
+    strategy: str | Path | None,
+    log_file: str | Path | None,
+    settings: TradingConfig,
+    state_file: str | Path,
+    symbols: Sequence[str] = (),
+    replay: bool = False,
+    start: Any = None,
+    end: Any = None,
+    speed: float = 0.0,
+    duration: str | None = None,
+    accept_broker_state: bool = False,
+    registry: PluginRegistry | None = None,
+) -> SessionSummary:
+    """Run a ``mode`` session as ``rustybt paper-trade`` / ``live-trade`` do: a replay of the
+    stored bars from ``start`` to ``end`` with ``replay``, otherwise live from today for
+    ``duration`` (``30d``, ``24h``, ...; default 30 days). Every mistake in the request is a
+    :class:`ConfigError` saying what to give instead."""
+    if strategy is None or log_file is None:
+        raise ConfigError("--strategy and --log-file are required (or --stop)")
+    if replay and (start is None or end is None):
+        raise ConfigError("--replay needs --start and --end")
+    length = parse_duration(duration) if duration else None
+    if not replay:
+        if start is not None or end is not None:
+            raise ConfigError("--start and --end go with --replay; a live session starts now")
+        start, end = live_session_window(pd.Timestamp.now(tz="UTC"), length)
+    return run_trading_session(
+        strategy,
+        config=settings,
+        log_file=log_file,
+        state_file=state_file,
+        start=start,
+        end=end,
+        speed=speed,
+        symbols=symbols,
+        duration=length,
+        accept_broker_state=accept_broker_state,
+        mode=mode,
+        feed="replay" if replay else "poll",
+        registry=registry,
+    )
