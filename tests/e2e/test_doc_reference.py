@@ -1,11 +1,13 @@
-"""Every hook spec and every CLI command has its section in the reference docs."""
+"""Every hook spec, CLI command and public library name has its place in the reference docs."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 from pathlib import Path
 
+import pytest
 import typer
 from rustybt import hookspecs
 from rustybt.plugins import PluginRegistry
@@ -38,3 +40,20 @@ def test_every_cli_command_has_a_section_in_the_cli_reference() -> None:
     documented = headings("cli.md")
     missing = sorted(name for name in commands if f"rustybt {name}" not in documented)
     assert not missing, f"docs/cli.md lacks a '## rustybt <name>' section for: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("package", ["rustybt.backtest", "rustybt.engine", "rustybt.live"])
+def test_every_public_name_of_the_library_is_in_the_python_api_reference(package: str) -> None:
+    text = (DOCS / "reference" / "api.md").read_text()
+    names = importlib.import_module(package).__all__
+    missing = sorted(name for name in names if f"`{name}" not in text)
+    assert not missing, f"docs/reference/api.md does not describe {package}: {', '.join(missing)}"
+
+
+def test_the_architecture_page_is_in_the_site_and_its_diagram_is_a_mermaid_block() -> None:
+    site = (DOCS.parent / "mkdocs.yml").read_text()
+    assert "architecture.md" in site and "name: mermaid" in site
+    page = (DOCS / "architecture.md").read_text()
+    [diagram] = re.findall(r"```mermaid\n(.*?)```", page, flags=re.DOTALL)
+    path = ["Clock", "BarFeed", "Execution", "Books.record_fill", "strategy", "SessionRecords"]
+    assert diagram.startswith("flowchart") and all(part in diagram for part in path)

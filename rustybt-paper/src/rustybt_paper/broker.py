@@ -128,14 +128,14 @@ class PaperBroker(SimulatedExecution):
                 f"order for {request.symbol} is smaller than one lot ({asset.lot_size})"
             )
         book = self.books.orders
-        order = Order(
+        order = Order.placed(
             id=book.new_id(),
             asset=asset,
             amount=amount,
             created=self._now(),
             created_bar=self._bar_index,
-            limit=None if request.limit_price is None else asset.round_price(request.limit_price),
-            stop=None if request.stop_price is None else asset.round_price(request.stop_price),
+            limit=request.limit_price,
+            stop=request.stop_price,
         )
         book.add(order)
         self._order_of_client[request.client_order_id] = order.id

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -134,6 +135,32 @@ class TradingEngine:
     def costs(self) -> CostModels:
         """The commission and slippage models in force (set by the strategy or config)."""
         return self.books.costs
+
+    @property
+    def current_bar(self) -> int:
+        """The index of the bar being processed (-1 before the first)."""
+        return self._bar
+
+    @property
+    def assets(self) -> Mapping[str, Asset]:
+        """The run's assets by symbol."""
+        return MappingProxyType(self._assets)
+
+    @property
+    def recorded(self) -> Mapping[str, Any]:
+        """The variables recorded so far, by name (each with its latest value)."""
+        return self._recorded
+
+    @property
+    def fill_count(self) -> int:
+        """Fills booked in this run."""
+        return len(self._transactions)
+
+    def resume_after(self, bar: int, recorded: Mapping[str, Any]) -> None:
+        """Carry on after bar ``bar`` of an earlier process (a checkpoint's), with the
+        variables it had recorded."""
+        self._bar = bar
+        self._recorded = {**self._recorded, **recorded}
 
     # -- AlgorithmRuntime -------------------------------------------------------------------
 
@@ -283,14 +310,14 @@ class TradingEngine:
         """Place an order and hand it to the execution unless a pre-trade check rejects it;
         it can fill from the next bar on."""
         self._column(asset)
-        order = Order(
+        order = Order.placed(
             id=self.orders.new_id(),
             asset=asset,
             amount=amount,
             created=self.current_dt(),
             created_bar=self._bar,
-            limit=None if style.limit_price is None else asset.round_price(style.limit_price),
-            stop=None if style.stop_price is None else asset.round_price(style.stop_price),
+            limit=style.limit_price,
+            stop=style.stop_price,
         )
         self.orders.add(order)
         for check in self.pre_trade_checks:

@@ -280,7 +280,7 @@ class TradingSession:
     def heartbeat(self) -> None:
         """Log a heartbeat: the portfolio's value, open orders and the last bar."""
         engine = self.engine
-        last = engine._bar
+        last = engine.current_bar
         self.events.log(
             "heartbeat",
             portfolio_value=str(engine.portfolio_value()),
@@ -322,7 +322,7 @@ class TradingSession:
                 price=transaction.price,
                 commission=transaction.commission,
                 dt=transaction.dt.isoformat(),
-                bar=self.engine._bar,
+                bar=self.engine.current_bar,
             )
         )
         self.events.log(
@@ -366,7 +366,7 @@ class TradingSession:
             "orders": [attrs.asdict(o, recurse=False) for o in engine.open_orders()],
             "order_counter": engine.orders.next_number,
             "venue": self.venue.state(),
-            "recorded": self._picklable(engine._recorded),
+            "recorded": self._picklable(engine.recorded),
             "context": self._picklable(
                 {
                     k: v
@@ -374,7 +374,7 @@ class TradingSession:
                     if k not in self._baseline_attributes
                 }
             ),
-            "fills": len(engine._transactions) + self._fills_before_resume,
+            "fills": engine.fill_count + self._fills_before_resume,
             "heartbeat_due": self.clock.next_heartbeat_ns,
         }
 
@@ -401,7 +401,7 @@ class TradingSession:
         engine = self.engine
         checkpoint = self.journal.last_checkpoint()
         if checkpoint is None:
-            self.venue.open_account(engine._assets)
+            self.venue.open_account(engine.assets)
             return engine.first_session
         state = checkpoint.state
         ledger = engine.ledger
@@ -421,7 +421,6 @@ class TradingSession:
         engine.orders.restore(
             (Order(**fields) for fields in state["orders"]), state["order_counter"]
         )
-        engine._recorded.update(state["recorded"])
         for name, value in state["context"].items():
             setattr(engine.algorithm, name, value)
         self._fills_before_resume = state["fills"]
@@ -429,14 +428,14 @@ class TradingSession:
         self.venue.restore(state["venue"])
         self.venue.check_positions(
             {
-                symbol: Decimal(lots) * engine._assets[symbol].lot_size
+                symbol: Decimal(lots) * engine.assets[symbol].lot_size
                 for symbol, lots in zip(state["symbols"], state["lots"], strict=True)
                 if lots
             }
         )
         self._resumed_from = checkpoint.bar_time
         bar_session = int(engine.session_of_bar[checkpoint.bar])
-        engine._bar = checkpoint.bar
+        engine.resume_after(checkpoint.bar, state["recorded"])
         self.risk.day_start_value = engine.portfolio_value()
         return bar_session + 1
 
