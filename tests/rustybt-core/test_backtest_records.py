@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rustybt.assets import Asset, AssetClass
 from rustybt.engine.records import (
+    HeldPosition,
     HeldPositionChanges,
     PositionChange,
     SessionRecords,
@@ -42,12 +43,12 @@ def test_the_first_changes_list_every_held_position_as_strategies_see_it() -> No
 
     (held,) = held_by_session([tracker.changes()])
 
-    assert [(p.column, p.symbol, p.amount, p.lots) for p in held] == [
+    assert [(column, symbol, amount, lots) for column, symbol, amount, _, _, lots in held] == [
         (0, "EQ", 10, 10),
         (1, "BTC/USDT", Decimal("1.500"), 1500),
     ]
-    assert [p.cost_basis for p in held] == ledger.cost_basis
-    assert [p.tick for p in held] == [Decimal("0.0001"), Decimal("0.01")]
+    assert [HeldPosition(*row).cost_basis for row in held] == ledger.cost_basis
+    assert [HeldPosition(*row).tick for row in held] == [Decimal("0.0001"), Decimal("0.01")]
 
 
 def test_later_changes_name_only_what_moved_and_closed_positions_leave() -> None:
@@ -87,7 +88,7 @@ def test_assets_the_ledger_adds_later_are_tracked() -> None:
     ledger.apply(fill(CRYPTO, 2, "30000.00"))
 
     _, held = held_by_session([first, tracker.changes()])
-    assert [p.symbol for p in held] == ["BTC/USDT"]
+    assert [HeldPosition(*row).symbol for row in held] == ["BTC/USDT"]
 
 
 @settings(max_examples=200, deadline=None)

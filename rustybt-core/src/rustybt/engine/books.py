@@ -25,6 +25,8 @@ class Books:
         self.orders = OrderBook(id_prefix)
         self.ledger = Ledger([], starting_cash)
         self.costs = CostModels()
+        self.fills: list[Transaction] = []
+        """Every fill booked, in order."""
         self.listeners: list[FillListener] = []
 
     def record_fill(self, order: Order, transaction: Transaction) -> None:
@@ -33,6 +35,7 @@ class Books:
         (:meth:`rustybt.finance.order_book.OrderBook.prune`)."""
         order.record_fill(transaction.amount, transaction.commission)
         self.ledger.apply(transaction)
-        self.orders.touch(order)
+        self.orders.touched[order.id] = order
+        self.fills.append(transaction)
         for listener in self.listeners:
             listener(order, transaction)

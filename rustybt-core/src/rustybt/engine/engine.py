@@ -39,7 +39,6 @@ from rustybt.finance.cancel_policy import NeverCancel
 from rustybt.finance.controls import TradingControlViolation
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
-from rustybt.finance.transaction import Transaction
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
 from rustybt.money import Money
@@ -101,7 +100,7 @@ class TradingEngine:
         self.clock = clock
         self.feed = feed
         self.execution = execution
-        self.observers = list(observers)
+        self.observers: list[SessionObserver] = []
         """Told of orders, fills and session ends (a session's journal and event log)."""
         self.pre_trade_checks: list[Callable[[Order], str | None]] = []
         """Each new order passes these before it is executed; the first reason one gives
@@ -115,13 +114,11 @@ class TradingEngine:
                 f"{config.end.date()}"
             )
         self.books = Books(config.capital_base, id_prefix=id_prefix)
-        self.books.listeners.append(self._note_fill)
         self.ledger = self.books.ledger
         self.orders = self.books.orders
         self._assets: dict[str, Asset] = {}
         self._setup = True
-        self._session_transactions: list[Transaction] = []
-        self._transactions: list[Transaction] = []
+        self._session_first_fill = 0
         self._recorded: dict[str, Any] = {}
         self._now_ns = config.start.value
         self._now_timestamp = config.start
@@ -130,6 +127,13 @@ class TradingEngine:
         """(bar, ledger revision, portfolio value, positions value in ledger units) of the
         last valuation."""
         execution.bind(self)
+        for observer in observers:
+            self.observe(observer)
+
+    def observe(self, observer: SessionObserver) -> None:
+        """Tell ``observer`` of every order, fill and session end from now on."""
+        self.observers.append(observer)
+        self.books.listeners.append(observer.order_filled)
 
     @property
     def costs(self) -> CostModels:
@@ -154,7 +158,7 @@ class TradingEngine:
     @property
     def fill_count(self) -> int:
         """Fills booked in this run."""
-        return len(self._transactions)
+        return len(self.books.fills)
 
     def resume_after(self, bar: int, recorded: Mapping[str, Any]) -> None:
         """Carry on after bar ``bar`` of an earlier process (a checkpoint's), with the
@@ -473,6 +477,7 @@ class TradingEngine:
         arrive = self.feed.arrive if self.feed.grows else None
         timeline = self.arrays.timeline
         orders = self.orders
+        start_session, fills = orders.start_session, self.books.fills
         observers = self.observers
         sessions_ns = self.all_sessions.asi8.tolist()
         opens_ns = self.opens.asi8.tolist()
@@ -481,9 +486,8 @@ class TradingEngine:
         for s in range(from_session, len(self.all_sessions)):
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
-            orders.start_session()
-            if self._session_transactions:
-                self._session_transactions = []
+            start_session()
+            self._session_first_fill = len(fills)
             if before_trading_start is not None:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value
@@ -527,12 +531,6 @@ class TradingEngine:
         self.arrays.write_bar(bar, bars)
         self.units[bar] = self.ledger.value_units(self.arrays.ticks[bar : bar + 1])[0]
 
-    def _note_fill(self, order: Order, transaction: Transaction) -> None:
-        self._transactions.append(transaction)
-        self._session_transactions.append(transaction)
-        for observer in self.observers:
-            observer.order_filled(order, transaction)
-
     def _cancel_stale_orders(self, last_bar: int) -> None:
         for order in self.open_orders():
             if order.created_bar < last_bar:
@@ -552,7 +550,7 @@ class TradingEngine:
             self._position_change_tracker.changes(),
             None if valuation is None else valuation[3],
             self._recorded,
-            self._session_transactions,
+            self.books.fills[self._session_first_fill :],
             self.orders.touched.values(),
         )
 
@@ -582,7 +580,7 @@ class TradingEngine:
             frame["portfolio_value"],
             starting_value=float(self.ledger.starting_cash),
             periods_per_year=self.calendar.periods_per_year,
-            trades=len(self._transactions),
+            trades=len(self.books.fills),
             realized_pnl=[float(p) for p in self.ledger.realized_pnl],
         )
         return BacktestResult(
@@ -591,7 +589,7 @@ class TradingEngine:
             starting_cash=self.ledger.starting_cash,
             ending_cash=self.ledger.cash,
             ending_value=ending_value,
-            transactions=tuple(self._transactions),
+            transactions=tuple(self.books.fills),
             data_provenance={
                 "source": self.feed.source.name,
                 "symbols": [a.symbol for a in self.arrays.assets],

@@ -25,9 +25,12 @@ from rustybt.money import Money
 from rustybt.portfolio import position_amount
 
 
-@attrs.frozen
+@attrs.define
 class HeldPosition:
-    """The fixed part of one held position: what a results row shows of it but its price."""
+    """The fixed part of one held position: what a results row shows of it but its price.
+
+    Never changed once made (not frozen only because frozen instances cost three times as
+    much to make, and a run makes one per fill)."""
 
     column: int
     """The asset's column in the ledger (and the bar arrays)."""
@@ -39,10 +42,21 @@ class HeldPosition:
     """The asset's tick: a price is its whole number of ticks times this."""
     lots: int
 
+    def row(self) -> HeldRow:
+        """The fields as a plain tuple, in declaration order."""
+        return (self.column, self.symbol, self.amount, self.cost_basis, self.tick, self.lots)
 
-@attrs.frozen
+
+HeldRow = tuple[int, str, "int | Money", Decimal, Decimal, int]
+"""A :class:`HeldPosition`'s fields as a plain tuple: the per-session positions are kept as
+these, because building the results walks every position of every session and a plain
+tuple unpacks quicker than named fields are read."""
+
+
+@attrs.define
 class PositionChange:
-    """One position changed since the previous record: held as ``held``, or closed (None)."""
+    """One position changed since the previous record: held as ``held``, or closed (None).
+    Never changed once made (see :class:`HeldPosition`)."""
 
     column: int
     held: HeldPosition | None
@@ -87,11 +101,12 @@ class HeldPositionChanges:
         return HeldPosition(column, asset.symbol, amount, cost_basis, tick, lots)
 
 
-def held_by_session(changes: list[PositionChanges]) -> list[tuple[HeldPosition, ...]]:
-    """The held positions of each session (in asset order), from the changes recorded per
-    session; sessions without changes share the previous tuple."""
-    entries: dict[int, HeldPosition] = {}
-    held: tuple[HeldPosition, ...] = ()
+def held_by_session(changes: list[PositionChanges]) -> list[tuple[HeldRow, ...]]:
+    """The held positions of each session (in asset order, as :meth:`HeldPosition.row`),
+    from the changes recorded per session; sessions without changes share the previous
+    tuple."""
+    entries: dict[int, HeldRow] = {}
+    held: tuple[HeldRow, ...] = ()
     by_session = []
     for session_changes in changes:
         if session_changes:
@@ -99,7 +114,7 @@ def held_by_session(changes: list[PositionChanges]) -> list[tuple[HeldPosition, 
                 if change.held is None:
                     entries.pop(change.column, None)
                 else:
-                    entries[change.column] = change.held
+                    entries[change.column] = change.held.row()
             held = tuple(entries[column] for column in sorted(entries))
         by_session.append(held)
     return by_session
@@ -179,7 +194,7 @@ class SessionRecords:
         return columns
 
     def _values(
-        self, held: list[tuple[HeldPosition, ...]], ticks: list[list[int]], ledger: Ledger
+        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]], ledger: Ledger
     ) -> dict[str, list[float]]:
         """Value, return, P&L, cash and positions value per session.
 
@@ -220,8 +235,8 @@ class SessionRecords:
                 held_weights = weights.get(id(holdings))
                 if held_weights is None:
                     held_weights = weights[id(holdings)] = (
-                        [entry.column for entry in holdings],
-                        [entry.lots * multiplier[entry.column] for entry in holdings],
+                        [column for column, *_ in holdings],
+                        [lots * multiplier[column] for column, _, _, _, _, lots in holdings],
                     )
                 columns_held, lot_units = held_weights
                 units = sum(map(mul, lot_units, map(closes.__getitem__, columns_held))) * unit_num
@@ -241,17 +256,17 @@ class SessionRecords:
         return columns
 
     def _positions(
-        self, held: list[tuple[HeldPosition, ...]], ticks: list[list[int]]
+        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]]
     ) -> list[list[dict[str, Any]]]:
         return [
             [
                 {
-                    "symbol": entry.symbol,
-                    "amount": entry.amount,
-                    "cost_basis": entry.cost_basis,
-                    "last_sale_price": Decimal(closes[entry.column]) * entry.tick,
+                    "symbol": symbol,
+                    "amount": amount,
+                    "cost_basis": cost_basis,
+                    "last_sale_price": Decimal(closes[column]) * tick,
                 }
-                for entry in holdings
+                for column, symbol, amount, cost_basis, tick, _ in holdings
             ]
             if holdings
             else []

@@ -51,11 +51,22 @@ class SimulatedExecution:
         arrays = engine.arrays
         now = engine.current_dt()
         traded, ticks, volumes = arrays.traded[bar], arrays.ticks[bar], arrays.fields["volume"][bar]
+        columns, books = arrays.column, self.books
+        costs, record_fill, prune = books.costs, books.record_fill, books.orders.prune
         for asset, orders in list(open_by_asset.items()):
-            column = arrays.column[asset]
+            column = columns[asset]
             if traded[column]:
-                close = asset.price_from_ticks(ticks[column])
-                self._fill(asset, orders, close, float(volumes[column]), now, bar)
+                fill_orders(
+                    orders,
+                    asset=asset,
+                    close=asset.price_from_ticks(ticks[column]),
+                    volume=exact_volume(float(volumes[column])),
+                    dt=now,
+                    bar_index=bar,
+                    costs=costs,
+                    on_fill=record_fill,
+                )
+                prune(asset)
 
     def fill_bar(
         self, bar: int, quotes: Sequence[tuple[Asset, Decimal, float, pd.Timestamp]]
@@ -82,7 +93,7 @@ class SimulatedExecution:
             orders,
             asset=asset,
             close=close,
-            volume=exact_volume(volume),
+            volume=exact_volume(float(volume)),
             dt=dt,
             bar_index=bar,
             costs=books.costs,

@@ -34,25 +34,24 @@ class OrderBook:
         """The id the next order gets (and reserves)."""
         number = self.next_number
         self.next_number += 1
-        return f"{self.id_prefix}-{number}"
+        order_id = f"{self.id_prefix}-{number}"
+        self._number[order_id] = number
+        return order_id
 
     def add(self, order: Order) -> None:
-        """Take a newly placed order (its id from :meth:`new_id`)."""
-        self._keep(order)
+        """Take a newly placed (so open) order, its id from :meth:`new_id`."""
+        self._orders[order.id] = order
+        self.open_by_asset.setdefault(order.asset, []).append(order)
         self.placed_today += 1
         self.touched[order.id] = order
 
     def restore(self, orders: Iterable[Order], next_number: int) -> None:
         """Take back the open orders of a checkpoint, and the numbering after them."""
         for order in orders:
-            self._keep(order)
-        self.next_number = next_number
-
-    def _keep(self, order: Order) -> None:
-        self._orders[order.id] = order
-        self._number[order.id] = int(order.id.rsplit("-", 1)[1])
-        if order.is_open:
+            self._orders[order.id] = order
+            self._number[order.id] = int(order.id.rsplit("-", 1)[1])
             self.open_by_asset.setdefault(order.asset, []).append(order)
+        self.next_number = next_number
 
     def get(self, order_id: str) -> Order | None:
         """Any order of this session by id."""

@@ -222,7 +222,8 @@ class TradingSession:
         self.settings = settings
         self.risk = RiskGuard(engine, settings.risk, report.risk_blocked)
         engine.pre_trade_checks.append(self.risk)
-        engine.observers.extend([self, self.risk])
+        engine.observe(self)
+        engine.observe(self.risk)
         self._baseline_attributes = set(vars(engine.algorithm))
         self._pending_fills: list[JournaledFill] = []
         self._resumed_from: str | None = None
