@@ -92,12 +92,14 @@ def test_an_order_in_a_final_state_never_changes_again(finish) -> None:
 
 def test_the_order_book_keeps_open_orders_by_asset_and_finished_ones_findable() -> None:
     book = OrderBook("s")
-    first, second = order(5), order(7)
-    first.id, second.id = book.new_id(), book.new_id()
-    book.add(first)
-    book.add(second)
+    when = pd.Timestamp("2024-01-02", tz="UTC")
+    asset = Asset(symbol="AAA")
+    first = book.place(asset=asset, amount=Decimal(5), created=when, created_bar=0)
+    second = book.place(
+        asset=asset, amount=Decimal(7), created=when, created_bar=0, limit=Decimal("10.123456")
+    )
     book.cancel(first)
-    assert book.open_orders() == [second]
+    assert book.open_orders() == [second] and second.limit == Decimal("10.1235")
     assert book.get("s-1") is first and first.status is OrderStatus.CANCELLED
     assert book.placed_today == 2 and list(book.touched) == ["s-1", "s-2"]
     book.start_session()

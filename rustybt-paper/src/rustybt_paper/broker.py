@@ -127,9 +127,7 @@ class PaperBroker(SimulatedExecution):
             raise BrokerError(
                 f"order for {request.symbol} is smaller than one lot ({asset.lot_size})"
             )
-        book = self.books.orders
-        order = Order.placed(
-            id=book.new_id(),
+        order = self.books.orders.place(
             asset=asset,
             amount=amount,
             created=self._now(),
@@ -137,7 +135,6 @@ class PaperBroker(SimulatedExecution):
             limit=request.limit_price,
             stop=request.stop_price,
         )
-        book.add(order)
         self._order_of_client[request.client_order_id] = order.id
         self._client_of_order[order.id] = request.client_order_id
         return self._view(order)

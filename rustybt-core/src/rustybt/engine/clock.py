@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 NEVER: Callable[[], bool] = lambda: False  # noqa: E731 - a named constant predicate
@@ -17,9 +17,9 @@ NEVER: Callable[[], bool] = lambda: False  # noqa: E731 - a named constant predi
 class SimulatedClock:
     """Simulated time: every bar is due at once and the run never stops early."""
 
-    def advance_to(self, bar_time_ns: int) -> bool:
-        """Always True, without waiting."""
-        return True
+    def bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> range:
+        """Every bar of the session, without waiting."""
+        return range(first, stop)
 
 
 class TimeSource(Protocol):

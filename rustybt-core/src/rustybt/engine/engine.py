@@ -13,6 +13,7 @@ filled and when the portfolio is valued.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
@@ -118,7 +119,6 @@ class TradingEngine:
         self.orders = self.books.orders
         self._assets: dict[str, Asset] = {}
         self._setup = True
-        self._session_first_fill = 0
         self._recorded: dict[str, Any] = {}
         self._now_ns = config.start.value
         self._now_timestamp = config.start
@@ -187,7 +187,6 @@ class TradingEngine:
             )
         asset = self._new_asset(symbol)
         self._assets[symbol] = asset
-        self.ledger.add_assets([asset])
         return asset
 
     def _new_asset(self, symbol: str) -> Asset:
@@ -206,7 +205,7 @@ class TradingEngine:
         """The algorithm's current time (UTC)."""
         now_ns = self._now_ns
         if self._now_timestamp.value != now_ns:
-            self._now_timestamp = pd.Timestamp(now_ns, tz="UTC")
+            self._now_timestamp = pd.Timestamp(now_ns, tz=datetime.UTC)
         return self._now_timestamp
 
     def last_price(self, asset: Asset) -> Decimal | None:
@@ -314,8 +313,7 @@ class TradingEngine:
         """Place an order and hand it to the execution unless a pre-trade check rejects it;
         it can fill from the next bar on."""
         self._column(asset)
-        order = Order.placed(
-            id=self.orders.new_id(),
+        order = self.orders.place(
             asset=asset,
             amount=amount,
             created=self.current_dt(),
@@ -323,7 +321,6 @@ class TradingEngine:
             limit=style.limit_price,
             stop=style.stop_price,
         )
-        self.orders.add(order)
         for check in self.pre_trade_checks:
             reason = check(order)
             if reason is not None:
@@ -390,7 +387,9 @@ class TradingEngine:
             self.bar_times = timeline + MINUTE
         self.all_sessions = all_sessions
         self.session_bounds = np.searchsorted(self.session_of_bar, np.arange(len(all_sessions) + 1))
-        # The ledger's asset order is the arrays' column order: records rely on it.
+        # Added at once (the ledger re-bases its value units per call); the ledger's asset
+        # order is the arrays' column order, which records rely on.
+        self.ledger.add_assets(list(self._assets.values()))
         assets = list(self.ledger.assets)
         first_run_bar = int(self.session_bounds[self.first_session])
         bars = self.feed.load(assets, timeline, first_run_bar, RUN_FREQUENCIES[config.frequency])
@@ -473,7 +472,7 @@ class TradingEngine:
         data = self.data
         set_bar, call = data.set_bar, self._call
         execute_bar = self.execution.execute_bar
-        advance_to = self.clock.advance_to
+        bars_of_session = self.clock.bars
         arrive = self.feed.arrive if self.feed.grows else None
         timeline = self.arrays.timeline
         orders = self.orders
@@ -487,16 +486,15 @@ class TradingEngine:
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
             start_session()
-            self._session_first_fill = len(fills)
+            session_first_fill = len(fills)
             if before_trading_start is not None:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value
                 set_bar(self._bar, self._now_ns, session)
                 call(before_trading_start, algorithm, data)
-            for bar in range(first, stop):
+            bar = first - 1
+            for bar in bars_of_session(first, stop, bar_times_ns):
                 now_ns = bar_times_ns[bar]
-                if not advance_to(now_ns):
-                    return records
                 if arrive is not None:
                     arrived = arrive(bar, timeline[bar])
                     if arrived is not None:
@@ -517,9 +515,11 @@ class TradingEngine:
                     next_fire[k] = position
                 if algorithm.max_leverage is not None:
                     self._check_leverage()
+            if bar != stop - 1:  # the clock stopped the run
+                return records
             if cancels_at_session_end and orders.open_by_asset:
                 self._cancel_stale_orders(stop - 1)
-            self._record_session(records)
+            self._record_session(records, fills_before=session_first_fill)
             for observer in observers:
                 observer.session_ended(stop - 1)
             if self.progress is not None:
@@ -542,15 +542,18 @@ class TradingEngine:
         if message is not None:
             raise TradingControlViolation(f"at {self.current_dt()}: {message}")
 
-    def _record_session(self, records: SessionRecords) -> None:
-        ledger = self.ledger
+    def _record_session(self, records: SessionRecords, *, fills_before: int) -> None:
+        """Add the session's row; ``fills_before`` is how many fills the books held when
+        the session began (during a run, positions change only through fills)."""
+        fills = self.books.fills
+        filled = len(fills) > fills_before or not records.cash
         valuation = self._current_valuation()
         records.add(
-            ledger.cash,
-            self._position_change_tracker.changes(),
+            self.ledger.cash,
+            self._position_change_tracker.changes() if filled else (),
             None if valuation is None else valuation[3],
             self._recorded,
-            self.books.fills[self._session_first_fill :],
+            fills[fills_before:] if filled else (),
             self.orders.touched.values(),
         )
 

@@ -13,7 +13,7 @@ paper session and a live session is which of these it is given, and nothing else
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 class Clock(Protocol):
     """When bars run."""
 
-    def advance_to(self, bar_time_ns: int) -> bool:
-        """Return once it is time to process the bar ending at ``bar_time_ns`` (UTC
-        nanoseconds); False means the run stops before that bar."""
+    def bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> Iterable[int]:
+        """The bars ``first`` to ``stop - 1`` of a session, each given when it is due (bar
+        ``b`` ends at ``bar_times_ns[b]``, UTC nanoseconds); ending before ``stop - 1``
+        stops the run."""
         ...
 
 

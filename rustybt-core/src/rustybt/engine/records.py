@@ -9,7 +9,7 @@ all into the frame's columns once, at the end, valuing each session exactly.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from operator import mul
 from typing import Any
@@ -133,7 +133,7 @@ class SessionRecords:
     position_changes: list[PositionChanges] = attrs.Factory(list)
     positions_units: list[int | None] = attrs.Factory(list)
     recorded: list[dict[str, Any]] = attrs.Factory(list)
-    activity: dict[int, tuple[list[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
+    activity: dict[int, tuple[Sequence[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
 
     def add(
         self,
@@ -141,7 +141,7 @@ class SessionRecords:
         position_changes: PositionChanges,
         positions_units: int | None,
         recorded: dict[str, Any],
-        transactions: list[Transaction],
+        transactions: Sequence[Transaction],
         orders: Collection[Order],
     ) -> None:
         """Append one session. ``recorded`` must not be changed afterwards (pass a new dict

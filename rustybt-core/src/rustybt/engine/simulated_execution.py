@@ -35,6 +35,7 @@ class SimulatedExecution:
         """Use ``engine``'s books and fill against its bars."""
         self._engine = engine
         self.books = engine.books
+        self._open_by_asset = engine.books.orders.open_by_asset
 
     def submit(self, order: Order) -> None:
         """Nothing to send: the order waits in the book for the next bar."""
@@ -44,7 +45,7 @@ class SimulatedExecution:
 
     def execute_bar(self, bar: int) -> None:
         """Fill the open orders of every asset that traded in the engine's bar ``bar``."""
-        open_by_asset = self.books.orders.open_by_asset
+        open_by_asset = self._open_by_asset
         if not open_by_asset:
             return
         engine = self._engine

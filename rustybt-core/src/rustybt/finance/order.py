@@ -95,29 +95,6 @@ class Order:
     status: OrderStatus = OrderStatus.OPEN
     reason: str | None = None
 
-    @classmethod
-    def placed(
-        cls,
-        *,
-        id: str,
-        asset: Asset,
-        amount: Decimal,
-        created: pd.Timestamp,
-        created_bar: int,
-        limit: Decimal | None = None,
-        stop: Decimal | None = None,
-    ) -> Order:
-        """A new open order, its limit and stop prices rounded to the asset's tick."""
-        return cls(
-            id=id,
-            asset=asset,
-            amount=amount,
-            created=created,
-            created_bar=created_bar,
-            limit=None if limit is None else asset.round_price(limit),
-            stop=None if stop is None else asset.round_price(stop),
-        )
-
     @property
     def open_amount(self) -> Decimal:
         """What is left to fill (signed like ``amount``)."""

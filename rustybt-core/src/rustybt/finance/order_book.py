@@ -8,6 +8,9 @@ cancels and rejections happen and where finished orders leave the open set.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
+
+import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.finance.order import Order
@@ -27,23 +30,40 @@ class OrderBook:
         self.placed_today = 0
         self.touched: dict[str, Order] = {}
         self.open_by_asset: dict[Asset, list[Order]] = {}
+        """Open orders by asset, oldest first (this dict is never replaced, only changed)."""
         self._orders: dict[str, Order] = {}
         self._number: dict[str, int] = {}
 
-    def new_id(self) -> str:
-        """The id the next order gets (and reserves)."""
+    def place(
+        self,
+        *,
+        asset: Asset,
+        amount: Decimal,
+        created: pd.Timestamp,
+        created_bar: int,
+        limit: Decimal | None = None,
+        stop: Decimal | None = None,
+    ) -> Order:
+        """A new open order in the book, numbered next, its limit and stop prices rounded
+        to the asset's tick."""
         number = self.next_number
         self.next_number += 1
         order_id = f"{self.id_prefix}-{number}"
+        order = Order(
+            id=order_id,
+            asset=asset,
+            amount=amount,
+            created=created,
+            created_bar=created_bar,
+            limit=None if limit is None else asset.round_price(limit),
+            stop=None if stop is None else asset.round_price(stop),
+        )
         self._number[order_id] = number
-        return order_id
-
-    def add(self, order: Order) -> None:
-        """Take a newly placed (so open) order, its id from :meth:`new_id`."""
-        self._orders[order.id] = order
-        self.open_by_asset.setdefault(order.asset, []).append(order)
+        self._orders[order_id] = order
+        self.open_by_asset.setdefault(asset, []).append(order)
         self.placed_today += 1
-        self.touched[order.id] = order
+        self.touched[order_id] = order
+        return order
 
     def restore(self, orders: Iterable[Order], next_number: int) -> None:
         """Take back the open orders of a checkpoint, and the numbering after them."""

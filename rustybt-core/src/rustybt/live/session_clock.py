@@ -4,7 +4,7 @@ until a signal, the kill switch or the session's duration stops it."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,13 @@ class SessionClock:
         """Called at each heartbeat (the session that owns the clock sets it)."""
         self.stop = stop
         self.next_heartbeat_ns = time.now_ns()
+
+    def bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> Iterator[int]:
+        """Each bar of the session once its time has come; none once the session must stop."""
+        for bar in range(first, stop):
+            if not self.advance_to(bar_times_ns[bar]):
+                return
+            yield bar
 
     def advance_to(self, bar_time_ns: int) -> bool:
         """Heartbeat up to ``bar_time_ns``, wait for it; False when the session must stop."""
