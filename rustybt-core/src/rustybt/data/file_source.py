@@ -144,6 +144,10 @@ class FileDataSource:
             if name not in table.column_names:
                 raise DataError(f"{path}: missing column(s) {name}")
             columns[name] = table.column(name)
+        if all(columns[f.name].type == f.type for f in BAR_SCHEMA):  # the usual case: no cast
+            return pa.Table.from_arrays(
+                [columns[name] for name in BAR_SCHEMA.names], schema=BAR_SCHEMA
+            ), locate
         try:
             return pa.table(columns).cast(BAR_SCHEMA), locate
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
