@@ -29,10 +29,12 @@ def _editable(*packages: str) -> list[str]:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff: style and static checks over the whole tree."""
-    session.install("ruff>=0.6")
+    """Ruff: style and static checks over the whole tree; mypy: the engine's parts and the
+    plugin registry's typed facade (the files listed under ``[tool.mypy]``)."""
+    session.install("ruff>=0.6", "mypy>=1.10", *_editable(CORE, "rustybt-paper"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
 
 
 @nox.session

@@ -50,7 +50,10 @@ ROUNDING_EPSILON = Decimal("0.0001")
 class AlgorithmRuntime(Protocol):
     """What an engine provides to a running algorithm."""
 
-    costs: CostModels
+    @property
+    def costs(self) -> CostModels:
+        """The commission and slippage models in force (``set_commission`` changes them)."""
+        ...
 
     def resolve_symbol(self, symbol: str) -> Asset:
         """The asset for ``symbol``, adding it to the run's universe during setup."""

@@ -146,6 +146,44 @@ class AsyncBroker(Protocol):
 
     name: str
 
+    async def connect(self) -> None:
+        """See :meth:`Broker.connect`."""
+        ...
+
+    async def close(self) -> None:
+        """See :meth:`Broker.close`."""
+        ...
+
+    async def balances(self) -> dict[str, Balance]:
+        """See :meth:`Broker.balances`."""
+        ...
+
+    async def positions(self) -> dict[str, Decimal]:
+        """See :meth:`Broker.positions`."""
+        ...
+
+    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
+        """See :meth:`Broker.submit_order`."""
+        ...
+
+    async def cancel_order(self, order_id: str) -> BrokerOrder:
+        """See :meth:`Broker.cancel_order`."""
+        ...
+
+    async def get_order(
+        self, *, order_id: str | None = None, client_order_id: str | None = None
+    ) -> BrokerOrder | None:
+        """See :meth:`Broker.get_order`."""
+        ...
+
+    async def open_orders(self) -> list[BrokerOrder]:
+        """See :meth:`Broker.open_orders`."""
+        ...
+
+    async def order_fills(self, order_id: str) -> list[BrokerFill]:
+        """See :meth:`Broker.order_fills`."""
+        ...
+
 
 class SyncBroker:
     """A :class:`Broker` running an async broker's coroutines on its own event loop.

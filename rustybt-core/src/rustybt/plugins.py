@@ -85,7 +85,7 @@ class PluginInfo:
         }
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class LazyFactory:
     """A factory named by import path (``"package.module:Class"``), imported only when
     something is built from it, so a plugin's hooks module stays cheap to load.
@@ -379,7 +379,7 @@ class PluginRegistry:
             except Exception:  # a plugin's broken hint must not hide the error itself
                 continue
             if hint:
-                return hint
+                return str(hint)
         return None
 
     def broker_credentials(self, broker: str, options: Mapping[str, Any]) -> list[str]:

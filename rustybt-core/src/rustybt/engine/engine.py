@@ -37,7 +37,7 @@ from rustybt.engine.records import HeldPositionChanges, SessionRecords
 from rustybt.engine.results import BacktestResult
 from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
 from rustybt.finance.cancel_policy import NeverCancel
-from rustybt.finance.controls import TradingControlViolation
+from rustybt.finance.controls import MaxLeverage, TradingControlViolation
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
@@ -514,7 +514,7 @@ class TradingEngine:
                         position += 1
                     next_fire[k] = position
                 if algorithm.max_leverage is not None:
-                    self._check_leverage()
+                    self._check_leverage(algorithm.max_leverage)
             if bar != stop - 1:  # the clock stopped the run
                 return records
             if cancels_at_session_end and orders.open_by_asset:
@@ -536,9 +536,9 @@ class TradingEngine:
             if order.created_bar < last_bar:
                 self.cancel_order(order)
 
-    def _check_leverage(self) -> None:
+    def _check_leverage(self, limit: MaxLeverage) -> None:
         _, gross = self._positions()
-        message = self.algorithm.max_leverage.violation_at(gross, self.portfolio_value())
+        message = limit.violation_at(gross, self.portfolio_value())
         if message is not None:
             raise TradingControlViolation(f"at {self.current_dt()}: {message}")
 

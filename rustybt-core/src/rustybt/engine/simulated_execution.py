@@ -49,6 +49,8 @@ class SimulatedExecution:
         if not open_by_asset:
             return
         engine = self._engine
+        if engine is None:
+            raise RuntimeError("execute_bar needs an engine: bind() this execution first")
         arrays = engine.arrays
         now = engine.current_dt()
         traded, ticks, volumes = arrays.traded[bar], arrays.ticks[bar], arrays.fields["volume"][bar]

@@ -130,19 +130,14 @@ class Venue(Protocol):
 
 
 class SimulatedVenue:
-    """The account of simulated fills is the session's own ledger: nothing to open, check
-    or keep beyond it."""
-
-    def __init__(self, broker: Broker) -> None:
-        self._broker = broker
+    """The account of simulated fills is the session's own ledger: nothing to connect,
+    open, check or keep beyond it."""
 
     def connect(self) -> None:
-        """Connect the simulated broker."""
-        self._broker.connect()
+        """Nothing to connect."""
 
     def close(self) -> None:
-        """Close the simulated broker."""
-        self._broker.close()
+        """Nothing to close."""
 
     def open_account(self, assets: Mapping[str, Any]) -> None:
         """Nothing: the ledger starts with the configured capital."""
@@ -268,7 +263,7 @@ class TradingSession:
                     raise
             reason = stop.reason or "completed"
             self.events.log("engine_stopped", reason=reason)
-            if reason == "kill switch":
+            if reason == "kill switch" and stop.kill_switch is not None:
                 # Consumed: the next start trades again unless the switch is set anew.
                 stop.kill_switch.unlink(missing_ok=True)
                 self.report.alert(
@@ -481,7 +476,7 @@ def paper_session(parts: SessionParts, broker: SimulatedExecution) -> TradingSes
     """A paper session: the engine filling orders with ``broker``, a simulated execution
     (the ``paper`` broker), on the session's clock and bar feed."""
     report = SessionReport(parts.events, parts.alerts, parts.algorithm.algorithm_name)
-    return _assemble(parts, broker, SimulatedVenue(broker), report)
+    return _assemble(parts, broker, SimulatedVenue(), report)
 
 
 def live_session(parts: SessionParts, broker: Broker) -> TradingSession:
