@@ -477,7 +477,8 @@ class TradingEngine:
         timeline = self.arrays.timeline
         orders = self.orders
         start_session, fills = orders.start_session, self.books.fills
-        observers = self.observers
+        observers, progress, record_session = self.observers, self.progress, self._record_session
+        source_path = algorithm.source_path
         sessions_ns = self.all_sessions.asi8.tolist()
         opens_ns = self.opens.asi8.tolist()
         bar_times_ns = self.bar_times.asi8.tolist()
@@ -504,26 +505,33 @@ class TradingEngine:
                 set_bar(bar, now_ns, session)
                 execute_bar(bar)
                 if handle_data is not None:
-                    call(handle_data, algorithm, data)
-                for k, (function, bars) in enumerate(schedule):
-                    position = next_fire[k]
-                    while position < len(bars) and bars[position] < bar:
-                        position += 1
-                    if position < len(bars) and bars[position] == bar:
-                        call(function, algorithm, data)
-                        position += 1
-                    next_fire[k] = position
+                    # self._call, written out: the one call made on every bar.
+                    try:
+                        handle_data(algorithm, data)
+                    except StrategyCodeError:
+                        raise
+                    except Exception as exc:
+                        raise strategy_error(exc, source_path) from exc
+                if schedule:
+                    for k, (function, bars) in enumerate(schedule):
+                        position = next_fire[k]
+                        while position < len(bars) and bars[position] < bar:
+                            position += 1
+                        if position < len(bars) and bars[position] == bar:
+                            call(function, algorithm, data)
+                            position += 1
+                        next_fire[k] = position
                 if algorithm.max_leverage is not None:
                     self._check_leverage(algorithm.max_leverage)
             if bar != stop - 1:  # the clock stopped the run
                 return records
             if cancels_at_session_end and orders.open_by_asset:
                 self._cancel_stale_orders(stop - 1)
-            self._record_session(records, fills_before=session_first_fill)
+            record_session(records, session_first_fill)
             for observer in observers:
                 observer.session_ended(stop - 1)
-            if self.progress is not None:
-                self.progress(s - from_session + 1, total)
+            if progress is not None:
+                progress(s - from_session + 1, total)
         return records
 
     def _write_bar(self, bar: int, bars: pd.DataFrame) -> None:
@@ -542,7 +550,7 @@ class TradingEngine:
         if message is not None:
             raise TradingControlViolation(f"at {self.current_dt()}: {message}")
 
-    def _record_session(self, records: SessionRecords, *, fills_before: int) -> None:
+    def _record_session(self, records: SessionRecords, fills_before: int) -> None:
         """Add the session's row; ``fills_before`` is how many fills the books held when
         the session began (during a run, positions change only through fills)."""
         fills = self.books.fills
