@@ -41,3 +41,19 @@ def test_a_disabled_collector_is_left_alone(collector_settings) -> None:
     with collections_of_run_objects_only():
         assert gc.get_threshold() == before and gc.get_freeze_count() == 0
     assert not gc.isenabled()
+
+
+def test_building_the_results_pauses_the_collector_and_restores_it() -> None:
+    from rustybt.engine.collector import no_collections
+
+    assert gc.isenabled()
+    with no_collections():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_collections():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an application's choice is kept
+    finally:
+        gc.enable()

@@ -11,9 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rustybt.assets import Asset, AssetClass
 from rustybt.engine.records import (
-    HeldPosition,
     HeldPositionChanges,
-    PositionChange,
     SessionRecords,
     held_by_session,
 )
@@ -47,8 +45,8 @@ def test_the_first_changes_list_every_held_position_as_strategies_see_it() -> No
         (0, "EQ", 10, 10),
         (1, "BTC/USDT", Decimal("1.500"), 1500),
     ]
-    assert [HeldPosition(*row).cost_basis for row in held] == ledger.cost_basis
-    assert [HeldPosition(*row).tick for row in held] == [Decimal("0.0001"), Decimal("0.01")]
+    assert [cost_basis for _, _, _, cost_basis, _, _ in held] == ledger.cost_basis
+    assert [tick for _, _, _, _, tick, _ in held] == [Decimal("0.0001"), Decimal("0.01")]
 
 
 def test_later_changes_name_only_what_moved_and_closed_positions_leave() -> None:
@@ -60,7 +58,7 @@ def test_later_changes_name_only_what_moved_and_closed_positions_leave() -> None
     ledger.apply(fill(CRYPTO, -1500, "31000.00"))
     second = tracker.changes()
 
-    assert second == (PositionChange(1, None),)
+    assert second == ((1, None),)
     assert tracker.changes() == ()
     before, after, unchanged = held_by_session([first, second, ()])
     assert after == (before[0],)
@@ -75,8 +73,8 @@ def test_a_new_cost_basis_on_the_same_amount_is_a_change() -> None:
 
     ledger.set_position(EQUITY, 10, Decimal("11.0000"))
 
-    (change,) = tracker.changes()
-    assert (change.column, change.held.cost_basis) == (0, Decimal("11.0000"))
+    ((column, (_, _, _, cost_basis, _, _)),) = tracker.changes()
+    assert (column, cost_basis) == (0, Decimal("11.0000"))
 
 
 def test_assets_the_ledger_adds_later_are_tracked() -> None:
@@ -88,7 +86,7 @@ def test_assets_the_ledger_adds_later_are_tracked() -> None:
     ledger.apply(fill(CRYPTO, 2, "30000.00"))
 
     _, held = held_by_session([first, tracker.changes()])
-    assert [HeldPosition(*row).symbol for row in held] == ["BTC/USDT"]
+    assert [symbol for _, symbol, *_ in held] == ["BTC/USDT"]
 
 
 @settings(max_examples=200, deadline=None)

@@ -41,3 +41,19 @@ def collections_of_run_objects_only() -> Iterator[None]:
         if freezes:
             gc.collect(0)  # the young objects left over, while the rest is still set aside
             gc.unfreeze()
+
+
+@contextlib.contextmanager
+def no_collections() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that form no cycles
+    (the results frame's hundreds of thousands of position dicts), so their allocation
+    triggers no collection passes; it runs again afterwards as it did before. An
+    application that disabled the collector keeps it disabled."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -31,7 +31,7 @@ from rustybt.calendars import TradingCalendar, get_calendar
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.data.schema import to_utc_timestamp
 from rustybt.engine.books import Books
-from rustybt.engine.collector import collections_of_run_objects_only
+from rustybt.engine.collector import collections_of_run_objects_only, no_collections
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.engine.records import HeldPositionChanges, SessionRecords
 from rustybt.engine.results import BacktestResult
@@ -569,7 +569,8 @@ class TradingEngine:
         """The results of the sessions in ``records``; ``analyze`` sees the frame first."""
         index = pd.DatetimeIndex(self.sessions, name="session")
         session_ends = self.session_bounds[self.first_session + 1 :] - 1
-        columns = records.columns(self.arrays.ticks[session_ends], self.ledger)
+        with no_collections():
+            columns = records.columns(self.arrays.ticks[session_ends], self.ledger)
         frame = pd.DataFrame(
             {
                 "period_open": self.opens[self.first_session :],
