@@ -431,3 +431,55 @@ def test_paper_trade_stop_halts_the_running_session(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr
     assert json.loads(stdout)["stopped"] == "kill switch"
     assert not (tmp_path / "s.sqlite.stop").exists()
+
+
+def test_a_second_session_on_the_same_state_file_exits_1_naming_the_first(
+    tmp_path: Path,
+) -> None:
+    strategy = tmp_path / "daily_trader.py"
+    strategy.write_text(DAILY_TRADER)
+    session = [
+        "--strategy",
+        str(strategy),
+        "--start",
+        "2011-01-03",
+        "--end",
+        "2011-03-31",
+        "--heartbeat-interval",
+        "86400",
+        "--state",
+        "shared.sqlite",
+        "--output",
+        "json",
+    ]
+    first = subprocess.Popen(
+        paper_trade_command(*session, "--speed", "1500000", "--log-file", "first.log"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = tmp_path / "shared.sqlite.lock"
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = subprocess.run(
+        paper_trade_command(*session, "--log-file", "second.log"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out, err = first.communicate(timeout=300)
+
+    assert second.returncode == 1
+    assert second.stdout == ""
+    assert second.stderr == (
+        f"error: state file shared.sqlite is in use by process {first.pid}; stop that session "
+        "first (--stop with the same --state) or use another --state\n"
+    )
+    assert not (tmp_path / "second.log").exists()
+    assert first.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["stopped"] == "completed" and summary["resumed_from"] is None
+    assert summary["fills"] == len(fill_tuples(tmp_path / "shared.sqlite")) > 0

@@ -27,6 +27,7 @@ from rustybt.live.session import (
     live_session,
     paper_session,
 )
+from rustybt.live.state_lock import exclusive_state_file
 from rustybt.operations.event_log import EventLogWriter
 from rustybt.plugins import PluginRegistry
 from rustybt.strategy_file import load_strategy
@@ -98,6 +99,45 @@ def run_trading_session(
             if feed == "poll"
             else ReplayClock(to_utc_timestamp(start).value, speed=speed)
         )
+    with exclusive_state_file(state_file):
+        return _run_locked(
+            algorithm,
+            source=source,
+            broker=broker,
+            config=config,
+            state_file=state_file,
+            start=start,
+            end=end,
+            symbols=symbols,
+            duration=duration,
+            accept_broker_state=accept_broker_state,
+            mode=mode,
+            feed=feed,
+            clock=clock,
+            log_file=log_file,
+            registry=registry,
+        )
+
+
+def _run_locked(
+    algorithm: Any,
+    *,
+    source: Any,
+    broker: Any,
+    config: TradingConfig,
+    state_file: str | Path,
+    start: Any,
+    end: Any,
+    symbols: Sequence[str],
+    duration: pd.Timedelta | None,
+    accept_broker_state: bool,
+    mode: str,
+    feed: str,
+    clock: TimeSource,
+    log_file: str | Path,
+    registry: PluginRegistry,
+) -> SessionSummary:
+    broker_config = config.broker
     events = _open_event_log(log_file, clock)
     strategy_log = logging.getLogger("rustybt.algorithm")
     events.setLevel(config.logging.level)
