@@ -207,13 +207,19 @@ def test_killed_at_random_points_and_restarted_it_ends_exactly_like_an_uninterru
 
 
 def _checkpoints(state: Path) -> int:
+    """How many trading days the session in ``state`` has checkpointed (0 before the first):
+    the file keeps only the newest checkpoint, and the first bar's time in ``meta``."""
     if not state.exists():
         return 0
     try:
         with sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=0.05) as db:
-            return db.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+            row = db.execute(
+                "SELECT (SELECT value FROM meta WHERE key = 'first_bar_time'), bar_time"
+                " FROM checkpoints"
+            ).fetchone()
     except sqlite3.Error:
         return 0
+    return 0 if row is None else len(pd.bdate_range(row[0], row[1]))
 
 
 def test_bad_inputs_are_one_line_errors_and_overwrite_nothing(tmp_path: Path) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from rustybt.broker import OrderRequest, as_sync_broker
-from rustybt.errors import BrokerError
+from rustybt.errors import BrokerError, VenueUnavailable
 from rustybt.finance.order import OrderStatus
+from rustybt.retry import RetryPolicy
 from rustybt_ccxt.broker import CcxtBroker
-from rustybt_ccxt.retries import RetryPolicy
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -90,12 +91,59 @@ def test_an_exchange_refusal_is_never_retried(fake_exchange, broker) -> None:
     assert len(fake_exchange.requests_to("POST", ORDER)) == 1
 
 
-def test_a_malformed_answer_is_a_broker_error_not_a_crash(fake_exchange, broker) -> None:
+def test_a_malformed_answer_is_logged_with_an_excerpt_and_retried(
+    fake_exchange, broker, caplog
+) -> None:
     fake_exchange.inject("GET", "/api/v3/openOrders", "malformed")
+    assert broker.open_orders() == []
+    assert "malformed answer: '<html>upstream gateway error'" in caplog.text
+    assert len(fake_exchange.requests_to("GET", "/api/v3/openOrders")) == 2
+
+
+def test_answers_that_stay_malformed_make_the_venue_unavailable(fake_exchange, broker) -> None:
+    fake_exchange.inject("GET", "/api/v3/openOrders", "malformed", times=100)
     with pytest.raises(
-        BrokerError, match="binance sent a malformed answer while listing open orders"
+        VenueUnavailable, match="binance sent malformed answers while listing open orders after 4"
     ):
         broker.open_orders()
+
+
+def test_a_malformed_answer_to_an_order_is_not_a_rejection_the_order_is_looked_up(
+    fake_exchange, broker
+) -> None:
+    """Defect 3 of #15: a 200 with a malformed body rejected an order that had filled."""
+    fake_exchange.inject("POST", ORDER, "malformed")
+    order = broker.submit_order(buy("garbled", limit=None))
+    assert order.client_order_id == "garbled" and order.status is OrderStatus.FILLED
+    assert len(fake_exchange.orders) == 1
+    [fill] = broker.order_fills(order.id)
+    assert fill.amount == Decimal("0.001")
+
+
+def test_an_order_from_before_a_restart_is_found_closed_by_client_id_and_symbol(
+    fake_exchange, broker
+) -> None:
+    """Defect 1 of #15: the lookup without a symbol searched only open orders."""
+    broker.submit_order(buy("filled-before-restart", limit=None))
+    restarted = as_sync_broker(CcxtBroker("binance", testnet=True, retry=FAST_RETRIES))
+    restarted.connect()
+    try:
+        found = restarted.get_order(client_order_id="filled-before-restart", symbol="BTC/USDT")
+    finally:
+        restarted.close()
+    assert found is not None and found.status is OrderStatus.FILLED
+
+
+def test_fills_come_from_the_trade_history_after_the_last_seen_trade(fake_exchange, broker) -> None:
+    start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=1)
+    first = broker.submit_order(buy("first", limit=None))
+    [seen] = broker.fills_since("BTC/USDT", after=None, since=start)
+    second = broker.submit_order(buy("second", limit=None))
+    [new] = broker.fills_since("BTC/USDT", after=seen.fill_id, since=start)
+    assert (seen.order_id, new.order_id) == (first.id, second.id)
+    assert fake_exchange.requests_to("GET", "/api/v3/myTrades")[-1].params["fromId"] == str(
+        int(seen.fill_id) + 1
+    )
 
 
 def test_amount_is_truncated_and_price_rounded_to_market_precision(fake_exchange, broker) -> None:

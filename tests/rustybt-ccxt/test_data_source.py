@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from rustybt.errors import ConfigError, DataError
-from rustybt_ccxt.retries import RetryPolicy
+from rustybt.retry import RetryPolicy
 from rustybt_ccxt.source import CcxtDataSource
 
 pytestmark = pytest.mark.filterwarnings("error")

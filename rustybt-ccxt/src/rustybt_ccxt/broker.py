@@ -7,8 +7,12 @@ Orders are checked before they are sent: the amount is truncated to the market's
 precision and a limit price rounded to its price precision, then the market's minimum
 amount and minimum notional (amount x price; the last price for a market order) must hold.
 Every order carries our client order id (Binance's ``newClientOrderId``). A submission
-that fails with a network error is looked up by that id before it is tried again, so an
-order the exchange accepted but whose answer was lost is found, never placed twice.
+whose answer is lost (a network error, a timeout, a malformed body) is looked up by that id
+and its symbol before it is tried again, so an order the exchange accepted is found, never
+placed twice; when even the lookup cannot get through, :class:`VenueUnavailable` says the
+order's fate is unknown. Fills are read from the account's trade history by trade id
+(:meth:`CcxtBroker.fills_since`), so a fill is found whatever happened to the order's
+answer.
 
 Order ids are ``<symbol>#<exchange order id>``: exchanges such as Binance need the symbol
 to look an order up or cancel it, and the id carries it across restarts.
@@ -16,26 +20,32 @@ to look an order up or cancel it, and the id carries it across restarts.
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pandas as pd
 from rustybt.broker import Balance, BrokerFill, BrokerOrder, OrderRequest
-from rustybt.errors import BrokerError
+from rustybt.errors import BrokerError, VenueUnavailable
 from rustybt.finance.order import OrderStatus
+from rustybt.retry import RetryWatch, call_with_retries_async, log_retry
 
 from rustybt_ccxt.client import new_client
 from rustybt_ccxt.credentials import Credentials, load_credentials
-from rustybt_ccxt.error_messages import MALFORMED_ANSWER_ERRORS, describe, plain
-from rustybt_ccxt.log_redaction import RedactCredentials, redact_ccxt_logs, stop_redacting
-from rustybt_ccxt.retries import (
-    RetriesExhaustedError,
-    RetryPolicy,
-    log_retry,
-    retryable_errors,
-    with_retries,
+from rustybt_ccxt.error_messages import (
+    MALFORMED_ANSWER_ERRORS,
+    MalformedAnswer,
+    describe,
+    plain,
 )
+from rustybt_ccxt.log_redaction import RedactCredentials, redact_ccxt_logs, stop_redacting
+from rustybt_ccxt.retries import RetriesExhaustedError, RetryPolicy, is_transient
+
+logger = logging.getLogger("rustybt_ccxt")
+
+MALFORMED_EXCERPT = 120
+"""How much of a malformed answer's body the log shows (after redaction)."""
 
 if TYPE_CHECKING:
     from ccxt.async_support.base.exchange import Exchange
@@ -49,6 +59,8 @@ _STATUSES = {
     "expired": OrderStatus.CANCELLED,
     "rejected": OrderStatus.REJECTED,
 }
+TRADE_PAGE = 500
+"""Trades asked for per request of the trade history (Binance's default page)."""
 TEST_ORDER_DISCOUNT = Decimal("0.5")
 """A test order is a buy limit at this fraction of the last price: it rests, never fills."""
 
@@ -157,50 +169,63 @@ class CcxtBroker:
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
         """Check, quantize and place ``request`` as a market or limit order.
 
-        Raises :class:`BrokerError` naming the client order id when it was used before,
-        the symbol is unknown, a market rule (precision, minimum amount or notional) fails,
-        the exchange rejects the order, or it cannot be placed after the retries.
+        Idempotent by client order id: a request whose id was sent before returns the order
+        that placed, if the exchange has one. Raises :class:`BrokerError` naming the client
+        order id when the symbol is unknown, a market rule (precision, minimum amount or
+        notional) fails, the exchange rejects the order, or it cannot be placed after the
+        retries; :class:`VenueUnavailable` when its fate cannot be learned.
         """
         client = self._connected()
         cid = request.client_order_id
         if cid in self._used_client_ids:
-            raise BrokerError(f"client order id '{cid}' was already used: order not sent")
+            # Sent before with an unknown outcome: the order it placed, if any, is the answer.
+            placed = await self._lookup(self._used_client_ids[cid], cid)
+            if placed is not None:
+                return placed
         if request.stop_price is not None:
             raise BrokerError(f"order '{cid}': the ccxt broker places market and limit orders only")
         amount, price = await self._checked(request)
         self._used_client_ids[cid] = request.symbol
         side = "buy" if request.amount > 0 else "sell"
         order_type = "market" if price is None else "limit"
-        delays = self.retry.delays()
-        while True:
+        ccxt = _ccxt()
+
+        async def place() -> BrokerOrder:
             try:
-                raw = await client.create_order(
-                    request.symbol,
-                    order_type,
-                    side,
-                    float(amount),
-                    None if price is None else float(price),
-                    {"clientOrderId": cid},
+                raw = await self._parsed(
+                    lambda: client.create_order(
+                        request.symbol,
+                        order_type,
+                        side,
+                        float(amount),
+                        None if price is None else float(price),
+                        {"clientOrderId": cid},
+                    )
                 )
                 return self._order(raw, client_order_id=cid)
-            except retryable_errors() as exc:
+            except (*MALFORMED_ANSWER_ERRORS, *_retryable()) as exc:
                 # The exchange may have accepted the order before the answer was lost.
                 placed = await self._lookup(request.symbol, cid)
                 if placed is not None:
                     return placed
-                delay = next(delays, None)
-                if delay is None:
-                    raise BrokerError(
-                        f"order '{cid}' was not placed: {self.exchange} unreachable after "
-                        f"{self.retry.attempts} attempts ({self._describe(exc)})"
-                    ) from None
-                log_retry(f"{self.exchange} order '{cid}'", exc, delay)
-                await asyncio.sleep(delay)
-            except (_ccxt().BaseError, *MALFORMED_ANSWER_ERRORS) as exc:
-                raise BrokerError(
-                    f"{self.exchange} rejected order '{cid}' ({request.symbol}): "
-                    f"{self._describe(exc)}"
-                ) from None
+                raise _NotPlaced(exc) from exc
+
+        try:
+            return await call_with_retries_async(
+                place,
+                self.retry,
+                retryable=lambda exc: isinstance(exc, _NotPlaced),
+                watch=RetryWatch(what=f"{self.exchange} order '{cid}'"),
+            )
+        except RetriesExhaustedError as exc:
+            raise BrokerError(
+                f"order '{cid}' was not placed: {self.exchange} unreachable after "
+                f"{exc.attempts} attempts ({self._describe(_cause(exc.last))})"
+            ) from None
+        except ccxt.BaseError as exc:
+            raise BrokerError(
+                f"{self.exchange} rejected order '{cid}' ({request.symbol}): {self._describe(exc)}"
+            ) from None
 
     async def cancel_order(self, order_id: str) -> BrokerOrder:
         """Cancel an open order and return its final state (BrokerError if it is unknown)."""
@@ -214,23 +239,53 @@ class CcxtBroker:
         return self._order(raw)
 
     async def get_order(
-        self, *, order_id: str | None = None, client_order_id: str | None = None
+        self,
+        *,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+        symbol: str | None = None,
     ) -> BrokerOrder | None:
-        """The order with this id or client order id, or None if the exchange has none."""
+        """The order with this id, or this client order id (open or closed), or None if
+        the exchange has none. ``symbol`` is needed to find a closed order by client order
+        id that this broker did not place itself (one from before a restart)."""
         if order_id is not None:
-            symbol, exchange_id = _split_order_id(order_id)
-            if symbol is None:
+            order_symbol, exchange_id = _split_order_id(order_id)
+            if order_symbol is None:
                 return None
-            return await self._fetch_order(symbol, exchange_id, None)
+            return await self._fetch_order(order_symbol, exchange_id, None)
         if client_order_id is None:
             return None
-        symbol = self._used_client_ids.get(client_order_id)
+        symbol = symbol or self._used_client_ids.get(client_order_id)
         if symbol is not None:
-            return await self._fetch_order(symbol, None, client_order_id)
-        # Placed by an earlier session: only open orders can be found without the symbol.
+            return await self._lookup(symbol, client_order_id)
+        # Without a symbol only open orders can be searched.
         return next(
             (o for o in await self.open_orders() if o.client_order_id == client_order_id), None
         )
+
+    async def fills_since(
+        self, symbol: str, *, after: str | None, since: pd.Timestamp
+    ) -> list[BrokerFill]:
+        """The account's fills of ``symbol`` after the fill with id ``after`` (when None:
+        from ``since`` on), oldest first, from the exchange's trade history: every fill is
+        found there whatever became of its order's answer. ``client_order_id`` is empty;
+        ``order_id`` says whose fill it is."""
+        client = self._connected()
+        fills: list[BrokerFill] = []
+        cursor = after
+        while True:
+            params = {} if cursor is None else {"fromId": int(cursor) + 1}
+            start = None if cursor is not None else int(since.value // 1_000_000)
+            page = await self._call(
+                lambda p=params, s=start: client.fetch_my_trades(
+                    symbol, since=s, limit=TRADE_PAGE, params=p
+                ),
+                f"reading the {symbol} trade history",
+            )
+            fills.extend(self._fill(trade, symbol) for trade in page)
+            if len(page) < TRADE_PAGE:
+                return sorted(fills, key=lambda fill: int(fill.fill_id))
+            cursor = str(max(int(trade["id"]) for trade in page))
 
     async def order_fills(self, order_id: str) -> list[BrokerFill]:
         """Every fill of the order so far, oldest first (empty for an unknown order)."""
@@ -244,22 +299,24 @@ class CcxtBroker:
         )
         trades = [t for t in trades if str(t.get("order")) == exchange_id]
         client_order_id = await self._client_id_of(symbol, exchange_id) if trades else ""
-        fills = []
-        for trade in trades:
-            sign = Decimal(-1) if trade.get("side") == "sell" else Decimal(1)
-            fills.append(
-                BrokerFill(
-                    fill_id=str(trade["id"]),
-                    order_id=order_id,
-                    client_order_id=client_order_id,
-                    symbol=symbol,
-                    amount=sign * _decimal(trade["amount"]),
-                    price=_decimal(trade["price"]),
-                    commission=_decimal((trade.get("fee") or {}).get("cost") or 0),
-                    dt=pd.Timestamp(trade["timestamp"], unit="ms", tz="UTC"),
-                )
-            )
+        fills = [
+            attrs.evolve(self._fill(trade, symbol), client_order_id=client_order_id)
+            for trade in trades
+        ]
         return sorted(fills, key=lambda fill: fill.dt)
+
+    def _fill(self, trade: dict[str, Any], symbol: str) -> BrokerFill:
+        sign = Decimal(-1) if trade.get("side") == "sell" else Decimal(1)
+        return BrokerFill(
+            fill_id=str(trade["id"]),
+            order_id=f"{symbol}#{trade['order']}",
+            client_order_id="",
+            symbol=symbol,
+            amount=sign * _decimal(trade["amount"]),
+            price=_decimal(trade["price"]),
+            commission=_decimal((trade.get("fee") or {}).get("cost") or 0),
+            dt=pd.Timestamp(trade["timestamp"], unit="ms", tz="UTC"),
+        )
 
     async def test_order_request(self, symbol: str, client_order_id: str) -> OrderRequest:
         """The smallest valid buy limit of ``symbol`` at half its last price: it rests.
@@ -365,31 +422,57 @@ class CcxtBroker:
         return order.client_order_id if order is not None else ""
 
     async def _lookup(self, symbol: str, client_order_id: str) -> BrokerOrder | None:
-        """The order placed under ``client_order_id``, or None if the exchange has none.
+        """The order placed under ``client_order_id``, open or closed, or None if the
+        exchange has none: by the exchange's own lookup, else by its list of orders.
 
-        Raises :class:`BrokerError` when even the lookup cannot get through: the order's
-        fate is then unknown, and sending it again could place it twice.
+        Raises :class:`VenueUnavailable` when even the lookup cannot get through: the
+        order's fate is then unknown, and sending it again could place it twice.
         """
+        client = self._connected()
         try:
-            return await self._fetch_order(symbol, None, client_order_id)
-        except BrokerError as exc:
-            raise BrokerError(
-                f"order '{client_order_id}' may or may not have been placed on "
-                f"{self.exchange}; not sent again ({exc}). Check open orders before retrying."
+            if client.has.get("fetchOrder"):
+                return await self._fetch_order(symbol, None, client_order_id)
+            listed = await self._call(
+                lambda: client.fetch_orders(symbol), f"listing {symbol} orders"
+            )
+        except VenueUnavailable as exc:
+            raise VenueUnavailable(
+                f"order '{client_order_id}' ({symbol}) may or may not have been placed on "
+                f"{self.exchange}; not sent again ({exc})"
             ) from None
+        return next(
+            (self._order(raw) for raw in listed if raw.get("clientOrderId") == client_order_id),
+            None,
+        )
 
     async def _call(
         self, operation: Any, what: str, *, passthrough: tuple[type[Exception], ...] = ()
     ) -> Any:
-        """Await ``operation()`` with retries; ccxt errors become one-line BrokerErrors."""
+        """Await ``operation()`` with retries; ccxt errors become one-line BrokerErrors
+        (:class:`VenueUnavailable` when the exchange stayed unreachable or kept answering
+        malformed bodies)."""
         ccxt = _ccxt()
+        described = f"{self.exchange} {what}"
         try:
-            return await with_retries(operation, self.retry, what=f"{self.exchange} {what}")
+            return await call_with_retries_async(
+                lambda: self._parsed(operation),
+                self.retry,
+                retryable=is_transient,
+                watch=RetryWatch(
+                    what=described,
+                    failed=lambda exc, attempt, delay: self._log_failure(described, exc, delay),
+                ),
+            )
         except passthrough:
             raise
         except RetriesExhaustedError as exc:
-            raise BrokerError(
-                f"{self.exchange} unreachable while {what} after {exc.attempts} attempts "
+            failure = (
+                "sent malformed answers"
+                if isinstance(exc.last, MALFORMED_ANSWER_ERRORS)
+                else "unreachable"
+            )
+            raise VenueUnavailable(
+                f"{self.exchange} {failure} while {what} after {exc.attempts} attempts "
                 f"({self._describe(exc.last)})"
             ) from None
         except (ccxt.AuthenticationError, ccxt.PermissionDenied) as exc:
@@ -399,10 +482,25 @@ class CcxtBroker:
             ) from None
         except ccxt.BaseError as exc:
             raise BrokerError(f"{self.exchange} refused {what}: {self._describe(exc)}") from None
-        except MALFORMED_ANSWER_ERRORS as exc:
-            raise BrokerError(
-                f"{self.exchange} sent a malformed answer while {what} ({self._describe(exc)})"
-            ) from None
+
+    async def _parsed(self, operation: Any) -> Any:
+        """Await ``operation()``; an answer whose body was not JSON is a MalformedAnswer
+        (ccxt hands such a body on as an empty answer: no orders, no trades)."""
+        result = await operation()
+        client = self._client
+        if client is not None and client.last_json_response is None and client.last_http_response:
+            raise MalformedAnswer("the answer is not JSON")
+        return result
+
+    def _log_failure(self, what: str, error: BaseException, delay: float) -> None:
+        """Log a failed try; for a malformed answer, with an excerpt of it (redacted)."""
+        log_retry(what, error, delay)
+        if isinstance(error, MALFORMED_ANSWER_ERRORS) and self._client is not None:
+            body = " ".join(str(self._client.last_http_response or "").split())
+            excerpt = body[:MALFORMED_EXCERPT] + ("..." if len(body) > MALFORMED_EXCERPT else "")
+            if self._credentials is not None:
+                excerpt = self._credentials.redact(excerpt)
+            logger.warning("%s: malformed answer: %r", what, excerpt)
 
     def _describe(self, exc: BaseException) -> str:
         text = describe(exc)
@@ -429,6 +527,21 @@ class CcxtBroker:
             if raw.get("type") == "market" or not raw.get("price")
             else _decimal(raw["price"]),
         )
+
+
+class _NotPlaced(Exception):
+    """A submission whose answer was lost, and which the exchange confirms it does not have:
+    safe to send again."""
+
+
+def _retryable() -> tuple[type[Exception], ...]:
+    from rustybt_ccxt.retries import retryable_errors
+
+    return retryable_errors()
+
+
+def _cause(error: BaseException) -> BaseException:
+    return error.__cause__ if isinstance(error, _NotPlaced) and error.__cause__ else error
 
 
 def _ccxt() -> Any:

@@ -65,7 +65,12 @@ def new_client(
             "kraken or okx)"
         )
     client_class = getattr(ccxt_async, exchange)
-    config: dict[str, Any] = {"enableRateLimit": True, "timeout": int(timeout_seconds * 1000)}
+    config: dict[str, Any] = {
+        "enableRateLimit": True,
+        "timeout": int(timeout_seconds * 1000),
+        # Kept so a body that is not JSON (which ccxt passes on as empty) can be told apart.
+        "enableLastJsonResponse": True,
+    }
     if credentials is not None:
         config["apiKey"] = credentials.api_key
         config["secret"] = credentials.secret

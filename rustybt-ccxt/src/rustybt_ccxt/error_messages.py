@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 MAX_LENGTH = 300
 
+_URL = re.compile(r"https?://[^/\s]+(/[^?\s]*)(\?\S*)?")
+"""A URL in ccxt's message: only its path is kept (the query can carry keys and signatures)."""
+
+
+class MalformedAnswer(ValueError):
+    """The exchange answered with a body that is not JSON; ccxt passed it on as if empty."""
+
+
 MALFORMED_ANSWER_ERRORS: tuple[type[Exception], ...] = (
+    MalformedAnswer,
     AttributeError,
     KeyError,
     TypeError,
@@ -21,9 +31,9 @@ def describe(exc: BaseException) -> str:
     """``exc`` as ``"<ccxt class>: <exchange's message>"`` on one line.
 
     ccxt's messages are ``"<exchange id> <response body>"``; when the body is JSON with a
-    ``msg`` or ``message``, only that text is kept.
+    ``msg`` or ``message``, only that text is kept. URLs are cut to their path.
     """
-    text = " ".join(str(exc).split())
+    text = _URL.sub(lambda m: m.group(1), " ".join(str(exc).split()))
     _, brace, rest = text.partition("{")
     if brace:
         try:

@@ -1,37 +1,28 @@
-"""Retrying what may succeed on a second try: network errors only, with bounded backoff.
+"""Which ccxt failures may pass on a second try, retried by RustyBT's one retry policy.
 
 Rate limiting (HTTP 429, ccxt's ``DDoSProtection``), timeouts (``RequestTimeout``) and an
-unavailable exchange (``ExchangeNotAvailable``, also HTTP 5xx) are retried; an exchange's
-answer (insufficient funds, invalid order, bad credentials) never is.
+unavailable exchange (``ExchangeNotAvailable``, also HTTP 5xx and maintenance) are retried;
+an exchange's answer (insufficient funds, invalid order, bad credentials) never is. The
+backoff and the limits are :class:`rustybt.retry.RetryPolicy`'s.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import attrs
+from rustybt.retry import (
+    RetriesExhaustedError,
+    RetryPolicy,
+    RetryWatch,
+    call_with_retries_async,
+)
+
+from rustybt_ccxt.error_messages import MALFORMED_ANSWER_ERRORS
 
 T = TypeVar("T")
 
-logger = logging.getLogger("rustybt_ccxt")
-
-
-@attrs.frozen(kw_only=True)
-class RetryPolicy:
-    """``attempts`` tries in all, waiting ``first_delay`` seconds, then twice as long each
-    time, at most ``max_delay``, between them."""
-
-    attempts: int = attrs.field(default=4, validator=attrs.validators.ge(1))
-    first_delay: float = 0.25
-    max_delay: float = 2.0
-
-    def delays(self) -> Iterator[float]:
-        """The waits between consecutive attempts (``attempts - 1`` of them)."""
-        for retry in range(self.attempts - 1):
-            yield min(self.first_delay * 2**retry, self.max_delay)
+__all__ = ["RetriesExhaustedError", "RetryPolicy", "retryable_errors", "with_retries"]
 
 
 def retryable_errors() -> tuple[type[Exception], ...]:
@@ -41,34 +32,25 @@ def retryable_errors() -> tuple[type[Exception], ...]:
     return (ccxt.DDoSProtection, ccxt.RequestTimeout, ccxt.ExchangeNotAvailable)
 
 
-class RetriesExhaustedError(Exception):
-    """Every attempt failed with a retryable error; ``last`` is the final one."""
-
-    def __init__(self, attempts: int, last: Exception) -> None:
-        super().__init__(f"{attempts} attempts failed; last: {type(last).__name__}")
-        self.attempts, self.last = attempts, last
+def is_transient(error: BaseException) -> bool:
+    """True for a failure worth another try: a retryable ccxt error, or an answer ccxt
+    could not parse (a gateway's error page, a body cut short) to a request that only
+    reads."""
+    return isinstance(error, (*retryable_errors(), *MALFORMED_ANSWER_ERRORS))
 
 
 async def with_retries(
-    operation: Callable[[], Awaitable[T]], policy: RetryPolicy, *, what: str
+    operation: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    what: str,
+    retryable: Callable[[BaseException], bool] = is_transient,
 ) -> T:
-    """Await ``operation()``, again after each retryable error, up to ``policy.attempts``.
+    """Await ``operation()``, again after each error ``retryable`` accepts, per ``policy``.
 
     Other errors propagate at once. When every attempt fails, raises
     :class:`RetriesExhaustedError`. Each retry is logged at WARNING, naming ``what``.
     """
-    delays = policy.delays()
-    while True:
-        try:
-            return await operation()
-        except retryable_errors() as exc:
-            delay = next(delays, None)
-            if delay is None:
-                raise RetriesExhaustedError(policy.attempts, exc) from exc
-            log_retry(what, exc, delay)
-            await asyncio.sleep(delay)
-
-
-def log_retry(what: str, exc: Exception, delay: float) -> None:
-    """Log that ``what`` failed with ``exc`` and is retried after ``delay`` seconds."""
-    logger.warning("%s failed (%s); retrying in %.2f s", what, type(exc).__name__, delay)
+    return await call_with_retries_async(
+        operation, policy, retryable=retryable, watch=RetryWatch(what=what)
+    )

@@ -158,8 +158,13 @@ class CcxtDataSource:
         try:
             return await with_retries(operation, self.retry, what=f"{self.exchange} {what}")
         except RetriesExhaustedError as exc:
+            failure = (
+                "sent malformed answers"
+                if isinstance(exc.last, MALFORMED_ANSWER_ERRORS)
+                else "unreachable"
+            )
             raise DataError(
-                f"{self.exchange} unreachable for {what} after {exc.attempts} attempts "
+                f"{self.exchange} {failure} for {what} after {exc.attempts} attempts "
                 f"({describe(exc.last)})"
             ) from None
         except ccxt.BaseError as exc:

@@ -9,9 +9,10 @@ All money and quantities are ``Decimal``. Amounts are signed: positive buys, neg
 Failures a user can act on (rejected order, unknown symbol, authentication, unreachable
 venue) raise :class:`rustybt.errors.BrokerError`.
 
-Optional beyond the protocol: ``test_order_request(symbol, client_order_id) ->
-OrderRequest``, the smallest valid order of ``symbol`` priced far enough from the market to
-rest unfilled; ``rustybt test-broker --place-test-order`` needs it.
+Optional beyond the protocol: :class:`TradeHistory` (``fills_since``), and
+``test_order_request(symbol, client_order_id) -> OrderRequest``, the smallest valid order
+of ``symbol`` priced far enough from the market to rest unfilled; ``rustybt test-broker
+--place-test-order`` needs it.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ class Broker(Protocol):
         ...
 
     def submit_order(self, request: OrderRequest) -> BrokerOrder:
-        """Place ``request``; a ``client_order_id`` already used is a BrokerError."""
+        """Place ``request``. A ``client_order_id`` that already placed an order never
+        places a second: the broker returns that order, or raises a BrokerError."""
         ...
 
     def cancel_order(self, order_id: str) -> BrokerOrder:
@@ -127,9 +129,15 @@ class Broker(Protocol):
         ...
 
     def get_order(
-        self, *, order_id: str | None = None, client_order_id: str | None = None
+        self,
+        *,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+        symbol: str | None = None,
     ) -> BrokerOrder | None:
-        """The order with this broker id or client order id, or None if there is none."""
+        """The order with this broker id or client order id, open or closed, or None if
+        there is none. ``symbol`` is the order's: a session restarted after a crash passes
+        it, since some venues find a closed order by client order id only with it."""
         ...
 
     def open_orders(self) -> list[BrokerOrder]:
@@ -138,6 +146,21 @@ class Broker(Protocol):
 
     def order_fills(self, order_id: str) -> list[BrokerFill]:
         """Every fill of the order so far, oldest first (empty for an unknown order)."""
+        ...
+
+
+@runtime_checkable
+class TradeHistory(Protocol):
+    """Optional beyond :class:`Broker`: the account's fills read from the venue's trade
+    history. A live session that has it polls fills by trade id, so a fill is recorded even
+    when its order's answer was lost; without it, it asks for each open order's fills."""
+
+    def fills_since(
+        self, symbol: str, *, after: str | None, since: pd.Timestamp
+    ) -> list[BrokerFill]:
+        """Fills of ``symbol`` after the fill with id ``after`` (None: from ``since`` on),
+        oldest first; ``order_id`` names each fill's order (its ``client_order_id`` may be
+        empty)."""
         ...
 
 
@@ -171,7 +194,11 @@ class AsyncBroker(Protocol):
         ...
 
     async def get_order(
-        self, *, order_id: str | None = None, client_order_id: str | None = None
+        self,
+        *,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+        symbol: str | None = None,
     ) -> BrokerOrder | None:
         """See :meth:`Broker.get_order`."""
         ...
@@ -240,10 +267,18 @@ class SyncBroker:
         return self._run(self._broker.cancel_order(order_id))
 
     def get_order(
-        self, *, order_id: str | None = None, client_order_id: str | None = None
+        self,
+        *,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+        symbol: str | None = None,
     ) -> BrokerOrder | None:
         """See :meth:`Broker.get_order`."""
-        return self._run(self._broker.get_order(order_id=order_id, client_order_id=client_order_id))
+        return self._run(
+            self._broker.get_order(
+                order_id=order_id, client_order_id=client_order_id, symbol=symbol
+            )
+        )
 
     def open_orders(self) -> list[BrokerOrder]:
         """See :meth:`Broker.open_orders`."""

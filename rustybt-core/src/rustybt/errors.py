@@ -32,6 +32,12 @@ class BrokerError(RustyBTError):
     """A broker refused a request or could not be reached."""
 
 
+class VenueUnavailable(BrokerError):
+    """A broker could not be reached, or gave no usable answer, even after its retries: a
+    network error, a timeout, a rate limit, a server error or a malformed answer. What was
+    asked may or may not have happened; a session waits it out within its outage budget."""
+
+
 class StrategyError(RustyBTError):
     """A user strategy failed to load or raised while running."""
 

@@ -149,9 +149,14 @@ class PaperBroker(SimulatedExecution):
         return self._view(order)
 
     def get_order(
-        self, *, order_id: str | None = None, client_order_id: str | None = None
+        self,
+        *,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+        symbol: str | None = None,
     ) -> BrokerOrder | None:
-        """The order by broker id or client order id, or None."""
+        """The order by broker id or client order id (any symbol: ids are unique here), or
+        None."""
         if order_id is None and client_order_id is not None:
             order_id = self._order_of_client.get(client_order_id)
         order = self.books.orders.get(order_id) if order_id is not None else None

@@ -1,11 +1,14 @@
 """A loopback fake of Binance's spot REST API, for tests and offline demos.
 
 It speaks the real wire format (``/api/v3/exchangeInfo``, ``klines``, ``ticker/24hr``,
-``ticker/price``, ``account``, ``order`` POST/GET/DELETE, ``openOrders``, ``myTrades``, ``time``,
-``ping``), so real ccxt code runs over real HTTP against it. Orders are matched in memory
-against a settable last price; balances move with fills. Faults can be injected per
-endpoint (HTTP 429, 5xx, timeouts before or after the order is accepted, malformed JSON),
-and every request is logged for assertions. It listens on 127.0.0.1 only.
+``ticker/price``, ``account``, ``order`` POST/GET/DELETE, ``openOrders``, ``allOrders``,
+``myTrades``, ``time``, ``ping``), so real ccxt code runs over real HTTP against it. Orders are
+matched in memory against a settable last price, whole or in parts; balances move with
+fills. For fault-injection suites it can fail requests per endpoint (HTTP 429, 5xx, timeouts
+before or after the order is accepted, malformed or truncated JSON), fail every request
+during an outage, and run a test's action (e.g. kill the client) when a request arrives, is
+acted on, or is answered. Every request is logged, and :meth:`FakeExchange.ledger` gives an
+audit view of orders and trades. It listens on 127.0.0.1 only.
 
 Point RustyBT at it with ``RUSTYBT_CCXT_BASE_URL=<fake.base_url>``.
 """
@@ -20,19 +23,37 @@ import json
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-FaultKind = Literal["429", "500", "503", "timeout", "accepted-timeout", "malformed"]
+FaultKind = Literal["429", "500", "503", "timeout", "accepted-timeout", "malformed", "truncated"]
 """An injected failure: an HTTP status, a reply that never comes in time (``timeout``:
-before the request is handled; ``accepted-timeout``: after it is), or a body that is not
-JSON (``malformed``)."""
+before the request is handled; ``accepted-timeout``: after it is), a body that is not JSON
+(``malformed``), or the exchange's answer with its JSON body cut in half (``truncated``: a
+partial answer). The last three come after the request was acted on."""
+
+OutageKind = Literal["429", "500", "503", "timeout"]
+"""How every request fails during an :meth:`FakeExchange.outage`: none of them is acted on."""
+
+HookMoment = Literal["received", "handled", "answered"]
+"""When an :meth:`FakeExchange.on_request` action runs: ``received`` before the request is
+acted on, ``handled`` after it was acted on but before the answer, ``answered`` after the
+answer was written and flushed. After ``received`` and ``handled`` the connection is dropped
+without an answer."""
+
+_HOST = "127.0.0.1"
+
+LOT_STEP = Decimal("0.0001")
+"""The LOT_SIZE step of every symbol: quantities of orders and of fill parts are multiples."""
+
+MAX_PAGE = 1000
+"""The most rows ``myTrades`` and ``allOrders`` return (``limit`` defaults to 500)."""
 
 INTERVALS_MS: Mapping[str, int] = {
     "1m": 60_000,
@@ -116,12 +137,61 @@ class FakeOrder:
         }
 
 
+@attrs.frozen(kw_only=True)
+class Ledger:
+    """An audit snapshot of the fake's books, taken by :meth:`FakeExchange.ledger`.
+
+    ``orders_by_client_id`` maps each clientOrderId to its orders, oldest first (copies, so
+    later fills do not change the snapshot); ``trades_by_order_id`` maps every orderId to its
+    trades (Binance's ``myTrades`` rows), oldest first, empty for an order without fills.
+    """
+
+    orders_by_client_id: dict[str, list[FakeOrder]]
+    trades_by_order_id: dict[int, list[dict[str, Any]]]
+
+    def duplicate_client_ids(self) -> list[str]:
+        """The clientOrderIds that more than one order carries, in order of first use."""
+        return [cid for cid, orders in self.orders_by_client_id.items() if len(orders) > 1]
+
+
+class FakeExchangeCallbackError(RuntimeError):
+    """A test's callback (an ``on_request`` action or an outage's ``while_``) raised inside
+    the server; :meth:`FakeExchange.stop` raises this so the failure is not lost."""
+
+
 @attrs.define(kw_only=True)
 class _Fault:
     method: str
     path: str
     kind: FaultKind
     remaining: int
+
+
+@attrs.define(kw_only=True)
+class _Hook:
+    method: str
+    path: str
+    when: HookMoment
+    action: Callable[[], object]
+    remaining: int
+
+
+@attrs.frozen(kw_only=True)
+class _Outage:
+    kind: OutageKind
+    while_: Callable[[], bool] | None
+
+
+@attrs.frozen(kw_only=True)
+class _Reply:
+    """What the handler does with one request: answer ``status``/``text``, or (``status``
+    None) drop the connection after ``hold_seconds``."""
+
+    status: int | None
+    text: str = ""
+    hold_seconds: float = 0.0
+    fault: bool = False
+    handled: bool = False
 
 
 class _BinanceError(Exception):
@@ -137,6 +207,15 @@ class FakeExchange:
     ``stop``. With ``api_key``/``secret`` set, signed endpoints check the ``X-MBX-APIKEY``
     header and the HMAC-SHA256 signature exactly as Binance does; without them any key is
     accepted. ``timeout_seconds`` is how long an injected timeout holds the reply back.
+
+    ``partial_fill_parts`` (N, default 1) splits every fill: an order that can fill (a market
+    order, or a limit order its price crosses) fills 1/N of its quantity per match, rounded
+    down to the LOT_SIZE step with the remainder in the last part, one trade per part. It
+    gets its first part when placed and the next at each :meth:`match` or :meth:`set_price`
+    that finds it still crossing.
+
+    ``faults_served`` counts the requests that met an injected fault of any sort: an
+    ``inject`` fault, an outage, or a connection dropped by an ``on_request`` hook.
     """
 
     def __init__(
@@ -147,18 +226,26 @@ class FakeExchange:
         api_key: str | None = None,
         secret: str | None = None,
         timeout_seconds: float = 2.0,
+        partial_fill_parts: int = 1,
     ) -> None:
+        if partial_fill_parts < 1:
+            raise ValueError(f"partial_fill_parts must be 1 or more, not {partial_fill_parts}")
         self.api_key = api_key
         self.secret = secret
         self.timeout_seconds = timeout_seconds
+        self.partial_fill_parts = partial_fill_parts
         self.requests: list[RecordedRequest] = []
         self.orders: list[FakeOrder] = []
         self.trades: list[dict[str, Any]] = []
+        self.faults_served = 0
         self._prices = dict(prices)
         self._levels = {symbol: float(price) for symbol, price in prices.items()}
         self._free = dict(balances)
         self._locked: dict[str, Decimal] = {}
         self._faults: list[_Fault] = []
+        self._hooks: list[_Hook] = []
+        self._outage: _Outage | None = None
+        self._callback_errors: list[Exception] = []
         self._ids = itertools.count(1000)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -171,12 +258,11 @@ class FakeExchange:
         """``http://127.0.0.1:PORT`` of the running server."""
         if self._server is None:
             raise RuntimeError("the fake exchange is not running; call start() first")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{_HOST}:{self._server.server_address[1]}"
 
     def start(self) -> FakeExchange:
         """Listen on a free loopback port and serve from a background thread."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server = ThreadingHTTPServer((_HOST, 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -184,17 +270,33 @@ class FakeExchange:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop serving and release the port.
+
+        Raises :class:`FakeExchangeCallbackError` (once) if a test's callback raised while
+        serving; the server is stopped either way.
+        """
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            errors, self._callback_errors = self._callback_errors, []
+        if errors:
+            raise FakeExchangeCallbackError(
+                f"{len(errors)} test callback(s) raised inside the fake exchange; "
+                f"the first: {errors[0]!r}"
+            ) from errors[0]
 
     def __enter__(self) -> FakeExchange:
         return self.start()
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is None:
+            self.stop()
+            return
+        # The body's own failure is the one to report; a callback error would hide it.
+        with contextlib.suppress(FakeExchangeCallbackError):
+            self.stop()
 
     # -- test controls -------------------------------------------------------------------
 
@@ -203,13 +305,85 @@ class FakeExchange:
         with self._lock:
             self._faults.append(_Fault(method=method, path=path, kind=kind, remaining=times))
 
+    def on_request(
+        self,
+        method: str,
+        path: str,
+        action: Callable[[], object],
+        *,
+        when: HookMoment = "received",
+        times: int = 1,
+    ) -> None:
+        """Run ``action()`` at the moment ``when`` of the next ``times`` requests of
+        ``method path``, then forget it.
+
+        ``received``: before the request is acted on; the exchange never acts on it and
+        the connection is dropped without an answer. ``handled``: after the request was
+        acted on (an order placed or cancelled) and before its answer; the connection is
+        dropped without an answer. ``answered``: after the exchange's answer was written and
+        flushed. ``action`` runs in the server's thread, without the exchange's lock held;
+        if it raises, the request goes on as planned and :meth:`stop` raises. Hooks on the
+        same request and moment all run, oldest first. A ``received`` hook runs even during
+        an outage; ``handled`` and ``answered`` hooks run only for requests the exchange
+        acted on.
+        """
+        if when not in ("received", "handled", "answered"):
+            raise ValueError(f"when must be 'received', 'handled' or 'answered', not {when!r}")
+        if times < 1:
+            raise ValueError(f"times must be 1 or more, not {times}")
+        with self._lock:
+            self._hooks.append(
+                _Hook(method=method, path=path, when=when, action=action, remaining=times)
+            )
+
+    def outage(self, kind: OutageKind, *, while_: Callable[[], bool] | None = None) -> None:
+        """Fail every request, public or signed, with ``kind`` until the outage ends.
+
+        ``while_`` is asked at each request; the first time it returns False the outage
+        ends for good (None: it lasts until :meth:`end_outage`). Requests failed by an
+        outage are not acted on and do not use up faults queued by :meth:`inject`. A new
+        outage replaces the current one.
+        """
+        with self._lock:
+            self._outage = _Outage(kind=kind, while_=while_)
+
+    def end_outage(self) -> None:
+        """End the current outage, if any; the next request is served normally."""
+        with self._lock:
+            self._outage = None
+
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Set the last price of ``symbol`` (``BTCUSDT``) and fill resting orders it crosses."""
+        """Set the last price of ``symbol`` (``BTCUSDT``) and match its open orders.
+
+        Every open order of ``symbol`` the new price crosses fills its next part (see
+        ``partial_fill_parts``; with 1 part, all of it): a limit order at its limit price,
+        a market order at ``price``.
+        """
         with self._lock:
             self._prices[symbol] = price
+            self._match((symbol,))
+
+    def match(self) -> None:
+        """Match every open order at its symbol's current last price, as :meth:`set_price`
+        does: each order the price crosses fills its next part."""
+        with self._lock:
+            self._match(tuple(self._prices))
+
+    def ledger(self) -> Ledger:
+        """An audit snapshot of every order by clientOrderId and every trade by orderId.
+
+        A clientOrderId reused after its first order closed (which Binance, and this fake,
+        accept) shows as a list of two orders; see :meth:`Ledger.duplicate_client_ids`.
+        """
+        with self._lock:
+            orders: dict[str, list[FakeOrder]] = {}
+            trades: dict[int, list[dict[str, Any]]] = {}
             for order in self.orders:
-                if order.status == "NEW" and _crosses(order, price):
-                    self._fill(order, order.price)
+                orders.setdefault(order.client_order_id, []).append(attrs.evolve(order))
+                trades[order.order_id] = []
+            for trade in self.trades:
+                trades[trade["orderId"]].append(dict(trade))
+        return Ledger(orders_by_client_id=orders, trades_by_order_id=trades)
 
     def balance(self, asset: str) -> tuple[Decimal, Decimal]:
         """``(free, locked)`` of ``asset``."""
@@ -223,6 +397,35 @@ class FakeExchange:
 
     # -- request handling ----------------------------------------------------------------
 
+    def _reply(
+        self, method: str, path: str, params: dict[str, str], raw: str, headers: Any
+    ) -> _Reply:
+        """Decide the fate of one request, acting on it unless a fault comes first."""
+        if self._run_hooks(method, path, "received"):
+            return _Reply(status=None, fault=True)
+        fault = self._outage_kind() or self._take_fault(method, path)
+        if fault in ("429", "500", "503"):
+            status = int(fault)
+            return _Reply(status=status, text=_FAULT_BODIES[status], fault=True)
+        if fault == "timeout":
+            return _Reply(status=None, hold_seconds=self.timeout_seconds, fault=True)
+        try:
+            status, text = 200, json.dumps(self._dispatch(method, path, params, raw, headers))
+        except _BinanceError as error:
+            status, text = error.status, json.dumps({"code": error.code, "msg": error.msg})
+        # A handled hook's dropped connection takes the place of a fault taken above.
+        if self._run_hooks(method, path, "handled"):
+            return _Reply(status=None, fault=True, handled=True)
+        if fault == "accepted-timeout":
+            return _Reply(status=None, hold_seconds=self.timeout_seconds, fault=True, handled=True)
+        if fault == "malformed":
+            return _Reply(
+                status=status, text="<html>upstream gateway error", fault=True, handled=True
+            )
+        if fault == "truncated":
+            return _Reply(status=status, text=text[: len(text) // 2], fault=True, handled=True)
+        return _Reply(status=status, text=text, handled=True)
+
     def _take_fault(self, method: str, path: str) -> FaultKind | None:
         with self._lock:
             for fault in self._faults:
@@ -231,17 +434,56 @@ class FakeExchange:
                     return fault.kind
         return None
 
+    def _outage_kind(self) -> OutageKind | None:
+        with self._lock:
+            outage = self._outage
+        if outage is None:
+            return None
+        # Asked without the lock: the test's callable may itself look at the exchange.
+        if outage.while_ is None or self._call_back(outage.while_):
+            return outage.kind
+        with self._lock:
+            if self._outage is outage:
+                self._outage = None
+        return None
+
+    def _run_hooks(self, method: str, path: str, when: HookMoment) -> bool:
+        """Run (outside the lock) the hooks due at this moment; True if there were any."""
+        with self._lock:
+            due = [
+                hook
+                for hook in self._hooks
+                if (hook.method, hook.path, hook.when) == (method, path, when)
+            ]
+            for hook in due:
+                hook.remaining -= 1
+            self._hooks = [hook for hook in self._hooks if hook.remaining > 0]
+        for hook in due:
+            self._call_back(hook.action)
+        return bool(due)
+
+    def _call_back(self, callback: Callable[[], object]) -> object:
+        """``callback()``, or None if it raised: kept for :meth:`stop` to raise, because an
+        exception in the server's thread would otherwise pass unseen by the test."""
+        try:
+            return callback()
+        except Exception as error:
+            with self._lock:
+                self._callback_errors.append(error)
+            return None
+
     def _record(
-        self, method: str, path: str, params: dict[str, str], headers: Any, status: int | None
+        self, method: str, path: str, params: dict[str, str], headers: Any, reply: _Reply
     ) -> None:
         with self._lock:
+            self.faults_served += reply.fault
             self.requests.append(
                 RecordedRequest(
                     method=method,
                     path=path,
                     params=params,
                     headers={k.lower(): v for k, v in headers.items()},
-                    status=status,
+                    status=reply.status,
                 )
             )
 
@@ -262,6 +504,7 @@ class FakeExchange:
             ("GET", "/api/v3/order"): lambda: self._find_order(params).to_wire(),
             ("DELETE", "/api/v3/order"): lambda: self._cancel(params),
             ("GET", "/api/v3/openOrders"): lambda: self._open_orders(params),
+            ("GET", "/api/v3/allOrders"): lambda: self._all_orders(params),
             ("GET", "/api/v3/myTrades"): lambda: self._my_trades(params),
         }
         if (method, path) in routes:
@@ -295,6 +538,12 @@ class FakeExchange:
 
     def _require_symbol(self, params: Mapping[str, str]) -> str:
         symbol = params.get("symbol", "")
+        if not symbol:
+            raise _BinanceError(
+                400,
+                -1102,
+                "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+            )
         if symbol not in self._prices:
             raise _BinanceError(400, -1121, "Invalid symbol.")
         return symbol
@@ -307,7 +556,7 @@ class FakeExchange:
         end = min(int(params.get("endTime", now)), now)
         start = int(params.get("startTime", end - interval * (limit - 1)))
         first = -(-start // interval) * interval
-        rows = []
+        rows: list[list[Any]] = []
         for open_ms in range(first, end + 1, interval):
             if len(rows) == limit:
                 break
@@ -372,7 +621,8 @@ class FakeExchange:
     def _new_order(self, params: Mapping[str, str]) -> dict[str, Any]:
         symbol = self._require_symbol(params)
         client_id = params.get("newClientOrderId") or f"fake-{next(self._ids)}"
-        if any(o.client_order_id == client_id and o.status == "NEW" for o in self.orders):
+        # Binance refuses a clientOrderId only while an open order carries it.
+        if any(o.client_order_id == client_id and _is_open(o) for o in self.orders):
             raise _BinanceError(400, -2010, "Duplicate order sent.")
         order_type = params.get("type", "")
         if order_type not in ("LIMIT", "MARKET"):
@@ -402,30 +652,23 @@ class FakeExchange:
             )
         self._move(needed_asset, needed)
         self.orders.append(order)
-        if order_type == "MARKET" or _crosses(order, last):
-            self._fill(
-                order,
-                last
-                if order_type == "MARKET"
-                else min(price, last)
-                if order.side == "BUY"
-                else max(price, last),
-            )
+        if _crosses(order, last):
+            # A crossing order takes the book's price: the better of its limit and the last.
+            taker_price = min(price, last) if order.side == "BUY" else max(price, last)
+            self._fill_part(order, taker_price, maker=False)
         wire = order.to_wire()
         wire["transactTime"] = order.time_ms
-        wire["fills"] = (
-            [
-                {
-                    "price": str(order.quote_executed / order.executed),
-                    "qty": str(order.executed),
-                    "commission": "0",
-                    "commissionAsset": quote,
-                    "tradeId": order.order_id,
-                }
-            ]
-            if order.executed
-            else []
-        )
+        wire["fills"] = [
+            {
+                "price": trade["price"],
+                "qty": trade["qty"],
+                "commission": trade["commission"],
+                "commissionAsset": trade["commissionAsset"],
+                "tradeId": trade["id"],
+            }
+            for trade in self.trades
+            if trade["orderId"] == order.order_id
+        ]
         return wire
 
     def _move(self, asset: str, amount: Decimal) -> None:
@@ -433,17 +676,45 @@ class FakeExchange:
         self._free[asset] = self._free.get(asset, Decimal(0)) - amount
         self._locked[asset] = self._locked.get(asset, Decimal(0)) + amount
 
-    def _fill(self, order: FakeOrder, price: Decimal) -> None:
+    def _match(self, symbols: Sequence[str]) -> None:
+        for order in self.orders:
+            if order.symbol not in symbols or not _is_open(order):
+                continue
+            last = self._prices[order.symbol]
+            if not _crosses(order, last):
+                continue
+            if order.type == "MARKET":
+                self._fill_part(order, last, maker=False)
+            else:  # a resting limit order is the maker: it fills at its own price
+                self._fill_part(order, order.price, maker=True)
+
+    def _next_part(self, order: FakeOrder) -> Decimal:
+        """The quantity ``order`` fills now: 1/N of it rounded down to the lot step (at
+        least one step), and all that is left in the last of the N parts."""
+        remaining = order.quantity - order.executed
+        parts_done = sum(1 for trade in self.trades if trade["orderId"] == order.order_id)
+        if parts_done >= self.partial_fill_parts - 1:
+            return remaining
+        share = (order.quantity / self.partial_fill_parts).quantize(LOT_STEP, ROUND_DOWN)
+        return min(max(share, LOT_STEP), remaining)
+
+    def _fill_part(self, order: FakeOrder, price: Decimal, *, maker: bool) -> None:
+        """Fill the next part of ``order`` at ``price``: one trade, balances moved exactly."""
         base, quote = order.symbol[:-4], order.symbol[-4:]
-        cost = order.quantity * price
+        qty = self._next_part(order)
+        cost = qty * price
         if order.side == "BUY":
-            self._locked[quote] -= order.quantity * order.price
-            self._free[quote] += order.quantity * order.price - cost
-            self._free[base] = self._free.get(base, Decimal(0)) + order.quantity
+            # The quote was locked at the order's price; any saving returns to free.
+            reserved = qty * order.price
+            self._locked[quote] -= reserved
+            self._free[quote] += reserved - cost
+            self._free[base] = self._free.get(base, Decimal(0)) + qty
         else:
-            self._locked[base] -= order.quantity
+            self._locked[base] -= qty
             self._free[quote] = self._free.get(quote, Decimal(0)) + cost
-        order.executed, order.quote_executed, order.status = order.quantity, cost, "FILLED"
+        order.executed += qty
+        order.quote_executed += cost
+        order.status = "FILLED" if order.executed == order.quantity else "PARTIALLY_FILLED"
         self.trades.append(
             {
                 "symbol": order.symbol,
@@ -451,13 +722,13 @@ class FakeExchange:
                 "orderId": order.order_id,
                 "orderListId": -1,
                 "price": str(price),
-                "qty": str(order.quantity),
+                "qty": str(qty),
                 "quoteQty": str(cost),
                 "commission": "0",
                 "commissionAsset": quote,
                 "time": _now_ms(),
                 "isBuyer": order.side == "BUY",
-                "isMaker": False,
+                "isMaker": maker,
                 "isBestMatch": True,
             }
         )
@@ -477,10 +748,13 @@ class FakeExchange:
             order = self._find_order(params)
         except _BinanceError:
             raise _BinanceError(400, -2011, "Unknown order sent.") from None
-        if order.status != "NEW":
+        if not _is_open(order):
             raise _BinanceError(400, -2011, "Unknown order sent.")
-        locked = order.quantity * order.price if order.side == "BUY" else order.quantity
-        self._move(order.symbol[-4:] if order.side == "BUY" else order.symbol[:-4], -locked)
+        unfilled = order.quantity - order.executed
+        if order.side == "BUY":
+            self._move(order.symbol[-4:], -unfilled * order.price)
+        else:
+            self._move(order.symbol[:-4], -unfilled)
         order.status = "CANCELED"
         wire = order.to_wire()
         wire["origClientOrderId"] = order.client_order_id
@@ -488,25 +762,87 @@ class FakeExchange:
         return wire
 
     def _my_trades(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Binance's trade list: by ``orderId``, or paged by ``fromId`` or by time."""
         symbol = self._require_symbol(params)
-        order_id = params.get("orderId")
-        return [
+        order_id = _int_param(params, "orderId")
+        by_time = "startTime" in params or "endTime" in params
+        if by_time and (order_id is not None or "fromId" in params):
+            raise _BinanceError(400, -1128, "Combination of optional parameters invalid.")
+        trades = [
             t
             for t in self.trades
-            if t["symbol"] == symbol and (order_id is None or str(t["orderId"]) == order_id)
+            if t["symbol"] == symbol and (order_id is None or t["orderId"] == order_id)
         ]
+        return _page(trades, params, from_param="fromId", id_key="id", time_key="time")
+
+    def _all_orders(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Binance's order history, open and closed: from ``orderId`` on, or by time."""
+        symbol = self._require_symbol(params)
+        orders = [o.to_wire() for o in self.orders if o.symbol == symbol]
+        return _page(orders, params, from_param="orderId", id_key="orderId", time_key="time")
 
     def _open_orders(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
         symbol = params.get("symbol")
         return [
             o.to_wire()
             for o in self.orders
-            if o.status == "NEW" and (symbol is None or o.symbol == symbol)
+            if _is_open(o) and (symbol is None or o.symbol == symbol)
         ]
 
 
 def _crosses(order: FakeOrder, price: Decimal) -> bool:
+    if order.type == "MARKET":
+        return True
     return price <= order.price if order.side == "BUY" else price >= order.price
+
+
+def _is_open(order: FakeOrder) -> bool:
+    return order.status in ("NEW", "PARTIALLY_FILLED")
+
+
+def _int_param(params: Mapping[str, str], name: str) -> int | None:
+    text = params.get(name)
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise _BinanceError(
+            400,
+            -1100,
+            f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.",
+        )
+    return int(text)
+
+
+def _page(
+    rows: list[dict[str, Any]],
+    params: Mapping[str, str],
+    *,
+    from_param: str,
+    id_key: str,
+    time_key: str,
+) -> list[dict[str, Any]]:
+    """Binance's paging of a history (``rows`` in id order): rows with id >= ``from_param``
+    and time within ``startTime``..``endTime`` (inclusive), at most ``limit`` (default 500,
+    at most :data:`MAX_PAGE`) of them: the oldest when paging from an id or a start time,
+    else the most recent."""
+    limit = _int_param(params, "limit")
+    if limit == 0:
+        raise _BinanceError(
+            400,
+            -1100,
+            f"Illegal characters found in parameter 'limit'; legal range is '1' to '{MAX_PAGE}'.",
+        )
+    limit = min(limit or 500, MAX_PAGE)
+    from_id = _int_param(params, from_param)
+    start, end = _int_param(params, "startTime"), _int_param(params, "endTime")
+    chosen = [
+        row
+        for row in rows
+        if (from_id is None or row[id_key] >= from_id)
+        and (start is None or row[time_key] >= start)
+        and (end is None or row[time_key] <= end)
+    ]
+    return chosen[:limit] if from_id is not None or start is not None else chosen[-limit:]
 
 
 def _now_ms() -> int:
@@ -538,7 +874,7 @@ def _symbol_info(symbol: str) -> dict[str, Any]:
                 "filterType": "LOT_SIZE",
                 "minQty": "0.00010",
                 "maxQty": "9000.00000",
-                "stepSize": "0.00010",
+                "stepSize": str(LOT_STEP),
             },
             {
                 "filterType": "NOTIONAL",
@@ -600,31 +936,16 @@ def _handler_for(fake: FakeExchange) -> type[BaseHTTPRequestHandler]:
             raw = body or url.query
             params = dict(parse_qsl(url.query)) | dict(parse_qsl(body))
             method = self.command
-            fault = fake._take_fault(method, url.path)
-            if fault in ("429", "500", "503"):
-                status = int(fault)
-                fake._record(method, url.path, params, self.headers, status)
-                self._send(status, _FAULT_BODIES[status])
-                return
-            if fault == "timeout":
-                fake._record(method, url.path, params, self.headers, None)
+            reply = fake._reply(method, url.path, params, raw, self.headers)
+            fake._record(method, url.path, params, self.headers, reply)
+            if reply.status is None:
+                # No answer: the client sees its connection closed (after a timeout's hold).
                 self.close_connection = True
-                time.sleep(fake.timeout_seconds)
+                time.sleep(reply.hold_seconds)
                 return
-            try:
-                payload = fake._dispatch(method, url.path, params, raw, self.headers)
-                status, text = 200, json.dumps(payload)
-            except _BinanceError as error:
-                status, text = error.status, json.dumps({"code": error.code, "msg": error.msg})
-            if fault == "accepted-timeout":
-                fake._record(method, url.path, params, self.headers, None)
-                self.close_connection = True
-                time.sleep(fake.timeout_seconds)
-                return
-            if fault == "malformed":
-                text = "<html>upstream gateway error"
-            fake._record(method, url.path, params, self.headers, status)
-            self._send(status, text)
+            self._send(reply.status, reply.text)
+            if reply.handled:
+                fake._run_hooks(method, url.path, "answered")
 
         def _send(self, status: int, text: str) -> None:
             data = text.encode()
@@ -635,6 +956,7 @@ def _handler_for(fake: FakeExchange) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+                self.wfile.flush()
 
         do_GET = do_POST = do_DELETE = do_PUT = _handle
 

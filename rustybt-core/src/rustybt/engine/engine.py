@@ -35,7 +35,7 @@ from rustybt.engine.collector import collections_of_run_objects_only, no_collect
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.engine.records import HeldPositionChanges, SessionRecords
 from rustybt.engine.results import BacktestResult
-from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
+from rustybt.errors import ConfigError, StrategyCodeError, StrategyError, VenueUnavailable
 from rustybt.finance.cancel_policy import NeverCancel
 from rustybt.finance.controls import MaxLeverage, TradingControlViolation
 from rustybt.finance.execution import CostModels
@@ -365,7 +365,8 @@ class TradingEngine:
     def _call(self, function: Callable[..., Any], *args: Any) -> Any:
         try:
             return function(*args)
-        except StrategyCodeError:
+        except (StrategyCodeError, VenueUnavailable):
+            # A venue that stays unreachable stops the session; it is not the strategy's bug.
             raise
         except Exception as exc:
             raise strategy_error(exc, self.algorithm.source_path) from exc
@@ -508,7 +509,7 @@ class TradingEngine:
                     # self._call, written out: the one call made on every bar.
                     try:
                         handle_data(algorithm, data)
-                    except StrategyCodeError:
+                    except (StrategyCodeError, VenueUnavailable):
                         raise
                     except Exception as exc:
                         raise strategy_error(exc, source_path) from exc

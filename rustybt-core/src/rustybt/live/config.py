@@ -193,6 +193,21 @@ class BrokerConfig:
     currency: str = attrs.field(
         default="USD", metadata=_doc("quote currency whose balance is the session's cash")
     )
+    reconcile_tolerance: Decimal = attrs.field(
+        default=Decimal("0.001"),
+        validator=_non_negative,
+        metadata=_doc(
+            "how far a traded asset's position or the cash may differ from the account "
+            "(a fraction of the larger amount) before a live session refuses to trade"
+        ),
+    )
+    outage_budget: float = attrs.field(
+        default=300.0,
+        validator=_positive,
+        metadata=_doc(
+            "seconds a live session waits out an unreachable broker (degraded) before it stops"
+        ),
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -3,20 +3,27 @@
 Every order sent to a real broker is written (with its client order id) before it is sent,
 and at the end of every session one transaction records that session's fills, the orders'
 progress and a checkpoint: cash, positions, open orders, the order counter, the strategy's
-picklable ``context`` variables and what the execution needs to carry on. Restarting with
-the same file resumes after the last checkpoint; anything after it is redone, and an order
-whose client order id is already journaled is looked up at the broker instead of being sent
-again.
-The file uses WAL mode, so a crash never leaves it half-written.
+picklable ``context`` variables and what the execution needs to carry on. Only the newest
+checkpoint is kept, so the file grows with the orders and fills, not with the sessions run.
+Restarting with the same file resumes after the last checkpoint; anything after it is
+redone, and an order whose client order id is already journaled is looked up at the broker
+instead of being sent again.
+
+The file uses WAL mode, so a crash never leaves it half-written. It is marked as RustyBT's
+(``PRAGMA application_id`` is :data:`APPLICATION_ID`, ``PRAGMA user_version`` is
+:data:`SCHEMA_VERSION`) and a new one is readable by its owner only (mode 0600). A file that
+is not a RustyBT state file, or was written by a newer RustyBT, is refused untouched; a
+version 1 file is migrated in place.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,40 +33,45 @@ import attrs
 from rustybt.errors import ConfigError
 from rustybt.finance.order import Order
 
-SCHEMA_VERSION = 1
+APPLICATION_ID = int.from_bytes(b"RBT1", "big")
+"""The ``PRAGMA application_id`` that marks a SQLite file as a RustyBT state file."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS orders (
-    client_order_id TEXT PRIMARY KEY,
-    broker_order_id TEXT,
-    symbol TEXT NOT NULL,
-    amount TEXT NOT NULL,
-    limit_price TEXT,
-    stop_price TEXT,
-    created TEXT NOT NULL,
-    created_bar INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    filled TEXT NOT NULL,
-    commission TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fills (
-    fill_id TEXT PRIMARY KEY,
-    client_order_id TEXT NOT NULL,
-    symbol TEXT NOT NULL,
-    amount TEXT NOT NULL,
-    price TEXT NOT NULL,
-    commission TEXT NOT NULL,
-    dt TEXT NOT NULL,
-    bar INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS checkpoints (
-    bar INTEGER PRIMARY KEY,
-    bar_time TEXT NOT NULL,
-    session_ended INTEGER NOT NULL,
-    state BLOB NOT NULL
-);
-"""
+SCHEMA_VERSION = 2
+"""The state file format this version writes (``PRAGMA user_version``). Version 1 (no
+application id, every checkpoint kept) is migrated on open; a newer one is refused."""
+
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE orders (
+        client_order_id TEXT PRIMARY KEY,
+        broker_order_id TEXT,
+        symbol TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        limit_price TEXT,
+        stop_price TEXT,
+        created TEXT NOT NULL,
+        created_bar INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        filled TEXT NOT NULL,
+        commission TEXT NOT NULL
+    )""",
+    """CREATE TABLE fills (
+        fill_id TEXT PRIMARY KEY,
+        client_order_id TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        price TEXT NOT NULL,
+        commission TEXT NOT NULL,
+        dt TEXT NOT NULL,
+        bar INTEGER NOT NULL
+    )""",
+    """CREATE TABLE checkpoints (
+        bar INTEGER PRIMARY KEY,
+        bar_time TEXT NOT NULL,
+        session_ended INTEGER NOT NULL,
+        state BLOB NOT NULL
+    )""",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -90,42 +102,63 @@ class Journal:
     """The SQLite state file of one trading session."""
 
     def __init__(self, path: str | Path) -> None:
+        """Open the state file at ``path``: a missing one is created with mode 0600 (an
+        existing file keeps its mode), an empty one is initialised and a version 1 one is
+        migrated. Raise :class:`ConfigError`, leaving the file as it was, when it is not a
+        RustyBT state file or was written by a newer RustyBT."""
         self.path = Path(path)
         if not self.path.parent.is_dir():
             raise ConfigError(
                 f"cannot use state file {self.path}: directory {self.path.parent} does not exist"
             )
-        existed = self.path.exists()
+        version = _schema_version(self.path)
         try:
+            if not self.path.exists():
+                # SQLite gives the -wal and -shm files the mode of the database file.
+                os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            version = self._meta("schema_version")
-        except sqlite3.DatabaseError as exc:
+            if version is None:
+                self._create()
+            elif version < SCHEMA_VERSION:
+                self._migrate_from_version_1()
+        except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
-                f"state file {self.path} is not a RustyBT state file ({exc})"
+                f"cannot write state file {self.path} ({exc}); make it and its directory "
+                "writable, or give --state another file"
             ) from None
-        if version is None:
-            if existed and self._has_rows():
-                raise ConfigError(
-                    f"state file {self.path} has no schema version; refusing to use it"
-                )
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) != SCHEMA_VERSION:
-            raise ConfigError(
-                f"state file {self.path} has schema version {version}, expected {SCHEMA_VERSION}"
-            )
-        if self._meta("session_id") is None:
+
+    def _create(self) -> None:
+        with self.transaction():
+            for statement in _SCHEMA:
+                self._db.execute(statement)
             self.set_meta("session_id", f"rbt{secrets.token_hex(4)}")
+            self._mark_current()
+
+    def _migrate_from_version_1(self) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value)"
+                " SELECT 'first_bar_time', bar_time FROM checkpoints ORDER BY bar LIMIT 1"
+            )
+            self._db.execute(
+                "DELETE FROM checkpoints WHERE bar < (SELECT max(bar) FROM checkpoints)"
+            )
+            self._mark_current()
+        # Give the disk space of the dropped checkpoints back, once.
+        self._db.execute("VACUUM")
+
+    def _mark_current(self) -> None:
+        self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        # Older RustyBT versions read the version from here, and then refuse the file.
+        self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     @property
     def session_id(self) -> str:
         """A random id fixed at creation: the prefix of this session's client order ids."""
         return self._meta("session_id") or ""
-
-    def _has_rows(self) -> bool:
-        return bool(self._db.execute("SELECT 1 FROM checkpoints LIMIT 1").fetchone())
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -162,13 +195,17 @@ class Journal:
 
     def order(self, client_order_id: str) -> dict[str, Any] | None:
         """The journaled order with this client order id."""
-        cursor = self._db.execute(
-            "SELECT * FROM orders WHERE client_order_id = ?", (client_order_id,)
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+        rows = self._order_rows("WHERE client_order_id = ?", (client_order_id,))
+        return rows[0] if rows else None
+
+    def orders_created_after(self, bar: int) -> list[dict[str, Any]]:
+        """Every journaled order created after bar ``bar``, by the bar it was created in."""
+        return self._order_rows("WHERE created_bar > ? ORDER BY created_bar, rowid", (bar,))
+
+    def _order_rows(self, where: str, parameters: tuple[Any, ...]) -> list[dict[str, Any]]:
+        cursor = self._db.execute(f"SELECT * FROM orders {where}", parameters)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def record_fills(self, fills: Iterable[JournaledFill]) -> None:
         """Journal fills; a fill id already journaled is ignored."""
@@ -215,15 +252,23 @@ class Journal:
     def checkpoint(
         self, bar: int, bar_time: str, *, session_ended: bool, state: dict[str, Any]
     ) -> None:
-        """Record the state after bar ``bar`` (call inside :meth:`transaction`)."""
+        """Record the state after bar ``bar``, replacing the previous checkpoint; the first
+        checkpoint's ``bar_time`` is kept as :meth:`first_bar_time`. Call it inside
+        :meth:`transaction`, so a crash cannot leave the file with no checkpoint."""
+        if not self._db.in_transaction:
+            raise RuntimeError("Journal.checkpoint must be called inside Journal.transaction()")
+        self._db.execute("DELETE FROM checkpoints")
         self._db.execute(
-            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)",
+            "INSERT INTO checkpoints VALUES (?, ?, ?, ?)",
             (
                 bar,
                 bar_time,
                 int(session_ended),
                 pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL),
             ),
+        )
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('first_bar_time', ?)", (bar_time,)
         )
 
     def last_checkpoint(self) -> Checkpoint | None:
@@ -237,14 +282,14 @@ class Journal:
             state = pickle.loads(row[3])
         except Exception as exc:
             raise ConfigError(
-                f"state file {self.path} has an unreadable checkpoint ({exc})"
+                f"state file {self.path} has an unreadable checkpoint ({exc}); restore a backup "
+                "of it or give --state a new file"
             ) from None
         return Checkpoint(bar=row[0], bar_time=row[1], session_ended=bool(row[2]), state=state)
 
     def first_bar_time(self) -> str | None:
-        """When the session's first processed bar was."""
-        row = self._db.execute("SELECT bar_time FROM checkpoints ORDER BY bar LIMIT 1").fetchone()
-        return None if row is None else row[0]
+        """When the session's first processed bar was (None before the first checkpoint)."""
+        return self._meta("first_bar_time")
 
     def close(self) -> None:
         """Close the file."""
@@ -272,3 +317,54 @@ def _text(value: Any) -> Any:
     if value is None or isinstance(value, int | str):
         return value
     return str(value)
+
+
+def _schema_version(path: Path) -> int | None:
+    """The schema version of the state file at ``path``: None when there is none yet (no
+    file, an empty one or an empty SQLite database). Raises :class:`ConfigError` for a file
+    this version cannot use. The file is only read, so a refused one is left as it was."""
+    if not path.exists():
+        return None
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not Path(f"{path}-wal").exists():
+        # With no -wal file the database file holds everything, and immutable=1 stops SQLite
+        # creating -wal and -shm files beside a file that may not be ours.
+        uri += "&immutable=1"
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            (application_id,) = db.execute("PRAGMA application_id").fetchone()
+            (user_version,) = db.execute("PRAGMA user_version").fetchone()
+            tables = {
+                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            marker = (
+                db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if "meta" in tables
+                else None
+            )
+    except sqlite3.OperationalError as exc:
+        raise ConfigError(
+            f"cannot read state file {path} ({exc}); make it readable, or give --state another file"
+        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise _not_a_state_file(path, str(exc)) from None
+    if application_id == APPLICATION_ID:
+        version: int = user_version
+    elif application_id == 0 and not tables:
+        return None
+    elif application_id == 0 and marker == ("1",):
+        version = 1
+    else:
+        raise _not_a_state_file(path, "it belongs to another application")
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"state file {path} was written by a newer RustyBT (schema {version}, this version "
+            f"reads up to {SCHEMA_VERSION}); upgrade RustyBT or use another --state"
+        )
+    return version
+
+
+def _not_a_state_file(path: Path, reason: str) -> ConfigError:
+    return ConfigError(
+        f"state file {path} is not a RustyBT state file ({reason}); give --state a new file"
+    )

@@ -172,6 +172,8 @@ def _run_locked(
                 ),
                 accept_broker_state=accept_broker_state,
                 currency=broker_config.currency,
+                reconcile_tolerance=broker_config.reconcile_tolerance,
+                outage_budget_seconds=broker_config.outage_budget,
             ),
             alerts=(
                 AlertDispatcher.from_config(config.alerts, registry).send if config.alerts else None

@@ -36,7 +36,12 @@ from rustybt.engine.clock import TimeSource
 from rustybt.errors import ConfigError, DataError
 from rustybt.finance.order import Order, OrderStatus
 from rustybt.finance.transaction import Transaction
-from rustybt.live.broker_execution import BrokerExecution
+from rustybt.live.broker_execution import (
+    FINAL_FILL_WAIT_SECONDS,
+    OUTAGE_BUDGET,
+    BrokerExecution,
+    Reconciliation,
+)
 from rustybt.live.journal import Journal, JournaledFill, order_row
 from rustybt.live.polled_bars import PolledBars
 from rustybt.live.risk import RiskGuard, RiskLimits
@@ -68,6 +73,12 @@ class SessionSettings:
     accept_broker_state: bool = False
     currency: str = "USD"
     """The quote currency whose balance is the session's cash (real brokers)."""
+    reconcile_tolerance: Decimal = Decimal("0.001")
+    """How far positions and cash may differ from the account (a fraction) on a check."""
+    outage_budget_seconds: float = OUTAGE_BUDGET.budget_seconds or 300.0
+    """How long an unreachable broker is waited out before the session stops."""
+    final_fill_wait_seconds: float = FINAL_FILL_WAIT_SECONDS
+    """How long a stopping session waits for its open market orders' fills."""
 
 
 @attrs.frozen(kw_only=True)
@@ -82,6 +93,8 @@ class SessionSummary:
     first_bar: str | None
     last_bar: str | None
     resumed_from: str | None
+    open_orders: tuple[str, ...] = ()
+    """Orders still open when the session stopped; the next start picks them up."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals as strings."""
@@ -94,6 +107,7 @@ class SessionSummary:
             "first_bar": self.first_bar,
             "last_bar": self.last_bar,
             "resumed_from": self.resumed_from,
+            "open_orders": list(self.open_orders),
         }
 
 
@@ -112,8 +126,13 @@ class Venue(Protocol):
         """Set up the books of a new session from the account."""
         ...
 
-    def check_positions(self, expected: Mapping[str, Decimal]) -> None:
-        """Check a resumed session's positions against the account."""
+    def resume(self, state: dict[str, Any], after_bar: int) -> None:
+        """Carry on from a checkpoint's :meth:`state`, taken after bar ``after_bar``: settle
+        what happened at the venue since, and check the books against the account."""
+        ...
+
+    def finish(self, bar: int) -> None:
+        """Before the session stops at bar ``bar``: collect what is still due (fills)."""
         ...
 
     def broker_order_id(self, order_id: str) -> str | None:
@@ -122,10 +141,6 @@ class Venue(Protocol):
 
     def state(self) -> dict[str, Any]:
         """What a checkpoint keeps of the venue."""
-        ...
-
-    def restore(self, state: dict[str, Any]) -> None:
-        """Return to a :meth:`state`."""
         ...
 
 
@@ -142,8 +157,11 @@ class SimulatedVenue:
     def open_account(self, assets: Mapping[str, Any]) -> None:
         """Nothing: the ledger starts with the configured capital."""
 
-    def check_positions(self, expected: Mapping[str, Decimal]) -> None:
-        """Nothing: the ledger is the account."""
+    def resume(self, state: dict[str, Any], after_bar: int) -> None:
+        """Nothing: the ledger is the account, and the checkpoint restored it."""
+
+    def finish(self, bar: int) -> None:
+        """Nothing: simulated fills happen on bars."""
 
     def broker_order_id(self, order_id: str) -> str | None:
         """None: simulated orders live only in the session's order book."""
@@ -152,9 +170,6 @@ class SimulatedVenue:
     def state(self) -> dict[str, Any]:
         """Nothing beyond the ledger and the order book."""
         return {}
-
-    def restore(self, state: dict[str, Any]) -> None:
-        """Nothing to restore."""
 
 
 class SessionReport:
@@ -166,6 +181,10 @@ class SessionReport:
         self.events = events
         self._send_alert = alerts
         self._strategy = strategy
+        self.degraded = False
+        """True while the broker is unreachable and the session waits it out."""
+        self.on_wait: Callable[[], None] = lambda: None
+        """Called on each wait of an outage (the session sets it to heartbeat when due)."""
 
     def alert(self, severity: Severity, title: str, body: str) -> None:
         """Send an alert through the configured channels (delivery never raises)."""
@@ -188,6 +207,34 @@ class SessionReport:
         """Report positions that differ between the broker and the state file."""
         self.events.log("reconciliation_drift", "WARNING", drift=described)
         self.alert(Severity.CRITICAL, "broker positions drifted from the state file", described)
+
+    def broker_state_accepted(self, described: str) -> None:
+        """Report that the session took the broker's holdings as its own."""
+        self.events.log("broker_state_accepted", "WARNING", adopted=described)
+
+    def other_holdings(self, described: str) -> None:
+        """Note holdings the strategy does not trade (they are not checked)."""
+        self.events.log("other_holdings", holdings=described)
+
+    def intent_resolved(self, order_id: str, outcome: str) -> None:
+        """Report what the venue said of an order journaled before a restart."""
+        self.events.log("order_resolved", order_id=order_id, outcome=outcome)
+
+    def venue_degraded(self, what: str, error: str) -> None:
+        """Report that the broker stopped answering; the session waits it out."""
+        self.degraded = True
+        self.events.log("venue_degraded", "WARNING", message=error)
+        self.alert(Severity.WARNING, "broker unreachable: trading degraded", error)
+
+    def venue_waiting(self) -> None:
+        """A wait of an outage: heartbeat if one is due."""
+        self.on_wait()
+
+    def venue_recovered(self, what: str, seconds: float) -> None:
+        """Report that the broker answers again."""
+        self.degraded = False
+        self.events.log("venue_recovered", broker=what, outage_seconds=round(seconds, 3))
+        self.alert(Severity.INFO, "broker reachable again", f"{what} after {seconds:.0f} s")
 
     def risk_blocked(self, reason: str) -> None:
         """Report an order a risk limit refused."""
@@ -214,6 +261,7 @@ class TradingSession:
         self.events = report.events
         self.clock = clock
         clock.heartbeat = self.heartbeat
+        report.on_wait = self._heartbeat_if_due
         self.settings = settings
         self.risk = RiskGuard(engine, settings.risk, report.risk_blocked)
         engine.pre_trade_checks.append(self.risk)
@@ -261,6 +309,7 @@ class TradingSession:
                         f"{type(exc).__name__}: {exc}",
                     )
                     raise
+                self._finish()
             reason = stop.reason or "completed"
             self.events.log("engine_stopped", reason=reason)
             if reason == "kill switch" and stop.kill_switch is not None:
@@ -274,15 +323,48 @@ class TradingSession:
             self.venue.close()
 
     def heartbeat(self) -> None:
-        """Log a heartbeat: the portfolio's value, open orders and the last bar."""
+        """Log a heartbeat: the portfolio's value, open orders, the last bar, and whether
+        the broker answers (``status``: ``ok`` or ``degraded``)."""
         engine = self.engine
         last = engine.current_bar
         self.events.log(
             "heartbeat",
+            "WARNING" if self.report.degraded else "INFO",
             portfolio_value=str(engine.portfolio_value()),
             open_orders=len(engine.open_orders()),
             last_bar=None if last < 0 else engine.arrays.timeline[last].isoformat(),
+            status="degraded" if self.report.degraded else "ok",
         )
+
+    def _heartbeat_if_due(self) -> None:
+        clock = self.clock
+        now = clock.time.now_ns()
+        while clock.next_heartbeat_ns <= now:
+            self.heartbeat()
+            clock.next_heartbeat_ns += clock.interval_ns
+
+    def _finish(self) -> None:
+        """Collect the fills still due, checkpoint them when the stop fell on a session's
+        last bar (mid-session, the next start reads them again), and name the orders left
+        open."""
+        engine = self.engine
+        bar = engine.current_bar
+        if bar < 0:
+            return
+        fills_before = len(self._pending_fills)
+        self.venue.finish(bar)
+        session_last_bar = int(engine.session_bounds[int(engine.session_of_bar[bar]) + 1]) - 1
+        if len(self._pending_fills) > fills_before and bar == session_last_bar:
+            self.session_ended(bar)
+        still_open = engine.open_orders()
+        if still_open:
+            self.events.log(
+                "open_orders_at_stop",
+                "WARNING",
+                order_ids=[o.id for o in still_open],
+                message="these orders stay open at the broker; the next start with this "
+                "--state picks them up",
+            )
 
     # -- observing the engine -------------------------------------------------------------
 
@@ -421,17 +503,10 @@ class TradingSession:
             setattr(engine.algorithm, name, value)
         self._fills_before_resume = state["fills"]
         self.clock.next_heartbeat_ns = state["heartbeat_due"]
-        self.venue.restore(state["venue"])
-        self.venue.check_positions(
-            {
-                symbol: Decimal(lots) * engine.assets[symbol].lot_size
-                for symbol, lots in zip(state["symbols"], state["lots"], strict=True)
-                if lots
-            }
-        )
         self._resumed_from = checkpoint.bar_time
         bar_session = int(engine.session_of_bar[checkpoint.bar])
         engine.resume_after(checkpoint.bar, state["recorded"])
+        self.venue.resume(state["venue"], checkpoint.bar)
         self.risk.day_start_value = engine.portfolio_value()
         return bar_session + 1
 
@@ -451,6 +526,7 @@ class TradingSession:
             first_bar=self.journal.first_bar_time(),
             last_bar=None if last is None else last.bar_time,
             resumed_from=self._resumed_from,
+            open_orders=tuple(o.id for o in engine.open_orders()),
         )
 
 
@@ -482,15 +558,24 @@ def paper_session(parts: SessionParts, broker: SimulatedExecution) -> TradingSes
 def live_session(parts: SessionParts, broker: Broker) -> TradingSession:
     """A live session: the engine executing orders at ``broker``, each journaled before it
     is sent, on the session's clock and bar feed."""
+    settings = parts.settings
     report = SessionReport(parts.events, parts.alerts, parts.algorithm.algorithm_name)
     execution = BrokerExecution(
         broker,
         parts.journal,
-        currency=parts.settings.currency,
-        accept_broker_state=parts.settings.accept_broker_state,
-        drifted=report.positions_drifted,
+        reconciliation=Reconciliation(
+            currency=settings.currency,
+            tolerance=settings.reconcile_tolerance,
+            accept_broker_state=settings.accept_broker_state,
+        ),
+        watch=report,
+        time=parts.time,
+        outage=attrs.evolve(OUTAGE_BUDGET, budget_seconds=settings.outage_budget_seconds),
+        final_fill_wait_seconds=settings.final_fill_wait_seconds,
     )
-    return _assemble(parts, execution, execution, report)
+    session = _assemble(parts, execution, execution, report)
+    execution.interrupted = session.clock.stop
+    return session
 
 
 def _assemble(

@@ -72,7 +72,8 @@ class SessionClock:
         self, time: TimeSource, *, heartbeat_interval: float, stop: StopConditions
     ) -> None:
         self.time = time
-        self._interval_ns = int(heartbeat_interval * 1e9)
+        self.interval_ns = int(heartbeat_interval * 1e9)
+        """Session time between heartbeats, in nanoseconds."""
         self.heartbeat: Callable[[], None] = lambda: None
         """Called at each heartbeat (the session that owns the clock sets it)."""
         self.stop = stop
@@ -93,6 +94,6 @@ class SessionClock:
             if stop():
                 break
             self.heartbeat()
-            self.next_heartbeat_ns += self._interval_ns
+            self.next_heartbeat_ns += self.interval_ns
         self.time.sleep_until(bar_time_ns, stop)
         return not stop()
