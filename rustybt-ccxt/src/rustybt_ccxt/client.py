@@ -7,7 +7,8 @@ markets, with ccxt's rate limiter on, and always closed by :func:`open_client`.
 Endpoint override: when ``RUSTYBT_CCXT_BASE_URL=http://127.0.0.1:PORT`` is set, every URL
 in the client's ``api``, ``test`` and ``demo`` URL tables keeps its path and query and takes
 that scheme, host and port. The rewrite happens after sandbox mode is applied, because
-sandbox mode replaces the ``api`` table with the ``test`` one.
+sandbox mode replaces the ``api`` table with the ``test`` one. An override on this machine
+(127.0.0.1, localhost) turns the rate limiter off: it paces requests to the real exchange.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from ccxt.async_support.base.exchange import Exchange
 
 BASE_URL_ENV = "RUSTYBT_CCXT_BASE_URL"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Hosts of an endpoint override that ccxt's rate limiter leaves alone (the fake exchange)."""
 URL_TABLES = ("api", "test", "demo")
 
 
@@ -86,6 +89,9 @@ def new_client(
         for name in URL_TABLES:
             if name in client.urls:
                 client.urls[name] = redirect_url_table(client.urls[name], base_url)
+        if urlsplit(base_url).hostname in LOOPBACK_HOSTS:
+            # The exchange's request budget does not apply to a server on this machine.
+            client.enableRateLimit = False
     return client
 
 

@@ -1,7 +1,9 @@
 """The ``rustybt`` application: global options, command registration and error handling.
 
-Errors RustyBT raises on purpose (:class:`rustybt.errors.RustyBTError`) print one line,
-``error: <message>``, and exit 1; usage errors exit 2; ``--debug`` adds the traceback.
+However a command ends early, it prints one line on stderr, ``error: <message>``, and exits
+with one of the codes of :class:`~rustybt_cli.exit_codes.ExitCode`: 1 for errors RustyBT
+raises on purpose (:class:`rustybt.errors.RustyBTError`) and bugs, 2 for usage errors, and
+so on; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
-from rustybt.errors import RustyBTError
 from rustybt.plugins import PluginRegistry, installed_distributions
 
 from rustybt_cli.commands import COMMAND_MODULES
+from rustybt_cli.exit_codes import ExitCode, exited_with, failure, signals_end_the_command
 from rustybt_cli.state import CliState
 
 HELP = """RustyBT: backtest, paper-trade and live-trade one strategy.
@@ -85,32 +87,33 @@ def _command_names(app: typer.Typer) -> set[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``rustybt`` with ``argv`` (default: the process arguments); return the exit code."""
+    """Run ``rustybt`` with ``argv`` (default: the process arguments); return the exit code,
+    an :class:`ExitCode`. A non-zero code comes with exactly one ``error: ...`` line on
+    stderr (the last one), and with ``--debug`` the traceback above it."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
     try:
-        registry = PluginRegistry.from_environment()
-        app = build_app(registry)
-        # Typer runs in standalone mode: it prints usage errors itself and always ends
-        # in SystemExit; only exceptions raised by command bodies come through.
-        app(args=args, prog_name="rustybt", obj=CliState(registry=registry))
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except RustyBTError as exc:
-        if debug:
-            traceback.print_exc()
-        typer.echo(f"error: {exc}", err=True)
-        return 1
-    except Exception as exc:
-        if debug:
-            traceback.print_exc()
-        typer.echo(
-            f"error: unexpected {type(exc).__name__}: {exc} "
-            "(this is a bug in RustyBT or a plugin; rerun with --debug for the traceback)",
-            err=True,
-        )
-        return 1
-    return 0
+        with signals_end_the_command():
+            registry = PluginRegistry.from_environment()
+            app = build_app(registry)
+            # Not standalone: Typer raises usage errors and returns the code of a
+            # typer.Exit, so each ending is reported here, one line each.
+            returned = app(
+                args=args,
+                prog_name="rustybt",
+                obj=CliState(registry=registry),
+                standalone_mode=False,
+            )
+    except BaseException as exc:  # every ending is reported and mapped to an ExitCode
+        code, message = failure(exc)
+        if "--debug" in args and code is not ExitCode.USAGE:
+            traceback.print_exception(exc)
+        typer.echo(f"error: {message}", err=True)
+        return code
+    if isinstance(returned, int) and returned != ExitCode.OK:
+        code, message = exited_with(returned)
+        typer.echo(f"error: {message}", err=True)
+        return code
+    return ExitCode.OK
 
 
 def run() -> None:

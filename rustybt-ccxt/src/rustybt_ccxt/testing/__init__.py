@@ -13,9 +13,17 @@
 from rustybt_ccxt.testing.fake_exchange import (
     FakeExchange,
     FakeOrder,
+    Ledger,
     RecordedRequest,
     generated_kline,
     serve_fake_exchange,
 )
 
-__all__ = ["FakeExchange", "FakeOrder", "RecordedRequest", "generated_kline", "serve_fake_exchange"]
+__all__ = [
+    "FakeExchange",
+    "FakeOrder",
+    "Ledger",
+    "RecordedRequest",
+    "generated_kline",
+    "serve_fake_exchange",
+]

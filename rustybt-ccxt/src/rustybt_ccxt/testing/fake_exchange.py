@@ -21,6 +21,8 @@ import hmac
 import itertools
 import json
 import math
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -262,7 +264,7 @@ class FakeExchange:
 
     def start(self) -> FakeExchange:
         """Listen on a free loopback port and serve from a background thread."""
-        server = ThreadingHTTPServer((_HOST, 0), _handler_for(self))
+        server = _QuietServer((_HOST, 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -313,9 +315,9 @@ class FakeExchange:
         *,
         when: HookMoment = "received",
         times: int = 1,
-    ) -> None:
+    ) -> Callable[[], None]:
         """Run ``action()`` at the moment ``when`` of the next ``times`` requests of
-        ``method path``, then forget it.
+        ``method path``, then forget it. Returns a function that forgets it at once.
 
         ``received``: before the request is acted on; the exchange never acts on it and
         the connection is dropped without an answer. ``handled``: after the request was
@@ -331,10 +333,16 @@ class FakeExchange:
             raise ValueError(f"when must be 'received', 'handled' or 'answered', not {when!r}")
         if times < 1:
             raise ValueError(f"times must be 1 or more, not {times}")
+        hook = _Hook(method=method, path=path, when=when, action=action, remaining=times)
         with self._lock:
-            self._hooks.append(
-                _Hook(method=method, path=path, when=when, action=action, remaining=times)
-            )
+            self._hooks.append(hook)
+
+        def forget() -> None:
+            with self._lock:
+                if hook in self._hooks:
+                    self._hooks.remove(hook)
+
+        return forget
 
     def outage(self, kind: OutageKind, *, while_: Callable[[], bool] | None = None) -> None:
         """Fail every request, public or signed, with ``kind`` until the outage ends.
@@ -922,9 +930,25 @@ def generated_kline(level: float, open_ms: int, interval_ms: int) -> list[Any]:
     ]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A server that takes a client killed mid-request (a fault-injection test) calmly."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore a connection the client dropped; report anything else as usual."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def _handler_for(fake: FakeExchange) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            """Send each answer at once: with Nagle's algorithm on, a keep-alive client
+            waits for the delayed ACK (about 40 ms) on every request."""
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Silence the default stderr access log; requests go to ``fake.requests``."""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from rustybt_cli.exit_codes import CheckFailed
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
 from rustybt_cli.state import cli_state
 
@@ -55,5 +56,6 @@ def test_alerts(
             ("channel", "status", "attempts", "reason"),
             [(r.channel, r.status, r.attempts, r.error) for r in results],
         )
-    if not all(result.delivered for result in results):
-        raise typer.Exit(1)
+    failed = [result.channel for result in results if not result.delivered]
+    if failed:
+        raise CheckFailed(f"the test alert was not delivered through: {', '.join(failed)}")

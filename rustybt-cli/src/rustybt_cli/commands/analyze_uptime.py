@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from rustybt_cli.exit_codes import CheckFailed
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 
 if TYPE_CHECKING:
@@ -98,7 +99,10 @@ def analyze_uptime_command(
     else:
         _print_report(report, len(log.files))
     if not report.passed:
-        raise typer.Exit(1)
+        raise CheckFailed(
+            f"uptime {report.uptime_percent:.3f} % is below the target of "
+            f"{report.target_percent:g} %"
+        )
 
 
 def _print_report(report: UptimeReport, file_count: int) -> None:

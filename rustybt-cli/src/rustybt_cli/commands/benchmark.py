@@ -10,6 +10,7 @@ import typer
 from rustybt.errors import ConfigError
 from rustybt.plugins import Kind
 
+from rustybt_cli.exit_codes import CheckFailed
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stderr
 from rustybt_cli.state import cli_state
 
@@ -83,7 +84,11 @@ def compare(
             if names:
                 stderr.print(f"only in {where} (not compared): {', '.join(names)}", highlight=False)
     if comparison.regressions:
-        raise typer.Exit(1)
+        raise CheckFailed(
+            f"{len(comparison.regressions)} regression(s) beyond the threshold of "
+            f"{threshold:.0%}: "
+            + ", ".join(f"{c.benchmark} {c.metric}" for c in comparison.regressions)
+        )
 
 
 def benchmark(

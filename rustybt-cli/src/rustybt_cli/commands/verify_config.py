@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rustybt.errors import ConfigError
 
+from rustybt_cli.exit_codes import CheckFailed
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, stdout, success
 from rustybt_cli.state import cli_state
 
@@ -54,4 +55,4 @@ def verify_config(
         for problem in report.problems:
             stdout.print(f"[red]✗[/red] {problem}", highlight=False)
     if not report.valid:
-        raise typer.Exit(1)
+        raise CheckFailed(f"{report.path} is not valid: {len(report.problems)} problem(s)")

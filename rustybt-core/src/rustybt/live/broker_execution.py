@@ -17,6 +17,7 @@ the session is told when it degrades and when it recovers.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -44,8 +45,14 @@ OUTAGE_BUDGET = RetryPolicy(
 """How long a session waits out an unreachable venue before it stops: five minutes, retried
 after 1, 2, 4 ... 30 seconds."""
 
+OPENING_KEY = "opening_account"
+"""The journal's record of the account a session opened with (cash, positions, time)."""
+
 FINAL_FILL_WAIT_SECONDS = 30.0
 """How long a stopping session waits for the fills of its open market orders."""
+
+SNAPSHOT_ATTEMPTS = 5
+"""Reads of the account a reconciliation makes at most to get one no fill raced."""
 
 
 class VenueWatch(Protocol):
@@ -147,15 +154,48 @@ class BrokerExecution:
 
     def open_account(self, assets: Mapping[str, Asset]) -> None:
         """A new session starts from the account as it is: cash in the quote currency, and
-        (when told to accept the broker's state) the positions it holds in ``assets``."""
+        (when told to accept the broker's state) the positions it holds in ``assets``. The
+        opening is journaled before any order is sent: a session killed before its first
+        checkpoint restarts from it, and resolves the orders it had sent."""
+        opening = self.journal.meta(OPENING_KEY)
+        ledger = self._books.ledger
+        if opening is not None:
+            state = json.loads(opening)
+            ledger.cash = ledger.starting_cash = Decimal(state["cash"])
+            for symbol, amount in state["positions"].items():
+                asset = assets[symbol]
+                ledger.set_position(asset, int(Decimal(amount) / asset.lot_size), Decimal(0))
+            self.resume(
+                {
+                    "broker_ids": {},
+                    "fill_cursors": dict.fromkeys(assets),
+                    "since": state["since"],
+                    "deferred_fills": {},
+                },
+                after_bar=-1,
+            )
+            return
         currency = self._reconciliation.currency
         balance = self._at_venue("reading balances", self.broker.balances).get(currency)
         if balance is None:
             raise BrokerError(f"the {self.broker.name} account has no {currency} balance")
-        ledger = self._books.ledger
         ledger.cash = ledger.starting_cash = balance.total
         self.fill_cursors = dict.fromkeys(assets)
         self.reconcile(check_cash=False)
+        self.journal.set_meta(
+            OPENING_KEY,
+            json.dumps(
+                {
+                    "cash": str(ledger.cash),
+                    "positions": {
+                        asset.symbol: str(ledger.amount(asset))
+                        for asset in assets.values()
+                        if ledger.amount(asset)
+                    },
+                    "since": self._since.isoformat(),
+                }
+            ),
+        )
 
     def resume(self, state: dict[str, Any], after_bar: int) -> None:
         """Carry on from a checkpoint taken after bar ``after_bar``: its open orders, the
@@ -180,7 +220,13 @@ class BrokerExecution:
         rules = self._reconciliation
         ledger = self._books.ledger
         traded = {asset.symbol: asset for asset in self._engine.assets.values()}
-        actual = self._at_venue("reading positions", self.broker.positions)
+        # Fills keep coming while the account is read: a snapshot counts once no fill
+        # arrived between it and the trade history read after it.
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            actual = self._at_venue("reading positions", self.broker.positions)
+            balances = self._at_venue("reading balances", self.broker.balances)
+            if not self._read_fills():
+                break
         pending_amount: dict[str, Decimal] = {}
         pending_cash = Decimal(0)
         for fill in (f for fills in self._deferred.values() for f in fills):
@@ -193,7 +239,7 @@ class BrokerExecution:
             if not _within(ours, theirs, rules.tolerance):
                 drift[symbol] = (ours, theirs)
         if check_cash:
-            balance = self._at_venue("reading balances", self.broker.balances).get(rules.currency)
+            balance = balances.get(rules.currency)
             theirs = Decimal(0) if balance is None else balance.total
             if not _within(ledger.cash + pending_cash, theirs, rules.tolerance):
                 drift[rules.currency] = (ledger.cash + pending_cash, theirs)
@@ -304,11 +350,11 @@ class BrokerExecution:
         for order_id in [o for o in self.broker_ids if not _is_open(books.orders.get(o))]:
             self._client_of_broker_id.pop(self.broker_ids.pop(order_id), None)
 
-    def _read_fills(self) -> None:
+    def _read_fills(self) -> int:
+        """Read the fills made since the last read; return how many were new."""
         if self._history is not None:
-            for symbol in list(self.fill_cursors):
-                self._read_history(self._history, symbol)
-            return
+            return sum(self._read_history(self._history, s) for s in list(self.fill_cursors))
+        new = 0
         for order in self._books.orders.open_orders():
             broker_id = self.broker_ids.get(order.id)
             if broker_id is not None:
@@ -316,10 +362,10 @@ class BrokerExecution:
                     f"reading the fills of order '{order.id}'",
                     functools.partial(self.broker.order_fills, broker_id),
                 )
-                for fill in fills:
-                    self._book(order, fill)
+                new += sum(self._book(order, fill) for fill in fills)
+        return new
 
-    def _read_history(self, history: TradeHistory, symbol: str) -> None:
+    def _read_history(self, history: TradeHistory, symbol: str) -> int:
         fills = self._at_venue(
             f"reading the {symbol} trade history",
             lambda: history.fills_since(
@@ -334,6 +380,7 @@ class BrokerExecution:
             elif order_id in self._intents:
                 self._deferred.setdefault(order_id, []).append(fill)
             self.fill_cursors[symbol] = fill.fill_id
+        return len(fills)
 
     def _order_id_of(self, fill: BrokerFill) -> str:
         """The client order id of ``fill``'s order (empty: an order not placed by us)."""
@@ -347,13 +394,15 @@ class BrokerExecution:
             self._client_of_broker_id[fill.order_id] = order_id
         return order_id
 
-    def _book(self, order: Order, fill: BrokerFill) -> None:
+    def _book(self, order: Order, fill: BrokerFill) -> bool:
+        """Book ``fill`` of ``order`` unless it already is; True when it was new."""
         if fill.fill_id in self._reported or self.journal.has_fill(fill.fill_id):
-            return
+            return False
         if order.status is not OrderStatus.OPEN:
-            return
+            return False
         self._reported.add(fill.fill_id)
         self._books.record_fill(order, _transaction(order, fill))
+        return True
 
     # -- intents from before a restart --------------------------------------------------------
 

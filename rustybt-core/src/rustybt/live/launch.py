@@ -290,7 +290,13 @@ def request_stop(settings: TradingConfig, state_file: str | Path) -> Path:
     """Ask the session running on ``state_file`` to stop before its next bar (it checks
     the kill switch file this creates); return the file."""
     switch = kill_switch_path(settings, state_file)
-    switch.touch()
+    try:
+        switch.touch()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the stop file {switch}: {exc.strerror or exc}; give --state the "
+            "state file of the running session"
+        ) from None
     return switch
 
 

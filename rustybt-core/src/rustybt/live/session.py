@@ -51,8 +51,11 @@ from rustybt.live.session_clock import SessionClock, StopConditions
 class EventSink(Protocol):
     """Where a session writes its structured events (JSON lines)."""
 
-    def log(self, event: str, level: str = "INFO", **fields: Any) -> None:
-        """Write one event, stamped with the session's clock."""
+    def log(
+        self, event: str, level: str = "INFO", *, event_id: str | None = None, **fields: Any
+    ) -> None:
+        """Write one event, stamped with the session's clock; an ``event_id`` already
+        written is not written again (a session redoing bars after a crash)."""
         ...
 
 
@@ -374,6 +377,7 @@ class TradingSession:
             self.events.log(
                 "order_rejected",
                 "WARNING",
+                event_id=f"order:{order.id}:rejected",
                 order_id=order.id,
                 symbol=order.asset.symbol,
                 amount=str(order.amount),
@@ -382,6 +386,7 @@ class TradingSession:
             return
         self.events.log(
             "order_submitted",
+            event_id=f"order:{order.id}:submitted",
             order_id=order.id,
             symbol=order.asset.symbol,
             amount=str(order.amount),
@@ -405,6 +410,8 @@ class TradingSession:
         )
         self.events.log(
             "order_filled",
+            event_id=f"fill:{transaction.fill_id}",
+            fill_id=transaction.fill_id,
             order_id=order.id,
             symbol=order.asset.symbol,
             amount=str(transaction.amount),

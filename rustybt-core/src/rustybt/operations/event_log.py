@@ -10,6 +10,10 @@ name from :data:`EVENTS` (other names are allowed), and every other key a flat f
 event. Decimals and datetimes are written as strings. The value of any field whose name
 contains ``key``, ``secret``, ``token`` or ``password`` is written as ``"***"``.
 
+An event may carry an ``event_id`` (``fill:<fill id>``, ``order:<client id>:submitted``): the
+writer writes each id once per file, so a session that redoes its bars after a crash does
+not log their fills twice.
+
 The reader accepts rotated files (``engine.log.1``), gzipped files (``engine.log.2.gz``) and
 lines that are not events (a line cut by a crash, text from elsewhere): those are counted,
 never fatal.
@@ -83,11 +87,16 @@ def _json_value(value: Any) -> str:
 
 
 class EventLogWriter(logging.Handler):
-    """Appends events to a JSON-lines file, one flushed line per event.
+    """Appends events to a JSON-lines file, one flushed line per event, each ``event_id``
+    once.
+
+    The ids already in the file when it is opened count as written: a session restarted
+    after a crash can log the events it redoes again, and only those the file lacks are
+    written. Ids in files rotated away (``engine.log.1``) are not seen.
 
     Also a :class:`logging.Handler`: a record logged with ``extra={"event": "order_rejected",
-    ...}`` becomes that event with the extra keys as fields; any other record becomes a
-    ``log`` event with ``logger`` and ``message`` fields.
+    ...}`` becomes that event with the extra keys as fields (``event_id`` among them); any
+    other record becomes a ``log`` event with ``logger`` and ``message`` fields.
     """
 
     def __init__(
@@ -97,21 +106,34 @@ class EventLogWriter(logging.Handler):
         clock: Callable[[], datetime] = utc_now,
         fsync: bool = False,
     ) -> None:
-        """Open ``path`` for appending (creating its directory); ``clock`` stamps each event
-        (the live engine passes its own, so a replayed session logs replay time); ``fsync``
-        forces every line to disk, not just to the OS."""
+        """Open ``path`` for appending (creating its directory, and the file with mode 0600;
+        an existing file keeps its mode); ``clock`` stamps each event (the live engine passes
+        its own, so a replayed session logs replay time); ``fsync`` forces every line to
+        disk, not just to the OS.
+
+        A last line cut short by a crash is ended with a newline, so the next event starts
+        a line of its own (the cut line stays, read back as garbage); its id, unreadable,
+        does not count as written.
+        """
         super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
         self._fsync = fsync
-        self._file: TextIO = self.path.open("a", encoding="utf-8")
+        self._written_ids, torn = _written_ids(self.path)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._file: TextIO = os.fdopen(descriptor, "a", encoding="utf-8")
+        if torn:
+            self._write("\n")
 
-    def log(self, event: str, level: str = "INFO", **fields: Any) -> None:
-        """Append one ``event`` line at ``level`` with ``fields`` (secrets redacted).
+    def log(
+        self, event: str, level: str = "INFO", *, event_id: str | None = None, **fields: Any
+    ) -> None:
+        """Append one ``event`` line at ``level`` with ``fields`` (secrets redacted), unless
+        ``event_id`` is given and already written to this file: then write nothing.
 
         Raises ``ValueError`` for an unknown level, a field named ts, level or event, or an
-        event of :data:`EVENTS` without one of its fields.
+        event of :data:`EVENTS` without one of its fields (whether or not it is a repeat).
         """
         if level not in LEVELS:
             raise ValueError(f"log level must be one of {', '.join(LEVELS)}, got {level!r}")
@@ -121,14 +143,25 @@ class EventLogWriter(logging.Handler):
         missing = [name for name in EVENTS.get(event, ()) if name not in fields]
         if missing:
             raise ValueError(f"event {event!r} needs the field(s) {', '.join(missing)}")
-        record = {"ts": format_ts(self._clock()), "level": level, "event": event}
+        record: dict[str, Any] = {"ts": format_ts(self._clock()), "level": level, "event": event}
+        if event_id is not None:
+            record["event_id"] = event_id
         record.update(redact(fields))
         line = json.dumps(record, default=_json_value, ensure_ascii=False)
         with self.lock:
-            self._file.write(line + "\n")
-            self._file.flush()
-            if self._fsync:
-                os.fsync(self._file.fileno())
+            if event_id in self._written_ids:
+                return
+            self._write(line + "\n")
+            if event_id is not None:  # only once written: a failed write may be retried
+                self._written_ids.add(event_id)
+
+    def _write(self, text: str) -> None:
+        """Append ``text`` and push it to the OS (to disk with ``fsync``); the caller holds
+        the lock, or has not shared the writer yet."""
+        self._file.write(text)
+        self._file.flush()
+        if self._fsync:
+            os.fsync(self._file.fileno())
 
     def emit(self, record: logging.LogRecord) -> None:
         """Write a standard-library log record as an event (see the class docstring)."""
@@ -147,7 +180,13 @@ class EventLogWriter(logging.Handler):
                 event = "log"
             if record.exc_info and record.exc_info[0] is not None:
                 extra.setdefault("error_type", record.exc_info[0].__name__)
-            self.log(str(event), level, **extra)
+            event_id = extra.pop("event_id", None)
+            self.log(
+                str(event),
+                level,
+                event_id=None if event_id is None else str(event_id),
+                **extra,
+            )
         except Exception:  # logging's contract: a handler reports its own failure, never raises
             self.handleError(record)
 
@@ -162,6 +201,29 @@ class EventLogWriter(logging.Handler):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _written_ids(path: Path) -> tuple[set[str], bool]:
+    """The ``event_id`` of every event line in ``path`` (none when it does not exist), and
+    whether its last line lacks its newline (cut short by a crash)."""
+    ids: set[str] = set()
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return ids, False
+    line = b""
+    with handle:
+        for line in handle:
+            # Only lines naming an id are parsed: a month of heartbeats reopens quickly.
+            if b'"event_id"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:  # a line cut short, or not an event
+                continue
+            if isinstance(record, dict) and isinstance(record.get("event_id"), str):
+                ids.add(record["event_id"])
+    return ids, bool(line) and not line.endswith(b"\n")
 
 
 _STANDARD_RECORD_ATTRIBUTES = frozenset(
