@@ -1,14 +1,16 @@
-"""How the source talks to Yahoo: timeout, pacing, and bounded retries with backoff."""
+"""How the source talks to Yahoo: timeout, pacing, and bounded retries with backoff (by
+RustyBT's one retry policy, :mod:`rustybt.retry`)."""
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import attrs
+from rustybt.retry import RetriesExhaustedError, RetryPolicy, RetryWatch
+from rustybt.retry import call_with_retries as shared_call_with_retries
 
 T = TypeVar("T")
 
@@ -31,10 +33,14 @@ class RequestPolicy:
     jitter: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
     min_interval: float = attrs.field(default=0.0, validator=attrs.validators.ge(0))
 
-    def delay_before_retry(self, retry: int) -> float:
-        """Seconds to sleep before retry number ``retry`` (1 for the first retry)."""
-        base = min(self.backoff * 2 ** (retry - 1), self.max_backoff)
-        return base * (1.0 + self.jitter * random.random())
+    def retry_policy(self) -> RetryPolicy:
+        """These limits as RustyBT's one retry policy."""
+        return RetryPolicy(
+            attempts=self.attempts,
+            first_delay=self.backoff,
+            max_delay=self.max_backoff,
+            jitter=self.jitter,
+        )
 
 
 class Pacer:
@@ -63,14 +69,19 @@ def call_with_retries(
     retryable: Callable[[Exception], bool],
 ) -> T:
     """``call()``, paced, retried after exceptions ``retryable`` accepts until
-    ``policy.attempts`` tries are used; the last exception propagates."""
-    for attempt in range(1, policy.attempts):
+    ``policy.attempts`` tries are used (:mod:`rustybt.retry`); the last exception
+    propagates."""
+
+    def paced() -> T:
         pacer.wait()
-        try:
-            return call()
-        except Exception as exc:
-            if not retryable(exc):
-                raise
-        time.sleep(policy.delay_before_retry(attempt))
-    pacer.wait()
-    return call()
+        return call()
+
+    try:
+        return shared_call_with_retries(
+            paced,
+            policy.retry_policy(),
+            retryable=lambda exc: isinstance(exc, Exception) and retryable(exc),
+            watch=RetryWatch(what="Yahoo request"),
+        )
+    except RetriesExhaustedError as exhausted:
+        raise exhausted.last from None

@@ -11,14 +11,15 @@ from rustybt.data.source import DataSource
 from rustybt.engine.clock import TimeSource
 from rustybt.engine.feed import fetch_run_bars
 from rustybt.errors import DataError
+from rustybt.retry import RetriesExhaustedError, RetryPolicy, RetryWatch, call_with_retries
 
 
 class PolledBars:
     """Bars of ``source`` polled as they close.
 
     A bar the source does not have yet is asked for again every ``retry_seconds`` of
-    ``time``, ``retries`` times; one that never arrives is reported to ``missing(label,
-    error)`` and left empty (the strategy sees no trade in it).
+    ``time``, ``retries`` times (:mod:`rustybt.retry`); one that never arrives is reported
+    to ``missing(label, error)`` and left empty (the strategy sees no trade in it).
     """
 
     grows = True
@@ -35,8 +36,9 @@ class PolledBars:
     ) -> None:
         self.source = source
         self._time = time
-        self._retries = retries
-        self._retry_ns = int(retry_seconds * 1e9)
+        self._policy = RetryPolicy(
+            attempts=retries + 1, first_delay=retry_seconds, max_delay=retry_seconds, jitter=0
+        )
         self._stop = stop
         self._missing = missing
         self._symbols: list[str] = []
@@ -62,14 +64,21 @@ class PolledBars:
         are no symbols, or the bar never arrived)."""
         if not self._symbols:
             return None
-        for attempt in range(self._retries + 1):
-            try:
-                bars = self.source.fetch_bars(self._symbols, label, label, self._frequency)
-            except DataError as exc:
-                if attempt == self._retries:
-                    self._missing(label, exc)
-                    return None
-                self._time.sleep_until(self._time.now_ns() + self._retry_ns, self._stop)
-                continue
-            return bars[bars["timestamp"] == label]
-        return None
+        try:
+            bars = call_with_retries(
+                lambda: self.source.fetch_bars(self._symbols, label, label, self._frequency),
+                self._policy,
+                retryable=lambda exc: isinstance(exc, DataError),
+                watch=RetryWatch(what=f"fetching the {label.isoformat()} bar", failed=_quiet),
+                time=self._time,
+                interrupted=self._stop,
+            )
+        except RetriesExhaustedError as exhausted:
+            assert isinstance(exhausted.last, DataError)
+            self._missing(label, exhausted.last)
+            return None
+        return bars[bars["timestamp"] == label]
+
+
+def _quiet(error: BaseException, attempt: int, delay: float) -> None:
+    """A bar not there yet is the normal case of a live feed: nothing to warn about."""
