@@ -245,3 +245,82 @@ def test_kills_at_every_step_of_an_order_lose_and_double_nothing(
     assert result.orders == ORDERS and result.duplicated_orders == 0
     assert (result.lost_fills, result.duplicated_fills) == (0, 0)
     assert (result.lost_fill_events, result.duplicated_fill_events) == (0, 0)
+
+
+FAULTS = [
+    ("POST", "/api/v3/order", "malformed", 2),
+    ("POST", "/api/v3/order", "truncated", 2),
+    ("POST", "/api/v3/order", "429", 3),
+    ("POST", "/api/v3/order", "500", 2),
+    ("POST", "/api/v3/order", "accepted-timeout", 2),
+    ("POST", "/api/v3/order", "timeout", 1),
+    ("GET", "/api/v3/myTrades", "malformed", 3),
+    ("GET", "/api/v3/myTrades", "truncated", 2),
+    ("GET", "/api/v3/myTrades", "503", 6),
+    ("GET", "/api/v3/myTrades", "timeout", 1),
+    ("GET", "/api/v3/ticker/24hr", "503", 3),
+    ("GET", "/api/v3/ticker/24hr", "malformed", 1),
+    ("GET", "/api/v3/order", "500", 2),
+    ("GET", "/api/v3/account", "429", 2),
+]
+"""Bad answers and errors of every kind, spread over the endpoints a session uses; each is
+queued again when it has been served, so they hit all through the session."""
+
+
+def test_bad_answers_errors_and_timeouts_lose_and_double_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeExchange(balances=ACCOUNT, partial_fill_parts=2, timeout_seconds=0.5) as fake:
+        fake.on_request("GET", "/api/v3/myTrades", fake.match, when="answered", times=10**9)
+        for method, path, kind, times in FAULTS:
+            fake.inject(method, path, kind, times=times)
+        fake.on_request(
+            "POST",
+            "/api/v3/order",
+            lambda: [fake.inject(m, p, k, times=n) for m, p, k, n in FAULTS],
+            when="answered",
+            times=2,
+        )
+        trader = LiveTrader(tmp_path, fake)
+        summary = trader.run_to_the_end()
+        result = audit(tmp_path, fake)
+        faults = fake.faults_served
+    report(
+        capsys,
+        "fault injection (bad answers, errors, timeouts)",
+        faults=faults,
+        orders=result.orders,
+        fills=result.fills,
+        lost=result.lost_fills,
+        duplicated=result.duplicated_orders + result.duplicated_fills,
+    )
+    assert summary["stopped"] == "completed" and faults >= 3 * 30
+    assert result.orders == ORDERS and result.duplicated_orders == 0
+    assert (result.lost_fills, result.duplicated_fills) == (0, 0)
+    assert (result.lost_fill_events, result.duplicated_fill_events) == (0, 0)
+
+
+def test_two_sessions_on_one_state_file_place_every_order_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeExchange(balances=ACCOUNT) as fake:
+        trader = LiveTrader(tmp_path, fake)
+        first, second = trader.start(), trader.start()
+        outcomes = [process.communicate(timeout=300) for process in (first, second)]
+        result = audit(tmp_path, fake)
+    codes = sorted(process.returncode for process in (first, second))
+    refused = next(
+        err for (_, err), p in zip(outcomes, (first, second), strict=True) if p.returncode
+    )
+    report(
+        capsys,
+        "fault injection (two processes)",
+        exit_codes=codes,
+        orders=result.orders,
+        duplicated=result.duplicated_orders + result.duplicated_fills,
+    )
+    assert codes == [0, 1]
+    assert refused.strip().startswith("error: state file") and "in use by process" in refused
+    assert len(refused.strip().splitlines()) == 1
+    assert result.orders == ORDERS and result.duplicated_orders == 0
+    assert (result.lost_fills, result.duplicated_fills) == (0, 0)

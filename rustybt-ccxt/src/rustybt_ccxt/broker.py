@@ -218,7 +218,7 @@ class CcxtBroker:
                 watch=RetryWatch(what=f"{self.exchange} order '{cid}'"),
             )
         except RetriesExhaustedError as exc:
-            raise BrokerError(
+            raise VenueUnavailable(
                 f"order '{cid}' was not placed: {self.exchange} unreachable after "
                 f"{exc.attempts} attempts ({self._describe(_cause(exc.last))})"
             ) from None

@@ -1,7 +1,8 @@
 """Which ccxt failures may pass on a second try, retried by RustyBT's one retry policy.
 
-Rate limiting (HTTP 429, ccxt's ``DDoSProtection``), timeouts (``RequestTimeout``) and an
-unavailable exchange (``ExchangeNotAvailable``, also HTTP 5xx and maintenance) are retried;
+Rate limiting (HTTP 429, ccxt's ``DDoSProtection``), timeouts (``RequestTimeout``), an
+unavailable exchange (``ExchangeNotAvailable``, also HTTP 5xx and maintenance) and any other
+network failure (``NetworkError``: a connection dropped before the answer) are retried;
 an exchange's answer (insufficient funds, invalid order, bad credentials) never is. The
 backoff and the limits are :class:`rustybt.retry.RetryPolicy`'s.
 """
@@ -29,7 +30,14 @@ def retryable_errors() -> tuple[type[Exception], ...]:
     """The ccxt exceptions worth another try."""
     import ccxt
 
-    return (ccxt.DDoSProtection, ccxt.RequestTimeout, ccxt.ExchangeNotAvailable)
+    # NetworkError is the parent of the others, and also covers a connection dropped
+    # before any answer; the others are named for the reader.
+    return (
+        ccxt.DDoSProtection,
+        ccxt.RequestTimeout,
+        ccxt.ExchangeNotAvailable,
+        ccxt.NetworkError,
+    )
 
 
 def is_transient(error: BaseException) -> bool:
