@@ -489,3 +489,26 @@ def test_a_second_session_on_the_same_state_file_exits_1_naming_the_first(
     summary = json.loads(out)
     assert summary["stopped"] == "completed" and summary["resumed_from"] is None
     assert summary["fills"] == len(fill_tuples(tmp_path / "shared.sqlite")) > 0
+
+
+def test_a_strategy_calling_sys_exit_stops_the_session_saying_where(tmp_path: Path) -> None:
+    strategy = tmp_path / "strategy.py"
+    strategy.write_text(
+        "import sys\n\n\ndef initialize(context):\n    pass\n\n\n"
+        "def handle_data(context, data):\n    sys.exit(3)\n"
+    )
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "rustybt", "paper-trade", "--strategy", str(strategy)),
+            *("--broker", "paper", "--replay", "--start", "2012-01-03", "--end", "2012-01-10"),
+            *("--state", str(tmp_path / "paper.sqlite"), "--log-file", str(tmp_path / "paper.log")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3
+    assert result.stderr.strip() == result.stderr.strip().splitlines()[0]
+    assert f"error: sys.exit(3) at {strategy}:9 in handle_data" in result.stderr
+    events = [json.loads(line) for line in (tmp_path / "paper.log").read_text().splitlines()]
+    assert (events[-1]["event"], events[-1]["reason"]) == ("engine_stopped", "error")

@@ -96,8 +96,10 @@ def paper_trade(tmp_path: Path, strategy_source: str) -> list[str]:
     ]
 
 
-def paper_trade_a_strategy_calling_exit(tmp_path: Path) -> Ending:
-    return run_process(*paper_trade(tmp_path, STRATEGY_CALLING_EXIT))
+def backtest_a_strategy_calling_exit(tmp_path: Path) -> Ending:
+    strategy = tmp_path / "strategy.py"
+    strategy.write_text(STRATEGY_CALLING_EXIT)
+    return run_process("run", "-f", str(strategy), "--start", "2012-01-03", "--end", "2012-01-10")
 
 
 def signalled_while_loading(signum: int) -> Callable[[Path], Ending]:
@@ -128,7 +130,7 @@ INVOCATIONS: dict[ExitCode, Callable[[Path], Ending]] = {
         "test-data", "--source", "binance", "--symbol", "BTC/USDT"
     ),
     ExitCode.USAGE: lambda tmp_path: run_process("plugins", "--bogus"),
-    ExitCode.CODE_EXITED: paper_trade_a_strategy_calling_exit,
+    ExitCode.CODE_EXITED: backtest_a_strategy_calling_exit,
     ExitCode.INTERRUPTED: signalled_while_loading(signal.SIGINT),
     ExitCode.TERMINATED: signalled_while_loading(signal.SIGTERM),
 }
@@ -153,13 +155,10 @@ def test_each_exit_code_comes_with_the_documented_line_on_stderr(
     assert re.fullmatch(pattern, line), f"{line!r} does not match the docs' example"
 
 
-def test_a_strategy_calling_sys_exit_stops_the_session_saying_where(tmp_path: Path) -> None:
-    exit_code, stderr = paper_trade_a_strategy_calling_exit(tmp_path)
+def test_a_strategy_calling_sys_exit_stops_the_run_saying_where(tmp_path: Path) -> None:
+    exit_code, stderr = backtest_a_strategy_calling_exit(tmp_path)
     assert exit_code == 3
     assert f"error: sys.exit(3) at {tmp_path / 'strategy.py'}:9 in handle_data" in stderr
-    events = [json.loads(line) for line in (tmp_path / "paper.log").read_text().splitlines()]
-    assert events[-1]["event"] == "engine_stopped"
-    assert events[-1]["reason"] == "error"
 
 
 def test_debug_puts_the_traceback_above_the_one_line(rustybt, tmp_path: Path) -> None:
