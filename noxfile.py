@@ -57,6 +57,35 @@ def _run_tests(session: nox.Session, test_dir: str, *packages: str) -> None:
     session.run("pytest", test_dir, *session.posargs)
 
 
+ORACLE_REQUIREMENTS = "tests/differential/requirements-zipline.txt"
+
+
+@nox.session
+def differential(session: nox.Session) -> None:
+    """The differential suite: each strategy of ``tests/differential/strategies`` under
+    zipline-reloaded (the oracle, in its own environment: it pins pandas 2) and under
+    RustyBT, on the same data; they must trade alike and agree to the cent."""
+    oracle = Path(".nox") / "zipline-oracle"
+    python = oracle / "bin" / "python"
+    pins = Path(ORACLE_REQUIREMENTS).read_text()
+    installed = oracle / "requirements.txt"
+    if not installed.exists() or installed.read_text() != pins:
+        session.run("uv", "venv", "--quiet", "--python", "3.11", str(oracle), external=True)
+        session.run(
+            *("uv", "pip", "install", "--quiet", "--python", str(python)),
+            *("-r", ORACLE_REQUIREMENTS),
+            external=True,
+        )
+        installed.write_text(pins)
+    session.install(*_editable(*PACKAGES), *TEST_TOOLS)
+    session.run(
+        "pytest",
+        "tests/differential",
+        *session.posargs,
+        env={"RUSTYBT_ZIPLINE_PYTHON": str(python.resolve())},
+    )
+
+
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks and compare them with the committed baseline (fails on a >20 %

@@ -83,10 +83,11 @@ def fill_orders(
     """Try to fill ``asset``'s open ``orders``, oldest first, against one bar.
 
     Timing: an order fills only on bars after the one it was created in. Triggers (stop,
-    limit) are checked against ``close``. The slippage model gives price and amount; the
-    price is rounded to the tick, and a limit order never fills at a price worse than its
-    limit. The commission model prices each fill, and ``on_fill(order, transaction)`` is
-    called for it, in order: the caller books it (the order's progress included, see
+    limit) are checked against ``close``. The slippage model gives price and amount, used
+    as they are (zipline does not round a fill price to the tick either: rounding moved
+    final values by cents), and a limit order never fills at a price worse than its limit.
+    The commission model prices each fill, and ``on_fill(order, transaction)`` is called
+    for it, in order: the caller books it (the order's progress included, see
     :meth:`rustybt.engine.books.Books.record_fill`). Each fill's ``fill_id`` is
     ``{order id}@{bar_index}``: an order fills at most once per bar. Bars without volume
     fill nothing.
@@ -102,7 +103,7 @@ def fill_orders(
         fill = slippage.process_order(order, close, volume, volume_used)
         if fill is None:
             continue
-        price, amount = asset.round_price(fill[0]), fill[1]
+        price, amount = fill
         if order.limit is not None and (
             (order.direction > 0 and price > order.limit)
             or (order.direction < 0 and price < order.limit)

@@ -3,7 +3,7 @@
 Each model's ``process_order(order, close, volume, volume_used)`` sees the bar's close (on
 the asset's tick grid) and traded volume, and how much of that volume earlier orders already
 took in this bar; it returns ``(price, signed amount)`` or ``None`` for no fill. Prices are
-exact Decimals; the fill simulator rounds them to the tick. Formulas are Zipline's.
+exact Decimals, used unrounded as zipline does. Formulas are Zipline's.
 """
 
 from __future__ import annotations
