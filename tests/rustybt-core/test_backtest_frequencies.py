@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rustybt.algorithm import TradingAlgorithm
-from rustybt.api import get_datetime, order, schedule_function, symbol, time_rules
+from rustybt.api import (
+    EODCancel,
+    get_datetime,
+    order,
+    schedule_function,
+    set_cancel_policy,
+    symbol,
+    time_rules,
+)
 from rustybt.backtest import run_backtest
 from rustybt.calendars import get_calendar
 
@@ -96,3 +104,30 @@ def test_a_crypto_pair_trades_every_day_on_the_24_7_calendar(tmp_path: Path) -> 
     assert fill.amount == Decimal("0.12345678")  # rounded toward zero to the 1e-8 lot
     # Filled on the second day's bar, stamped with its close: midnight UTC ending the day.
     assert fill.dt == pd.Timestamp("2024-01-03", tz="UTC")
+
+
+def test_eod_cancel_cancels_what_is_open_after_the_last_minute(tmp_path: Path) -> None:
+    calendar = get_calendar("XNYS")
+    minutes, _ = calendar.minutes_and_session_index(calendar.sessions("2024-01-02", "2024-01-03"))
+    write_minutes(tmp_path, "AAA", minutes)
+
+    def initialize(context):
+        context.asset = symbol("AAA")
+        set_cancel_policy(EODCancel())
+        schedule_function(buy, time_rule=time_rules.market_close(minutes=1))
+
+    def buy(context, data):
+        if not context.portfolio.positions:
+            order(context.asset, 5, limit_price=50)  # far below the market: never fills
+
+    result = run_backtest(
+        TradingAlgorithm(initialize=initialize),
+        start="2024-01-02",
+        end="2024-01-03",
+        data_frequency="minute",
+        source="files",
+        data_dir=tmp_path,
+    )
+    statuses = [o["status"] for day in result.frame["orders"] for o in day]
+    assert not result.transactions
+    assert statuses.count("cancelled") == 2  # each day's order, at that day's close

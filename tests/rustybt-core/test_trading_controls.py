@@ -36,12 +36,13 @@ def test_an_order_above_the_max_size_fails_the_run_at_the_strategy_line(run_stra
         )
 
 
-def test_on_error_log_skips_the_order_and_keeps_running(run_strategy) -> None:
+def test_on_error_log_warns_and_places_the_order_as_zipline_does(run_strategy, caplog) -> None:
     result = run_strategy(
         {"AAA": [10] * 4},
         **strategy(lambda: set_max_order_size(max_notional=1000, on_error="log"), {0: [150, 50]}),
     )
-    assert [int(t.amount) for t in result.transactions] == [50]
+    assert sum(int(t.amount) for t in result.transactions) == 150 + 50
+    assert "order placed, on_error='log'" in caplog.text
 
 
 def test_position_size_counts_what_is_already_held(run_strategy) -> None:

@@ -516,8 +516,8 @@ class TradingAlgorithm:
             message = control.violation(context)
             if message is None:
                 continue
-            if control.on_error == "log":
-                self.log.warning("order skipped: %s", message)
-                return False
-            raise TradingControlViolation(message)
+            if control.on_error != "log":
+                raise TradingControlViolation(message)
+            # zipline's "log": say so, and place the order all the same.
+            self.log.warning("trading control violated (order placed, on_error='log'): %s", message)
         return True

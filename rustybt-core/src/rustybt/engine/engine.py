@@ -463,7 +463,9 @@ class TradingEngine:
         end, or until the clock stops the run, and return what each session's results row
         is made of."""
         algorithm = self.algorithm
-        cancels_at_session_end = (algorithm.cancel_policy or NeverCancel()).cancels_at_session_end
+        cancels_at_session_end = (
+            algorithm.cancel_policy or NeverCancel()
+        ).cancels_at_session_end and self.config.frequency == "minute"
         before_trading_start = algorithm.handler("before_trading_start")
         handle_data = algorithm.handler("handle_data")
         schedule = self._schedule
@@ -527,7 +529,7 @@ class TradingEngine:
             if bar != stop - 1:  # the clock stopped the run
                 return records
             if cancels_at_session_end and orders.open_by_asset:
-                self._cancel_stale_orders(stop - 1)
+                self._cancel_open_orders()
             record_session(records, session_first_fill)
             for observer in observers:
                 observer.session_ended(stop - 1)
@@ -540,10 +542,9 @@ class TradingEngine:
         self.arrays.write_bar(bar, bars)
         self.units[bar] = self.ledger.value_units(self.arrays.ticks[bar : bar + 1])[0]
 
-    def _cancel_stale_orders(self, last_bar: int) -> None:
+    def _cancel_open_orders(self) -> None:
         for order in self.open_orders():
-            if order.created_bar < last_bar:
-                self.cancel_order(order)
+            self.cancel_order(order)
 
     def _check_leverage(self, limit: MaxLeverage) -> None:
         _, gross = self._positions()

@@ -17,11 +17,11 @@ class NeverCancel(CancelPolicy):
 
 
 class EODCancel(CancelPolicy):
-    """Cancel what is still open at the end of each session.
-
-    An order always gets at least one bar to fill: with daily bars, an order placed in
-    ``handle_data`` on day t is tried on day t+1 and whatever did not fill then is cancelled
-    at the end of day t+1.
+    """Cancel what is still open at the end of each session, as zipline does: with minute
+    bars, every order open after the session's last minute is cancelled then. With daily
+    bars nothing is cancelled (zipline skips the policy in daily mode: an order placed at
+    the day's only bar could otherwise never fill), so orders carry over as with
+    :class:`NeverCancel`.
     """
 
     cancels_at_session_end = True

@@ -2,7 +2,7 @@
 
 A control returns a message when an order would break it. By default a violation stops the
 run with :class:`TradingControlViolation` (Zipline's ``on_error="fail"``); with
-``on_error="log"`` the order is skipped and a warning logged.
+``on_error="log"`` a warning is logged and the order is placed all the same, as in Zipline.
 """
 
 from __future__ import annotations
