@@ -467,6 +467,9 @@ class TradingEngine:
             algorithm.cancel_policy or NeverCancel()
         ).cancels_at_session_end and self.config.frequency == "minute"
         before_trading_start = algorithm.handler("before_trading_start")
+        # zipline's daily before_trading_start reads the session's own bar (its data portal
+        # answers by session label); a live feed has no such bar before the open.
+        sees_its_session = self.config.frequency == "daily" and not self.feed.grows
         handle_data = algorithm.handler("handle_data")
         schedule = self._schedule
         next_fire = [0] * len(schedule)
@@ -494,7 +497,7 @@ class TradingEngine:
             if before_trading_start is not None:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value
-                set_bar(self._bar, self._now_ns, session)
+                set_bar(first if sees_its_session else first - 1, self._now_ns, session)
                 call(before_trading_start, algorithm, data)
             bar = first - 1
             for bar in bars_of_session(first, stop, bar_times_ns):
