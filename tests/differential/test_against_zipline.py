@@ -20,8 +20,6 @@ CENT = 0.01
 KNOWN_DIVERGENCES: dict[str, str] = {
     "custom_models": "a SlippageModel written to zipline's process_order(data, order) "
     "signature is called with RustyBT's (order, close, volume, volume_used)",
-    "numpy_on_portfolio": "portfolio values are Decimal-based Money: numpy makes object "
-    "arrays of them, and np.round fails",
     "symbol_outside_initialize": "symbol() after initialize is refused: the bars of every "
     "symbol are loaded before the first bar",
 }

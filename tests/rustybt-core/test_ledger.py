@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rustybt.api import order, symbols
@@ -77,12 +78,9 @@ def test_portfolio_value_equals_cash_plus_positions_at_every_bar(run_strategy, o
         context.bar = 0
 
     def handle_data(context, data):
-        portfolio = context.portfolio
-        positions = sum(
-            (Decimal(p.amount) * p.last_sale_price for p in portfolio.positions.values()),
-            Decimal(0),
-        )
-        assert Decimal(portfolio.portfolio_value) == Decimal(portfolio.cash) + positions
+        portfolio = context.portfolio  # floats, each the ledger's exact figure rounded once
+        positions = sum(p.amount * p.last_sale_price for p in portfolio.positions.values())
+        assert portfolio.portfolio_value == pytest.approx(portfolio.cash + positions, rel=1e-12)
         checked.append(context.bar)
         for bar, asset, amount in orders:
             if bar == context.bar and amount:

@@ -1,8 +1,9 @@
 """What a strategy sees of its account: ``context.portfolio`` and its positions.
 
-These are read-only snapshots built from the ledger. Money is :class:`rustybt.money.Money`
-(exact, and usable with floats); a position's ``amount`` is an ``int`` for assets traded in
-whole units and ``Money`` for fractional ones (crypto).
+These are read-only snapshots built from the ledger. The ledger is exact (``Decimal``); what
+a strategy reads of it is ``float``, as in zipline, so numpy, ``**``, ``json.dumps`` and
+float64 columns work on it. A position's ``amount`` is an ``int`` for assets traded in
+whole units and a ``float`` for fractional ones (crypto).
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ import attrs
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.money import Money
-
-ZERO = Money(0)
 
 
 @attrs.frozen(kw_only=True)
@@ -23,9 +21,9 @@ class Position:
     """A holding: ``amount`` (negative when short), average ``cost_basis``, and the last price."""
 
     asset: Asset
-    amount: int | Money = 0
-    cost_basis: Money = ZERO
-    last_sale_price: Money = ZERO
+    amount: int | float = 0
+    cost_basis: float = 0.0
+    last_sale_price: float = 0.0
     last_sale_date: pd.Timestamp | None = None
 
     @property
@@ -34,14 +32,14 @@ class Position:
         return self.asset
 
     @property
-    def value(self) -> Money:
+    def value(self) -> float:
         """``amount × last_sale_price``."""
-        return Money(Decimal(self.amount) * self.last_sale_price)
+        return self.amount * self.last_sale_price
 
 
-def position_amount(asset: Asset, amount: Decimal) -> int | Money:
-    """``amount`` as strategies see it: an int for whole-unit assets, else Money."""
-    return int(amount) if asset.whole_units else Money(amount)
+def position_amount(asset: Asset, amount: Decimal) -> int | float:
+    """``amount`` as strategies see it: an int for whole-unit assets, else a float."""
+    return int(amount) if asset.whole_units else float(amount)
 
 
 class Positions(dict[Asset, Position]):
@@ -54,46 +52,43 @@ class Positions(dict[Asset, Position]):
 
 @attrs.frozen(kw_only=True)
 class Portfolio:
-    """The account at the current bar: ``portfolio_value == cash + positions_value`` exactly."""
+    """The account at the current bar (each figure the ledger's exact one, as a float)."""
 
-    cash: Money
+    cash: float
     positions: Positions
-    positions_value: Money
-    portfolio_value: Money
-    starting_cash: Money
+    positions_value: float
+    portfolio_value: float
+    starting_cash: float
     start_date: pd.Timestamp | None
 
     @property
-    def pnl(self) -> Money:
+    def pnl(self) -> float:
         """Profit and loss since the start: ``portfolio_value - starting_cash``."""
-        return Money(self.portfolio_value - self.starting_cash)
+        return self.portfolio_value - self.starting_cash
 
     @property
     def returns(self) -> float:
         """Cumulative return since the start, as a float (analytics)."""
         if not self.starting_cash:
             return 0.0
-        return float(self.portfolio_value / self.starting_cash) - 1.0
+        return self.portfolio_value / self.starting_cash - 1.0
 
     @property
-    def capital_used(self) -> Money:
+    def capital_used(self) -> float:
         """Net cash spent on trades and commissions since the start."""
-        return Money(self.starting_cash - self.cash)
+        return self.starting_cash - self.cash
 
     @property
-    def positions_exposure(self) -> Money:
+    def positions_exposure(self) -> float:
         """Signed value of all positions (same as ``positions_value``)."""
         return self.positions_value
 
     @property
     def current_portfolio_weights(self) -> pd.Series:
         """Each position's value as a fraction of the portfolio value (floats)."""
-        value = float(self.portfolio_value)
+        value = self.portfolio_value
         return pd.Series(
-            {
-                asset: float(p.value) / value if value else 0.0
-                for asset, p in self.positions.items()
-            },
+            {asset: p.value / value if value else 0.0 for asset, p in self.positions.items()},
             dtype="float64",
         )
 
@@ -102,9 +97,9 @@ class Portfolio:
 class Account:
     """Zipline's ``context.account``: leverage and liquidity figures of the portfolio."""
 
-    settled_cash: Money
-    buying_power: Money
-    net_liquidation: Money
+    settled_cash: float
+    buying_power: float
+    net_liquidation: float
     gross_leverage: float
     net_leverage: float
 

@@ -42,7 +42,6 @@ from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
-from rustybt.money import Money
 from rustybt.portfolio import Account, Portfolio, Position, Positions, position_amount
 from rustybt.strategy_file import strategy_error
 
@@ -254,8 +253,8 @@ class TradingEngine:
             positions[asset] = Position(
                 asset=asset,
                 amount=position_amount(asset, amount),
-                cost_basis=Money(cost_basis),
-                last_sale_price=Money(price),
+                cost_basis=float(cost_basis),
+                last_sale_price=float(price),
                 last_sale_date=self._last_trade_time(column),
             )
         return positions, total
@@ -288,11 +287,11 @@ class TradingEngine:
         positions, _ = self._positions()
         value = self.portfolio_value()
         return Portfolio(
-            cash=Money(self.ledger.cash),
+            cash=float(self.ledger.cash),
             positions=positions,
-            positions_value=Money(value - self.ledger.cash),
-            portfolio_value=Money(value),
-            starting_cash=Money(self.ledger.starting_cash),
+            positions_value=float(value - self.ledger.cash),
+            portfolio_value=float(value),
+            starting_cash=float(self.ledger.starting_cash),
             start_date=self.sessions[0],
         )
 
@@ -302,9 +301,9 @@ class TradingEngine:
         value = self.portfolio_value()
         net = value - self.ledger.cash
         return Account(
-            settled_cash=Money(self.ledger.cash),
-            buying_power=Money(self.ledger.cash),
-            net_liquidation=Money(value),
+            settled_cash=float(self.ledger.cash),
+            buying_power=float(self.ledger.cash),
+            net_liquidation=float(value),
             gross_leverage=float(gross / value) if value else 0.0,
             net_leverage=float(net / value) if value else 0.0,
         )

@@ -21,10 +21,9 @@ import pandas as pd
 from rustybt.finance.ledger import Ledger
 from rustybt.finance.order import Order
 from rustybt.finance.transaction import Transaction
-from rustybt.money import Money
 from rustybt.portfolio import position_amount
 
-HeldRow = tuple[int, str, "int | Money", Decimal, Decimal, int]
+HeldRow = tuple[int, str, "int | float", Decimal, Decimal, int]
 """One held position as a results row shows it, but its price: ``(column, symbol, amount,
 cost_basis, tick, lots)``. ``column`` is the asset's column in the ledger and the bar
 arrays; ``amount`` is the position as strategies see it

@@ -12,6 +12,8 @@ Parameters given as floats are read through their shortest decimal representatio
 from __future__ import annotations
 
 import abc
+import math
+import numbers
 from decimal import Decimal
 
 from rustybt.finance.order import Order
@@ -22,10 +24,22 @@ DEFAULT_PER_SHARE_COST = Decimal("0.001")
 
 
 def to_decimal(value: float | int | str | Decimal) -> Decimal:
-    """``value`` as a Decimal, reading floats through their shortest representation."""
+    """``value`` as a Decimal: Python and numpy ints exactly, Python and numpy floats
+    through their shortest representation, strings as written. NaN and infinities are a
+    ValueError: no amount or price can be one."""
     if type(value) is Decimal:
         return value  # immutable: the order path passes Decimals along several calls
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, Decimal):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{value!r} is not a finite number")
+        return Decimal(repr(number))
+    result = Decimal(value)
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return result
 
 
 class CommissionModel(abc.ABC):
