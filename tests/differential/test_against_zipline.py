@@ -40,6 +40,7 @@ def run_with_rustybt(strategy: Path, data_dir: Path, window: tuple[str, str]) ->
         initialize=namespace["initialize"],
         handle_data=namespace.get("handle_data"),
         before_trading_start=namespace.get("before_trading_start"),
+        analyze=namespace.get("analyze"),
         capital_base=namespace.get("CAPITAL_BASE", 100_000),
         source="files",
         data_dir=data_dir,

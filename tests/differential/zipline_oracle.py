@@ -54,6 +54,7 @@ def run(strategy: Path, start: pd.Timestamp, end: pd.Timestamp) -> dict:
         initialize=namespace["initialize"],
         handle_data=namespace.get("handle_data"),
         before_trading_start=namespace.get("before_trading_start"),
+        analyze=namespace.get("analyze"),
         capital_base=namespace.get("CAPITAL_BASE", CAPITAL),
         data_frequency="daily",
         bundle=BUNDLE,
