@@ -82,7 +82,7 @@ def differential(session: nox.Session) -> None:
         "pytest",
         "tests/differential",
         *session.posargs,
-        env={"RUSTYBT_ZIPLINE_PYTHON": str(python.resolve())},
+        env={"RUSTYBT_ZIPLINE_PYTHON": str(python.absolute())},  # a venv: keep the link
     )
 
 

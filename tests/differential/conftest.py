@@ -73,12 +73,15 @@ def oracle(csvdir: Path) -> dict[str, dict]:
     cache = REPO / ".cache" / "differential" / digest.hexdigest()[:16]
     if not all((cache / f"{s.stem}.json").exists() for s in STRATEGIES):
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
+        ran = subprocess.run(
             [
                 *(python, str(runner), str(csvdir.parent), DATA_START, START, END, str(cache)),
                 *map(str, STRATEGIES),
             ],
-            check=True,
+            capture_output=True,
+            text=True,
             timeout=1800,
         )
+        if ran.returncode:
+            pytest.fail(f"the zipline oracle could not run ({python}):\n{ran.stderr[-3000:]}")
     return {s.stem: json.loads((cache / f"{s.stem}.json").read_text()) for s in STRATEGIES}
