@@ -27,19 +27,27 @@ def to_decimal(value: float | int | str | Decimal) -> Decimal:
     """``value`` as a Decimal: Python and numpy ints exactly, Python and numpy floats
     through their shortest representation, strings as written. NaN and infinities are a
     ValueError: no amount or price can be one."""
-    if type(value) is Decimal:
+    kind = type(value)
+    if kind is Decimal:
         return value  # immutable: the order path passes Decimals along several calls
-    if isinstance(value, numbers.Integral):
+    if kind is int:
+        return Decimal(value)
+    if kind is float:
+        return _from_float(value)
+    if isinstance(value, numbers.Integral):  # numpy ints, bools
         return Decimal(int(value))
-    if isinstance(value, numbers.Real) and not isinstance(value, Decimal):
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{value!r} is not a finite number")
-        return Decimal(repr(number))
+    if isinstance(value, numbers.Real) and not isinstance(value, Decimal):  # numpy floats
+        return _from_float(float(value))
     result = Decimal(value)
     if not result.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
     return result
+
+
+def _from_float(number: float) -> Decimal:
+    if not math.isfinite(number):
+        raise ValueError(f"{number!r} is not a finite number")
+    return Decimal(repr(number))
 
 
 class CommissionModel(abc.ABC):
