@@ -227,3 +227,82 @@ def test_history_at_another_frequency_is_a_clear_error(run_strategy) -> None:
 
     with pytest.raises(StrategyCodeError, match=r"in handle_data: history frequency '1m' is not"):
         run_strategy({"AAA": [1, 2]}, initialize=initialize, handle_data=handle_data)
+
+
+ZIPLINE_API = [
+    "EODCancel",
+    "FixedBasisPointsSlippage",
+    "FixedSlippage",
+    "HistoricalRestrictions",
+    "LimitOrder",
+    "MarketOrder",
+    "NeverCancel",
+    "Restriction",
+    "StaticRestrictions",
+    "StopLimitOrder",
+    "StopOrder",
+    "VolumeShareSlippage",
+    "attach_pipeline",
+    "batch_market_order",
+    "cancel_order",
+    "cancel_policy",
+    "commission",
+    "continuous_future",
+    "date_rules",
+    "execution",
+    "fetch_csv",
+    "future_symbol",
+    "get_datetime",
+    "get_environment",
+    "get_open_orders",
+    "get_order",
+    "order",
+    "order_percent",
+    "order_target",
+    "order_target_percent",
+    "order_target_value",
+    "order_value",
+    "pipeline_output",
+    "record",
+    "schedule_function",
+    "set_asset_restrictions",
+    "set_benchmark",
+    "set_cancel_policy",
+    "set_commission",
+    "set_do_not_order_list",
+    "set_long_only",
+    "set_max_leverage",
+    "set_max_order_count",
+    "set_max_order_size",
+    "set_max_position_size",
+    "set_min_leverage",
+    "set_slippage",
+    "set_symbol_lookup_date",
+    "sid",
+    "slippage",
+    "symbol",
+    "symbols",
+    "time_rules",
+]
+"""zipline-reloaded 3.2.1's ``zipline.api.__all__``, less its internal modules (calendars,
+events, math_utils) and RESTRICTION_STATES."""
+
+
+def test_every_zipline_api_name_imports_from_rustybt_api() -> None:
+    import rustybt.api
+
+    assert [name for name in ZIPLINE_API if not hasattr(rustybt.api, name)] == []
+
+
+def test_an_unsupported_zipline_name_says_so_and_names_the_migration_page(run_strategy) -> None:
+    from rustybt.api import future_symbol
+
+    def initialize(context):
+        context.contract = future_symbol("ESZ24")
+
+    with pytest.raises(
+        StrategyCodeError,
+        match=r"future_symbol is not supported by RustyBT: "
+        r"futures are not supported; see docs/strategies.md#migrating",
+    ):
+        run_strategy({"AAA": [10, 11]}, initialize=initialize)

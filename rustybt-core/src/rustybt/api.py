@@ -15,9 +15,13 @@ from typing import Any
 
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.errors import StrategyError
+from rustybt.finance import cancel_policy, commission, execution, slippage
 from rustybt.finance.cancel_policy import EODCancel, NeverCancel
 from rustybt.finance.order import LimitOrder, MarketOrder, StopLimitOrder, StopOrder
+from rustybt.finance.slippage import FixedBasisPointsSlippage, FixedSlippage, VolumeShareSlippage
 from rustybt.scheduling import date_rules, time_rules
+
+MIGRATION_PAGE = "docs/strategies.md#migrating-from-zipline"
 
 _running: ContextVar[TradingAlgorithm | None] = ContextVar("rustybt_algorithm", default=None)
 
@@ -77,17 +81,60 @@ sid = _delegate("sid")
 symbol = _delegate("symbol")
 symbols = _delegate("symbols")
 
+
+def _unsupported(name: str, why: str) -> Callable[..., Any]:
+    """A zipline.api name RustyBT does not offer: importing it works, so a strategy loads;
+    calling it is a StrategyError that says so and where to read about it."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        raise StrategyError(f"{name} is not supported by RustyBT: {why}; see {MIGRATION_PAGE}")
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"Not supported: {why}."
+    return call
+
+
+attach_pipeline = _unsupported("attach_pipeline", "the Pipeline API is not built yet (#20)")
+pipeline_output = _unsupported("pipeline_output", "the Pipeline API is not built yet (#20)")
+future_symbol = _unsupported("future_symbol", "futures are not supported")
+continuous_future = _unsupported("continuous_future", "futures are not supported")
+fetch_csv = _unsupported("fetch_csv", "read the file yourself, or serve it as a data source")
+get_environment = _unsupported("get_environment", "not implemented yet (#16)")
+set_asset_restrictions = _unsupported("set_asset_restrictions", "not implemented yet (#16)")
+set_do_not_order_list = _unsupported("set_do_not_order_list", "not implemented yet (#16)")
+set_min_leverage = _unsupported("set_min_leverage", "not implemented yet (#16)")
+set_symbol_lookup_date = _unsupported("set_symbol_lookup_date", "not implemented yet (#16)")
+batch_market_order = _unsupported("batch_market_order", "not implemented yet (#16)")
+StaticRestrictions = _unsupported("StaticRestrictions", "not implemented yet (#16)")
+HistoricalRestrictions = _unsupported("HistoricalRestrictions", "not implemented yet (#16)")
+Restriction = _unsupported("Restriction", "not implemented yet (#16)")
+
 __all__ = [
     "EODCancel",
+    "FixedBasisPointsSlippage",
+    "FixedSlippage",
+    "HistoricalRestrictions",
     "LimitOrder",
     "MarketOrder",
     "NeverCancel",
+    "Restriction",
+    "StaticRestrictions",
     "StopLimitOrder",
     "StopOrder",
+    "VolumeShareSlippage",
+    "attach_pipeline",
+    "batch_market_order",
     "cancel_order",
+    "cancel_policy",
+    "commission",
+    "continuous_future",
     "date_rules",
+    "execution",
+    "fetch_csv",
+    "future_symbol",
     "get_algorithm",
     "get_datetime",
+    "get_environment",
     "get_open_orders",
     "get_order",
     "order",
@@ -96,18 +143,24 @@ __all__ = [
     "order_target_percent",
     "order_target_value",
     "order_value",
+    "pipeline_output",
     "record",
     "schedule_function",
+    "set_asset_restrictions",
     "set_benchmark",
     "set_cancel_policy",
     "set_commission",
+    "set_do_not_order_list",
     "set_long_only",
     "set_max_leverage",
     "set_max_order_count",
     "set_max_order_size",
     "set_max_position_size",
+    "set_min_leverage",
     "set_slippage",
+    "set_symbol_lookup_date",
     "sid",
+    "slippage",
     "symbol",
     "symbols",
     "time_rules",
