@@ -91,7 +91,10 @@ def main(argv: list[str]) -> None:
             result = run(strategy, first, last)
         except Exception as exc:  # the oracle's own refusal is a result too
             result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-        (out / f"{strategy.stem}.json").write_text(json.dumps(result))
+        # Written whole or not at all: the tests take a present file as a cached answer.
+        partial = out / f"{strategy.stem}.json.partial"
+        partial.write_text(json.dumps(result))
+        partial.replace(out / f"{strategy.stem}.json")
 
 
 if __name__ == "__main__":
