@@ -17,12 +17,7 @@ STRATEGIES = sorted((Path(__file__).parent / "strategies").glob("*.py"))
 
 CENT = 0.01
 
-KNOWN_DIVERGENCES: dict[str, str] = {
-    "custom_models": "a SlippageModel written to zipline's process_order(data, order) "
-    "signature is called with RustyBT's (order, close, volume, volume_used)",
-    "symbol_outside_initialize": "symbol() after initialize is refused: the bars of every "
-    "symbol are loaded before the first bar",
-}
+KNOWN_DIVERGENCES: dict[str, str] = {}
 """Strategy name -> the zipline behaviour RustyBT does not match yet (issue #16)."""
 
 

@@ -56,7 +56,15 @@ class AlgorithmRuntime(Protocol):
         ...
 
     def resolve_symbol(self, symbol: str) -> Asset:
-        """The asset for ``symbol``, adding it to the run's universe during setup."""
+        """The asset for ``symbol``, adding it to the run's universe when first asked for."""
+        ...
+
+    def resolve_sid(self, sid: int) -> Asset:
+        """The asset whose ``sid`` is ``sid``."""
+        ...
+
+    def schedule(self, scheduled: ScheduledFunction) -> None:
+        """Start running ``scheduled`` (registered after ``initialize``) from this bar."""
         ...
 
     def current_dt(self) -> pd.Timestamp:
@@ -236,17 +244,23 @@ class TradingAlgorithm:
 
     # -- assets ---------------------------------------------------------------------------
 
-    def symbol(self, symbol_str: str) -> Asset:
-        """The asset with this ticker in the run's data source."""
+    def symbol(self, symbol_str: str, country_code: str | None = None) -> Asset:
+        """The asset with this ticker in the run's data source, asked for anywhere (in
+        ``initialize``, ``handle_data`` or a scheduled function), as in Zipline."""
+        if not isinstance(symbol_str, str):
+            raise StrategyError(f"symbol() takes a ticker string, got {symbol_str!r}")
         return self.runtime.resolve_symbol(symbol_str)
 
-    def symbols(self, *symbol_strs: str) -> list[Asset]:
+    def symbols(self, *symbol_strs: str, country_code: str | None = None) -> list[Asset]:
         """The assets with these tickers."""
         return [self.symbol(s) for s in symbol_strs]
 
-    def sid(self, symbol_str: str) -> Asset:
-        """Same as :meth:`symbol`: RustyBT identifies assets by symbol."""
-        return self.symbol(symbol_str)
+    def sid(self, sid: int | str) -> Asset:
+        """The asset with this sid (Zipline's integer asset id: the position of its symbol in
+        the source's sorted symbol list). A ticker string is looked up as :meth:`symbol`."""
+        if isinstance(sid, str):
+            return self.symbol(sid)
+        return self.runtime.resolve_sid(sid)
 
     # -- time and portfolio ---------------------------------------------------------------
 
@@ -383,19 +397,18 @@ class TradingAlgorithm:
         """Run ``func(context, data)`` on the sessions of ``date_rule`` at ``time_rule``.
 
         Defaults: every day, at market open. With daily data the time rule does not matter
-        (the function runs once per session after ``handle_data``). Call from
-        ``initialize``.
+        (the function runs once per session after ``handle_data``). Registered after
+        ``initialize``, it runs from the current bar on, as in Zipline.
         """
-        if self._setup_done:
-            raise StrategyError("schedule_function can only be called in initialize")
-        self._scheduled.append(
-            ScheduledFunction(
-                func=func,
-                date_rule=date_rule or scheduling.date_rules.every_day(),
-                time_rule=time_rule or scheduling.time_rules.market_open(),
-                half_days=half_days,
-            )
+        scheduled = ScheduledFunction(
+            func=func,
+            date_rule=date_rule or scheduling.date_rules.every_day(),
+            time_rule=time_rule or scheduling.time_rules.market_open(),
+            half_days=half_days,
         )
+        self._scheduled.append(scheduled)
+        if self._setup_done:
+            self.runtime.schedule(scheduled)
 
     # -- models and controls --------------------------------------------------------------
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
+from typing import Any
 
 import attrs
+import pandas as pd
 
 
 class AssetClass(StrEnum):
@@ -50,6 +52,13 @@ class Asset:
         default=Decimal(1), eq=False, converter=Decimal, validator=_power_of_ten
     )
     calendar: str = attrs.field(default="XNYS", eq=False)
+    sid: int | None = attrs.field(default=None, eq=False)
+    """Zipline's integer asset id, when the run gave one (:meth:`TradingAlgorithm.sid`)."""
+    asset_name: str = attrs.field(default="", eq=False)
+    start_date: pd.Timestamp | None = attrs.field(default=None, eq=False)
+    """The session of the asset's first bar in the run's data (set when the bars load)."""
+    end_date: pd.Timestamp | None = attrs.field(default=None, eq=False)
+    """The session of the asset's last bar in the run's data (set when the bars load)."""
     tick_exponent: int = attrs.field(init=False, eq=False, repr=False)
     """The decimal exponent of the tick size (-4 for 0.0001)."""
     lot_exponent: int = attrs.field(init=False, eq=False, repr=False)
@@ -66,6 +75,47 @@ class Asset:
             if not self.exchange
             else (f"Asset({self.symbol!r}, exchange={self.exchange!r})")
         )
+
+    def __int__(self) -> int:
+        if self.sid is None:
+            raise TypeError(f"{self!r} has no sid: it was not looked up in a run")
+        return self.sid
+
+    def _order_key(self) -> tuple[int, str, str]:
+        # Zipline orders assets by sid; assets without one follow, by symbol.
+        return (self.sid if self.sid is not None else 2**63, self.symbol, self.exchange)
+
+    def __lt__(self, other: Asset) -> bool:
+        return self._order_key() < other._order_key()
+
+    def __le__(self, other: Asset) -> bool:
+        return self._order_key() <= other._order_key()
+
+    def __gt__(self, other: Asset) -> bool:
+        return self._order_key() > other._order_key()
+
+    def __ge__(self, other: Asset) -> bool:
+        return self._order_key() >= other._order_key()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The asset's fields under Zipline's ``Asset.to_dict()`` names."""
+        return {
+            "sid": self.sid,
+            "symbol": self.symbol,
+            "asset_name": self.asset_name,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+            "exchange": self.exchange,
+            "tick_size": float(self.tick_size),
+            "multiplier": 1.0,
+        }
+
+    def record_trading_dates(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> None:
+        """Set :attr:`start_date` and :attr:`end_date` once the run's bars are loaded: the
+        engine learns them after the strategy already holds the asset, so the same object
+        is filled in (neither takes part in equality or hashing)."""
+        object.__setattr__(self, "start_date", start)
+        object.__setattr__(self, "end_date", end)
 
     @property
     def whole_units(self) -> bool:

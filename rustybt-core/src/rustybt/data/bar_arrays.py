@@ -84,6 +84,24 @@ class BarArrays:
         self.ticks = self._to_ticks(self.fields["price"])
         self.traded = traded
 
+    def add_assets(self, assets: Sequence[Asset], bars: pd.DataFrame) -> None:
+        """Append a column for each of ``assets``, filled from ``bars`` as the constructor
+        would (a strategy asked for a new symbol mid-run); existing columns keep their
+        positions, and this object and its ``fields``/``column`` mappings stay the same
+        objects, so whoever holds them sees the new columns."""
+        more = BarArrays(bars, assets, self.timeline)
+        for name, values in more.fields.items():
+            self.fields[name] = np.hstack([self.fields[name], values])
+        for asset in more.assets:
+            self.column[asset] = len(self.assets)
+            self.assets.append(asset)
+        self.dropped_rows += more.dropped_rows
+        self.first_bar = np.concatenate([self.first_bar, more.first_bar])
+        self.last_bar = np.concatenate([self.last_bar, more.last_bar])
+        self._tick = np.concatenate([self._tick, more._tick])
+        self.ticks = np.hstack([self.ticks, more.ticks])
+        self.traded = np.hstack([self.traded, more.traded])
+
     def _to_ticks(self, price: np.ndarray) -> np.ndarray:
         """Prices as whole numbers of each asset's tick (0 where there is no price)."""
         ticks = np.rint(np.nan_to_num(price) / self._tick)

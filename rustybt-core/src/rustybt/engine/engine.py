@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt import api
-from rustybt.algorithm import TradingAlgorithm
+from rustybt.algorithm import ScheduledFunction, TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
@@ -168,15 +168,12 @@ class TradingEngine:
     # -- AlgorithmRuntime -------------------------------------------------------------------
 
     def resolve_symbol(self, symbol: str) -> Asset:
-        """The asset for ``symbol``; new symbols are accepted only during ``initialize``."""
+        """The asset for ``symbol``. A symbol first asked for after ``initialize`` joins the
+        run there and then: its bars are loaded from the stored data (a live feed polls
+        only the symbols it started with, so there it is refused)."""
         asset = self._assets.get(symbol)
         if asset is not None:
             return asset
-        if not self._setup:
-            raise StrategyError(
-                f"symbol({symbol!r}) was first asked for after initialize; ask for every "
-                "symbol in initialize or pass it with --symbols"
-            )
         source = self.feed.source
         has_symbol = getattr(source, "has_symbol", None)
         if has_symbol is not None and not has_symbol(symbol):
@@ -184,11 +181,44 @@ class TradingEngine:
             raise StrategyError(
                 f"unknown symbol '{symbol}' in source '{source.name}' (has: {available})"
             )
+        if not self._setup and self.feed.grows:
+            raise StrategyError(
+                f"symbol({symbol!r}) was first asked for after initialize; a live session "
+                "polls the symbols it starts with: ask for every symbol in initialize"
+            )
         asset = self._new_asset(symbol)
+        if not self._setup:
+            self._join_run(asset)
         self._assets[symbol] = asset
         return asset
 
+    def resolve_sid(self, sid: int) -> Asset:
+        """The asset whose sid is ``sid``: the position of its symbol in the source's
+        sorted symbol list (Zipline's csvdir bundles number assets so)."""
+        symbols = sorted(getattr(self.feed.source, "symbols", []))
+        if not symbols:
+            raise StrategyError(
+                f"sid({sid}): source '{self.feed.source.name}' does not list its symbols; "
+                "use symbol('…')"
+            )
+        if isinstance(sid, bool) or not 0 <= int(sid) < len(symbols) or int(sid) != sid:
+            raise StrategyError(
+                f"sid({sid!r}) is not an asset of source '{self.feed.source.name}' "
+                f"(sids 0 to {len(symbols) - 1})"
+            )
+        return self.resolve_symbol(symbols[int(sid)])
+
+    def schedule(self, scheduled: ScheduledFunction) -> None:
+        """Run ``scheduled``, registered after ``initialize``, from the current bar on: as
+        in Zipline, a function scheduled in ``handle_data`` can fire in the same bar."""
+        bars = self._fire_bars(scheduled)
+        self._schedule.append((scheduled.func, bars))
+        self._next_fire.append(int(np.searchsorted(bars, self._bar)))
+
     def _new_asset(self, symbol: str) -> Asset:
+        listed = getattr(self.feed.source, "symbols", None)
+        ordered = sorted(listed) if listed else [*self._assets, symbol]
+        sid = ordered.index(symbol) if symbol in ordered else len(self._assets)
         if self.calendar.always_open:
             return Asset(
                 symbol=symbol,
@@ -196,9 +226,31 @@ class TradingEngine:
                 tick_size=Decimal("1E-8"),
                 lot_size=Decimal("1E-8"),
                 calendar=self.calendar.name,
+                sid=sid,
             )
         asset_class = AssetClass.INDEX if symbol.startswith("^") else AssetClass.EQUITY
-        return Asset(symbol=symbol, asset_class=asset_class, calendar=self.calendar.name)
+        return Asset(symbol=symbol, asset_class=asset_class, calendar=self.calendar.name, sid=sid)
+
+    def _join_run(self, asset: Asset) -> None:
+        """Add ``asset`` to a run already under way: a ledger entry, a column of bars."""
+        ledger = self.ledger
+        if self.books.fills and asset.lot_exponent + asset.tick_exponent < ledger.value_exponent:
+            # Sessions recorded with positions hold values in the ledger's units; a finer
+            # unit would re-base them.
+            raise StrategyError(
+                f"symbol({asset.symbol!r}) was first asked for after initialize and trades "
+                "on a finer price grid than the run's other assets: ask for it in initialize"
+            )
+        ledger.add_assets([asset])
+        bars = self.feed.load(
+            [asset],
+            self.arrays.timeline,
+            int(self.session_bounds[self.first_session]),
+            RUN_FREQUENCIES[self.config.frequency],
+        )
+        self.arrays.add_assets([asset], bars)
+        self.units = ledger.value_units(self.arrays.ticks)
+        self._record_trading_dates([asset])
 
     def current_dt(self) -> pd.Timestamp:
         """The algorithm's current time (UTC)."""
@@ -399,31 +451,70 @@ class TradingEngine:
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
+        self._next_fire = [0] * len(self._schedule)
+        self._record_trading_dates(assets)
+        self._check_run_inside_data()
+
+    def _record_trading_dates(self, assets: Sequence[Asset]) -> None:
+        """Give each asset the sessions of its first and last bar in the loaded data."""
+        arrays, sessions = self.arrays, self.all_sessions
+        for asset in assets:
+            column = arrays.column[asset]
+            first, last = int(arrays.first_bar[column]), int(arrays.last_bar[column])
+            if first < 0:
+                asset.record_trading_dates(None, None)
+            else:
+                session_of_bar = self.session_of_bar
+                asset.record_trading_dates(
+                    sessions[session_of_bar[first]], sessions[session_of_bar[last]]
+                )
+
+    def _check_run_inside_data(self) -> None:
+        """Refuse a backtest whose first or last session lies outside every asset's data:
+        its sessions there would be made up of nothing."""
+        arrays = self.arrays
+        if self.feed.grows or not arrays.assets:
+            return
+        has_bars = arrays.first_bar >= 0
+        if not has_bars.any():
+            return
+        first = self.session_of_bar[int(arrays.first_bar[has_bars].min())]
+        last = self.session_of_bar[int(arrays.last_bar[has_bars].max())]
+        start, end = self.sessions[0], self.sessions[-1]
+        data_from = self.all_sessions[first].date()
+        data_to = self.all_sessions[last].date()
+        symbols = ", ".join(a.symbol for a in arrays.assets)
+        if self.all_sessions[last] < end:
+            raise ConfigError(
+                f"the data of {symbols} in source '{self.feed.source.name}' ends on "
+                f"{data_to}, before the backtest's end {end.date()}: end it by {data_to}"
+            )
+        if self.all_sessions[first] > start:
+            raise ConfigError(
+                f"the data of {symbols} in source '{self.feed.source.name}' begins on "
+                f"{data_from}, after the backtest's start {start.date()}: start it on "
+                f"{data_from} or later"
+            )
 
     def _compile_schedule(self) -> list[tuple[Callable[..., Any], np.ndarray]]:
         """Per scheduled function, the bar indices at which it runs (sorted)."""
-        compiled: list[tuple[Callable[..., Any], np.ndarray]] = []
-        if not self.algorithm.scheduled_functions:
-            return compiled
+        return [(f.func, self._fire_bars(f)) for f in self.algorithm.scheduled_functions]
+
+    def _fire_bars(self, scheduled: ScheduledFunction) -> np.ndarray:
+        """The bars (sorted indices) of the run at which ``scheduled`` fires."""
         run_sessions = self.all_sessions[self.first_session :]
-        early = self.calendar.early_closes(run_sessions)
         # Date rules judge whole weeks and months, as Zipline does over its full calendar.
         padded = self.calendar.sessions(
             max(run_sessions[0] - pd.Timedelta(days=40), self.calendar.first_day),
             min(run_sessions[-1] + pd.Timedelta(days=40), self.calendar.last_day),
         )
-        in_run = padded.get_indexer(run_sessions)
-        for scheduled in self.algorithm.scheduled_functions:
-            mask = scheduled.date_rule.session_mask(padded)[in_run]
-            if not scheduled.half_days:
-                mask &= ~early
-            sessions = np.flatnonzero(mask) + self.first_session
-            if self.config.frequency == "daily":
-                bars = sessions
-            else:
-                bars = self._minute_bars_for(scheduled.time_rule, sessions)
-            compiled.append((scheduled.func, np.asarray(bars, dtype=np.int64)))
-        return compiled
+        mask = scheduled.date_rule.session_mask(padded)[padded.get_indexer(run_sessions)]
+        if not scheduled.half_days:
+            mask &= ~self.calendar.early_closes(run_sessions)
+        sessions = np.flatnonzero(mask) + self.first_session
+        if self.config.frequency == "daily":
+            return np.asarray(sessions, dtype=np.int64)
+        return np.asarray(self._minute_bars_for(scheduled.time_rule, sessions), dtype=np.int64)
 
     def _minute_bars_for(self, time_rule: Any, sessions: np.ndarray) -> np.ndarray:
         if getattr(time_rule, "every_minute", False):
@@ -470,8 +561,7 @@ class TradingEngine:
         # answers by session label); a live feed has no such bar before the open.
         sees_its_session = self.config.frequency == "daily" and not self.feed.grows
         handle_data = algorithm.handler("handle_data")
-        schedule = self._schedule
-        next_fire = [0] * len(schedule)
+        schedule, next_fire = self._schedule, self._next_fire
         records = SessionRecords(starting_value=self.portfolio_value())
         total = len(self.all_sessions) - from_session
         data = self.data
