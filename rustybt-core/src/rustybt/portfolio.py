@@ -74,9 +74,15 @@ class Portfolio:
         return self.portfolio_value / self.starting_cash - 1.0
 
     @property
+    def cash_flow(self) -> float:
+        """Cash in from trades since the start, less commissions: negative after buying,
+        as in Zipline (``cash - starting_cash``)."""
+        return self.cash - self.starting_cash
+
+    @property
     def capital_used(self) -> float:
-        """Net cash spent on trades and commissions since the start."""
-        return self.starting_cash - self.cash
+        """Zipline's name for :attr:`cash_flow` (negative when cash went into positions)."""
+        return self.cash_flow
 
     @property
     def positions_exposure(self) -> float:
@@ -95,15 +101,50 @@ class Portfolio:
 
 @attrs.frozen(kw_only=True)
 class Account:
-    """Zipline's ``context.account``: leverage and liquidity figures of the portfolio."""
+    """Zipline's ``context.account``, with Zipline's backtest figures: the cash is settled at
+    once and no margin is simulated, so buying power, RegT margin and day trades left are
+    unlimited (``inf``)."""
 
     settled_cash: float
-    buying_power: float
     net_liquidation: float
     gross_leverage: float
     net_leverage: float
+    total_positions_value: float
+    total_positions_exposure: float
+    buying_power: float = float("inf")
+    accrued_interest: float = 0.0
+    regt_margin: float = float("inf")
+    initial_margin_requirement: float = 0.0
+    maintenance_margin_requirement: float = 0.0
+    day_trades_remaining: float = float("inf")
 
     @property
     def leverage(self) -> float:
         """Gross leverage: ``Σ |position value| / net liquidation``."""
         return self.gross_leverage
+
+    @property
+    def equity_with_loan(self) -> float:
+        """The portfolio value."""
+        return self.net_liquidation
+
+    @property
+    def regt_equity(self) -> float:
+        """The cash."""
+        return self.settled_cash
+
+    @property
+    def available_funds(self) -> float:
+        """The cash."""
+        return self.settled_cash
+
+    @property
+    def excess_liquidity(self) -> float:
+        """The cash."""
+        return self.settled_cash
+
+    @property
+    def cushion(self) -> float:
+        """Cash as a fraction of the portfolio value (NaN when that is 0)."""
+        value = self.net_liquidation
+        return self.settled_cash / value if value else float("nan")

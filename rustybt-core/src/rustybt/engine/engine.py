@@ -354,10 +354,11 @@ class TradingEngine:
         net = value - self.ledger.cash
         return Account(
             settled_cash=float(self.ledger.cash),
-            buying_power=float(self.ledger.cash),
             net_liquidation=float(value),
-            gross_leverage=float(gross / value) if value else 0.0,
-            net_leverage=float(net / value) if value else 0.0,
+            gross_leverage=float(gross / value) if value else float("inf"),
+            net_leverage=float(net / value) if value else float("inf"),
+            total_positions_value=float(net),
+            total_positions_exposure=float(net),
         )
 
     def submit_order(self, asset: Asset, amount: Decimal, style: ExecutionStyle) -> Order:
