@@ -77,12 +77,14 @@ def differential(session: nox.Session) -> None:
             external=True,
         )
         installed.write_text(pins)
-    session.install(*_editable(*PACKAGES), *TEST_TOOLS)
+    # What zipline's own examples need on our side: TA-Lib and matplotlib (rustybt-core[plot]).
+    session.install(*_editable(*PACKAGES), *TEST_TOOLS, "TA-Lib==0.8.2", "matplotlib>=3.8")
     session.run(
         "pytest",
         "tests/differential",
         *session.posargs,
-        env={"RUSTYBT_ZIPLINE_PYTHON": str(python.absolute())},  # a venv: keep the link
+        # absolute(), not resolve(): the oracle is a venv, its python a link to keep.
+        env={"RUSTYBT_ZIPLINE_PYTHON": str(python.absolute()), "MPLBACKEND": "Agg"},
     )
 
 

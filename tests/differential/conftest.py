@@ -14,18 +14,27 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 HERE = Path(__file__).parent
-REPO = HERE.parents[1]
+# The suite's own modules (harness, migration_table) import as top-level modules.
+sys.path.insert(0, str(HERE))
+
+from harness import (  # noqa: E402
+    DATA_START,
+    END,
+    ORACLE_PYTHON,
+    REPO,
+    START,
+    SYMBOLS,
+    write_csvdir,
+)
+
 STRATEGIES = sorted((HERE / "strategies").glob("*.py"))
-DATA_START, START, END = "2008-01-02", "2010-01-04", "2012-12-31"
-"""The data begins two years before the run, for the strategies' history windows."""
-SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
-ORACLE_PYTHON = "RUSTYBT_ZIPLINE_PYTHON"
 
 
 @pytest.fixture(scope="session")
@@ -39,24 +48,10 @@ def csvdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample data from DATA_START to END as a zipline csvdir folder (``daily/*.csv``)."""
     from rustybt.data.sample_source import SampleDataSource
 
-    folder = tmp_path_factory.mktemp("csvdir")
-    daily = folder / "daily"
-    daily.mkdir()
     bars = SampleDataSource().fetch_bars(
         list(SYMBOLS), pd.Timestamp(DATA_START, tz="UTC"), pd.Timestamp(END, tz="UTC"), "1d"
     )
-    for symbol, rows in bars.groupby("symbol"):
-        frame = pd.DataFrame(
-            {
-                "date": rows["timestamp"].dt.strftime("%Y-%m-%d"),
-                **{column: rows[column].round(3) for column in ("open", "high", "low", "close")},
-                "volume": rows["volume"].round().astype("int64"),
-                "dividend": 0.0,
-                "split": 1.0,
-            }
-        )
-        frame.to_csv(daily / f"{symbol}.csv", index=False)
-    return daily
+    return write_csvdir(bars, tmp_path_factory.mktemp("csvdir"))
 
 
 @pytest.fixture(scope="session")
