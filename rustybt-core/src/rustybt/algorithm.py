@@ -17,16 +17,21 @@ Write a strategy either as module functions (Zipline style: ``initialize(context
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import pandas as pd
 
 from rustybt import scheduling
 from rustybt.assets import Asset, AssetClass
+from rustybt.bar_data import BarData
+from rustybt.calendars import get_calendar
+from rustybt.data.schema import to_utc_timestamp
 from rustybt.errors import StrategyError
+from rustybt.fetcher import CsvLayout, FetchedColumns, parse_csv, read_url
+from rustybt.finance.asset_restrictions import Restrictions, as_restrictions
 from rustybt.finance.cancel_policy import CancelPolicy
 from rustybt.finance.commission import CommissionModel, to_decimal
 from rustybt.finance.controls import (
@@ -35,16 +40,29 @@ from rustybt.finance.controls import (
     MaxOrderCount,
     MaxOrderSize,
     MaxPositionSize,
+    MinLeverage,
     OrderContext,
     OrderControl,
+    RestrictedAssets,
     TradingControlViolation,
 )
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.finance.slippage import SlippageModel
 from rustybt.portfolio import Account, Portfolio
+from rustybt.strategy_data import StrategyData
+
+if TYPE_CHECKING:
+    from rustybt.engine.engine import BacktestConfig
+    from rustybt.engine.parts import Clock
 
 ROUNDING_EPSILON = Decimal("0.0001")
+MAX_ORDER_UNITS = Decimal(10) ** 15
+"""No order is for more units than this: a larger amount comes from a sizing bug (a price
+near zero, a percentage given as a number of shares), and is refused before it is placed."""
+PLATFORM = "rustybt"
+"""What ``get_environment("platform")`` answers (zipline answers ``"zipline"``)."""
+ENVIRONMENT_FIELDS = ("arena", "data_frequency", "start", "end", "capital_base", "platform")
 
 
 class AlgorithmRuntime(Protocol):
@@ -53,6 +71,21 @@ class AlgorithmRuntime(Protocol):
     @property
     def costs(self) -> CostModels:
         """The commission and slippage models in force (``set_commission`` changes them)."""
+        ...
+
+    @property
+    def config(self) -> BacktestConfig:
+        """The run's span, starting capital, bar frequency and calendar."""
+        ...
+
+    @property
+    def sessions(self) -> pd.DatetimeIndex:
+        """The labels of the run's sessions, first to last."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """When bars run: all at once in a backtest, at their time in a session."""
         ...
 
     def resolve_symbol(self, symbol: str) -> Asset:
@@ -129,6 +162,25 @@ class ScheduledFunction:
 _MARKET = ExecutionStyle()
 
 
+@attrs.frozen
+class _OrderCall:
+    """An order function as the strategy called it, named in the errors it raises."""
+
+    name: str
+    asset: Asset
+    argument: object
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.asset.symbol}, {self.argument})"
+
+    def number(self, value: Any) -> Decimal:
+        """``value`` as a Decimal; NaN, an infinity or no number is a StrategyError."""
+        try:
+            return to_decimal(value)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise StrategyError(f"{self}: {exc}") from None
+
+
 def round_order_amount(asset: Asset, amount: Decimal) -> Decimal:
     """Zipline's order rounding on the asset's lot grid: an amount within 0.0001 lot of a
     whole number of lots is rounded to it, anything else is truncated toward zero."""
@@ -166,6 +218,11 @@ class TradingAlgorithm:
         self._scheduled: list[ScheduledFunction] = []
         self._order_controls: list[OrderControl] = []
         self._max_leverage: MaxLeverage | None = None
+        self._min_leverage: MinLeverage | None = None
+        self._restrictions: Restrictions | None = None
+        self._fetched = FetchedColumns()
+        self._strategy_data: StrategyData | None = None
+        self._symbol_lookup_date: pd.Timestamp | None = None
         self._cancel_policy: CancelPolicy | None = None
         self._benchmark: Asset | None = None
         self._setup_done = False
@@ -200,10 +257,21 @@ class TradingAlgorithm:
     def handler(self, method: str) -> Callable[..., Any] | None:
         """What to call for ``method`` with ``(context, data)`` or ``(context, results)``:
         the subclass's override, the module-style function, or None when there is neither.
-        Engines resolve it once instead of going through the default method per bar."""
+        Engines resolve it once instead of going through the default method per bar.
+
+        Resolved after ``initialize``, it hands the strategy's view of ``data`` (fetched
+        columns, restrictions) when there is one, and ``handle_data`` then checks
+        ``set_min_leverage``'s limit at every bar."""
         if getattr(type(self), method) is not getattr(TradingAlgorithm, method):
-            return getattr(self, method)
-        return self._functions.get(method)
+            function = getattr(self, method)
+        else:
+            function = self._functions.get(method)
+        if method == "analyze":
+            return function
+        function = self._seeing_strategy_data(function)
+        if method == "handle_data" and self._min_leverage is not None:
+            return self._checking_min_leverage(function, self._min_leverage)
+        return function
 
     # -- engine wiring --------------------------------------------------------------------
 
@@ -224,8 +292,9 @@ class TradingAlgorithm:
 
     @property
     def scheduled_functions(self) -> list[ScheduledFunction]:
-        """Functions registered with ``schedule_function``, in registration order."""
-        return list(self._scheduled)
+        """Functions registered with ``schedule_function``, in registration order, each
+        handed the strategy's view of ``data`` when there is one (see :meth:`handler`)."""
+        return [attrs.evolve(f, func=self._seeing_strategy_data(f.func)) for f in self._scheduled]
 
     @property
     def cancel_policy(self) -> CancelPolicy | None:
@@ -262,6 +331,23 @@ class TradingAlgorithm:
             return self.symbol(sid)
         return self.runtime.resolve_sid(sid)
 
+    def set_symbol_lookup_date(self, dt: Any) -> None:
+        """Zipline's date for resolving tickers that changed hands over time. Kept (see
+        :attr:`symbol_lookup_date`) but without effect: a RustyBT data source maps each
+        ticker to one asset for the whole run."""
+        try:
+            lookup_date = to_utc_timestamp(dt)
+        except (TypeError, ValueError):
+            lookup_date = pd.NaT
+        if pd.isna(lookup_date):
+            raise StrategyError(f"set_symbol_lookup_date: {dt!r} is not a date")
+        self._symbol_lookup_date = lookup_date
+
+    @property
+    def symbol_lookup_date(self) -> pd.Timestamp | None:
+        """The date given to :meth:`set_symbol_lookup_date`, if any (UTC)."""
+        return self._symbol_lookup_date
+
     # -- time and portfolio ---------------------------------------------------------------
 
     def get_datetime(self, tz: str | None = None) -> pd.Timestamp:
@@ -279,6 +365,85 @@ class TradingAlgorithm:
         """Leverage and liquidity figures at the current bar."""
         return self.runtime.account()
 
+    # -- environment and fetched data -----------------------------------------------------
+
+    def get_environment(self, field: str = "platform") -> Any:
+        """What the run is, as zipline's ``get_environment``: ``arena`` (``"backtest"``, or
+        ``"live"`` in a paper or live session), ``data_frequency`` (``"daily"`` or
+        ``"minute"``), ``start`` (the close of the first session's first minute, UTC),
+        ``end`` (the last session's close), ``capital_base`` (a float) and ``platform``
+        (``"rustybt"``, where zipline says ``"zipline"``); ``"*"`` gives them all in a dict."""
+        from rustybt.engine.clock import SimulatedClock  # the engine package imports this one
+
+        runtime = self.runtime
+        config = runtime.config
+        opens, closes = get_calendar(config.calendar).opens_and_closes(runtime.sessions[[0, -1]])
+        environment = {
+            "arena": "backtest" if isinstance(runtime.clock, SimulatedClock) else "live",
+            "data_frequency": config.frequency,
+            "start": opens[0] + pd.Timedelta(minutes=1),
+            "end": closes[-1],
+            "capital_base": float(config.capital_base),
+            "platform": PLATFORM,
+        }
+        if field == "*":
+            return environment
+        if field not in environment:
+            raise StrategyError(
+                f"get_environment: unknown field {field!r}; use one of "
+                f"{', '.join(ENVIRONMENT_FIELDS)} or '*'"
+            )
+        return environment[field]
+
+    def fetch_csv(
+        self,
+        url: str,
+        pre_func: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+        post_func: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+        date_column: str = "date",
+        date_format: str | None = None,
+        timezone: Any = "UTC",
+        symbol: str | None = None,
+        mask: bool = True,
+        symbol_column: str | None = None,
+        country_code: str | None = None,
+        **kwargs: Any,
+    ) -> pd.DataFrame:
+        """Read the CSV at ``url`` (a path, ``file://`` or ``http(s)`` URL) and make its
+        columns readable with ``data.current(key, column)``; see :mod:`rustybt.fetcher`.
+
+        Rows are keyed by ``symbol`` (a name for a series about no asset) or by the asset
+        of each row's ticker in ``symbol_column`` (default ``"symbol"``; tickers are looked
+        up as ``symbol()`` does, rows of unknown ones dropped unless ``mask`` is False).
+        Dates in ``date_column`` are read with ``date_format`` (inferred when None) in
+        ``timezone``. ``pre_func``/``post_func`` transform the frame before/after that;
+        ``kwargs`` go to :func:`pandas.read_csv`. Returns the parsed frame. Only in
+        ``initialize``; ``country_code`` is accepted for zipline's sake (a RustyBT data
+        source holds one market).
+        """
+        self._check_setup("fetch_csv")
+        layout = CsvLayout(
+            pre_func=pre_func,
+            post_func=post_func,
+            date_column=date_column,
+            date_format=date_format,
+            timezone=str(timezone),
+            symbol=symbol,
+            mask=mask,
+            symbol_column=symbol_column,
+            read_csv=kwargs,
+        )
+        frame = parse_csv(read_url(url), layout, self._known_asset, url)
+        self._fetched.add(frame)
+        return frame
+
+    def _known_asset(self, ticker: str) -> Asset | None:
+        """The asset of ``ticker``, or None when the data source does not know it."""
+        try:
+            return self.runtime.resolve_symbol(ticker)
+        except StrategyError:
+            return None
+
     # -- orders ---------------------------------------------------------------------------
 
     def order(
@@ -293,25 +458,46 @@ class TradingAlgorithm:
 
         The amount is rounded to the lot as Zipline does (see :func:`round_order_amount`).
         ``limit_price``/``stop_price`` or ``style`` make it a limit, stop or stop-limit
-        order. It fills from the next bar on.
+        order. It fills from the next bar on. NaN, an infinity, or more than
+        MAX_ORDER_UNITS units is a StrategyError naming the call, as in every order function.
         """
+        call = self._order_call("order", asset, amount)
+        return self._order(call, call.number(amount), limit_price, stop_price, style)
+
+    def _order_call(self, name: str, asset: Asset, argument: object) -> _OrderCall:
         if not isinstance(asset, Asset):
             raise StrategyError(f"order() needs an asset from symbol('...'), got {asset!r}")
+        return _OrderCall(name, asset, argument)
+
+    def _order(
+        self,
+        call: _OrderCall,
+        amount: Decimal,
+        limit_price: float | Decimal | None = None,
+        stop_price: float | Decimal | None = None,
+        style: ExecutionStyle | None = None,
+    ) -> str | None:
+        """Place the order ``call`` computed: ``amount`` units of its asset."""
+        asset = call.asset
         if style is None:
             if limit_price is None and stop_price is None:
                 style = _MARKET
             else:
                 style = ExecutionStyle(
-                    limit_price=None if limit_price is None else to_decimal(limit_price),
-                    stop_price=None if stop_price is None else to_decimal(stop_price),
+                    limit_price=None if limit_price is None else call.number(limit_price),
+                    stop_price=None if stop_price is None else call.number(stop_price),
                 )
         elif limit_price is not None or stop_price is not None:
             raise StrategyError("pass either style= or limit_price/stop_price, not both")
-        quantity = round_order_amount(asset, to_decimal(amount))
+        if abs(amount) > MAX_ORDER_UNITS:
+            raise StrategyError(
+                f"{call}: {float(amount):.6g} units is more than any order may be "
+                f"({MAX_ORDER_UNITS:.0e}); check how the amount is computed"
+            )
+        quantity = round_order_amount(asset, amount)
         if quantity == 0:
             return None
-        if not self._passes_controls(asset, quantity):
-            return None
+        self._check_controls(asset, quantity)
         return self.runtime.submit_order(asset, quantity, style).id
 
     def _price_for_sizing(self, asset: Asset) -> Decimal:
@@ -325,33 +511,60 @@ class TradingAlgorithm:
 
     def order_value(self, asset: Asset, value: float | Decimal, **kwargs: Any) -> str | None:
         """Order ``value`` worth of ``asset`` at the current price (negative sells)."""
-        return self.order(asset, to_decimal(value) / self._price_for_sizing(asset), **kwargs)
+        call = self._order_call("order_value", asset, value)
+        return self._order(call, call.number(value) / self._price_for_sizing(asset), **kwargs)
 
     def order_percent(self, asset: Asset, percent: float | Decimal, **kwargs: Any) -> str | None:
         """Order ``percent`` (0.1 = 10 %) of the portfolio value in ``asset``."""
-        return self.order_value(
-            asset, self.runtime.portfolio_value() * to_decimal(percent), **kwargs
-        )
+        call = self._order_call("order_percent", asset, percent)
+        value = self.runtime.portfolio_value() * call.number(percent)
+        return self._order(call, value / self._price_for_sizing(asset), **kwargs)
 
     def order_target(self, asset: Asset, target: float | Decimal, **kwargs: Any) -> str | None:
         """Order what takes the position to ``target`` units (open orders not counted,
         as in Zipline)."""
-        return self.order(asset, to_decimal(target) - self.runtime.position_amount(asset), **kwargs)
+        call = self._order_call("order_target", asset, target)
+        amount = call.number(target) - self.runtime.position_amount(asset)
+        return self._order(call, amount, **kwargs)
 
     def order_target_value(
         self, asset: Asset, target: float | Decimal, **kwargs: Any
     ) -> str | None:
         """Order what takes the position's value to ``target`` at the current price."""
-        return self.order_target(
-            asset, to_decimal(target) / self._price_for_sizing(asset), **kwargs
-        )
+        call = self._order_call("order_target_value", asset, target)
+        return self._order_to(call, call.number(target), **kwargs)
 
     def order_target_percent(
         self, asset: Asset, target: float | Decimal, **kwargs: Any
     ) -> str | None:
         """Order what makes the position ``target`` (0.5 = 50 %) of the portfolio value."""
-        value = self.runtime.portfolio_value() * to_decimal(target)
-        return self.order_target_value(asset, value, **kwargs)
+        call = self._order_call("order_target_percent", asset, target)
+        value = self.runtime.portfolio_value() * call.number(target)
+        return self._order_to(call, value, **kwargs)
+
+    def _order_to(self, call: _OrderCall, value: Decimal, **kwargs: Any) -> str | None:
+        """Order what takes the position's value to ``value`` at the current price."""
+        asset = call.asset
+        target = value / self._price_for_sizing(asset)
+        return self._order(call, target - self.runtime.position_amount(asset), **kwargs)
+
+    def batch_market_order(
+        self, share_counts: Mapping[Asset, float | int] | pd.Series
+    ) -> list[str | None]:
+        """A market order for each asset of ``share_counts`` (a Series or a mapping of
+        asset to units; entries of 0 are skipped, as in zipline), in that order; returns
+        their ids, None where an amount rounds to nothing. Each order passes the trading
+        controls (zipline's skips them)."""
+        if not isinstance(share_counts, Mapping | pd.Series):
+            raise StrategyError(
+                f"batch_market_order takes a Series or dict of asset -> units, got {share_counts!r}"
+            )
+        ids = []
+        for asset, amount in share_counts.items():
+            if amount:
+                call = self._order_call("batch_market_order", asset, amount)
+                ids.append(self._order(call, call.number(amount), style=_MARKET))
+        return ids
 
     def cancel_order(self, order_param: str | Order) -> None:
         """Cancel an open order, given as an id or an Order."""
@@ -513,9 +726,62 @@ class TradingAlgorithm:
         """Stop the run when gross leverage exceeds ``max_leverage`` at the end of a bar."""
         self._max_leverage = MaxLeverage(max_leverage=max_leverage)
 
-    def _passes_controls(self, asset: Asset, amount: Decimal) -> bool:
+    def set_min_leverage(self, min_leverage: float, grace_period: Any) -> None:
+        """Stop the run when, after ``grace_period`` (a timedelta) from the run's first
+        session, gross leverage is below ``min_leverage`` at the end of a bar (zipline checks
+        at the end of each session: the same with daily bars)."""
+        self._check_setup("set_min_leverage")
+        try:
+            grace = pd.Timedelta(grace_period)
+        except (TypeError, ValueError):
+            raise StrategyError(
+                f"set_min_leverage: grace_period must be a timedelta, got {grace_period!r}"
+            ) from None
+        self._min_leverage = MinLeverage(
+            min_leverage=min_leverage, deadline=self.runtime.sessions[0] + grace
+        )
+
+    def _checking_min_leverage(
+        self, handle_data: Callable[[Any, Any], Any] | None, limit: MinLeverage
+    ) -> Callable[[Any, Any], Any]:
+        """``handle_data`` (if any), then the check of ``limit`` at the bar."""
+
+        def call(context: Any, data: Any) -> None:
+            if handle_data is not None:
+                handle_data(context, data)
+            now = self.get_datetime()
+            message = limit.violation_at(self.account.gross_leverage, now)
+            if message is not None:
+                raise TradingControlViolation(f"at {now}: {message}")
+
+        return call
+
+    def set_asset_restrictions(self, restrictions: Restrictions, on_error: str = "fail") -> None:
+        """Refuse orders in the assets ``restrictions`` restrict at the order's time
+        (:mod:`rustybt.finance.asset_restrictions`); ``data.can_trade`` is False for them."""
+        self._check_setup("set_asset_restrictions")
+        if not isinstance(restrictions, Restrictions):
+            raise StrategyError(
+                "set_asset_restrictions takes StaticRestrictions or HistoricalRestrictions, "
+                f"got {restrictions!r}"
+            )
+        self._order_controls.append(RestrictedAssets(restrictions=restrictions, on_error=on_error))
+        self._restrictions = (
+            restrictions if self._restrictions is None else self._restrictions | restrictions
+        )
+
+    def set_do_not_order_list(
+        self, restricted_list: Restrictions | Iterable[Asset], on_error: str = "fail"
+    ) -> None:
+        """Refuse orders in the assets of ``restricted_list`` (zipline's older form of
+        ``set_asset_restrictions(StaticRestrictions(assets))``; restrictions work too)."""
+        self.set_asset_restrictions(as_restrictions(restricted_list), on_error)
+
+    def _check_controls(self, asset: Asset, amount: Decimal) -> None:
+        """Raise TradingControlViolation when the order breaks a control set to fail; log
+        the ones set to log."""
         if not self._order_controls:
-            return True
+            return
         runtime = self.runtime
         context = OrderContext(
             asset=asset,
@@ -524,13 +790,29 @@ class TradingAlgorithm:
             position=runtime.position_amount(asset),
             portfolio_value=runtime.portfolio_value(),
             orders_today=runtime.orders_today(),
+            dt=runtime.current_dt(),
         )
         for control in self._order_controls:
             message = control.violation(context)
             if message is None:
                 continue
             if control.on_error != "log":
-                raise TradingControlViolation(message)
+                raise TradingControlViolation(f"at {context.dt}: {message}")
             # zipline's "log": say so, and place the order all the same.
             self.log.warning("trading control violated (order placed, on_error='log'): %s", message)
-        return True
+
+    def _seeing_strategy_data(
+        self, function: Callable[[Any, Any], Any] | None
+    ) -> Callable[[Any, Any], Any] | None:
+        """``function(context, data)`` handed the strategy's view of ``data`` when
+        fetch_csv or restrictions extend the bars; ``function`` itself otherwise."""
+        if function is None or (not self._fetched.columns and self._restrictions is None):
+            return function
+
+        def call(context: Any, data: BarData) -> Any:
+            view = self._strategy_data
+            if view is None or view.bars is not data:
+                view = self._strategy_data = StrategyData(data, self._fetched, self._restrictions)
+            return function(context, view)
+
+        return call

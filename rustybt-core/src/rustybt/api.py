@@ -13,15 +13,22 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from rustybt import scheduling
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.errors import StrategyError
 from rustybt.finance import cancel_policy, commission, execution, slippage
+from rustybt.finance.asset_restrictions import (
+    RESTRICTION_STATES,
+    HistoricalRestrictions,
+    Restriction,
+    StaticRestrictions,
+)
 from rustybt.finance.cancel_policy import EODCancel, NeverCancel
 from rustybt.finance.order import LimitOrder, MarketOrder, StopLimitOrder, StopOrder
 from rustybt.finance.slippage import FixedBasisPointsSlippage, FixedSlippage, VolumeShareSlippage
 from rustybt.scheduling import date_rules, time_rules
 
-MIGRATION_PAGE = "docs/strategies.md#migrating-from-zipline"
+MIGRATION_PAGE = "docs/zipline-migration.md"
 
 _running: ContextVar[TradingAlgorithm | None] = ContextVar("rustybt_algorithm", default=None)
 
@@ -56,8 +63,11 @@ def _delegate(name: str) -> Callable[..., Any]:
     return call
 
 
+batch_market_order = _delegate("batch_market_order")
 cancel_order = _delegate("cancel_order")
+fetch_csv = _delegate("fetch_csv")
 get_datetime = _delegate("get_datetime")
+get_environment = _delegate("get_environment")
 get_open_orders = _delegate("get_open_orders")
 get_order = _delegate("get_order")
 order = _delegate("order")
@@ -68,15 +78,19 @@ order_target_value = _delegate("order_target_value")
 order_value = _delegate("order_value")
 record = _delegate("record")
 schedule_function = _delegate("schedule_function")
+set_asset_restrictions = _delegate("set_asset_restrictions")
 set_benchmark = _delegate("set_benchmark")
 set_cancel_policy = _delegate("set_cancel_policy")
 set_commission = _delegate("set_commission")
+set_do_not_order_list = _delegate("set_do_not_order_list")
 set_long_only = _delegate("set_long_only")
 set_max_leverage = _delegate("set_max_leverage")
 set_max_order_count = _delegate("set_max_order_count")
 set_max_order_size = _delegate("set_max_order_size")
 set_max_position_size = _delegate("set_max_position_size")
+set_min_leverage = _delegate("set_min_leverage")
 set_slippage = _delegate("set_slippage")
+set_symbol_lookup_date = _delegate("set_symbol_lookup_date")
 sid = _delegate("sid")
 symbol = _delegate("symbol")
 symbols = _delegate("symbols")
@@ -91,25 +105,34 @@ def _unsupported(name: str, why: str) -> Callable[..., Any]:
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"Not supported: {why}."
+    call.unsupported_because = why  # type: ignore[attr-defined]
     return call
+
+
+class _UnsupportedModule:
+    """A zipline.api module RustyBT does not offer: any use of it says so, as a stub does."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self._fail = _unsupported(name, why)
+        self.unsupported_because = why
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fail()
+
+    def __getattr__(self, attribute: str) -> Any:
+        return self._fail()
 
 
 attach_pipeline = _unsupported("attach_pipeline", "the Pipeline API is not built yet (#20)")
 pipeline_output = _unsupported("pipeline_output", "the Pipeline API is not built yet (#20)")
 future_symbol = _unsupported("future_symbol", "futures are not supported")
 continuous_future = _unsupported("continuous_future", "futures are not supported")
-fetch_csv = _unsupported("fetch_csv", "read the file yourself, or serve it as a data source")
-get_environment = _unsupported("get_environment", "not implemented yet (#16)")
-set_asset_restrictions = _unsupported("set_asset_restrictions", "not implemented yet (#16)")
-set_do_not_order_list = _unsupported("set_do_not_order_list", "not implemented yet (#16)")
-set_min_leverage = _unsupported("set_min_leverage", "not implemented yet (#16)")
-set_symbol_lookup_date = _unsupported("set_symbol_lookup_date", "not implemented yet (#16)")
-batch_market_order = _unsupported("batch_market_order", "not implemented yet (#16)")
-StaticRestrictions = _unsupported("StaticRestrictions", "not implemented yet (#16)")
-HistoricalRestrictions = _unsupported("HistoricalRestrictions", "not implemented yet (#16)")
-Restriction = _unsupported("Restriction", "not implemented yet (#16)")
+math_utils = _UnsupportedModule("math_utils", "use numpy's nan-aware functions directly")
+events = scheduling
+calendars = scheduling.calendars
 
 __all__ = [
+    "RESTRICTION_STATES",
     "EODCancel",
     "FixedBasisPointsSlippage",
     "FixedSlippage",
@@ -124,11 +147,13 @@ __all__ = [
     "VolumeShareSlippage",
     "attach_pipeline",
     "batch_market_order",
+    "calendars",
     "cancel_order",
     "cancel_policy",
     "commission",
     "continuous_future",
     "date_rules",
+    "events",
     "execution",
     "fetch_csv",
     "future_symbol",
@@ -137,6 +162,7 @@ __all__ = [
     "get_environment",
     "get_open_orders",
     "get_order",
+    "math_utils",
     "order",
     "order_percent",
     "order_target",

@@ -30,6 +30,7 @@ __all__ = [
     "EveryMinute",
     "NthSessionOfPeriod",
     "TimeRule",
+    "calendars",
     "date_rules",
     "time_rules",
 ]
@@ -242,3 +243,11 @@ def _build_offset(
     if checked < _ONE_MINUTE or checked % _ONE_MINUTE:
         raise ValueError(f"offset must be a positive whole number of minutes, got {checked}")
     return checked
+
+
+class calendars:
+    """Zipline's names for ``schedule_function(calendar=...)``. A run follows one trading
+    calendar, its own, whichever is given."""
+
+    US_EQUITIES = "US_EQUITIES"
+    US_FUTURES = "US_FUTURES"

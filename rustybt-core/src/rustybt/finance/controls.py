@@ -1,19 +1,26 @@
-"""Trading controls: limits checked on every order before it is placed.
+"""Trading controls: limits checked on every order before it is placed; and account
+controls, limits on the whole account checked at the end of every bar.
 
 A control returns a message when an order would break it. By default a violation stops the
 run with :class:`TradingControlViolation` (Zipline's ``on_error="fail"``); with
 ``on_error="log"`` a warning is logged and the order is placed all the same, as in Zipline.
+An account control's violation always stops the run.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import attrs
+import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.errors import StrategyError
+from rustybt.finance.asset_restrictions import Restrictions
 from rustybt.finance.commission import to_decimal
+
+ON_ERROR = ("fail", "log")
 
 
 class TradingControlViolation(StrategyError):
@@ -30,10 +37,21 @@ class OrderContext:
     position: Decimal
     portfolio_value: Decimal
     orders_today: int
+    dt: pd.Timestamp
+    """The algorithm's time when the order is placed (UTC)."""
 
 
 def _optional_decimal(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value)
+
+
+def _on_error(instance: object, attribute: attrs.Attribute, value: object) -> None:
+    if value not in ON_ERROR:
+        raise StrategyError(f"on_error must be 'fail' or 'log', got {value!r}")
+
+
+def _on_error_field() -> Any:
+    return attrs.field(default="fail", validator=_on_error)
 
 
 def _applies(control_asset: Asset | None, asset: Asset) -> bool:
@@ -47,7 +65,7 @@ class MaxOrderSize:
     asset: Asset | None = None
     max_shares: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     max_notional: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
-    on_error: str = "fail"
+    on_error: str = _on_error_field()
 
     def violation(self, order: OrderContext) -> str | None:
         """A message when ``order`` is too large, else None."""
@@ -74,7 +92,7 @@ class MaxPositionSize:
     asset: Asset | None = None
     max_shares: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     max_notional: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
-    on_error: str = "fail"
+    on_error: str = _on_error_field()
 
     def violation(self, order: OrderContext) -> str | None:
         """A message when the resulting position would be too large, else None."""
@@ -100,7 +118,7 @@ class MaxPositionSize:
 class LongOnly:
     """No order that would leave a short position."""
 
-    on_error: str = "fail"
+    on_error: str = _on_error_field()
 
     def violation(self, order: OrderContext) -> str | None:
         """A message when the order would make the position negative, else None."""
@@ -114,7 +132,7 @@ class MaxOrderCount:
     """No more than ``max_count`` orders per session."""
 
     max_count: int
-    on_error: str = "fail"
+    on_error: str = _on_error_field()
 
     def violation(self, order: OrderContext) -> str | None:
         """A message when today's order count is used up, else None."""
@@ -142,4 +160,45 @@ class MaxLeverage:
         return None
 
 
-OrderControl = MaxOrderSize | MaxPositionSize | LongOnly | MaxOrderCount
+@attrs.frozen(kw_only=True)
+class RestrictedAssets:
+    """No order in an asset that ``restrictions`` restrict at the order's time (Zipline's
+    ``set_asset_restrictions`` and ``set_do_not_order_list``)."""
+
+    restrictions: Restrictions
+    on_error: str = _on_error_field()
+
+    def violation(self, order: OrderContext) -> str | None:
+        """A message when the order's asset is restricted now, else None."""
+        if self.restrictions.is_restricted(order.asset, order.dt):
+            return f"order of {order.amount} {order.asset.symbol}: the asset is restricted"
+        return None
+
+
+def _not_negative(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    if not value >= 0:
+        raise StrategyError(f"{attribute.name} must be 0 or more, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class MinLeverage:
+    """Gross leverage at least ``min_leverage`` once ``deadline`` has passed (Zipline's
+    ``set_min_leverage``: the deadline is the run's first session plus the grace period).
+
+    Checked at the end of every bar; before the deadline any leverage passes.
+    """
+
+    min_leverage: float = attrs.field(converter=float, validator=_not_negative)
+    deadline: pd.Timestamp
+
+    def violation_at(self, leverage: float, now: pd.Timestamp) -> str | None:
+        """A message when, at ``now``, the account's ``leverage`` is below the limit."""
+        if now > self.deadline and leverage < self.min_leverage:
+            return (
+                f"leverage {leverage:.4f} is below min leverage {self.min_leverage:g}, "
+                f"required since {self.deadline}"
+            )
+        return None
+
+
+OrderControl = MaxOrderSize | MaxPositionSize | LongOnly | MaxOrderCount | RestrictedAssets
