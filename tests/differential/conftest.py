@@ -6,6 +6,9 @@ environment (zipline-reloaded pinned in ``requirements-zipline.txt``) and sets i
 engines read one csvdir folder exported from the embedded sample data, prices rounded to
 tenths of a cent as zipline stores them. The oracle's answers are cached under
 ``.cache/differential/`` by a hash of everything that shapes them.
+
+Each strategy runs against a benchmark, the same in both engines: BENCHMARK_SYMBOL's daily
+returns given as ``benchmark_returns``, unless BENCHMARK_MODES says otherwise.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ from harness import (  # noqa: E402
 )
 
 STRATEGIES = sorted((HERE / "strategies").glob("*.py"))
+BENCHMARK_SYMBOL = "IBM"
+BENCHMARK_MODES = {"buy_apple": "none", "dual_moving_average": "asset", "olmar": "asset"}
+"""Strategies not benchmarked by BENCHMARK_SYMBOL's returns (mode ``returns``): ``none``
+runs without a benchmark (zero returns), ``asset`` calls ``set_benchmark`` on
+BENCHMARK_SYMBOL before the strategy's ``initialize``."""
 
 
 @pytest.fixture(scope="session")
@@ -55,23 +63,58 @@ def csvdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def oracle(csvdir: Path) -> dict[str, dict]:
+def benchmark_symbol() -> str:
+    """The asset every strategy is benchmarked by."""
+    return BENCHMARK_SYMBOL
+
+
+@pytest.fixture(scope="session")
+def benchmark_modes() -> dict[str, str]:
+    """How each strategy is benchmarked, by name: ``returns``, ``asset`` or ``none``."""
+    return {s.stem: BENCHMARK_MODES.get(s.stem, "returns") for s in STRATEGIES}
+
+
+@pytest.fixture(scope="session")
+def benchmark_file(csvdir: Path) -> Path:
+    """BENCHMARK_SYMBOL's daily close-to-close returns over the run (``date``, ``return``),
+    the first measured from the close before START."""
+    bars = pd.read_csv(csvdir / f"{BENCHMARK_SYMBOL}.csv", index_col="date", parse_dates=True)
+    returns = bars["close"].pct_change().loc[START:END].rename("return")
+    path = csvdir.parent / "benchmark_returns.csv"
+    returns.to_csv(path, index_label="date")
+    return path
+
+
+@pytest.fixture(scope="session")
+def benchmark_returns(benchmark_file: Path) -> pd.Series:
+    """The returns in ``benchmark_file``, read as the oracle reads them."""
+    return pd.read_csv(benchmark_file, index_col="date", parse_dates=True)["return"]
+
+
+@pytest.fixture(scope="session")
+def oracle(csvdir: Path, benchmark_file: Path, benchmark_modes: dict[str, str]) -> dict[str, dict]:
     """What zipline-reloaded did with each strategy, by strategy name."""
     python = os.environ.get(ORACLE_PYTHON)
     if not python:
         pytest.skip(f"no oracle: run `nox -s differential` (it sets {ORACLE_PYTHON})")
     runner = HERE / "zipline_oracle.py"
+    plan = [f"{benchmark_modes[s.stem]}={s}" for s in STRATEGIES]
     digest = hashlib.sha256()
-    for path in (runner, HERE / "requirements-zipline.txt", *STRATEGIES, *sorted(csvdir.iterdir())):
+    for path in (
+        *(runner, HERE / "requirements-zipline.txt", benchmark_file),
+        *STRATEGIES,
+        *sorted(csvdir.iterdir()),
+    ):
         digest.update(path.name.encode() + path.read_bytes())
-    digest.update(f"{START} {END}".encode())
+    digest.update(f"{START} {END} {BENCHMARK_SYMBOL} {sorted(benchmark_modes.items())}".encode())
     cache = REPO / ".cache" / "differential" / digest.hexdigest()[:16]
     if not all((cache / f"{s.stem}.json").exists() for s in STRATEGIES):
         cache.mkdir(parents=True, exist_ok=True)
         ran = subprocess.run(
             [
                 *(python, str(runner), str(csvdir.parent), DATA_START, START, END, str(cache)),
-                *map(str, STRATEGIES),
+                f"--benchmark={BENCHMARK_SYMBOL}={benchmark_file}",
+                *plan,
             ],
             capture_output=True,
             text=True,

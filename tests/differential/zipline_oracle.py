@@ -3,12 +3,20 @@
 This file runs in the oracle's own environment (zipline-reloaded and its pinned pandas and
 numpy; RustyBT is not installed there), started by the differential tests:
 
-    python zipline_oracle.py DATA_DIR DATA_START START END OUT_DIR STRATEGY.py [...]
+    python zipline_oracle.py DATA_DIR DATA_START START END OUT_DIR \
+        [--benchmark=SYMBOL=RETURNS.csv] [MODE=]STRATEGY.py [...]
 
 ``DATA_DIR`` is a csvdir folder (``daily/SYMBOL.csv``) of bars from DATA_START, ingested
-once into a bundle under ``OUT_DIR/zipline-root``. For each strategy, ``OUT_DIR/<name>.json``
-holds its transactions (symbol, amount, dt, price, commission) and each session's portfolio
-value, or the error it raised.
+once into a bundle under ``OUT_DIR/zipline-root``. ``--benchmark`` names an asset and a file
+of its daily returns (``date``, ``return``). Each strategy runs with a benchmark ``MODE``:
+``returns`` (the file's returns as ``benchmark_returns``), ``asset`` (``set_benchmark`` of
+the asset before the strategy's ``initialize``) or ``none``, the default (zipline's zero
+benchmark).
+
+For each strategy, ``OUT_DIR/<name>.json`` holds its transactions (symbol, amount, dt,
+price, commission), each session's portfolio value and the perf frame (its index, each
+column's dtype, the numeric columns' values, NaN where zipline has None, and the benchmark
+returns its metrics used), or the error it raised.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ import pandas as pd
 
 BUNDLE = "rustybt-differential"
 CAPITAL = 100_000
+OBJECT_COLUMNS = ("orders", "transactions", "positions", "period_label")
+TIME_COLUMNS = ("period_open", "period_close")
 
 
 def ingest(data_dir: Path, start: pd.Timestamp, end: pd.Timestamp) -> None:
@@ -42,23 +52,46 @@ def ingest(data_dir: Path, start: pd.Timestamp, end: pd.Timestamp) -> None:
         marker.touch()
 
 
-def run(strategy: Path, start: pd.Timestamp, end: pd.Timestamp) -> dict:
+def run(
+    strategy: Path,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    mode: str,
+    benchmark: tuple[str, Path] | None,
+) -> dict:
     from zipline import run_algorithm
+    from zipline.api import set_benchmark, symbol
 
     namespace: dict = {"__file__": str(strategy), "__name__": strategy.stem}
     exec(compile(strategy.read_text(), str(strategy), "exec"), namespace)
-    sessions = pd.date_range(start, end, freq="B", tz="UTC")
+    strategy_initialize, strategy_analyze = namespace["initialize"], namespace.get("analyze")
+    used: dict = {}
+
+    def initialize(context):
+        if mode == "asset":
+            set_benchmark(symbol(benchmark[0]))
+        strategy_initialize(context)
+
+    def analyze(context, perf):
+        # The benchmark returns zipline's metrics used are not in the frame; its tracker
+        # still holds them while analyze runs.
+        sessions = context.sim_params.sessions
+        source = context.metrics_tracker._benchmark_source
+        used["benchmark"] = source.daily_returns(sessions[0], sessions[-1]).tolist()
+        if strategy_analyze is not None:
+            strategy_analyze(context, perf)
+
     perf = run_algorithm(
         start=start,
         end=end,
-        initialize=namespace["initialize"],
+        initialize=initialize,
         handle_data=namespace.get("handle_data"),
         before_trading_start=namespace.get("before_trading_start"),
-        analyze=namespace.get("analyze"),
+        analyze=analyze,
         capital_base=namespace.get("CAPITAL_BASE", CAPITAL),
         data_frequency="daily",
         bundle=BUNDLE,
-        benchmark_returns=pd.Series(0.0, index=sessions),
+        benchmark_returns=read_returns(benchmark[1]) if mode == "returns" else None,
     )
     transactions = [
         {
@@ -77,18 +110,47 @@ def run(strategy: Path, start: pd.Timestamp, end: pd.Timestamp) -> dict:
             pd.Timestamp(k).strftime("%Y-%m-%d"): float(v)
             for k, v in perf["portfolio_value"].items()
         },
+        "perf": perf_frame(perf, used["benchmark"]),
+    }
+
+
+def read_returns(path: Path) -> pd.Series:
+    """Daily returns by tz-naive date: zipline matches them to its session labels so."""
+    return pd.read_csv(path, index_col="date", parse_dates=True)["return"]
+
+
+def perf_frame(perf: pd.DataFrame, benchmark_returns: list[float]) -> dict:
+    """The frame as JSON: index, dtypes, and every column but the lists of dicts."""
+    numeric = [c for c in perf.columns if c not in OBJECT_COLUMNS + TIME_COLUMNS]
+    return {
+        "index": [t.isoformat() for t in perf.index],
+        "index_name": perf.index.name,
+        "dtypes": {str(c): str(t) for c, t in perf.dtypes.items()},
+        "values": {
+            str(c): pd.to_numeric(perf[c], errors="coerce").astype("float64").tolist()
+            for c in numeric
+        },
+        "times": {c: [t.isoformat() for t in perf[c]] for c in TIME_COLUMNS},
+        "period_label": perf["period_label"].tolist(),
+        "benchmark_returns": benchmark_returns,
     }
 
 
 def main(argv: list[str]) -> None:
-    data_dir, data_start, start, end, out_dir, *strategies = argv
+    data_dir, data_start, start, end, out_dir, *rest = argv
     out = Path(out_dir)
     os.environ["ZIPLINE_ROOT"] = str(out / "zipline-root")
     first, last = pd.Timestamp(start), pd.Timestamp(end)
+    benchmark = None
+    if rest and rest[0].startswith("--benchmark="):
+        symbol, returns_file = rest.pop(0).removeprefix("--benchmark=").split("=", 1)
+        benchmark = (symbol, Path(returns_file))
     ingest(Path(data_dir), pd.Timestamp(data_start), last)
-    for strategy in map(Path, strategies):
+    for argument in rest:
+        mode, _, path = argument.rpartition("=")
+        strategy = Path(path)
         try:
-            result = run(strategy, first, last)
+            result = run(strategy, first, last, mode or "none", benchmark)
         except Exception as exc:  # the oracle's own refusal is a result too
             result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
         # Written whole or not at all: the tests take a present file as a cached answer.

@@ -75,7 +75,8 @@ def test_assets_carry_the_sessions_of_their_first_and_last_bars(run_strategy) ->
 
     result = run_strategy({"AAA": [10, 11, 12]}, initialize=initialize)
     asset = found["asset"]
-    assert (asset.start_date, asset.end_date) == (result.frame.index[0], result.frame.index[-1])
+    sessions = result.frame.index.normalize()
+    assert (asset.start_date, asset.end_date) == (sessions[0], sessions[-1])
 
 
 def test_portfolio_and_account_are_readable_in_initialize(run_strategy) -> None:
@@ -100,7 +101,7 @@ def test_a_function_scheduled_in_handle_data_runs_from_the_next_bar(run_strategy
         {"AAA": [10, 11, 12, 13]}, initialize=lambda context: None, handle_data=handle_data
     )
     # As zipline: registered during the first bar's handle_data, it fires in that bar too.
-    assert [dt.normalize() for dt in calls] == list(result.frame.index)
+    assert [dt.normalize() for dt in calls] == list(result.frame.index.normalize())
 
 
 def test_a_backtest_past_the_end_of_the_data_is_refused_with_the_data_range(run_strategy):

@@ -33,7 +33,7 @@ def buy_on_first_bar(amount: int, **order_kwargs):
 
 def fills(result) -> list[tuple[int, Decimal, Decimal, Decimal]]:
     """(session number, amount, price, commission) of every fill."""
-    sessions = list(result.frame.index)
+    sessions = list(result.frame.index.normalize())
     return [
         (sessions.index(t.dt.normalize()), t.amount, t.price, t.commission)
         for t in result.transactions
@@ -166,3 +166,29 @@ def test_a_round_trip_leaves_cash_at_start_minus_commissions_plus_pnl(run_strate
     assert commissions == D("2.0")  # 37 × 0.0075 = 0.2775 < 1.00 minimum, twice
     assert result.ending_cash == D(100000) + pnl - commissions
     assert result.ending_value == result.ending_cash
+
+
+def test_a_limit_order_reached_once_keeps_filling_at_later_closes_as_in_zipline(
+    run_strategy,
+) -> None:
+    """zipline latches a limit once a close reaches it, and its default slippage prices the
+    fill 5 bp over the close even past the limit: the order fills on, 100 shares a bar."""
+
+    def initialize(context):
+        context.asset = symbol("AAA")
+        set_commission(commission.NoCommission())
+        context.done = False
+
+    def handle_data(context, data):
+        if not context.done:
+            order(context.asset, 250, limit_price=100)
+            context.done = True
+
+    result = run_strategy(
+        {"AAA": [101, 100, 101, 102, 103]}, initialize=initialize, handle_data=handle_data
+    )
+    assert fills(result) == [
+        (1, D(100), D("100.0500"), D(0)),
+        (2, D(100), D("101.0505"), D(0)),
+        (3, D(50), D("102.0510"), D(0)),
+    ]

@@ -131,3 +131,32 @@ def test_eod_cancel_cancels_what_is_open_after_the_last_minute(tmp_path: Path) -
     statuses = [o["status"] for day in result.frame["orders"] for o in day]
     assert not result.transactions
     assert statuses.count("cancelled") == 2  # each day's order, at that day's close
+
+
+def test_daily_history_in_a_minute_run_rolls_minutes_into_sessions(tmp_path: Path) -> None:
+    calendar = get_calendar("XNYS")
+    minutes, _ = calendar.minutes_and_session_index(calendar.sessions("2024-01-02", "2024-01-03"))
+    write_minutes(tmp_path, "AAA", minutes)
+    windows = []
+
+    def initialize(context):
+        context.asset = symbol("AAA")
+        schedule_function(look, time_rule=time_rules.market_open(minutes=10))
+
+    def look(context, data):
+        windows.append(data.history(context.asset, ["open", "close", "volume"], 2, "1d"))
+
+    run_backtest(
+        TradingAlgorithm(initialize=initialize),
+        start="2024-01-03",
+        end="2024-01-03",
+        data_frequency="minute",
+        source="files",
+        data_dir=tmp_path,
+    )
+    [window] = windows
+    # 2024-01-02: 390 minutes, closes 100.00 .. 103.89; on 2024-01-03 the session so far is
+    # its first 10 minutes (closes 103.90 .. 103.99).
+    assert window["open"].round(2).tolist() == [100.0, 103.9]
+    assert window["close"].round(2).tolist() == [103.89, 103.99]
+    assert window["volume"].tolist() == [390_000, 10_000]

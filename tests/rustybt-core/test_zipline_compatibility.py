@@ -60,7 +60,9 @@ def test_history_of_several_assets_has_one_column_per_asset(run_strategy) -> Non
         context.assets = symbols("AAA", "BBB")
 
     def handle_data(context, data):
-        frames.append(data.history(context.assets, "price", 2, "1d"))
+        # A window of 2 bars fits from the data's second session; zipline raises before.
+        if data.current_session > pd.Timestamp("2024-01-02"):
+            frames.append(data.history(context.assets, "price", 2, "1d"))
 
     run_strategy(
         {"AAA": [1, 2, 3], "BBB": [10, 20, 30]}, initialize=initialize, handle_data=handle_data
@@ -303,6 +305,64 @@ def test_an_unsupported_zipline_name_says_so_and_names_the_migration_page(run_st
     with pytest.raises(
         StrategyCodeError,
         match=r"future_symbol is not supported by RustyBT: "
-        r"futures are not supported; see docs/strategies.md#migrating",
+        r"futures are not supported; see docs/zipline-migration\.md",
     ):
         run_strategy({"AAA": [10, 11]}, initialize=initialize)
+
+
+def test_zipline_protocol_names_are_the_account_objects_a_strategy_reads(run_strategy) -> None:
+    from rustybt.protocol import Account, BarData, Portfolio, Position, Positions
+
+    seen = {}
+
+    def initialize(context):
+        context.asset = symbol("AAA")
+
+    def handle_data(context, data):
+        seen["types"] = (
+            type(context.portfolio),
+            type(context.account),
+            type(context.portfolio.positions),
+            type(context.portfolio.positions[context.asset]),
+            type(data),
+        )
+
+    run_strategy({"AAA": [10, 11]}, initialize=initialize, handle_data=handle_data)
+    assert seen["types"] == (Portfolio, Account, Positions, Position, BarData)
+
+
+ZIPLINE_ERRORS = [
+    "HistoryWindowStartsBeforeData",
+    "IncompatibleHistoryFrequency",
+    "SetBenchmarkOutsideInitialize",
+    "SetCancelPolicyPostInit",
+    "SetCommissionPostInit",
+    "SetSlippagePostInit",
+    "SidsNotFound",
+    "SymbolNotFound",
+    "TradingControlViolation",
+    "UnsupportedCommissionModel",
+    "UnsupportedOrderParameters",
+    "UnsupportedSlippageModel",
+]
+"""zipline.errors names whose conditions RustyBT detects too."""
+
+
+def test_zipline_error_names_import_from_rustybt_errors_as_strategy_errors() -> None:
+    import rustybt.errors
+
+    assert rustybt.errors.ZiplineError is rustybt.errors.RustyBTError
+    for name in ZIPLINE_ERRORS:
+        assert issubclass(getattr(rustybt.errors, name), rustybt.errors.StrategyError), name
+
+
+def test_order_status_is_zipline_enum() -> None:
+    from rustybt.finance.order import ORDER_STATUS
+
+    assert [(s.name, int(s)) for s in ORDER_STATUS] == [
+        ("OPEN", 0),
+        ("FILLED", 1),
+        ("CANCELLED", 2),
+        ("REJECTED", 3),
+        ("HELD", 4),
+    ]

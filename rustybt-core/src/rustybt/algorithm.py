@@ -29,7 +29,17 @@ from rustybt.assets import Asset, AssetClass
 from rustybt.bar_data import BarData
 from rustybt.calendars import get_calendar
 from rustybt.data.schema import to_utc_timestamp
-from rustybt.errors import StrategyError
+from rustybt.errors import (
+    SetBenchmarkOutsideInitialize,
+    SetCancelPolicyPostInit,
+    SetCommissionPostInit,
+    SetSlippagePostInit,
+    StrategyError,
+    TradingControlViolation,
+    UnsupportedCommissionModel,
+    UnsupportedOrderParameters,
+    UnsupportedSlippageModel,
+)
 from rustybt.fetcher import CsvLayout, FetchedColumns, parse_csv, read_url
 from rustybt.finance.asset_restrictions import Restrictions, as_restrictions
 from rustybt.finance.cancel_policy import CancelPolicy
@@ -44,10 +54,9 @@ from rustybt.finance.controls import (
     OrderContext,
     OrderControl,
     RestrictedAssets,
-    TradingControlViolation,
 )
 from rustybt.finance.execution import CostModels
-from rustybt.finance.order import ExecutionStyle, Order
+from rustybt.finance.order import ExecutionStyle, Order, OrderView
 from rustybt.finance.slippage import SlippageModel
 from rustybt.portfolio import Account, Portfolio
 from rustybt.strategy_data import StrategyData
@@ -488,7 +497,9 @@ class TradingAlgorithm:
                     stop_price=None if stop_price is None else call.number(stop_price),
                 )
         elif limit_price is not None or stop_price is not None:
-            raise StrategyError("pass either style= or limit_price/stop_price, not both")
+            raise UnsupportedOrderParameters(
+                "pass either style= or limit_price/stop_price, not both"
+            )
         if abs(amount) > MAX_ORDER_UNITS:
             raise StrategyError(
                 f"{call}: {float(amount):.6g} units is more than any order may be "
@@ -566,27 +577,29 @@ class TradingAlgorithm:
                 ids.append(self._order(call, call.number(amount), style=_MARKET))
         return ids
 
-    def cancel_order(self, order_param: str | Order) -> None:
-        """Cancel an open order, given as an id or an Order."""
-        order = self.get_order(order_param) if isinstance(order_param, str) else order_param
+    def cancel_order(self, order_param: str | OrderView) -> None:
+        """Cancel an open order, given as an id or as an order from ``get_order``."""
+        order_id = order_param if isinstance(order_param, str) else order_param.id
+        order = self.runtime.get_order(order_id)
         if order is not None and order.is_open:
             self.runtime.cancel_order(order)
 
     def get_open_orders(self, asset: Asset | None = None):
-        """Open orders: a list for ``asset``, or a dict of lists by asset."""
+        """Open orders as zipline shows them (snapshots, :class:`OrderView`), oldest first:
+        a list for ``asset``, or a dict of lists by asset."""
         orders = self.runtime.open_orders()
         if asset is not None:
-            return [o for o in orders if o.asset == asset]
-        grouped: dict[Asset, list[Order]] = {}
+            return [OrderView.of(o) for o in orders if o.asset == asset]
+        grouped: dict[Asset, list[OrderView]] = {}
         for o in orders:
-            grouped.setdefault(o.asset, []).append(o)
+            grouped.setdefault(o.asset, []).append(OrderView.of(o))
         return grouped
 
-    def get_order(self, order_id: str | Order) -> Order | None:
-        """The order with this id (None when unknown)."""
-        if isinstance(order_id, Order):
-            return order_id
-        return self.runtime.get_order(order_id)
+    def get_order(self, order_id: str | OrderView) -> OrderView | None:
+        """The order with this id as it stands now, as zipline shows it (a snapshot,
+        :class:`OrderView`); None when unknown."""
+        order = self.runtime.get_order(order_id if isinstance(order_id, str) else order_id.id)
+        return None if order is None else OrderView.of(order)
 
     # -- recording and scheduling ---------------------------------------------------------
 
@@ -638,9 +651,9 @@ class TradingAlgorithm:
             chosen.append((crypto, [AssetClass.CRYPTO]))
         return chosen
 
-    def _check_setup(self, what: str) -> None:
+    def _check_setup(self, what: str, error: type[StrategyError] = StrategyError) -> None:
         if self._setup_done:
-            raise StrategyError(f"{what} can only be called in initialize")
+            raise error(f"{what} can only be called in initialize")
 
     def set_commission(
         self,
@@ -651,12 +664,12 @@ class TradingAlgorithm:
     ) -> None:
         """Set the commission model. A model given for equities (first argument) also
         applies to crypto assets unless ``crypto=`` is given."""
-        self._check_setup("set_commission")
+        self._check_setup("set_commission", SetCommissionPostInit)
         if us_futures is not None:
             raise StrategyError("futures are not supported; set us_equities or crypto")
         for model, classes in self._asset_classes(us_equities, crypto):
             if not isinstance(model, CommissionModel):
-                raise StrategyError(
+                raise UnsupportedCommissionModel(
                     f"{model!r} is not a commission model from rustybt.finance.commission"
                 )
             self.runtime.costs.set_commission(model, classes)
@@ -669,24 +682,24 @@ class TradingAlgorithm:
         crypto: SlippageModel | None = None,
     ) -> None:
         """Set the slippage model; same rules as :meth:`set_commission`."""
-        self._check_setup("set_slippage")
+        self._check_setup("set_slippage", SetSlippagePostInit)
         if us_futures is not None:
             raise StrategyError("futures are not supported; set us_equities or crypto")
         for model, classes in self._asset_classes(us_equities, crypto):
             if not isinstance(model, SlippageModel):
-                raise StrategyError(
+                raise UnsupportedSlippageModel(
                     f"{model!r} is not a slippage model from rustybt.finance.slippage"
                 )
             self.runtime.costs.set_slippage(model, classes)
 
     def set_cancel_policy(self, cancel_policy: CancelPolicy) -> None:
         """Choose what happens to open orders at the end of a session."""
-        self._check_setup("set_cancel_policy")
+        self._check_setup("set_cancel_policy", SetCancelPolicyPostInit)
         self._cancel_policy = cancel_policy
 
     def set_benchmark(self, benchmark: Asset) -> None:
         """Compare the strategy's returns with ``benchmark``'s."""
-        self._check_setup("set_benchmark")
+        self._check_setup("set_benchmark", SetBenchmarkOutsideInitialize)
         self._benchmark = benchmark
 
     def set_max_order_size(

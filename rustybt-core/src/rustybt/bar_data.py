@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.data.bar_arrays import BarArrays
-from rustybt.errors import StrategyError
+from rustybt.data.bar_arrays import BarArrays, last_rows, session_to_date
+from rustybt.errors import (
+    HistoryWindowStartsBeforeData,
+    IncompatibleHistoryFrequency,
+    StrategyError,
+)
 from rustybt.history_window import window_frame, window_series
 
 FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
+"""The fields of ``data.history``."""
+CURRENT_FIELDS = FIELDS | {"last_traded"}
+"""The fields of ``data.current``."""
+
+_PRICES = frozenset({"open", "high", "low", "close", "price"})
+_MINUTE = pd.Timedelta(minutes=1)
 
 
-def _check_fields(fields: Iterable[str]) -> None:
+def _unknown_field(field: str, allowed: frozenset[str]) -> StrategyError:
+    return StrategyError(f"unknown field {field!r}; use one of {', '.join(sorted(allowed))}")
+
+
+def _check_fields(fields: Iterable[str], allowed: frozenset[str] = FIELDS) -> None:
     for field in fields:
-        if field not in FIELDS:
-            raise StrategyError(f"unknown field {field!r}; use one of {', '.join(sorted(FIELDS))}")
+        if field not in allowed:
+            raise _unknown_field(field, allowed)
+
+
+def _volume(value: float) -> int | float:
+    """A volume as zipline gives it, a whole number as an ``int``; a fractional one (crypto)
+    stays a float rather than be rounded."""
+    return int(value) if value.is_integer() else value
+
+
+def _volumes(values: np.ndarray) -> np.ndarray:
+    """Volumes as zipline gives them, int64 when all are whole numbers."""
+    return values.astype(np.int64) if (values == np.floor(values)).all() else values
+
+
+def _naive(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Session labels as zipline gives them: midnight without a time zone."""
+    return index.tz_convert(None) if index.tz is not None else index
 
 
 _GROUPS_BY_ID = 64
@@ -38,16 +69,40 @@ class _AssetGroup:
 
 
 class BarData:
-    """Current values and history of the run's assets, as of the current bar.
+    """Current values and history of the run's assets, as of the current bar, as zipline's
+    ``data`` gives them.
 
-    ``growing`` marks arrays that a live feed fills in as bars arrive.
+    ``frequency`` is the run's bar frequency (``1d`` or ``1m``). ``sessions`` (labels) and
+    ``session_of_bar`` (each timeline row's position in ``sessions``) say which session each
+    bar belongs to; without them each bar is its own session, as in a daily run, and a minute
+    run offers no daily history. ``growing`` marks arrays that a live feed fills in as bars
+    arrive.
 
-    ``current`` and ``history`` follow Zipline: ``"price"`` is the last traded close carried
-    forward; ``open``/``high``/``low``/``close`` are NaN and ``volume`` is 0 for an asset
-    that did not trade in the bar. History includes the current bar.
+    ``"price"`` is the last traded close carried forward; ``open``/``high``/``low``/``close``
+    are NaN and ``volume`` is 0 for an asset that did not trade in the bar. History includes
+    the current bar and is labelled as zipline labels it: daily bars by session (midnight,
+    no time zone), minute bars by their close in UTC (the ``current_dt`` at which they were
+    seen). A minute run's daily history rolls the minutes up per session, the last session
+    so far (:func:`rustybt.data.bar_arrays.session_bars`).
+
+    A window that starts before the first session with data raises
+    :class:`HistoryWindowStartsBeforeData`, as zipline does before its bundle's first
+    session, when the data source has nothing earlier: that is, when no asset of the run has
+    a bar in the timeline's first row (the warm-up the engine loads before the start begins
+    before the data). When some asset has a bar there, the source may hold older bars that
+    were not loaded, and a window reaching before the timeline is padded with NaN (labelled
+    NaT) instead.
     """
 
-    def __init__(self, arrays: BarArrays, frequency: str, *, growing: bool = False) -> None:
+    def __init__(
+        self,
+        arrays: BarArrays,
+        frequency: str,
+        *,
+        growing: bool = False,
+        sessions: pd.DatetimeIndex | None = None,
+        session_of_bar: np.ndarray | None = None,
+    ) -> None:
         self._arrays = arrays
         self._frequency = frequency
         self._bar = -1
@@ -57,6 +112,21 @@ class BarData:
         self._groups_by_id: dict[int, tuple[tuple[Asset, ...], _AssetGroup]] = {}
         # A live feed writes bars as they arrive, so whole-run copies cannot be kept.
         self._growing = growing
+        timeline = arrays.timeline
+        if sessions is None or session_of_bar is None:
+            sessions, session_of_bar = timeline, np.arange(len(timeline))
+            # Daily history of minute bars needs to know where sessions begin.
+            self._rolls_up_minutes = False
+        else:
+            self._rolls_up_minutes = frequency == "1m"
+        self._session_of_bar = np.asarray(session_of_bar, dtype=np.int64)
+        self._session_starts = np.searchsorted(self._session_of_bar, np.arange(len(sessions) + 1))
+        self._session_labels = _naive(sessions)
+        self._sessions_ns = sessions.asi8
+        self._labels = self._session_labels if frequency == "1d" else timeline + _MINUTE
+        self._derived: dict[str, np.ndarray] = {}
+        self._now_session_ns, self._now_session = -1, -1
+        self._derived_version = arrays.version
 
     def set_bar(self, bar: int, now_ns: int, session_ns: int) -> None:
         """Move to bar ``bar`` (index in the timeline) at algorithm time ``now_ns`` (UTC
@@ -72,8 +142,9 @@ class BarData:
 
     @property
     def current_session(self) -> pd.Timestamp:
-        """The label of the current session (its date at 00:00 UTC)."""
-        return pd.Timestamp(self._session_ns, tz="UTC")
+        """The label of the current session: its date at midnight, without a time zone (as
+        zipline's)."""
+        return pd.Timestamp(self._session_ns)
 
     def _column(self, asset: Asset) -> int:
         try:
@@ -116,33 +187,76 @@ class BarData:
         self._groups_by_id[id(assets)] = (key, group)
         return group
 
-    def _value(self, field: str, bar: int, column: int) -> float:
-        if bar < 0:
-            return 0.0 if field == "volume" else float("nan")
-        return float(self._arrays.fields[field][bar, column])
+    def _derive(self, name: str, build: Callable[[], np.ndarray]) -> np.ndarray:
+        """An array computed from the bars once, and again after they change (an asset
+        joined, a live bar arrived)."""
+        if self._derived_version != self._arrays.version:
+            self._derived.clear()
+            self._derived_version = self._arrays.version
+        derived = self._derived.get(name)
+        if derived is None:
+            derived = self._derived[name] = build()
+        return derived
+
+    def _last_traded_rows(self) -> np.ndarray:
+        """Per row and asset, the last row at or before it with volume (zipline's 'last
+        traded'), -1 before any."""
+        return self._derive("last traded", lambda: last_rows(self._arrays.fields["volume"] != 0))
+
+    def _value(self, field: str, column: int) -> Any:
+        """``data.current`` of one asset and field."""
+        bar = self._bar
+        if field in _PRICES:
+            return float(self._arrays.fields[field][bar, column]) if bar >= 0 else float("nan")
+        if field == "volume":
+            return _volume(float(self._arrays.fields[field][bar, column])) if bar >= 0 else 0
+        if field == "last_traded":
+            return self._last_traded(np.array([column]))[0]
+        raise _unknown_field(field, CURRENT_FIELDS)
+
+    def _last_traded(self, columns: np.ndarray) -> pd.DatetimeIndex:
+        """When each of ``columns`` last traded (NaT before any trade)."""
+        bar = self._bar
+        rows = self._last_traded_rows()[bar, columns] if bar >= 0 else np.full(len(columns), -1)
+        return self._labels[np.maximum(rows, 0)].where(rows >= 0)
+
+    def _values(self, field: str, columns: np.ndarray) -> np.ndarray | pd.DatetimeIndex:
+        """``data.current`` of several assets and one field."""
+        bar = self._bar
+        if field == "last_traded":
+            return self._last_traded(columns)
+        _check_fields([field], CURRENT_FIELDS)
+        if bar >= 0:
+            values = self._arrays.fields[field][bar, columns]
+        else:
+            values = np.full(len(columns), 0.0 if field == "volume" else np.nan)
+        return _volumes(values) if field == "volume" else values
 
     def current(self, assets: Asset | Sequence[Asset], fields: str | Sequence[str]):
-        """Values at the current bar: a float, a Series (by asset or by field) or a
-        DataFrame (assets × fields), depending on which arguments are lists."""
-        single_field = isinstance(fields, str)
-        field_list = [fields] if single_field else list(fields)
-        _check_fields(field_list)
-        bar = self._bar
+        """Values at the current bar, as zipline's ``data.current``: a scalar (a float; an
+        int for ``volume``; a Timestamp, or NaT, for ``last_traded``), a Series (by field,
+        named by the asset's symbol, or by asset, named by the field) or a DataFrame (assets
+        × fields), depending on which arguments are lists."""
         if isinstance(assets, Asset):
             column = self._column(assets)
-            if single_field:
-                return self._value(fields, bar, column)
-            return pd.Series({f: self._value(f, bar, column) for f in field_list}, dtype="float64")
-        columns, index = self._columns(assets)
-        if single_field:
-            values = (
-                self._arrays.fields[fields][bar, columns]
-                if bar >= 0
-                else np.full(len(columns), np.nan)
+            if isinstance(fields, str):
+                return self._value(fields, column)
+            field_list = list(fields)
+            _check_fields(field_list, CURRENT_FIELDS)
+            return pd.Series(
+                {f: self._value(f, column) for f in field_list},
+                index=field_list,
+                name=assets.symbol,
             )
-            return pd.Series(values, index=index, dtype="float64")
-        frame = {f: [self._value(f, bar, c) for c in columns] for f in field_list}
-        return pd.DataFrame(frame, index=index)
+        columns, index = self._columns(assets)
+        if isinstance(fields, str):
+            return pd.Series(self._values(fields, columns), index=index, name=fields)
+        field_list = list(fields)
+        _check_fields(field_list, CURRENT_FIELDS)
+        return pd.DataFrame(
+            {f: pd.Series(self._values(f, columns), index=index) for f in field_list},
+            index=index,
+        )
 
     def history(
         self,
@@ -156,42 +270,138 @@ class BarData:
         One asset and one field give a Series indexed by bar time; a list of assets gives a
         DataFrame with one column per asset; a list of fields for one asset, one column per
         field; lists of both, a DataFrame indexed by (time, asset) with a column per field.
-        Bars before the first available one are NaN.
+        ``1d`` bars in a minute run are the sessions' rolled-up minutes, the current one so
+        far. A window before the data raises :class:`HistoryWindowStartsBeforeData`, or is
+        padded with NaN when older bars may exist but were not loaded (see the class).
         """
+        if bar_count < 1:
+            raise StrategyError(f"bar_count must be at least 1, got {bar_count}")
         if frequency != self._frequency:
-            raise StrategyError(
+            if frequency == "1d" and self._rolls_up_minutes:
+                return self._session_history(assets, fields, bar_count)
+            raise IncompatibleHistoryFrequency(
                 f"history frequency {frequency!r} is not available in a run with "
                 f"{self._frequency!r} bars; use {self._frequency!r}"
             )
-        if bar_count < 1:
-            raise StrategyError(f"bar_count must be at least 1, got {bar_count}")
         end = self._bar + 1
         start = end - bar_count
-        single_field = isinstance(fields, str)
-        if single_field and start >= 0 and fields in FIELDS:
-            column = self._arrays.column.get(assets) if isinstance(assets, Asset) else None
+        arrays = self._arrays
+        if (
+            isinstance(fields, str)
+            and start >= 0
+            and start >= arrays.earliest_bar
+            and fields in FIELDS
+        ):
+            column = arrays.column.get(assets) if isinstance(assets, Asset) else None
             if column is not None and not self._growing:  # the common case, kept short
-                values = self._arrays.fields[fields][start:end, column]
-                return window_series(values, self._arrays.timeline, range(start, end), assets)
+                values = arrays.fields[fields][start:end, column]
+                return window_series(values, self._labels, range(start, end), assets)
             return self._window(assets, fields, start, end)
-        field_list = [fields] if single_field else list(fields)
+        field_list = [fields] if isinstance(fields, str) else list(fields)
         _check_fields(field_list)
+        self._check_start(start, bar_count, frequency, by_session=False)
+        if start >= 0 and isinstance(fields, str):
+            return self._window(assets, fields, start, end)
         if start >= 0 and isinstance(assets, Asset):
             column = self._column(assets)
             return pd.DataFrame(
-                {f: self._arrays.fields[f][start:end, column] for f in field_list},
-                index=self._arrays.timeline[start:end],
+                {f: arrays.fields[f][start:end, column] for f in field_list},
+                index=self._labels[start:end],
                 copy=True,
             )
-        index = self._arrays.timeline[max(start, 0) : end]
-        pad = -start if start < 0 else 0
-        if pad:
-            index = pd.DatetimeIndex([pd.NaT] * pad, dtype=self._arrays.timeline.dtype).append(
-                index
-            )
+        lo = max(start, 0)
+        return self._assemble(
+            assets, fields, field_list, lambda f: arrays.fields[f][lo:end], self._labels, start, end
+        )
 
-        def window(field: str, columns) -> np.ndarray:
-            values = self._arrays.fields[field][max(start, 0) : end, columns]
+    def _session_history(
+        self, assets: Asset | Sequence[Asset], fields: str | Sequence[str], bar_count: int
+    ) -> pd.Series | pd.DataFrame:
+        """``history`` of daily bars in a minute run: the sessions' minutes rolled up, the
+        current session up to the current bar."""
+        field_list = [fields] if isinstance(fields, str) else list(fields)
+        _check_fields(field_list)
+        bar = self._bar
+        session = int(self._session_of_bar[bar]) if bar >= 0 else -1
+        end = session + 1
+        start = end - bar_count
+        self._check_start(start, bar_count, "1d", by_session=True)
+        lo = max(start, 0)
+
+        # The rows whose bars so far are the window's daily bars: each earlier session's last
+        # row, then the current one (none before the first bar).
+        rows = np.append(self._session_starts[lo + 1 : end] - 1, bar)[: end - lo]
+
+        def sessions(field: str) -> np.ndarray:
+            """``field`` of sessions ``lo`` to the current one (so far), one row each."""
+            so_far = self._derive(
+                f"so far {field}",
+                lambda: session_to_date(self._arrays.fields, field, self._session_starts),
+            )
+            return so_far[rows]
+
+        if isinstance(fields, str) and start >= 0:
+            # Fresh arrays, so pending windows may hold them.
+            if isinstance(assets, Asset):
+                column = self._column(assets)
+                return window_series(
+                    sessions(fields)[:, column], self._session_labels, range(lo, end), assets
+                )
+            columns, labels = self._columns(assets)
+            values = np.ascontiguousarray(sessions(fields)[:, columns].T)
+            return window_frame(values, self._session_labels, range(lo, end), labels)
+        return self._assemble(
+            assets, fields, field_list, sessions, self._session_labels, start, end
+        )
+
+    def _check_start(self, start: int, bar_count: int, frequency: str, *, by_session: bool) -> None:
+        """Raise :class:`HistoryWindowStartsBeforeData` for a window whose first bar is row
+        (``by_session``: session) ``start`` when that lies before the first session with data
+        and the source has nothing earlier (see the class)."""
+        earliest = self._arrays.earliest_bar
+        if earliest <= 0:  # nothing loaded yet, or bars from the first row: may go further back
+            return
+        first_session = int(self._session_of_bar[earliest])
+        if by_session:
+            floor, fits = first_session, first_session + bar_count - 1
+        else:
+            floor = int(self._session_starts[first_session])
+            # The first session whose first bar has bar_count bars of data behind it.
+            fits = int(np.searchsorted(self._session_starts[:-1], floor + bar_count - 1))
+        if start >= floor:
+            return
+        labels = self._session_labels
+        advice = (
+            f"start the backtest on or after {labels[fits].date()}"
+            if fits < len(labels)
+            else "start the backtest later or ask for fewer bars"
+        )
+        raise HistoryWindowStartsBeforeData(
+            f"history window of {bar_count} bars ({frequency}) extends before "
+            f"{labels[first_session].date()}, the first session with data; {advice}"
+        )
+
+    def _assemble(
+        self,
+        assets: Asset | Sequence[Asset],
+        fields: str | Sequence[str],
+        field_list: list[str],
+        rows_of: Callable[[str], np.ndarray],
+        labels: pd.DatetimeIndex,
+        start: int,
+        end: int,
+    ) -> pd.Series | pd.DataFrame:
+        """A history result from ``rows_of(field)``: every asset's bars ``max(start, 0)`` to
+        ``end`` (exclusive), labelled by ``labels``; bars before the first are NaN, labelled
+        NaT."""
+        lo = max(start, 0)
+        pad = lo - start
+        index = labels[lo:end]
+        if pad:
+            index = pd.DatetimeIndex([pd.NaT] * pad, dtype=labels.dtype).append(index)
+
+        def window(field: str, columns: int | np.ndarray) -> np.ndarray:
+            values = rows_of(field)[:, columns]
             if pad:
                 filler = np.full((pad, *values.shape[1:]), np.nan)
                 values = np.concatenate([filler, values])
@@ -199,11 +409,11 @@ class BarData:
 
         if isinstance(assets, Asset):
             column = self._column(assets)
-            if single_field:
-                return pd.Series(window(fields, column), index=index, name=assets)
-            return pd.DataFrame({f: window(f, column) for f in field_list}, index=index)
+            if isinstance(fields, str):
+                return pd.Series(window(fields, column), index=index, name=assets, copy=True)
+            return pd.DataFrame({f: window(f, column) for f in field_list}, index=index, copy=True)
         columns, asset_index = self._columns(assets)
-        if single_field:
+        if isinstance(fields, str):
             return pd.DataFrame(window(fields, columns), index=index, columns=asset_index)
         stacked = {f: window(f, columns).reshape(-1) for f in field_list}
         multi = pd.MultiIndex.from_product([index, asset_index])
@@ -214,7 +424,7 @@ class BarData:
     ) -> pd.Series | pd.DataFrame:
         """Bars ``start:end`` of ``field`` as a pending pandas object (see
         :mod:`rustybt.history_window`): a Series for one asset, a frame for a list."""
-        timeline, rows = self._arrays.timeline, range(start, end)
+        labels, rows = self._labels, range(start, end)
         if isinstance(assets, Asset):
             column = self._arrays.column.get(assets)
             if column is None:
@@ -222,14 +432,14 @@ class BarData:
             values = self._arrays.fields[field][start:end, column]
             if self._growing:
                 values = values.copy()
-            return window_series(values, timeline, rows, assets)
+            return window_series(values, labels, rows, assets)
         if self._growing:
             positions, columns = self._columns(assets)
             values = np.ascontiguousarray(self._arrays.fields[field][start:end, positions].T)
         else:
             values, columns = self._by_column(assets, field)
             values = values[:, start:end]
-        return window_frame(values, timeline, rows, columns)
+        return window_frame(values, labels, rows, columns)
 
     def _by_column(self, assets: Sequence[Asset], field: str) -> tuple[np.ndarray, pd.Index]:
         """The whole run's ``field`` of ``assets``, one contiguous row per asset (the layout
@@ -242,30 +452,42 @@ class BarData:
         return by_column, group.labels
 
     def can_trade(self, assets: Asset | Sequence[Asset]):
-        """True for an asset that has started trading, not ended, and has a price."""
+        """As zipline's: True for an asset alive in the current session (between the
+        sessions of its first and last bars) that has a price (has traded by now)."""
         if isinstance(assets, Asset):
-            return bool(self._can_trade(np.array([self._column(assets)]))[0])
+            return bool(self._can_trade(self._column(assets)))
         columns, index = self._columns(assets)
         return pd.Series(self._can_trade(columns), index=index, dtype=bool)
 
-    def _can_trade(self, columns: np.ndarray) -> np.ndarray:
-        bar = self._bar
-        arrays = self._arrays
-        if bar < 0:
-            return np.zeros(len(columns), dtype=bool)
-        first, last = arrays.first_bar[columns], arrays.last_bar[columns]
-        return (first >= 0) & (first <= bar) & (bar <= last)
-
     def is_stale(self, assets: Asset | Sequence[Asset]):
-        """True for a tradable asset that did not trade in the current bar."""
+        """As zipline's: True for an asset alive in the current session that has traded
+        before but has no volume in the current bar."""
         if isinstance(assets, Asset):
-            columns = np.array([self._column(assets)])
-            return bool(self._stale(columns)[0])
+            return bool(self._stale(self._column(assets)))
         columns, index = self._columns(assets)
         return pd.Series(self._stale(columns), index=index, dtype=bool)
 
-    def _stale(self, columns: np.ndarray) -> np.ndarray:
-        tradable = self._can_trade(columns)
-        if self._bar < 0:
-            return tradable
-        return tradable & ~self._arrays.traded[self._bar, columns]
+    # Each of these takes one column (giving a numpy bool) or an array of them.
+
+    def _can_trade(self, columns: Any) -> Any:
+        bar = self._bar
+        first = self._arrays.first_bar[columns]
+        return (first >= 0) & (first <= bar) & self._alive(columns)
+
+    def _stale(self, columns: Any) -> Any:
+        bar = self._bar
+        if bar < 0:
+            return np.zeros(np.shape(columns), dtype=bool)
+        traded_before = self._last_traded_rows()[bar, columns] >= 0
+        quiet = ~(self._arrays.fields["volume"][bar, columns] > 0)
+        return traded_before & quiet & self._alive(columns)
+
+    def _alive(self, columns: Any) -> Any:
+        """Whether the current session (before the open: the one about to open) is at or
+        before the session of each asset's last bar (an asset's first bar is checked by the
+        callers)."""
+        if self._session_ns != self._now_session_ns:
+            self._now_session = int(np.searchsorted(self._sessions_ns, self._session_ns))
+            self._now_session_ns = self._session_ns
+        last = self._arrays.last_bar[columns]
+        return (last >= 0) & (self._now_session <= self._session_of_bar[last])

@@ -44,3 +44,60 @@ class StrategyError(RustyBTError):
 
 class StrategyCodeError(StrategyError):
     """An exception raised by strategy code, its message naming the strategy's file and line."""
+
+
+ZiplineError = RustyBTError
+"""zipline's base class of its errors: ``except zipline.errors.ZiplineError`` catches every
+error RustyBT raises on purpose."""
+
+
+# zipline's names for the strategy errors it shares with RustyBT, so that a strategy's
+# ``except zipline.errors.X`` (``rustybt.errors`` once imports are renamed) catches ours.
+
+
+class SymbolNotFound(StrategyError):
+    """``symbol()`` named a ticker the run's data source does not have."""
+
+
+class SidsNotFound(StrategyError):
+    """``sid()`` named a number that is not an asset of the run's data source."""
+
+
+class UnsupportedOrderParameters(StrategyError):
+    """An order was given both ``style=`` and ``limit_price``/``stop_price``."""
+
+
+class SetCommissionPostInit(StrategyError):
+    """``set_commission`` was called after ``initialize``."""
+
+
+class SetSlippagePostInit(StrategyError):
+    """``set_slippage`` was called after ``initialize``."""
+
+
+class SetCancelPolicyPostInit(StrategyError):
+    """``set_cancel_policy`` was called after ``initialize``."""
+
+
+class SetBenchmarkOutsideInitialize(StrategyError):
+    """``set_benchmark`` was called after ``initialize``."""
+
+
+class UnsupportedCommissionModel(StrategyError):
+    """``set_commission`` was given something that is not a commission model."""
+
+
+class UnsupportedSlippageModel(StrategyError):
+    """``set_slippage`` was given something that is not a slippage model."""
+
+
+class IncompatibleHistoryFrequency(StrategyError):
+    """``data.history`` asked for bars at another frequency than the run's."""
+
+
+class HistoryWindowStartsBeforeData(StrategyError):
+    """``data.history`` asked for a window that starts before the first session with data."""
+
+
+class TradingControlViolation(StrategyError):
+    """An order broke a trading control set with ``set_max_order_size`` and friends."""

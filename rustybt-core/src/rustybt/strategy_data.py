@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.bar_data import FIELDS, BarData
+from rustybt.bar_data import CURRENT_FIELDS, BarData
 from rustybt.errors import StrategyError
 from rustybt.fetcher import FetchedColumns
 from rustybt.finance.asset_restrictions import Restrictions
@@ -41,7 +41,7 @@ class StrategyData:
 
     @property
     def current_session(self) -> pd.Timestamp:
-        """The label of the current session (its date at 00:00 UTC)."""
+        """The label of the current session: its date, tz-naive, as zipline gives it."""
         return self._bars.current_session
 
     def current(self, assets: Hashable | Sequence[Hashable], fields: str | Sequence[str]):
@@ -53,18 +53,18 @@ class StrategyData:
         single_field = isinstance(fields, str)
         field_list = [fields] if single_field else list(fields)
         for field in field_list:
-            if field not in FIELDS and not self._fetched.has(field):
-                known = [*sorted(FIELDS), *self._fetched.columns]
+            if field not in CURRENT_FIELDS and not self._fetched.has(field):
+                known = [*sorted(CURRENT_FIELDS), *self._fetched.columns]
                 raise StrategyError(
                     f"unknown field {field!r}; use a bar field or a fetched column: "
                     f"{', '.join(known)}"
                 )
-        if all(f in FIELDS for f in field_list) and all(isinstance(k, Asset) for k in keys):
+        if all(f in CURRENT_FIELDS for f in field_list) and all(isinstance(k, Asset) for k in keys):
             return self._bars.current(assets, fields)
         now_ns = self._bars.current_dt.value
 
         def value(key: Hashable, field: str) -> Any:
-            if isinstance(key, Asset) and field in FIELDS:
+            if isinstance(key, Asset) and field in CURRENT_FIELDS:
                 return self._bars.current(key, field)
             return self._fetched.value(key, field, now_ns)
 

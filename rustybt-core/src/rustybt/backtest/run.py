@@ -59,12 +59,20 @@ def run_backtest(
     trading_calendar: str = "XNYS",
     registry: PluginRegistry | None = None,
     progress: Progress | None = None,
+    benchmark_returns: pd.Series | None = None,
 ) -> BacktestResult:
     """Run ``algorithm`` (an instance, or the path of a strategy file) on a registered source.
 
     Returns the results frame, the performance summary and the exact final ledger figures.
     ``capital_base`` is read exactly (a float through its shortest representation).
     ``data_dir`` and ``exchange`` go to the data source's factory when given.
+    ``benchmark_returns`` (daily returns by date) is the benchmark of the frame's
+    benchmark and risk columns unless the strategy calls ``set_benchmark``; with neither,
+    the benchmark returns 0 every session.
+
+    Raises:
+        ConfigError: ``benchmark_returns`` is not a Series of numbers indexed by date with
+            one return per date.
     """
     if not isinstance(algorithm, TradingAlgorithm):
         algorithm = load_strategy(algorithm)
@@ -81,6 +89,7 @@ def run_backtest(
         frequency=data_frequency,
         calendar=trading_calendar,
         symbols=tuple(symbols),
+        benchmark_returns=benchmark_returns,
     )
     return backtest_engine(algorithm, data_source, config, progress=progress).run()
 
@@ -101,12 +110,16 @@ def run_algorithm(
     symbols: Sequence[str] = (),
     data_dir: str | Path | None = None,
     algorithm: TradingAlgorithm | None = None,
+    benchmark_returns: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Zipline's ``run_algorithm``: run the given functions and return the results frame.
 
     ``bundle``, when given, names the data source (Zipline's bundles become RustyBT data
     sources); ``trading_calendar`` is a calendar name (default XNYS). Pass ``algorithm``
     instead of the functions to run a ``TradingAlgorithm`` subclass.
+    ``benchmark_returns`` is zipline's: the benchmark's daily returns, indexed by date (a
+    session it leaves out returns 0); ``set_benchmark`` in the strategy takes precedence,
+    and without either the benchmark returns 0, as zipline's ``run_algorithm`` assumes.
     """
     if algorithm is None:
         algorithm = TradingAlgorithm(
@@ -125,5 +138,6 @@ def run_algorithm(
         data_dir=data_dir,
         symbols=symbols,
         trading_calendar=trading_calendar or "XNYS",
+        benchmark_returns=benchmark_returns,
     )
     return result.frame

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,43 @@ def forward_fill(values: np.ndarray) -> np.ndarray:
     filled = values[rows, np.arange(values.shape[1])]
     seen = np.maximum.accumulate(valid, axis=0)
     return np.where(seen, filled, np.nan)
+
+
+def last_rows(mask: np.ndarray) -> np.ndarray:
+    """For each cell of a ``[time, asset]`` boolean array, the last row at or above it that is
+    True in its column (-1 above the first)."""
+    rows = np.where(mask, np.arange(mask.shape[0])[:, None], -1)
+    return np.maximum.accumulate(rows, axis=0)
+
+
+def session_to_date(fields: Mapping[str, np.ndarray], field: str, bounds: np.ndarray) -> np.ndarray:
+    """Each row's daily bar so far: ``field`` of the row's session from its first row to that
+    row, per asset, from ``[time, asset]`` ``fields`` whose sessions span rows
+    ``bounds[i]:bounds[i + 1]``. Minute bars roll up as Zipline rolls them: the first open,
+    the highest high, the lowest low, the last close (each NaN while the asset has no bar in
+    the session), the volumes summed in time order, and the price (the close carried
+    forward, across sessions too). A session's last row holds its whole daily bar."""
+    values = fields[field]
+    if field == "price":
+        return values
+    lengths = np.diff(bounds)
+    rows = np.arange(len(values))[:, None]
+    if field == "close":
+        first_row = np.repeat(bounds[:-1], lengths)[:, None]
+        traded = last_rows(~np.isnan(values)) >= first_row
+        return np.where(traded, fields["price"], np.nan)
+    if field == "open":
+        opened = np.where(np.isnan(values), len(values), rows)
+        first = np.repeat(np.minimum.reduceat(opened, bounds[:-1], axis=0), lengths, axis=0)
+        picked = np.take_along_axis(values, np.minimum(first, len(values) - 1), axis=0)
+        return np.where(first <= rows, picked, np.nan)
+    running = {"high": np.fmax, "low": np.fmin, "volume": np.add}[field]
+    if field == "volume":
+        values = np.where(np.isnan(values), 0.0, values)
+    so_far = np.empty_like(values)
+    for first, stop in itertools.pairwise(bounds.tolist()):
+        running.accumulate(values[first:stop], axis=0, out=so_far[first:stop])
+    return so_far
 
 
 def symbol_columns(symbols: pd.Series, universe: Sequence[str]) -> np.ndarray:
@@ -50,7 +88,9 @@ class BarArrays:
     Missing bars are NaN (volume 0). ``price`` is the close carried forward over missing
     bars (Zipline's ``"price"`` field); ``ticks`` is ``price`` on each asset's tick grid as
     int64 (0 before an asset's first bar). ``first_bar``/``last_bar`` give, per asset, the
-    index of its first and last real bar (-1 when it has none).
+    index of its first and last real bar (-1 when it has none), and ``earliest_bar`` the
+    first of them (-1 when no asset has a bar). ``version`` changes whenever the arrays do
+    (an asset added, a live bar written), so arrays derived from them know to be rebuilt.
     """
 
     def __init__(
@@ -83,6 +123,8 @@ class BarArrays:
         self._tick = np.array([float(a.tick_size) for a in self.assets])
         self.ticks = self._to_ticks(self.fields["price"])
         self.traded = traded
+        self.earliest_bar = _earliest(self.first_bar)
+        self.version = 0
 
     def add_assets(self, assets: Sequence[Asset], bars: pd.DataFrame) -> None:
         """Append a column for each of ``assets``, filled from ``bars`` as the constructor
@@ -101,6 +143,8 @@ class BarArrays:
         self._tick = np.concatenate([self._tick, more._tick])
         self.ticks = np.hstack([self.ticks, more.ticks])
         self.traded = np.hstack([self.traded, more.traded])
+        self.earliest_bar = _earliest(self.first_bar)
+        self.version += 1
 
     def _to_ticks(self, price: np.ndarray) -> np.ndarray:
         """Prices as whole numbers of each asset's tick (0 where there is no price)."""
@@ -125,3 +169,11 @@ class BarArrays:
         self.ticks[bar] = self._to_ticks(fields["price"][bar])
         self.first_bar = np.where((self.first_bar < 0) & traded, bar, self.first_bar)
         self.last_bar = np.where(traded, np.maximum(self.last_bar, bar), self.last_bar)
+        self.earliest_bar = _earliest(self.first_bar)
+        self.version += 1
+
+
+def _earliest(first_bar: np.ndarray) -> int:
+    """The first of the assets' first bars (-1 when none has a bar)."""
+    has_bars = first_bar >= 0
+    return int(first_bar[has_bars].min()) if has_bars.any() else -1

@@ -30,14 +30,24 @@ from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.data.schema import to_utc_timestamp
+from rustybt.engine import benchmark
 from rustybt.engine.books import Books
 from rustybt.engine.collector import collections_of_run_objects_only, no_collections
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
+from rustybt.engine.perf_frame import perf_frame
 from rustybt.engine.records import HeldPositionChanges, SessionRecords
 from rustybt.engine.results import BacktestResult
-from rustybt.errors import ConfigError, StrategyCodeError, StrategyError, VenueUnavailable
+from rustybt.errors import (
+    ConfigError,
+    SidsNotFound,
+    StrategyCodeError,
+    StrategyError,
+    SymbolNotFound,
+    TradingControlViolation,
+    VenueUnavailable,
+)
 from rustybt.finance.cancel_policy import NeverCancel
-from rustybt.finance.controls import MaxLeverage, TradingControlViolation
+from rustybt.finance.controls import MaxLeverage
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
@@ -59,6 +69,8 @@ class BacktestConfig:
     ``symbols`` are loaded in addition to those the strategy asks for with ``symbol()``.
     ``warmup`` bars before ``start`` (about 400 calendar days for daily data, 7 for minute
     data) are loaded so ``data.history`` has lookback from the first bar.
+    ``benchmark_returns`` (daily returns by date, :func:`rustybt.engine.benchmark.daily_returns`)
+    is the benchmark unless the strategy sets one; without either it returns 0.
     """
 
     start: pd.Timestamp = attrs.field(converter=to_utc_timestamp)
@@ -67,6 +79,9 @@ class BacktestConfig:
     frequency: str = attrs.field(default="daily", converter=run_frequency)
     calendar: str = "XNYS"
     symbols: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    benchmark_returns: pd.Series | None = attrs.field(
+        default=None, eq=False, converter=attrs.converters.optional(benchmark.daily_returns)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
@@ -178,7 +193,7 @@ class TradingEngine:
         has_symbol = getattr(source, "has_symbol", None)
         if has_symbol is not None and not has_symbol(symbol):
             available = ", ".join(getattr(source, "symbols", []))
-            raise StrategyError(
+            raise SymbolNotFound(
                 f"unknown symbol '{symbol}' in source '{source.name}' (has: {available})"
             )
         if not self._setup and self.feed.grows:
@@ -202,7 +217,7 @@ class TradingEngine:
                 "use symbol('…')"
             )
         if isinstance(sid, bool) or not 0 <= int(sid) < len(symbols) or int(sid) != sid:
-            raise StrategyError(
+            raise SidsNotFound(
                 f"sid({sid!r}) is not an asset of source '{self.feed.source.name}' "
                 f"(sids 0 to {len(symbols) - 1})"
             )
@@ -448,7 +463,13 @@ class TradingEngine:
         bars = self.feed.load(assets, timeline, first_run_bar, RUN_FREQUENCIES[config.frequency])
         self.arrays = BarArrays(bars, assets, timeline)
         self._timeline_ns = timeline.asi8
-        self.data = BarData(self.arrays, RUN_FREQUENCIES[config.frequency], growing=self.feed.grows)
+        self.data = BarData(
+            self.arrays,
+            RUN_FREQUENCIES[config.frequency],
+            growing=self.feed.grows,
+            sessions=all_sessions,
+            session_of_bar=self.session_of_bar,
+        )
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
@@ -661,30 +682,34 @@ class TradingEngine:
         )
 
     def finish(self, records: SessionRecords) -> BacktestResult:
-        """The results of the sessions in ``records``; ``analyze`` sees the frame first."""
-        index = pd.DatetimeIndex(self.sessions, name="session")
-        session_ends = self.session_bounds[self.first_session + 1 :] - 1
+        """The results of the sessions in ``records``; ``analyze`` sees the frame first
+        (:func:`rustybt.engine.perf_frame.perf_frame`: zipline's columns, indexed by each
+        session's close)."""
+        # The last bar of the session before the run (-1 without one), then of each session.
+        session_ends = self.session_bounds[self.first_session :] - 1
         with no_collections():
-            columns = records.columns(self.arrays.ticks[session_ends], self.ledger)
-        frame = pd.DataFrame(
-            {
-                "period_open": self.opens[self.first_session :],
-                "period_close": self.closes[self.first_session :],
-                **columns,
-            },
-            index=index,
+            columns = records.columns(self.arrays.ticks[session_ends[1:]], self.ledger)
+        benchmark_asset = self.algorithm.benchmark
+        if benchmark_asset is None:
+            benchmark_returns = benchmark.returns_on_sessions(
+                self.config.benchmark_returns, self.sessions
+            )
+        else:
+            column = self._column(benchmark_asset)
+            benchmark_returns = benchmark.asset_returns(self.arrays, column, session_ends)
+        frame = perf_frame(
+            columns,
+            records.recorded_columns(),
+            sessions=self.sessions,
+            opens=self.opens[self.first_session :],
+            closes=self.closes[self.first_session :],
+            starting_cash=float(self.ledger.starting_cash),
+            benchmark_returns=benchmark_returns,
         )
-        frame["algorithm_period_return"] = (
-            frame["portfolio_value"] / float(self.ledger.starting_cash) - 1.0
-        )
-        benchmark = self.algorithm.benchmark
-        if benchmark is not None:
-            prices = self.arrays.fields["price"][session_ends, self._column(benchmark)]
-            frame["benchmark_period_return"] = prices / prices[0] - 1.0
         self._call(self.algorithm.analyze, self.algorithm, frame)
         ending_value = self.portfolio_value()
         summary = summarize(
-            frame["portfolio_value"],
+            pd.Series(columns["portfolio_value"], index=self.sessions),
             starting_value=float(self.ledger.starting_cash),
             periods_per_year=self.calendar.periods_per_year,
             trades=len(self.books.fills),

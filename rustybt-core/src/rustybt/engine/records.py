@@ -4,13 +4,15 @@ The loop appends each session's cash, the positions that changed (:class:`Positi
 none while the ledger stays the same), their value when the loop already worked it out, the
 recorded variables (one shared dict until the strategy records again), and the session's
 transactions and orders only when there are any. :meth:`SessionRecords.columns` turns it
-all into the frame's columns once, at the end, valuing each session exactly.
+all into the ledger's columns of the frame once, at the end, valuing each session exactly;
+:meth:`SessionRecords.recorded_columns` gives the recorded variables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from decimal import Decimal
+from itertools import compress
 from operator import mul
 from typing import Any
 
@@ -126,24 +128,29 @@ class SessionRecords:
         session's close in the ledger's value units when already known (None: worked out
         at the end). ``orders`` are captured as they stand now."""
         if transactions or orders:
-            self.activity[len(self.cash)] = (transactions, [o.to_dict() for o in orders])
+            self.activity[len(self.cash)] = (
+                transactions,
+                [{**o.to_dict(), "sid": o.asset} for o in orders],
+            )
         self.cash.append(cash)
         self.position_changes.append(position_changes)
         self.positions_units.append(positions_units)
         self.recorded.append(recorded)
 
     def columns(self, ticks_at_session_end: np.ndarray, ledger: Ledger) -> dict[str, np.ndarray]:
-        """The frame's columns (arrays), Zipline's names and order, then recorded variables.
+        """The ledger's columns of the frame (arrays), under Zipline's names.
 
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
-        asset); ``ledger`` is the run's, whose value units turn them into money.
+        asset); ``ledger`` is the run's, whose value units turn them into money. The
+        ``transactions`` and ``orders`` dicts carry the asset as ``sid``, as Zipline's do,
+        beside its ``symbol``.
         """
         count = len(self.cash)
         transactions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         capital_used = [0.0] * count
         for row, (session_transactions, session_orders) in self.activity.items():
-            transactions[row] = [t.to_dict() for t in session_transactions]
+            transactions[row] = [{**t.to_dict(), "sid": t.asset} for t in session_transactions]
             orders[row] = session_orders
             capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
         ticks = ticks_at_session_end.tolist()
@@ -162,11 +169,49 @@ class SessionRecords:
             ("orders", orders),
         ):
             columns[name] = np.fromiter(rows, dtype=object, count=count)
-        if any(self.recorded):
-            recorded = pd.DataFrame(self.recorded)
-            for name in recorded.columns:
-                columns[name] = recorded[name].to_numpy()
+        columns.update(self._long_and_short(ticks_at_session_end, ledger))
         return columns
+
+    def recorded_columns(self) -> dict[str, np.ndarray]:
+        """Each recorded variable's value per session (NaN before it was first recorded)."""
+        if not any(self.recorded):
+            return {}
+        recorded = pd.DataFrame(self.recorded)
+        return {name: recorded[name].to_numpy() for name in recorded.columns}
+
+    def _long_and_short(
+        self, ticks_at_session_end: np.ndarray, ledger: Ledger
+    ) -> dict[str, np.ndarray]:
+        """Per session, the value at the close of the long positions (``long_value``, ≥ 0)
+        and of the short ones (``short_value``, ≤ 0), as floats, and how many of each
+        (``longs_count``, ``shorts_count``; a position priced at 0 is neither)."""
+        count = len(self.cash)
+        changes_of = self.position_changes
+        # Each change as (session, column, change in lots); their running sum down each
+        # column is the position of every session, with no per-session work.
+        sessions, columns, moves = [], [], []
+        held_lots: dict[int, int] = {}
+        for session in compress(range(count), changes_of):
+            for column, row in changes_of[session]:
+                lots = 0 if row is None else row[5]
+                sessions.append(session)
+                columns.append(column)
+                moves.append(lots - held_lots.get(column, 0))
+                held_lots[column] = lots
+        held, place = np.unique(np.array(columns, dtype=np.int64), return_inverse=True)
+        position = np.zeros((count, len(held)))
+        position[sessions, place] = moves
+        np.cumsum(position, axis=0, out=position)
+        money_per_tick = np.array(ledger.value_unit_multipliers(), dtype=np.float64)[held]
+        money_per_tick *= float(Decimal((0, (1,), ledger.value_exponent)))
+        position *= money_per_tick
+        values = np.multiply(position, ticks_at_session_end[:, held], out=position)
+        return {
+            "long_value": np.maximum(values, 0.0).sum(axis=1),
+            "short_value": np.minimum(values, 0.0).sum(axis=1),
+            "longs_count": (values > 0).sum(axis=1, dtype=np.int64),
+            "shorts_count": (values < 0).sum(axis=1, dtype=np.int64),
+        }
 
     def _values(
         self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]], ledger: Ledger

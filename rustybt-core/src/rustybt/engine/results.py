@@ -21,11 +21,13 @@ OBJECT_COLUMNS = ("positions", "transactions", "orders")
 class BacktestResult:
     """A finished backtest.
 
-    ``frame`` is indexed by session with Zipline's columns (``portfolio_value``,
-    ``returns``, ``pnl``, ``cash``, ``positions``, ``transactions``, ``orders`` and the
-    recorded variables); its money columns are floats for analysis, while ``positions``,
-    ``transactions`` and ``orders`` hold dicts with exact Decimals. ``ending_cash`` and
-    ``ending_value`` are the exact final figures and ``transactions`` every fill.
+    ``frame`` is zipline's perf frame (:func:`rustybt.engine.perf_frame.perf_frame`):
+    indexed by each session's close (UTC), with zipline's columns (``portfolio_value``,
+    ``returns``, ``pnl``, the exposures, the cumulative risk metrics, ``positions``,
+    ``transactions``, ``orders``, …) and the recorded variables; its money columns are
+    floats for analysis, while ``positions``, ``transactions`` and ``orders`` hold dicts
+    with exact Decimals. ``ending_cash`` and ``ending_value`` are the exact final figures
+    and ``transactions`` every fill.
     """
 
     frame: pd.DataFrame

@@ -15,8 +15,10 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.engine.books import Books
+from rustybt.errors import RustyBTError
 from rustybt.finance.execution import exact_volume, fill_orders
 from rustybt.finance.order import Order
+from rustybt.strategy_file import strategy_error
 
 if TYPE_CHECKING:
     from rustybt.engine.engine import TradingEngine
@@ -44,7 +46,10 @@ class SimulatedExecution:
         """Nothing to tell: the book cancels the order."""
 
     def execute_bar(self, bar: int) -> None:
-        """Fill the open orders of every asset that traded in the engine's bar ``bar``."""
+        """Fill the open orders of every asset that traded in the engine's bar ``bar``.
+
+        A cost model the strategy wrote runs here: an exception from it stops the run as
+        one from ``handle_data`` does, naming the strategy's file and line."""
         open_by_asset = self._open_by_asset
         if not open_by_asset:
             return
@@ -54,52 +59,51 @@ class SimulatedExecution:
         arrays = engine.arrays
         now = engine.current_dt()
         traded, ticks, volumes = arrays.traded[bar], arrays.ticks[bar], arrays.fields["volume"][bar]
-        columns, books = arrays.column, self.books
+        columns, books, data = arrays.column, self.books, engine.data
         costs, record_fill, prune = books.costs, books.record_fill, books.orders.prune
-        for asset, orders in list(open_by_asset.items()):
-            column = columns[asset]
-            if traded[column]:
-                fill_orders(
-                    orders,
-                    asset=asset,
-                    close=asset.price_from_ticks(ticks[column]),
-                    volume=exact_volume(float(volumes[column])),
-                    dt=now,
-                    bar_index=bar,
-                    costs=costs,
-                    on_fill=record_fill,
-                )
-                prune(asset)
+        try:
+            for asset, orders in list(open_by_asset.items()):
+                column = columns[asset]
+                if traded[column]:
+                    fill_orders(
+                        orders,
+                        asset=asset,
+                        close=asset.price_from_ticks(ticks[column]),
+                        volume=exact_volume(float(volumes[column])),
+                        dt=now,
+                        bar_index=bar,
+                        costs=costs,
+                        data=data,
+                        on_fill=record_fill,
+                    )
+                    prune(asset)
+        except RustyBTError:
+            raise
+        except Exception as exc:
+            if not costs.runs_strategy_code():
+                raise  # only RustyBT's own code ran: a bug, to be reported with its traceback
+            raise strategy_error(exc, engine.algorithm.source_path) from exc
 
     def fill_bar(
         self, bar: int, quotes: Sequence[tuple[Asset, Decimal, float, pd.Timestamp]]
     ) -> None:
         """Fill open orders against one bar given as ``(asset, close, volume, time)``
-        quotes (a standalone account, such as ``rustybt test-broker --broker paper``)."""
-        open_by_asset = self.books.orders.open_by_asset
+        quotes (a standalone account, such as ``rustybt test-broker --broker paper``, with
+        no strategy: a cost model written for zipline cannot run here)."""
+        books = self.books
+        open_by_asset = books.orders.open_by_asset
         for asset, close, volume, dt in quotes:
             orders = open_by_asset.get(asset)
             if orders:
-                self._fill(asset, orders, close, volume, dt, bar)
-
-    def _fill(
-        self,
-        asset: Asset,
-        orders: list[Order],
-        close: Decimal,
-        volume: float,
-        dt: pd.Timestamp,
-        bar: int,
-    ) -> None:
-        books = self.books
-        fill_orders(
-            orders,
-            asset=asset,
-            close=close,
-            volume=exact_volume(float(volume)),
-            dt=dt,
-            bar_index=bar,
-            costs=books.costs,
-            on_fill=books.record_fill,
-        )
-        books.orders.prune(asset)
+                fill_orders(
+                    orders,
+                    asset=asset,
+                    close=close,
+                    volume=exact_volume(float(volume)),
+                    dt=dt,
+                    bar_index=bar,
+                    costs=books.costs,
+                    data=None,
+                    on_fill=books.record_fill,
+                )
+                books.orders.prune(asset)

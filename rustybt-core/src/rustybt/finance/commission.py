@@ -1,9 +1,13 @@
-"""Commission models: what a fill costs. Each computes exactly, in Decimal.
+"""Commission models: what a fill costs.
 
 Usage, as in Zipline::
 
     from rustybt.finance import commission
     set_commission(commission.PerShare(cost=0.0075, min_trade_cost=1.0))
+
+RustyBT's models compute exactly, in Decimal. A model written for zipline (a subclass of
+:class:`CommissionModel` with its own ``calculate(order, transaction)``) runs unchanged on
+zipline's float views of the order and the fill, and its answer is booked exactly.
 
 Parameters given as floats are read through their shortest decimal representation, so
 ``cost=0.001`` is exactly ``Decimal("0.001")``.
@@ -15,12 +19,18 @@ import abc
 import math
 import numbers
 from decimal import Decimal
+from typing import cast
 
-from rustybt.finance.order import Order
-from rustybt.finance.transaction import Transaction
+from rustybt.errors import StrategyError
+from rustybt.finance.order import Order, OrderView
+from rustybt.finance.transaction import Transaction, TransactionView
 
 DEFAULT_PER_SHARE_COST = Decimal("0.001")
-"""Zipline-reloaded's default equity commission: $0.001 per share, no minimum."""
+"""Zipline-reloaded's default equity commission: $0.001 per share."""
+DEFAULT_MINIMUM_COST_PER_EQUITY_TRADE = Decimal(0)
+"""Zipline-reloaded's default least commission of an equity order: none."""
+DEFAULT_PER_DOLLAR_COST = Decimal("0.0015")
+"""Zipline-reloaded's default ``PerDollar`` cost: 0.15 cents per dollar traded."""
 
 
 def to_decimal(value: float | int | str | Decimal) -> Decimal:
@@ -50,30 +60,79 @@ def _from_float(number: float) -> Decimal:
     return Decimal(repr(number))
 
 
-class CommissionModel(abc.ABC):
-    """Base class: ``calculate(order, transaction)`` returns the commission of one fill.
+def exact_answer(value: object, model: object, what: str) -> Decimal:
+    """A number a cost model written for zipline returned, as :func:`to_decimal` reads it.
+    Anything but a finite number is a StrategyError naming the model and ``what`` it gave."""
+    if isinstance(value, numbers.Real | Decimal) and math.isfinite(value):
+        return to_decimal(cast(float, value))  # a Real: to_decimal reads numpy's too
+    raise StrategyError(f"{model!r} gave {value!r} as {what}; return a finite number")
 
-    ``order.filled`` and ``order.commission`` do not yet include ``transaction``.
+
+class CommissionModel(abc.ABC):
+    """Base class of commission models, with zipline's contract: a subclass implements
+    ``calculate(order, transaction)`` and returns the commission of one fill as a number.
+
+    ``order`` and ``transaction`` are zipline's float views (:class:`OrderView`,
+    :class:`TransactionView`); ``order.filled`` and ``order.commission`` do not yet include
+    ``transaction``. The engine books the answer exactly: ``to_decimal`` reads the float as
+    its shortest representation. RustyBT's own models derive from
+    :class:`ExactCommissionModel`.
     """
 
     @abc.abstractmethod
-    def calculate(self, order: Order, transaction: Transaction) -> Decimal:
+    def calculate(self, order: OrderView, transaction: TransactionView) -> float:
         """The commission charged for ``transaction``, a fill of ``order``."""
+
+    def zipline_commission(self, order: Order, transaction: Transaction) -> Decimal:
+        """The commission of ``transaction`` as zipline asks a model for it:
+        :meth:`calculate` on views of ``order`` and ``transaction``, read exactly."""
+        cost = self.calculate(OrderView.of(order), TransactionView.of(transaction))
+        return exact_answer(cost, self, f"the commission of a fill of order {order.id}")
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in vars(self).items())
         return f"{type(self).__name__}({fields})"
 
 
-class NoCommission(CommissionModel):
+EquityCommissionModel = CommissionModel
+"""zipline's base class of equity commission models: here every model applies to equities."""
+
+
+class ExactCommissionModel(CommissionModel):
+    """A commission model that computes in Decimal (:meth:`exact_commission`, on the exact
+    order and fill); :meth:`calculate` gives the same answer as a float, for models written
+    for zipline that build on one of these."""
+
+    @abc.abstractmethod
+    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
+        """The commission charged for ``transaction``, a fill of ``order``, exactly."""
+
+    def calculate(self, order: OrderView, transaction: TransactionView) -> float:
+        """:meth:`exact_commission` of the exact order and fill behind the views, as a float."""
+        return float(self.exact_commission(order.order, transaction.transaction))
+
+
+def exact_commission_model(model: CommissionModel) -> ExactCommissionModel | None:
+    """``model`` when the engine may charge through its Decimal formula: one of RustyBT's
+    models whose ``calculate`` no subclass replaced. A subclass that overrides ``calculate``,
+    as a strategy written for zipline does, is charged through its own method."""
+    if (
+        isinstance(model, ExactCommissionModel)
+        and type(model).calculate is ExactCommissionModel.calculate
+    ):
+        return model
+    return None
+
+
+class NoCommission(ExactCommissionModel):
     """Free trading."""
 
-    def calculate(self, order: Order, transaction: Transaction) -> Decimal:
+    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
         """Always zero."""
         return Decimal(0)
 
 
-class PerShare(CommissionModel):
+class PerShare(ExactCommissionModel):
     """``cost`` per share, with ``min_trade_cost`` as the least an order pays in total.
 
     Formula (Zipline's): on the order's first fill, ``max(min_trade_cost, |amount| × cost)``.
@@ -82,12 +141,14 @@ class PerShare(CommissionModel):
     """
 
     def __init__(
-        self, cost: float | Decimal = DEFAULT_PER_SHARE_COST, min_trade_cost: float | Decimal = 0
+        self,
+        cost: float | Decimal = DEFAULT_PER_SHARE_COST,
+        min_trade_cost: float | Decimal = DEFAULT_MINIMUM_COST_PER_EQUITY_TRADE,
     ) -> None:
         self.cost = to_decimal(cost)
         self.min_trade_cost = to_decimal(min_trade_cost)
 
-    def calculate(self, order: Order, transaction: Transaction) -> Decimal:
+    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
         """See the class docstring."""
         additional = abs(transaction.amount) * self.cost
         if order.commission == 0:
@@ -98,29 +159,29 @@ class PerShare(CommissionModel):
         return total - order.commission
 
 
-class PerTrade(CommissionModel):
+class PerTrade(ExactCommissionModel):
     """A flat ``cost`` per order, charged on its first fill."""
 
-    def __init__(self, cost: float | Decimal = 0) -> None:
+    def __init__(self, cost: float | Decimal = DEFAULT_MINIMUM_COST_PER_EQUITY_TRADE) -> None:
         self.cost = to_decimal(cost)
 
-    def calculate(self, order: Order, transaction: Transaction) -> Decimal:
+    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
         """``cost`` on the first fill of an order, zero on later fills."""
         return self.cost if order.commission == 0 and order.filled == 0 else Decimal(0)
 
 
-class PerDollar(CommissionModel):
+class PerDollar(ExactCommissionModel):
     """``cost`` per dollar traded: ``|amount| × price × cost``."""
 
-    def __init__(self, cost: float | Decimal = Decimal("0.0015")) -> None:
+    def __init__(self, cost: float | Decimal = DEFAULT_PER_DOLLAR_COST) -> None:
         self.cost = to_decimal(cost)
 
-    def calculate(self, order: Order, transaction: Transaction) -> Decimal:
+    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
         """``transaction.notional × cost``."""
         return transaction.notional * self.cost
 
 
-class MakerTaker(CommissionModel):
+class MakerTaker(ExactCommissionModel):
     """Exchange fees as a fraction of notional: ``maker`` for limit fills, else ``taker``.
 
     With bar data there is no order book to rest on, so the rule is by order type: fills
@@ -133,6 +194,6 @@ class MakerTaker(CommissionModel):
         self.maker = to_decimal(maker)
         self.taker = to_decimal(taker)
 
-    def calculate(self, order: Order, transaction: Transaction) -> Decimal:
+    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
         """``transaction.notional × (maker if transaction.maker else taker)``."""
         return transaction.notional * (self.maker if transaction.maker else self.taker)

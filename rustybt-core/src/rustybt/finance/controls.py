@@ -17,14 +17,11 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.errors import StrategyError
+from rustybt.errors import TradingControlViolation as TradingControlViolation
 from rustybt.finance.asset_restrictions import Restrictions
 from rustybt.finance.commission import to_decimal
 
 ON_ERROR = ("fail", "log")
-
-
-class TradingControlViolation(StrategyError):
-    """An order broke a trading control set with ``set_max_order_size`` and friends."""
 
 
 @attrs.frozen(kw_only=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from rustybt.finance.commission import (
     CommissionModel,
     MakerTaker,
     PerShare,
+    exact_commission_model,
 )
 from rustybt.finance.order import (  # also Zipline's home of the order styles
     LimitOrder,
@@ -25,8 +27,16 @@ from rustybt.finance.order import (  # also Zipline's home of the order styles
     StopLimitOrder,
     StopOrder,
 )
-from rustybt.finance.slippage import FixedBasisPointsSlippage, SlippageModel
+from rustybt.finance.slippage import (
+    FixedBasisPointsSlippage,
+    LiquidityExceeded,
+    SlippageModel,
+    exact_slippage_model,
+)
 from rustybt.finance.transaction import Transaction
+
+if TYPE_CHECKING:
+    from rustybt.bar_data import BarData
 
 
 def default_commission(asset_class: AssetClass) -> CommissionModel:
@@ -62,6 +72,13 @@ class CostModels:
         for cls in classes:
             self.slippage[cls] = model
 
+    def runs_strategy_code(self) -> bool:
+        """Whether a model in force is one a strategy wrote to zipline's form (its own
+        ``process_order`` or ``calculate``), so that filling runs the strategy's code."""
+        return any(exact_slippage_model(m) is None for m in self.slippage.values()) or any(
+            exact_commission_model(m) is None for m in self.commission.values()
+        )
+
 
 def exact_volume(volume: float) -> Decimal:
     """A bar's volume as the Decimal its shortest representation reads (whole numbers, the
@@ -78,42 +95,51 @@ def fill_orders(
     dt: pd.Timestamp,
     bar_index: int,
     costs: CostModels,
+    data: BarData | None,
     on_fill: Callable[[Order, Transaction], None],
 ) -> None:
     """Try to fill ``asset``'s open ``orders``, oldest first, against one bar.
 
-    Timing: an order fills only on bars after the one it was created in. Triggers (stop,
-    limit) are checked against ``close``. The slippage model gives price and amount, used
-    as they are (zipline does not round a fill price to the tick either: rounding moved
-    final values by cents), and a limit order never fills at a price worse than its limit.
-    The commission model prices each fill, and ``on_fill(order, transaction)`` is called
-    for it, in order: the caller books it (the order's progress included, see
-    :meth:`rustybt.engine.books.Books.record_fill`). Each fill's ``fill_id`` is
-    ``{order id}@{bar_index}``: an order fills at most once per bar. Bars without volume
-    fill nothing.
+    Zipline's simulation: an order fills only on bars after the one it was created in, and
+    once its stop and limit are reached (:meth:`Order.triggered`, against ``close``). The
+    slippage model gives price and amount, used as they are (zipline does not round a fill
+    price to the tick either: rounding moved final values by cents); when it raises
+    :class:`LiquidityExceeded` the asset's later orders wait for the next bar. A model
+    written for zipline reads ``data``, the strategy's bar data (see
+    :mod:`rustybt.finance.slippage`). The commission model prices each fill, and
+    ``on_fill(order, transaction)`` is called for it, in order: the caller books it (the
+    order's progress included, see :meth:`rustybt.engine.books.Books.record_fill`). Each
+    fill's ``fill_id`` is ``{order id}@{bar_index}``: an order fills at most once per bar.
+    Bars without volume fill nothing.
     """
     if volume <= 0:
         return
     slippage = costs.slippage[asset.asset_class]
     commission = costs.commission[asset.asset_class]
+    exact_slippage = exact_slippage_model(slippage)
+    exact_commission = exact_commission_model(commission)
     volume_used = Decimal(0)
     for order in orders:
-        if not order.is_open or order.created_bar >= bar_index or not order.triggered(close):
+        if not order.is_open or order.created_bar >= bar_index or not order.triggered(close, dt):
             continue
-        fill = slippage.process_order(order, close, volume, volume_used)
+        try:
+            if exact_slippage is not None:
+                fill = exact_slippage.exact_fill(order, close, volume, volume_used)
+            else:
+                fill = slippage.zipline_fill(data, order, volume_used)
+        except LiquidityExceeded:
+            return
         if fill is None:
             continue
         price, amount = fill
-        if order.limit is not None and (
-            (order.direction > 0 and price > order.limit)
-            or (order.direction < 0 and price < order.limit)
-        ):
-            continue
         maker = order.limit is not None
         unpriced = Transaction(
             order_id=order.id, asset=asset, amount=amount, price=price, dt=dt, maker=maker
         )
-        cost = commission.calculate(order, unpriced)
+        if exact_commission is not None:
+            cost = exact_commission.exact_commission(order, unpriced)
+        else:
+            cost = commission.zipline_commission(order, unpriced)
         transaction = Transaction(
             order_id=order.id,
             asset=asset,
@@ -125,6 +151,7 @@ def fill_orders(
             fill_id=f"{order.id}@{bar_index}",
         )
         volume_used += abs(amount)
+        order.dt = dt
         on_fill(order, transaction)
 
 

@@ -1,14 +1,21 @@
-"""Orders: what a strategy asked for, and how much of it has filled."""
+"""Orders: what a strategy asked for, and how much of it has filled.
+
+The engine keeps each order exact (:class:`Order`: Decimals). A strategy, and a cost model
+written for zipline, see a snapshot of it shaped as zipline's order object
+(:class:`OrderView`: ints and floats, ``status`` an :data:`ORDER_STATUS`), so
+``order.limit * 1.01`` and numpy work on it.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 import attrs
 import pandas as pd
 
 from rustybt.assets import Asset
+from rustybt.portfolio import position_amount
 
 
 class OrderStatus(StrEnum):
@@ -18,6 +25,26 @@ class OrderStatus(StrEnum):
     FILLED = "filled"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
+
+
+class ORDER_STATUS(IntEnum):
+    """zipline's order states, as a strategy compares them:
+    ``get_order(order_id).status == ORDER_STATUS.FILLED``. ``HELD`` is zipline's state of an
+    order a broker holds back; no RustyBT order is ever in it."""
+
+    OPEN = 0
+    FILLED = 1
+    CANCELLED = 2
+    REJECTED = 3
+    HELD = 4
+
+
+_ZIPLINE_STATUS = {
+    OrderStatus.OPEN: ORDER_STATUS.OPEN,
+    OrderStatus.FILLED: ORDER_STATUS.FILLED,
+    OrderStatus.CANCELLED: ORDER_STATUS.CANCELLED,
+    OrderStatus.REJECTED: ORDER_STATUS.REJECTED,
+}
 
 
 class IllegalOrderTransition(RuntimeError):
@@ -41,9 +68,10 @@ fills completely, is cancelled or is rejected; a final state never changes."""
 class ExecutionStyle:
     """How an order may execute: market (no prices), limit, stop, or stop-limit.
 
-    A limit buy fills only at or below ``limit_price`` (a sell at or above); a stop order
-    becomes active once the price trades through ``stop_price`` (at or above it for a buy,
-    at or below for a sell). Both are checked against each bar's close, as in Zipline.
+    A limit buy may fill once a bar closes at or below ``limit_price`` (a sell at or
+    above); a stop order becomes active once the price trades through ``stop_price`` (at or
+    above it for a buy, at or below for a sell). Both are checked against each bar's close,
+    as in Zipline, and the slippage model prices the fill (see :meth:`Order.triggered`).
     """
 
     limit_price: Decimal | None = None
@@ -79,7 +107,8 @@ class Order:
     """An order and its fill progress. ``amount`` is signed: positive buys, negative sells.
 
     ``created_bar`` is the index of the bar during which the order was placed; it can fill
-    from the next bar on (Zipline's timing).
+    from the next bar on (Zipline's timing). ``dt`` is when the order last changed, as in
+    zipline: placed, its stop or limit reached, or filled.
     """
 
     id: str
@@ -90,10 +119,14 @@ class Order:
     limit: Decimal | None = None
     stop: Decimal | None = None
     stop_reached: bool = False
+    limit_reached: bool = False
     filled: Decimal = Decimal(0)
     commission: Decimal = Decimal(0)
     status: OrderStatus = OrderStatus.OPEN
     reason: str | None = None
+    dt: pd.Timestamp = attrs.field(
+        default=attrs.Factory(lambda order: order.created, takes_self=True)
+    )
 
     @property
     def open_amount(self) -> Decimal:
@@ -134,24 +167,29 @@ class Order:
         self._move_to(OrderStatus.REJECTED)
         self.reason = reason
 
-    def triggered(self, price: Decimal) -> bool:
-        """Update stop state with ``price`` (a bar close) and say whether the order may fill.
+    def triggered(self, price: Decimal, dt: pd.Timestamp) -> bool:
+        """Update the stop and limit state with ``price`` (the close of the bar at ``dt``)
+        and say whether the order may fill.
 
-        Market orders are always triggered. A stop (or stop-limit) order is triggered from
-        the first bar whose close reaches the stop; a limit condition must hold on the bar
-        itself.
+        Zipline's triggers: a stop is reached once the close trades through it (at or above
+        for a buy, at or below for a sell), a limit once the close is at or better than it
+        (at or below for a buy); a stop-limit's limit counts from the bar its stop is
+        reached. Once reached, each stays reached: a partly filled limit order goes on to
+        the slippage model at later closes, whatever they are (zipline's volume-share model
+        refuses a price beyond the limit, the others do not). Market orders are always
+        triggered.
         """
         if self.stop is not None and not self.stop_reached:
-            if (self.direction > 0 and price >= self.stop) or (
-                self.direction < 0 and price <= self.stop
-            ):
-                self.stop_reached = True
-            else:
+            if price < self.stop if self.amount > 0 else price > self.stop:
                 return False
-        if self.limit is not None:
-            return (self.direction > 0 and price <= self.limit) or (
-                self.direction < 0 and price >= self.limit
-            )
+            self.stop_reached = True
+            if self.limit is None:  # zipline dates a stop-limit's change by its limit only
+                self.dt = dt
+        if self.limit is not None and not self.limit_reached:
+            if price > self.limit if self.amount > 0 else price < self.limit:
+                return False
+            self.limit_reached = True
+            self.dt = dt
         return True
 
     def to_dict(self) -> dict[str, object]:
@@ -167,4 +205,93 @@ class Order:
             "status": str(self.status),
             "created": self.created,
             "reason": self.reason,
+        }
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+@attrs.frozen(kw_only=True)
+class OrderView:
+    """An order as zipline shows it to a strategy (``get_order``, ``get_open_orders``) and
+    to a cost model written for zipline: a snapshot of its fields, taken by :meth:`of`.
+
+    Amounts are ints (floats for assets traded in fractions), prices and commission floats,
+    ``direction`` ±1.0 and ``status`` an :data:`ORDER_STATUS`. As in zipline, a stop-limit
+    order whose stop was reached shows as a plain limit order (``stop`` None, ``stop_reached``
+    False), and two snapshots are equal when every field is. ``order`` is the exact order.
+    """
+
+    id: str
+    dt: pd.Timestamp
+    reason: str | None
+    created: pd.Timestamp
+    asset: Asset
+    amount: int | float
+    filled: int | float
+    commission: float
+    stop: float | None
+    limit: float | None
+    stop_reached: bool
+    limit_reached: bool
+    direction: float
+    status: ORDER_STATUS
+    order: Order = attrs.field(repr=False)
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        """A snapshot of ``order`` as it stands now."""
+        asset = order.asset
+        # zipline drops the stop of a stop-limit order once reached: it is a limit order then.
+        stop_dropped = order.stop_reached and order.limit is not None
+        return cls(
+            id=order.id,
+            dt=order.dt,
+            reason=order.reason,
+            created=order.created,
+            asset=asset,
+            amount=position_amount(asset, order.amount),
+            filled=position_amount(asset, order.filled),
+            commission=float(order.commission),
+            stop=None if stop_dropped else _float(order.stop),
+            limit=_float(order.limit),
+            stop_reached=order.stop_reached and not stop_dropped,
+            limit_reached=order.limit_reached,
+            direction=float(order.direction),
+            status=_ZIPLINE_STATUS[order.status],
+            order=order,
+        )
+
+    @property
+    def sid(self) -> Asset:
+        """Zipline's older name for ``asset``."""
+        return self.asset
+
+    @property
+    def open_amount(self) -> int | float:
+        """``amount - filled``: what was left to fill."""
+        return self.amount - self.filled
+
+    @property
+    def open(self) -> bool:
+        """True while the order could still fill."""
+        return self.status is ORDER_STATUS.OPEN
+
+    def to_dict(self) -> dict[str, object]:
+        """The order's fields as zipline's ``Order.to_dict`` gives them."""
+        return {
+            "id": self.id,
+            "dt": self.dt,
+            "reason": self.reason,
+            "created": self.created,
+            "amount": self.amount,
+            "filled": self.filled,
+            "commission": self.commission,
+            "stop": self.stop,
+            "limit": self.limit,
+            "stop_reached": self.stop_reached,
+            "limit_reached": self.limit_reached,
+            "sid": self.asset,
+            "status": self.status,
         }

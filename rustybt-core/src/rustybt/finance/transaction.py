@@ -1,4 +1,5 @@
-"""Transactions: fills of orders, exact to the tick and lot."""
+"""Transactions: fills of orders, exact to the lot; and the float view of one that a
+commission model written for zipline reads (:class:`TransactionView`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import attrs
 import pandas as pd
 
 from rustybt.assets import Asset
+from rustybt.portfolio import position_amount
 
 
 @attrs.frozen(kw_only=True)
 class Transaction:
-    """One fill. ``amount`` is signed (positive buys); ``price`` is on the asset's tick grid.
+    """One fill. ``amount`` is signed (positive buys); ``price`` is the slippage model's,
+    unrounded as zipline uses it.
 
     ``commission`` is what the commission model charged for this fill (``Decimal(0)``
     until it has been computed). ``fill_id`` names the fill uniquely within its session
@@ -48,3 +51,30 @@ class Transaction:
             "commission": self.commission,
             "dt": self.dt,
         }
+
+
+@attrs.frozen(kw_only=True)
+class TransactionView:
+    """A fill as zipline shows it to a commission model written for zipline, taken by
+    :meth:`of`: ``amount`` an int (a float for assets traded in fractions), ``price`` a
+    float. ``transaction`` is the exact fill."""
+
+    asset: Asset
+    amount: int | float
+    dt: pd.Timestamp
+    price: float
+    order_id: str
+    transaction: Transaction = attrs.field(repr=False)
+
+    @classmethod
+    def of(cls, transaction: Transaction) -> TransactionView:
+        """The view of ``transaction``."""
+        asset = transaction.asset
+        return cls(
+            asset=asset,
+            amount=position_amount(asset, transaction.amount),
+            dt=transaction.dt,
+            price=float(transaction.price),
+            order_id=transaction.order_id,
+            transaction=transaction,
+        )
