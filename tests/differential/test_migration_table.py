@@ -15,6 +15,12 @@ def test_the_committed_migration_page_is_the_generated_one() -> None:
     assert PAGE.read_text() == page(), f"docs/zipline-migration.md is stale: run `{regenerate}`"
 
 
+def test_every_zipline_api_name_imports_from_rustybt_api() -> None:
+    import rustybt.api
+
+    assert [name for name in ZIPLINE_API if not hasattr(rustybt.api, name)] == []
+
+
 def test_every_supported_name_is_checked_by_a_corpus_strategy() -> None:
     assert unchecked() == []
 
