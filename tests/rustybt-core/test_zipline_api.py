@@ -7,7 +7,6 @@ import functools
 import http.server
 import math
 import socket
-import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -296,36 +295,6 @@ def test_get_environment_describes_the_run(run_strategy) -> None:
         "platform": "rustybt",
     }
     assert (seen["default"], seen["arena"]) == ("rustybt", "backtest")
-
-
-def test_get_environment_says_live_in_a_paper_session(tmp_path: Path) -> None:
-    from rustybt.engine.clock import ReplayClock
-    from rustybt.live import run_trading_session
-    from rustybt.live.config import TradingConfig
-
-    seen = tmp_path / "environment.txt"
-    strategy = tmp_path / "strategy.py"
-    strategy.write_text(
-        textwrap.dedent(f"""
-            from pathlib import Path
-            from rustybt.api import get_environment
-
-
-            def initialize(context):
-                arena, end = get_environment("arena"), get_environment("end")
-                Path({str(seen)!r}).write_text(f"{{arena}},{{end}}")
-        """)
-    )
-    run_trading_session(
-        strategy,
-        config=TradingConfig(),
-        log_file=tmp_path / "session.log",
-        state_file=tmp_path / "state.sqlite",
-        start="2010-03-01",
-        end="2010-03-05",
-        clock=ReplayClock(pd.Timestamp("2010-03-01", tz="UTC").value),
-    )
-    assert seen.read_text() == "live,2010-03-05 21:00:00+00:00"
 
 
 def test_get_environment_names_its_fields_when_asked_for_another(run_strategy) -> None:

@@ -3,6 +3,7 @@ exactly like a replay."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -90,3 +91,29 @@ def test_a_paper_session_keeps_one_ledger_and_one_order_book(tmp_path: Path) -> 
     assert broker.balances()["USD"].total == summary.cash
     placed = [order for order in broker.books.orders.touched.values()]
     assert all(broker.get_order(order_id=order.id) is not None for order in placed)
+
+
+def test_get_environment_says_live_in_a_paper_session(tmp_path: Path) -> None:
+    seen = tmp_path / "environment.txt"
+    strategy = tmp_path / "strategy.py"
+    strategy.write_text(
+        textwrap.dedent(f"""
+            from pathlib import Path
+            from rustybt.api import get_environment
+
+
+            def initialize(context):
+                arena, end = get_environment("arena"), get_environment("end")
+                Path({str(seen)!r}).write_text(f"{{arena}},{{end}}")
+        """)
+    )
+    run_trading_session(
+        strategy,
+        config=TradingConfig(),
+        log_file=tmp_path / "session.log",
+        state_file=tmp_path / "state.sqlite",
+        start="2010-03-01",
+        end="2010-03-05",
+        clock=ReplayClock(pd.Timestamp("2010-03-01", tz="UTC").value),
+    )
+    assert seen.read_text() == "live,2010-03-05 21:00:00+00:00"
