@@ -99,7 +99,9 @@ def test_the_order_book_keeps_open_orders_by_asset_and_finished_ones_findable() 
         asset=asset, amount=Decimal(7), created=when, created_bar=0, limit=Decimal("10.123456")
     )
     book.cancel(first)
-    assert book.open_orders() == [second] and second.limit == Decimal("10.1235")
+    assert book.open_orders() == [second] and second.limit == Decimal(
+        "10.12"
+    )  # a buy limit, to the cent
     assert book.get("s-1") is first and first.status is OrderStatus.CANCELLED
     assert book.placed_today == 2 and list(book.touched) == ["s-1", "s-2"]
     book.start_session()

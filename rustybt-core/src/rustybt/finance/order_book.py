@@ -8,12 +8,37 @@ cancels and rejections happen and where finished orders leave the open set.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from rustybt.assets import Asset
+from rustybt.assets import Asset, AssetClass
 from rustybt.finance.order import Order
+
+EQUITY_ORDER_TICK = Decimal("0.01")
+"""Limit and stop prices of equities are whole cents, as zipline's equity tick makes them
+(bars are priced on a finer grid; order prices are not)."""
+_IMPROVING_SHARE = Decimal("0.45")
+
+
+def improved_price(price: Decimal, tick: Decimal, *, prefer_round_down: bool) -> Decimal:
+    """``price`` on the ``tick`` grid, rounded as zipline rounds order prices: toward the
+    side that improves the order unless the price lies within 5 % of a tick of the other
+    side's grid point. ``prefer_round_down`` for buy limits and sell stops: with a cent
+    tick, [X.0095, X.0195) becomes X.01; otherwise (X.0005, X.0105] becomes X.01."""
+    shift = _IMPROVING_SHARE * tick
+    if prefer_round_down:
+        ticks = ((price - shift) / tick).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    else:
+        ticks = ((price + shift) / tick).quantize(Decimal(1), rounding=ROUND_HALF_DOWN)
+    return (ticks * tick).quantize(tick)
+
+
+def order_tick(asset: Asset) -> Decimal:
+    """The grid of ``asset``'s limit and stop prices."""
+    if asset.asset_class in (AssetClass.EQUITY, AssetClass.INDEX):
+        return max(EQUITY_ORDER_TICK, asset.tick_size)
+    return asset.tick_size
 
 
 class OrderBook:
@@ -45,7 +70,13 @@ class OrderBook:
         stop: Decimal | None = None,
     ) -> Order:
         """A new open order in the book, numbered next, its limit and stop prices rounded
-        to the asset's tick."""
+        to the asset's order tick toward the better price (:func:`improved_price`)."""
+        buying = amount > 0
+        tick = order_tick(asset)
+        if limit is not None:
+            limit = improved_price(limit, tick, prefer_round_down=buying)
+        if stop is not None:
+            stop = improved_price(stop, tick, prefer_round_down=not buying)
         number = self.next_number
         self.next_number += 1
         order_id = f"{self.id_prefix}-{number}"
@@ -55,8 +86,8 @@ class OrderBook:
             amount=amount,
             created=created,
             created_bar=created_bar,
-            limit=None if limit is None else asset.round_price(limit),
-            stop=None if stop is None else asset.round_price(stop),
+            limit=limit,
+            stop=stop,
         )
         self._number[order_id] = number
         self._orders[order_id] = order
