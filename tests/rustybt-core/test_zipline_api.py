@@ -29,6 +29,7 @@ from rustybt.api import (
     order_target_percent,
     order_target_value,
     order_value,
+    schedule_function,
     set_asset_restrictions,
     set_do_not_order_list,
     set_min_leverage,
@@ -387,6 +388,23 @@ def test_a_fetched_series_is_read_as_of_each_bar_and_forward_filled(run_strategy
         "2024-01-10": 16.0,
         "2024-01-11": 16.0,
     }
+
+
+def test_a_function_scheduled_mid_run_reads_fetched_columns_too(run_strategy, tmp_path):
+    path = tmp_path / "vix.csv"
+    path.write_text(VIX_CSV)
+    seen = []
+
+    def initialize(context):
+        context.asset = symbol("AAA")
+        fetch_csv(str(path), symbol="VIX")
+
+    def handle_data(context, data):
+        if not context.scheduled_functions:
+            schedule_function(lambda context, data: seen.append(data.current("VIX", "close")))
+
+    run_strategy({"AAA": FLAT}, initialize=initialize, handle_data=handle_data)
+    assert seen[:3] == [13.0, 13.0, 14.5]
 
 
 def test_a_fetched_value_is_nan_before_its_first_row(run_strategy, tmp_path) -> None:

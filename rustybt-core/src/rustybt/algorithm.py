@@ -634,7 +634,10 @@ class TradingAlgorithm:
         )
         self._scheduled.append(scheduled)
         if self._setup_done:
-            self.runtime.schedule(scheduled)
+            seeing = self._seeing_strategy_data(func)
+            self.runtime.schedule(
+                scheduled if seeing is func else attrs.evolve(scheduled, func=seeing)
+            )
 
     # -- models and controls --------------------------------------------------------------
 
