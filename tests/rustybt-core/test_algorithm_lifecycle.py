@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from rustybt.api import FixedSlippage, order, schedule_function, set_slippage, sid, symbol
-from rustybt.errors import ConfigError, StrategyError
+from rustybt.errors import ConfigError, StrategyCodeError, StrategyError
 
 
 def test_a_symbol_first_asked_for_in_handle_data_trades_at_its_own_prices(run_strategy) -> None:
@@ -111,3 +111,12 @@ def test_a_backtest_past_the_end_of_the_data_is_refused_with_the_data_range(run_
         run_algorithm(
             "2012-06-01", "2013-06-28", initialize=lambda context: symbol("AAPL"), source="sample"
         )
+
+
+def test_a_missing_plotting_module_says_how_to_install_it(run_strategy) -> None:
+    def analyze(context, results):
+        raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
+
+    install = r'install it in this environment: pip install "rustybt-core\[plot\]"'
+    with pytest.raises(StrategyCodeError, match=install):
+        run_strategy({"AAA": [10, 11]}, initialize=lambda context: None, analyze=analyze)

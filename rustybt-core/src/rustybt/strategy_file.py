@@ -14,6 +14,13 @@ from rustybt.errors import RustyBTError, StrategyCodeError, StrategyError
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
+_OPTIONAL_INSTALLS = {
+    "matplotlib": 'pip install "rustybt-core[plot]"',
+    "talib": "pip install TA-Lib",
+}
+"""What installs the modules zipline's example algorithms import beyond RustyBT."""
+
+
 def strategy_error(exc: BaseException, strategy_path: str | None = None) -> StrategyCodeError:
     """``exc`` raised by strategy code, as a one-line error naming the strategy's file and line.
 
@@ -30,6 +37,8 @@ def strategy_error(exc: BaseException, strategy_path: str | None = None) -> Stra
             frame = candidate
             break
     what = str(exc) if isinstance(exc, RustyBTError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ModuleNotFoundError) and exc.name in _OPTIONAL_INSTALLS:
+        what += f"; install it in this environment: {_OPTIONAL_INSTALLS[exc.name]}"
     if frame is None:
         return StrategyCodeError(what)
     return StrategyCodeError(f"{frame.filename}:{frame.lineno} in {frame.name}: {what}")
