@@ -19,6 +19,7 @@ from rustybt.api import (
 )
 from rustybt.backtest import run_backtest
 from rustybt.calendars import get_calendar
+from rustybt.finance.order import ORDER_STATUS
 
 
 def write_minutes(directory: Path, symbol_name: str, minutes: pd.DatetimeIndex) -> None:
@@ -130,7 +131,7 @@ def test_eod_cancel_cancels_what_is_open_after_the_last_minute(tmp_path: Path) -
     )
     statuses = [o["status"] for day in result.frame["orders"] for o in day]
     assert not result.transactions
-    assert statuses.count("cancelled") == 2  # each day's order, at that day's close
+    assert statuses.count(ORDER_STATUS.CANCELLED) == 2  # each day's order, at that day's close
 
 
 def test_daily_history_in_a_minute_run_rolls_minutes_into_sessions(tmp_path: Path) -> None:

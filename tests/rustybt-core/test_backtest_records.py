@@ -116,10 +116,11 @@ def test_the_positions_column_prices_each_entry_at_its_session_close() -> None:
 
     assert positions == [
         {
+            "sid": CRYPTO,
             "symbol": "BTC/USDT",
-            "amount": Decimal("1.500"),
-            "cost_basis": Decimal("30000.00"),
-            "last_sale_price": Decimal("31000.00"),
+            "amount": 1.5,
+            "cost_basis": 30000.0,
+            "last_sale_price": 31000.0,
         }
     ]
 

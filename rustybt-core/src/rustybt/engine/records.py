@@ -20,8 +20,9 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from rustybt.assets import Asset
 from rustybt.finance.ledger import Ledger
-from rustybt.finance.order import Order
+from rustybt.finance.order import Order, OrderView
 from rustybt.finance.transaction import Transaction
 from rustybt.portfolio import position_amount
 
@@ -79,6 +80,20 @@ class HeldPositionChanges:
         return (column, asset.symbol, amount, cost_basis, tick, lots)
 
 
+def zipline_transaction(fill: Transaction) -> dict[str, Any]:
+    """A fill as an entry of zipline's results ``transactions`` column (``sid`` the asset,
+    figures as floats), plus the ``symbol``."""
+    return {
+        "sid": fill.asset,
+        "symbol": fill.asset.symbol,
+        "amount": position_amount(fill.asset, fill.amount),
+        "price": float(fill.price),
+        "commission": float(fill.commission),
+        "dt": fill.dt,
+        "order_id": fill.order_id,
+    }
+
+
 def held_by_session(changes: list[PositionChanges]) -> list[tuple[HeldRow, ...]]:
     """The held positions of each session (in asset order), from the changes recorded per
     session; sessions without changes share the previous tuple."""
@@ -130,7 +145,7 @@ class SessionRecords:
         if transactions or orders:
             self.activity[len(self.cash)] = (
                 transactions,
-                [{**o.to_dict(), "sid": o.asset} for o in orders],
+                [{**OrderView.of(o).to_dict(), "symbol": o.asset.symbol} for o in orders],
             )
         self.cash.append(cash)
         self.position_changes.append(position_changes)
@@ -150,7 +165,7 @@ class SessionRecords:
         orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         capital_used = [0.0] * count
         for row, (session_transactions, session_orders) in self.activity.items():
-            transactions[row] = [{**t.to_dict(), "sid": t.asset} for t in session_transactions]
+            transactions[row] = [zipline_transaction(t) for t in session_transactions]
             orders[row] = session_orders
             capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
         ticks = ticks_at_session_end.tolist()
@@ -164,7 +179,7 @@ class SessionRecords:
         }
         # Lists per row as one-dimensional object arrays, ready for the frame.
         for name, rows in (
-            ("positions", self._positions(held, ticks)),
+            ("positions", self._positions(held, ticks, ledger)),
             ("transactions", transactions),
             ("orders", orders),
         ):
@@ -276,19 +291,42 @@ class SessionRecords:
         return columns
 
     def _positions(
-        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]]
+        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]], ledger: Ledger
     ) -> list[list[dict[str, Any]]]:
-        return [
-            [
-                {
-                    "symbol": symbol,
-                    "amount": amount,
-                    "cost_basis": cost_basis,
-                    "last_sale_price": Decimal(closes[column]) * tick,
-                }
-                for column, symbol, amount, cost_basis, tick, _ in holdings
-            ]
-            if holdings
-            else []
-            for holdings, closes in zip(held, ticks, strict=True)
-        ]
+        """Each session's positions as zipline's results list them (``sid`` the asset,
+        figures as floats), plus the ``symbol``."""
+        # Sessions share the rows of positions that did not change: convert each row once.
+        fixed: dict[int, tuple[int, Asset, str, int | float, float, int]] = {}
+        by_session: list[list[dict[str, Any]]] = []
+        for holdings, closes in zip(held, ticks, strict=True):
+            entries = []
+            for row in holdings:
+                known = fixed.get(id(row))
+                if known is None:
+                    column, symbol, amount, exact_cost, tick, _ = row
+                    known = fixed[id(row)] = (
+                        column,
+                        ledger.assets[column],
+                        symbol,
+                        amount,
+                        float(exact_cost),
+                        int(tick.as_tuple().exponent),
+                    )
+                column, asset, symbol, amount, cost_basis, exponent = known
+                ticks_now = closes[column]
+                # ticks × 10^exponent as the nearest float: integer true division rounds once.
+                if exponent < 0:
+                    price = ticks_now / 10**-exponent
+                else:
+                    price = float(ticks_now * 10**exponent)
+                entries.append(
+                    {
+                        "sid": asset,
+                        "symbol": symbol,
+                        "amount": amount,
+                        "cost_basis": cost_basis,
+                        "last_sale_price": price,
+                    }
+                )
+            by_session.append(entries)
+        return by_session
