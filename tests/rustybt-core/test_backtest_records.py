@@ -46,7 +46,11 @@ def test_the_first_changes_list_every_held_position_as_strategies_see_it() -> No
         (1, "BTC/USDT", Decimal("1.500"), 1500),
     ]
     assert [cost_basis for _, _, _, cost_basis, _, _ in held] == ledger.cost_basis
-    assert [tick for _, _, _, _, tick, _ in held] == [Decimal("0.0001"), Decimal("0.01")]
+    # What the positions column shows: the asset, the cost as a float, the tick as up/down.
+    assert [shown for _, _, _, _, shown, _ in held] == [
+        (EQUITY, 12.34, 1, 10_000),
+        (CRYPTO, 30000.0, 1, 100),
+    ]
 
 
 def test_later_changes_name_only_what_moved_and_closed_positions_leave() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import attrs
 import pandas as pd
@@ -171,9 +171,9 @@ class ScheduledFunction:
 _MARKET = ExecutionStyle()
 
 
-@attrs.frozen
-class _OrderCall:
-    """An order function as the strategy called it, named in the errors it raises."""
+class _OrderCall(NamedTuple):
+    """An order function as the strategy called it, named in the errors it raises (a
+    NamedTuple: one is made per order, on the hot path)."""
 
     name: str
     asset: Asset

@@ -13,6 +13,7 @@ filled and when the portfolio is valued.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -132,6 +133,7 @@ class TradingEngine:
         self.ledger = self.books.ledger
         self.orders = self.books.orders
         self._assets: dict[str, Asset] = {}
+        self._source_symbols: list[str] | None = None
         self._setup = True
         self._recorded: dict[str, Any] = {}
         self._now_ns = config.start.value
@@ -210,7 +212,7 @@ class TradingEngine:
     def resolve_sid(self, sid: int) -> Asset:
         """The asset whose sid is ``sid``: the position of its symbol in the source's
         sorted symbol list (Zipline's csvdir bundles number assets so)."""
-        symbols = sorted(getattr(self.feed.source, "symbols", []))
+        symbols = self._listed_symbols()
         if not symbols:
             raise StrategyError(
                 f"sid({sid}): source '{self.feed.source.name}' does not list its symbols; "
@@ -230,10 +232,23 @@ class TradingEngine:
         self._schedule.append((scheduled.func, bars))
         self._next_fire.append(int(np.searchsorted(bars, self._bar)))
 
+    def _listed_symbols(self) -> list[str]:
+        """The source's symbols, sorted (empty when it does not list them); read once, as
+        listing can mean reading a directory."""
+        if self._source_symbols is None:
+            self._source_symbols = sorted(getattr(self.feed.source, "symbols", None) or [])
+        return self._source_symbols
+
+    def _sid_of(self, symbol: str) -> int:
+        """Zipline's sid: the position in the sorted listing, else the order of first use."""
+        listed = self._listed_symbols()
+        position = bisect.bisect_left(listed, symbol)
+        if position < len(listed) and listed[position] == symbol:
+            return position
+        return len(listed) + len(self._assets)
+
     def _new_asset(self, symbol: str) -> Asset:
-        listed = getattr(self.feed.source, "symbols", None)
-        ordered = sorted(listed) if listed else [*self._assets, symbol]
-        sid = ordered.index(symbol) if symbol in ordered else len(self._assets)
+        sid = self._sid_of(symbol)
         if self.calendar.always_open:
             return Asset(
                 symbol=symbol,

@@ -22,16 +22,21 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.finance.ledger import Ledger
-from rustybt.finance.order import Order, OrderView
+from rustybt.finance.order import Order, zipline_order_dict
 from rustybt.finance.transaction import Transaction
 from rustybt.portfolio import position_amount
 
-HeldRow = tuple[int, str, "int | float", Decimal, Decimal, int]
+Shown = tuple[Asset, float, int, int]
+"""What the results' ``positions`` entries show of a held position besides its price:
+``(asset, cost_basis as a float, up, down)``, where the asset's tick is ``up / down`` (whole
+powers of ten), so a price in ticks is ``ticks × up / down``, rounded once to a float."""
+
+HeldRow = tuple[int, str, "int | float", Decimal, Shown, int]
 """One held position as a results row shows it, but its price: ``(column, symbol, amount,
-cost_basis, tick, lots)``. ``column`` is the asset's column in the ledger and the bar
+cost_basis, shown, lots)``. ``column`` is the asset's column in the ledger and the bar
 arrays; ``amount`` is the position as strategies see it
-(:func:`rustybt.portfolio.position_amount`); ``tick`` is the asset's tick, so a price is
-its whole number of ticks times it; ``lots`` is the position in lots.
+(:func:`rustybt.portfolio.position_amount`); ``shown`` is :data:`Shown`; ``lots`` is the
+position in lots.
 
 A plain tuple on purpose: a run makes one per fill and keeps them all, and building the
 results walks every position of every session. Plain tuples of numbers and strings unpack
@@ -74,19 +79,26 @@ class HeldPositionChanges:
         asset = self._ledger.assets[column]
         whole = asset.whole_units and asset.lot_size == 1
         amount = lots if whole else position_amount(asset, lots * asset.lot_size)
-        # ticks × tick is exact (int64 ticks have at most 19 digits) and gives the price
-        # with the tick's exponent, quicker than scaleb.
-        tick = Decimal((0, (1,), asset.tick_exponent))
-        return (column, asset.symbol, amount, cost_basis, tick, lots)
+        exponent = asset.tick_exponent
+        up, down = (10**exponent, 1) if exponent >= 0 else (1, 10**-exponent)
+        return (
+            column,
+            asset.symbol,
+            amount,
+            cost_basis,
+            (asset, float(cost_basis), up, down),
+            lots,
+        )
 
 
 def zipline_transaction(fill: Transaction) -> dict[str, Any]:
     """A fill as an entry of zipline's results ``transactions`` column (``sid`` the asset,
     figures as floats), plus the ``symbol``."""
+    asset = fill.asset
     return {
-        "sid": fill.asset,
-        "symbol": fill.asset.symbol,
-        "amount": position_amount(fill.asset, fill.amount),
+        "sid": asset,
+        "symbol": asset.symbol,
+        "amount": int(fill.amount) if asset.lot_exponent >= 0 else float(fill.amount),
         "price": float(fill.price),
         "commission": float(fill.commission),
         "dt": fill.dt,
@@ -145,7 +157,7 @@ class SessionRecords:
         if transactions or orders:
             self.activity[len(self.cash)] = (
                 transactions,
-                [{**OrderView.of(o).to_dict(), "symbol": o.asset.symbol} for o in orders],
+                [{**zipline_order_dict(o), "symbol": o.asset.symbol} for o in orders],
             )
         self.cash.append(cash)
         self.position_changes.append(position_changes)
@@ -179,7 +191,7 @@ class SessionRecords:
         }
         # Lists per row as one-dimensional object arrays, ready for the frame.
         for name, rows in (
-            ("positions", self._positions(held, ticks, ledger)),
+            ("positions", self._positions(held, ticks)),
             ("transactions", transactions),
             ("orders", orders),
         ):
@@ -291,42 +303,23 @@ class SessionRecords:
         return columns
 
     def _positions(
-        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]], ledger: Ledger
+        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]]
     ) -> list[list[dict[str, Any]]]:
         """Each session's positions as zipline's results list them (``sid`` the asset,
-        figures as floats), plus the ``symbol``."""
-        # Sessions share the rows of positions that did not change: convert each row once.
-        fixed: dict[int, tuple[int, Asset, str, int | float, float, int]] = {}
-        by_session: list[list[dict[str, Any]]] = []
-        for holdings, closes in zip(held, ticks, strict=True):
-            entries = []
-            for row in holdings:
-                known = fixed.get(id(row))
-                if known is None:
-                    column, symbol, amount, exact_cost, tick, _ = row
-                    known = fixed[id(row)] = (
-                        column,
-                        ledger.assets[column],
-                        symbol,
-                        amount,
-                        float(exact_cost),
-                        int(tick.as_tuple().exponent),
-                    )
-                column, asset, symbol, amount, cost_basis, exponent = known
-                ticks_now = closes[column]
-                # ticks × 10^exponent as the nearest float: integer true division rounds once.
-                if exponent < 0:
-                    price = ticks_now / 10**-exponent
-                else:
-                    price = float(ticks_now * 10**exponent)
-                entries.append(
-                    {
-                        "sid": asset,
-                        "symbol": symbol,
-                        "amount": amount,
-                        "cost_basis": cost_basis,
-                        "last_sale_price": price,
-                    }
-                )
-            by_session.append(entries)
-        return by_session
+        figures as floats), plus the ``symbol``; integer true division rounds each exact
+        price (ticks × up / down) once."""
+        return [
+            [
+                {
+                    "sid": asset,
+                    "symbol": symbol,
+                    "amount": amount,
+                    "cost_basis": cost_basis,
+                    "last_sale_price": closes[column] * up / down,
+                }
+                for column, symbol, amount, _, (asset, cost_basis, up, down), _ in holdings
+            ]
+            if holdings
+            else []
+            for holdings, closes in zip(held, ticks, strict=True)
+        ]

@@ -16,6 +16,7 @@ from rustybt.assets import Asset, AssetClass
 from rustybt.finance.commission import (
     DEFAULT_PER_SHARE_COST,
     CommissionModel,
+    ExactCommissionModel,
     MakerTaker,
     PerShare,
     exact_commission_model,
@@ -28,6 +29,7 @@ from rustybt.finance.order import (  # also Zipline's home of the order styles
     StopOrder,
 )
 from rustybt.finance.slippage import (
+    ExactSlippageModel,
     FixedBasisPointsSlippage,
     LiquidityExceeded,
     SlippageModel,
@@ -55,22 +57,28 @@ class CostModels:
     """The commission and slippage model in force for each asset class."""
 
     def __init__(self) -> None:
-        self.commission: dict[AssetClass, CommissionModel] = {
-            cls: default_commission(cls) for cls in AssetClass
-        }
-        self.slippage: dict[AssetClass, SlippageModel] = {
-            cls: default_slippage(cls) for cls in AssetClass
-        }
+        self.commission: dict[AssetClass, CommissionModel] = {}
+        self.slippage: dict[AssetClass, SlippageModel] = {}
+        self.exact_commission: dict[AssetClass, ExactCommissionModel | None] = {}
+        """Per class, the commission model when the engine may use its Decimal formula
+        (:func:`exact_commission_model`), else None; kept with :attr:`commission`."""
+        self.exact_slippage: dict[AssetClass, ExactSlippageModel | None] = {}
+        """The same for :attr:`slippage` (:func:`exact_slippage_model`)."""
+        for cls in AssetClass:
+            self.set_commission(default_commission(cls), [cls])
+            self.set_slippage(default_slippage(cls), [cls])
 
     def set_commission(self, model: CommissionModel, classes: Iterable[AssetClass]) -> None:
         """Use ``model`` for the given asset classes."""
         for cls in classes:
             self.commission[cls] = model
+            self.exact_commission[cls] = exact_commission_model(model)
 
     def set_slippage(self, model: SlippageModel, classes: Iterable[AssetClass]) -> None:
         """Use ``model`` for the given asset classes."""
         for cls in classes:
             self.slippage[cls] = model
+            self.exact_slippage[cls] = exact_slippage_model(model)
 
     def runs_strategy_code(self) -> bool:
         """Whether a model in force is one a strategy wrote to zipline's form (its own
@@ -114,10 +122,10 @@ def fill_orders(
     """
     if volume <= 0:
         return
-    slippage = costs.slippage[asset.asset_class]
-    commission = costs.commission[asset.asset_class]
-    exact_slippage = exact_slippage_model(slippage)
-    exact_commission = exact_commission_model(commission)
+    asset_class = asset.asset_class
+    slippage, exact_slippage = costs.slippage[asset_class], costs.exact_slippage[asset_class]
+    commission = costs.commission[asset_class]
+    exact_commission = costs.exact_commission[asset_class]
     volume_used = Decimal(0)
     for order in orders:
         if not order.is_open or order.created_bar >= bar_index or not order.triggered(close, dt):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import IntEnum, StrEnum
+from typing import Any
 
 import attrs
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.portfolio import position_amount
 
 
 class OrderStatus(StrEnum):
@@ -208,8 +208,31 @@ class Order:
         }
 
 
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def zipline_order_dict(order: Order) -> dict[str, Any]:
+    """``order`` as it stands now, as zipline's ``Order.to_dict`` gives it (an entry of the
+    results ``orders`` column): amounts ints (floats for assets traded in fractions), prices
+    and commission floats, ``sid`` the asset, ``status`` an :data:`ORDER_STATUS`. As in
+    zipline, a stop-limit order whose stop was reached shows as a plain limit order."""
+    asset = order.asset
+    stop_dropped = order.stop_reached and order.limit is not None
+    stop, limit = order.stop, order.limit
+    # position_amount's rule, inlined: the results take one of these per order and session.
+    units = int if asset.lot_exponent >= 0 else float
+    return {
+        "id": order.id,
+        "dt": order.dt,
+        "reason": order.reason,
+        "created": order.created,
+        "amount": units(order.amount),
+        "filled": units(order.filled),
+        "commission": float(order.commission),
+        "stop": None if stop_dropped or stop is None else float(stop),
+        "limit": None if limit is None else float(limit),
+        "stop_reached": order.stop_reached and not stop_dropped,
+        "limit_reached": order.limit_reached,
+        "sid": asset,
+        "status": _ZIPLINE_STATUS[order.status],
+    }
 
 
 @attrs.frozen(kw_only=True)
@@ -242,26 +265,9 @@ class OrderView:
     @classmethod
     def of(cls, order: Order) -> OrderView:
         """A snapshot of ``order`` as it stands now."""
-        asset = order.asset
-        # zipline drops the stop of a stop-limit order once reached: it is a limit order then.
-        stop_dropped = order.stop_reached and order.limit is not None
-        return cls(
-            id=order.id,
-            dt=order.dt,
-            reason=order.reason,
-            created=order.created,
-            asset=asset,
-            amount=position_amount(asset, order.amount),
-            filled=position_amount(asset, order.filled),
-            commission=float(order.commission),
-            stop=None if stop_dropped else _float(order.stop),
-            limit=_float(order.limit),
-            stop_reached=order.stop_reached and not stop_dropped,
-            limit_reached=order.limit_reached,
-            direction=float(order.direction),
-            status=_ZIPLINE_STATUS[order.status],
-            order=order,
-        )
+        fields = zipline_order_dict(order)
+        asset = fields.pop("sid")
+        return cls(**fields, asset=asset, direction=float(order.direction), order=order)
 
     @property
     def sid(self) -> Asset:

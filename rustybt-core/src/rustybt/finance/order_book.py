@@ -71,12 +71,10 @@ class OrderBook:
     ) -> Order:
         """A new open order in the book, numbered next, its limit and stop prices rounded
         to the asset's order tick toward the better price (:func:`improved_price`)."""
-        buying = amount > 0
-        tick = order_tick(asset)
         if limit is not None:
-            limit = improved_price(limit, tick, prefer_round_down=buying)
+            limit = improved_price(limit, order_tick(asset), prefer_round_down=amount > 0)
         if stop is not None:
-            stop = improved_price(stop, tick, prefer_round_down=not buying)
+            stop = improved_price(stop, order_tick(asset), prefer_round_down=amount < 0)
         number = self.next_number
         self.next_number += 1
         order_id = f"{self.id_prefix}-{number}"
@@ -86,6 +84,7 @@ class OrderBook:
             amount=amount,
             created=created,
             created_bar=created_bar,
+            dt=created,
             limit=limit,
             stop=stop,
         )
