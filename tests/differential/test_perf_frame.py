@@ -188,3 +188,28 @@ def test_our_run_reports_zipline_perf_figures(
         )
     }
     assert not off, f"(session, ours, zipline's), first three per column: {off}"
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=[s.stem for s in STRATEGIES])
+def test_recorded_variables_are_zipline_recorded_variables(
+    strategy: Path, oracle: dict[str, dict], our_frame: Callable[[Path], pd.DataFrame]
+) -> None:
+    theirs = zipline_perf(oracle, strategy)["values"]
+    frame = our_frame(strategy)
+    recorded = [name for name in theirs if name not in FIGURES]
+
+    off = {}
+    for name in recorded:
+        if any(isinstance(value, str) for value in theirs[name]):
+            ours = [None if pd.isna(value) else value for value in frame[name]]
+            pairs = enumerate(zip(ours, theirs[name], strict=True))
+            found = [(i, a, b) for i, (a, b) in pairs if a != b]
+        else:
+            found = disagreements(
+                frame[name].to_numpy(dtype=np.float64),
+                np.array(theirs[name], dtype=np.float64),
+                NEAR_ZERO,
+            )
+        if found:
+            off[name] = found[:3]
+    assert not off, f"(session, ours, zipline's), first three per variable: {off}"

@@ -15,8 +15,8 @@ benchmark).
 
 For each strategy, ``OUT_DIR/<name>.json`` holds its transactions (symbol, amount, dt,
 price, commission), each session's portfolio value and the perf frame (its index, each
-column's dtype, the numeric columns' values, NaN where zipline has None, and the benchmark
-returns its metrics used), or the error it raised.
+column's dtype, the other columns' values (NaN where zipline has None; recorded text as
+strings), and the benchmark returns its metrics used), or the error it raised.
 """
 
 from __future__ import annotations
@@ -119,6 +119,14 @@ def read_returns(path: Path) -> pd.Series:
     return pd.read_csv(path, index_col="date", parse_dates=True)["return"]
 
 
+def column_values(column: pd.Series) -> list:
+    """A column's values as JSON: floats (NaN where zipline has None), or, for a recorded
+    text variable, its strings (None where it has none)."""
+    if any(isinstance(value, str) for value in column):
+        return [value if isinstance(value, str) else None for value in column]
+    return pd.to_numeric(column, errors="coerce").astype("float64").tolist()
+
+
 def perf_frame(perf: pd.DataFrame, benchmark_returns: list[float]) -> dict:
     """The frame as JSON: index, dtypes, and every column but the lists of dicts."""
     numeric = [c for c in perf.columns if c not in OBJECT_COLUMNS + TIME_COLUMNS]
@@ -126,10 +134,7 @@ def perf_frame(perf: pd.DataFrame, benchmark_returns: list[float]) -> dict:
         "index": [t.isoformat() for t in perf.index],
         "index_name": perf.index.name,
         "dtypes": {str(c): str(t) for c, t in perf.dtypes.items()},
-        "values": {
-            str(c): pd.to_numeric(perf[c], errors="coerce").astype("float64").tolist()
-            for c in numeric
-        },
+        "values": {str(c): column_values(perf[c]) for c in numeric},
         "times": {c: [t.isoformat() for t in perf[c]] for c in TIME_COLUMNS},
         "period_label": perf["period_label"].tolist(),
         "benchmark_returns": benchmark_returns,

@@ -56,7 +56,7 @@ from rustybt.metrics import summarize
 from rustybt.portfolio import Account, Portfolio, Position, Positions, position_amount
 from rustybt.strategy_file import strategy_error
 
-WARMUP_DAYS = {"daily": 400, "minute": 7}
+WARMUP_DAYS = {"daily": 600, "minute": 7}
 BEFORE_OPEN = pd.Timedelta(minutes=45)
 MINUTE = pd.Timedelta(minutes=1)
 
@@ -68,7 +68,7 @@ class BacktestConfig:
     """What to simulate: the span, the money, the bar frequency and the calendar.
 
     ``symbols`` are loaded in addition to those the strategy asks for with ``symbol()``.
-    ``warmup`` bars before ``start`` (about 400 calendar days for daily data, 7 for minute
+    ``warmup`` bars before ``start`` (about 600 calendar days for daily data, 7 for minute
     data) are loaded so ``data.history`` has lookback from the first bar.
     ``benchmark_returns`` (daily returns by date, :func:`rustybt.engine.benchmark.daily_returns`)
     is the benchmark unless the strategy sets one; without either it returns 0.

@@ -157,7 +157,7 @@ class SessionRecords:
         if transactions or orders:
             self.activity[len(self.cash)] = (
                 transactions,
-                [{**zipline_order_dict(o), "symbol": o.asset.symbol} for o in orders],
+                [zipline_order_dict(o, symbol=True) for o in orders],
             )
         self.cash.append(cash)
         self.position_changes.append(position_changes)

@@ -208,11 +208,12 @@ class Order:
         }
 
 
-def zipline_order_dict(order: Order) -> dict[str, Any]:
+def zipline_order_dict(order: Order, *, symbol: bool = False) -> dict[str, Any]:
     """``order`` as it stands now, as zipline's ``Order.to_dict`` gives it (an entry of the
     results ``orders`` column): amounts ints (floats for assets traded in fractions), prices
     and commission floats, ``sid`` the asset, ``status`` an :data:`ORDER_STATUS`. As in
-    zipline, a stop-limit order whose stop was reached shows as a plain limit order."""
+    zipline, a stop-limit order whose stop was reached shows as a plain limit order. With
+    ``symbol``, the asset's symbol is added under that key (the results frame shows it)."""
     asset = order.asset
     stop_dropped = order.stop_reached and order.limit is not None
     stop, limit = order.stop, order.limit
@@ -232,6 +233,7 @@ def zipline_order_dict(order: Order) -> dict[str, Any]:
         "limit_reached": order.limit_reached,
         "sid": asset,
         "status": _ZIPLINE_STATUS[order.status],
+        **({"symbol": asset.symbol} if symbol else {}),
     }
 
 
