@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 import yaml
 
+from rustybt.config_yaml import read_config_yaml
 from rustybt.errors import ConfigError
 
 SECTION = "alerts"
@@ -124,7 +125,7 @@ def load_alerts_config(path: str | Path) -> AlertsConfig:
     """
     file = Path(path)
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document, _ = read_config_yaml(file)
     except OSError as exc:
         raise ConfigError(f"cannot read config {file}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -29,6 +29,7 @@ import cattrs
 import yaml
 
 from rustybt.alerts.config import AlertsConfig, alerts_config_from_dict
+from rustybt.config_yaml import read_config_yaml
 from rustybt.errors import ConfigError
 from rustybt.finance import commission as commission_models
 from rustybt.finance import slippage as slippage_models
@@ -388,17 +389,15 @@ def parse_trading_config(path: str | Path) -> ParsedConfig:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        document, node = read_config_yaml(path)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    try:
-        document = yaml.safe_load(text)
-        lines = _key_lines(yaml.compose(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
+        where = f"{path}: line {mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{where}: invalid YAML: {problem}") from None
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    lines = _key_lines(node) if node is not None else {}
     if document is None:
         document = {}
     if not isinstance(document, dict):
