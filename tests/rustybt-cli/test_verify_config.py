@@ -119,3 +119,18 @@ def test_invalid_yaml_is_one_line_error(rustybt, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("error: ")
     assert "invalid YAML" in result.stderr
+
+
+def test_verify_config_never_prints_the_credentials_of_an_alert_url(rustybt, tmp_path) -> None:
+    config = tmp_path / "live.yaml"
+    config.write_text(
+        "broker: {type: paper}\n"
+        "alerts:\n"
+        "  channels:\n"
+        "    - {type: webhook, url: 'https://user:pw@host.example/x?token=abc'}\n"
+    )
+    for output in ("table", "json"):
+        result = rustybt("verify-config", "--config", str(config), "--output", output)
+        shown = result.stdout + result.stderr
+        assert "user:***@host.example/x?token=***" in shown
+        assert ":pw@" not in shown and "abc" not in shown

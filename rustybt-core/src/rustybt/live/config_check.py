@@ -4,7 +4,6 @@ trading, each problem with its key path and line, and the config shown with secr
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,7 @@ import attrs
 from rustybt.errors import PluginNotFoundError
 from rustybt.live.config import ConfigProblem, ParsedConfig, parse_trading_config
 from rustybt.plugins import Kind, PluginRegistry
-
-_SECRET_NAME = re.compile(r"key|secret|token|password", re.IGNORECASE)
-REDACTED = "***"
+from rustybt.redaction import redact
 
 
 @attrs.frozen(kw_only=True)
@@ -54,18 +51,6 @@ def verify_trading_config(path: str | Path, registry: PluginRegistry) -> ConfigR
     return ConfigReport(
         path=parsed.path, problems=tuple(problems), redacted=redact(parsed.document)
     )
-
-
-def redact(value: Any, name: str = "") -> Any:
-    """``value`` with every entry whose key names a secret (key, secret, token, password)
-    replaced by ``***`` — except ``*_env`` entries, which only name a variable."""
-    if isinstance(value, dict):
-        return {key: redact(item, str(key)) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact(item, name) for item in value]
-    if _SECRET_NAME.search(name) and not name.endswith("_env") and value is not None:
-        return REDACTED
-    return value
 
 
 def _section(parsed: ParsedConfig, name: str) -> dict[str, Any]:

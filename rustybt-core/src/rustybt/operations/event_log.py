@@ -34,6 +34,7 @@ from typing import Any, TextIO
 import attrs
 
 from rustybt.errors import DataError
+from rustybt.redaction import redact
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -55,8 +56,6 @@ not named here carry what they like).
 ``heartbeat.last_bar`` is the time of the last bar seen (null before the first).
 """
 
-REDACTED = "***"
-_SECRET_NAME = re.compile(r"key|secret|token|password", re.IGNORECASE)
 _RESERVED = frozenset({"ts", "level", "event"})
 # Files a log directory may hold: engine.log, engine.log.1, engine.log.2.gz, engine.jsonl.gz
 _LOG_FILE = re.compile(r".*\.(log|jsonl)(\.\d+)?(\.gz)?$")
@@ -72,13 +71,6 @@ def format_ts(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def redact(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """``fields`` with the value of every secret-looking name replaced by ``"***"``."""
-    return {
-        name: REDACTED if _SECRET_NAME.search(name) else value for name, value in fields.items()
-    }
 
 
 def _json_value(value: Any) -> str:
@@ -146,7 +138,7 @@ class EventLogWriter(logging.Handler):
         record: dict[str, Any] = {"ts": format_ts(self._clock()), "level": level, "event": event}
         if event_id is not None:
             record["event_id"] = event_id
-        record.update(redact(fields))
+        record.update(redact(fields))  # secret names hidden, URLs without credentials
         line = json.dumps(record, default=_json_value, ensure_ascii=False)
         with self.lock:
             if event_id in self._written_ids:
