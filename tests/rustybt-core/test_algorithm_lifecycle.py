@@ -120,3 +120,19 @@ def test_a_missing_plotting_module_says_how_to_install_it(run_strategy) -> None:
     install = r'install it in this environment: pip install "rustybt-core\[plot\]"'
     with pytest.raises(StrategyCodeError, match=install):
         run_strategy({"AAA": [10, 11]}, initialize=lambda context: None, analyze=analyze)
+
+
+@pytest.mark.parametrize(
+    ("start", "capital", "message"),
+    [
+        ("2010-13-45", 100_000, r"start '2010-13-45' is not a date \(month must be in 1..12\)"),
+        ("2010-01-04", "abc", r"capital base must be a number, got 'abc'"),
+        ("2010-01-04", float("inf"), r"capital base must be a finite number, got inf"),
+        ("2010-01-04", -5, r"capital base must be positive, got -5"),
+    ],
+)
+def test_a_bad_date_or_capital_is_a_config_error_naming_what_was_given(start, capital, message):
+    from rustybt.backtest import run_algorithm
+
+    with pytest.raises(ConfigError, match=message):
+        run_algorithm(start, "2010-12-31", initialize=lambda context: None, capital_base=capital)

@@ -83,9 +83,7 @@ def run_backtest(
     config = BacktestConfig(
         start=start,
         end=end,
-        capital_base=Decimal(repr(capital_base))
-        if isinstance(capital_base, float)
-        else Decimal(capital_base),
+        capital_base=capital_base,
         frequency=data_frequency,
         calendar=trading_calendar,
         symbols=tuple(symbols),

@@ -63,6 +63,30 @@ MINUTE = pd.Timedelta(minutes=1)
 Progress = Callable[[int, int], None]
 
 
+def _config_date(name: str, value: object) -> pd.Timestamp:
+    """``value`` as a UTC Timestamp, or a ConfigError naming ``name`` and what was given."""
+    try:
+        stamp = to_utc_timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        reason = str(exc).split(":")[0] or type(exc).__name__
+        raise ConfigError(f"{name} {value!r} is not a date ({reason}); use YYYY-MM-DD") from None
+    if pd.isna(stamp):
+        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
+    return stamp
+
+
+def _capital(value: object) -> Decimal:
+    """``value`` read exactly (a float through its shortest representation), or a
+    ConfigError when it is no finite number."""
+    try:
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+    except ArithmeticError:
+        raise ConfigError(f"capital base must be a number, got {value!r}") from None
+    if not amount.is_finite():
+        raise ConfigError(f"capital base must be a finite number, got {value!r}")
+    return amount
+
+
 @attrs.frozen(kw_only=True)
 class BacktestConfig:
     """What to simulate: the span, the money, the bar frequency and the calendar.
@@ -74,9 +98,9 @@ class BacktestConfig:
     is the benchmark unless the strategy sets one; without either it returns 0.
     """
 
-    start: pd.Timestamp = attrs.field(converter=to_utc_timestamp)
-    end: pd.Timestamp = attrs.field(converter=to_utc_timestamp)
-    capital_base: Decimal = attrs.field(default=Decimal(100000), converter=Decimal)
+    start: pd.Timestamp = attrs.field(converter=lambda value: _config_date("start", value))
+    end: pd.Timestamp = attrs.field(converter=lambda value: _config_date("end", value))
+    capital_base: Decimal = attrs.field(default=Decimal(100000), converter=lambda v: _capital(v))
     frequency: str = attrs.field(default="daily", converter=run_frequency)
     calendar: str = "XNYS"
     symbols: tuple[str, ...] = attrs.field(default=(), converter=tuple)
