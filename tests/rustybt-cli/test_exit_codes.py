@@ -215,3 +215,21 @@ def test_a_plugin_command_ending_with_typer_exit_is_a_one_line_failure(
         "error: the command ended with exit code 5 (a plugin command should raise a "
         "RustyBTError giving its reason, not typer.Exit)\n"
     )
+
+
+def test_debug_works_anywhere_on_the_command_line(rustybt) -> None:
+    result = rustybt(
+        "run",
+        "-f",
+        "examples/sma_crossover.py",
+        "--start",
+        "2010-13-45",
+        "--end",
+        "2012-12-31",
+        "--debug",
+    )
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: start '2010-13-45' is not a date (month must be in 1..12); use YYYY-MM-DD"
+    )

@@ -86,11 +86,20 @@ def _command_names(app: typer.Typer) -> set[str]:
     return names
 
 
+def debug_first(args: list[str]) -> list[str]:
+    """``args`` with ``--debug`` moved to the front, where the global option is parsed, so
+    it works anywhere on the command line (up to a ``--`` that ends the options)."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(a for a in args[:end] if a != "--debug"), *args[end:]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``rustybt`` with ``argv`` (default: the process arguments); return the exit code,
     an :class:`ExitCode`. A non-zero code comes with exactly one ``error: ...`` line on
     stderr (the last one), and with ``--debug`` the traceback above it."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = debug_first(list(sys.argv[1:] if argv is None else argv))
     try:
         with signals_end_the_command():
             registry = PluginRegistry.from_environment()
