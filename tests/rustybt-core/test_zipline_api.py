@@ -575,3 +575,12 @@ def test_the_largest_sane_order_is_still_placed(run_strategy) -> None:
 def test_the_pipeline_api_points_to_its_issue(run_strategy) -> None:
     with pytest.raises(StrategyError, match=r"Pipeline API is not built yet \(#20\)"):
         run_strategy({"AAA": FLAT}, initialize=lambda context: attach_pipeline(None, "p"))
+
+
+@pytest.mark.parametrize(("keyword", "label"), [("limit_price", "limit"), ("stop_price", "stop")])
+def test_a_negative_limit_or_stop_price_names_the_call(run_strategy, keyword, label) -> None:
+    def handle_data(context, data):
+        order(symbol("AAA"), 10, **{keyword: -5})
+
+    with pytest.raises(StrategyCodeError, match=rf"order\(AAA, 10\): a {label} price of -5 is"):
+        run_strategy({"AAA": FLAT}, initialize=lambda context: None, handle_data=handle_data)

@@ -500,6 +500,9 @@ class TradingAlgorithm:
             raise UnsupportedOrderParameters(
                 "pass either style= or limit_price/stop_price, not both"
             )
+        for label, price in (("limit", style.limit_price), ("stop", style.stop_price)):
+            if price is not None and price < 0:
+                raise StrategyError(f"{call}: a {label} price of {price} is negative")
         if abs(amount) > MAX_ORDER_UNITS:
             raise StrategyError(
                 f"{call}: {float(amount):.6g} units is more than any order may be "
