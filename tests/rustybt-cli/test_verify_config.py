@@ -134,3 +134,26 @@ def test_verify_config_never_prints_the_credentials_of_an_alert_url(rustybt, tmp
         shown = result.stdout + result.stderr
         assert "user:***@host.example/x?token=***" in shown
         assert ":pw@" not in shown and "abc" not in shown
+
+
+def test_an_alert_channel_without_its_url_fails_verification_not_the_session(
+    rustybt, tmp_path
+) -> None:
+    config = tmp_path / "live.yaml"
+    config.write_text("broker: {type: paper}\nalerts:\n  channels:\n    - {type: webhook}\n")
+    result = rustybt("verify-config", "--config", str(config))
+    assert result.exit_code == 1
+    assert "alerts.channels[0]: alert channel 'webhook' needs url" in result.stdout
+
+
+def test_a_webhook_url_must_be_http(rustybt, tmp_path) -> None:
+    config = tmp_path / "live.yaml"
+    config.write_text(
+        "broker: {type: paper}\nalerts:\n  channels:\n"
+        "    - {type: webhook, url: 'ftp://u:p@host/x?token=t'}\n"
+    )
+    result = rustybt("verify-config", "--config", str(config))
+    assert result.exit_code == 1
+    assert "webhook url must start with https:// or http://, got 'ftp://u:***@host" in (
+        result.stdout
+    )

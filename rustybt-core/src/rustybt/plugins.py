@@ -357,6 +357,9 @@ class PluginRegistry:
             elif unknown:
                 flags = ", ".join("--" + key.replace("_", "-") for key in unknown)
                 raise ConfigError(f"{kind.label} '{name}' does not take {flags}")
+        missing = sorted(_required_keywords(factory) - set(given))
+        if missing:
+            raise ConfigError(f"{kind.label} '{name}' needs {', '.join(missing)}")
         return factory(**given)
 
     def _not_found_message(self, kind: Kind, name: str) -> str:
@@ -405,6 +408,20 @@ def _keyword_parameters(factory: Callable[..., Any]) -> set[str] | None:
         p.name
         for p in parameters
         if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    }
+
+
+def _required_keywords(factory: Callable[..., Any]) -> set[str]:
+    """The keyword parameters ``factory`` cannot do without (empty when it cannot tell)."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    return {
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        and p.default is inspect.Parameter.empty
     }
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import urllib.parse
 
 import attrs
 
 from rustybt.alerts.alert import Alert
 from rustybt.alerts.env_secrets import secret_from_env
 from rustybt.alerts.json_post import encode_json, post_json
+from rustybt.errors import ConfigError
 from rustybt.hookspecs import Register, hookimpl
+from rustybt.redaction import redact_url
 
 SIGNATURE_HEADER = "X-RustyBT-Signature"
 
@@ -49,6 +52,10 @@ class WebhookChannel:
     _secret: str | None = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):
+            raise ConfigError(
+                f"webhook url must start with https:// or http://, got {redact_url(self.url)!r}"
+            )
         self._secret = (
             secret_from_env(self.secret_env, "webhook signing secret") if self.secret_env else None
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from rustybt.errors import PluginNotFoundError
+from rustybt.errors import PluginNotFoundError, RustyBTError
 from rustybt.live.config import ConfigProblem, ParsedConfig, parse_trading_config
 from rustybt.plugins import Kind, PluginRegistry
 from rustybt.redaction import redact
@@ -47,6 +47,7 @@ def verify_trading_config(path: str | Path, registry: PluginRegistry) -> ConfigR
     problems = list(parsed.problems)
     problems += _plugin_problems(parsed, registry)
     problems += _credential_problems(parsed, registry)
+    problems += _channel_problems(parsed, registry, problems)
     problems += _directory_problems(parsed)
     return ConfigReport(
         path=parsed.path, problems=tuple(problems), redacted=redact(parsed.document)
@@ -115,6 +116,29 @@ def _credential_problems(parsed: ParsedConfig, registry: PluginRegistry) -> list
                         message=f"environment variable {variable} is not set",
                     )
                 )
+    return problems
+
+
+def _channel_problems(
+    parsed: ParsedConfig, registry: PluginRegistry, found: list[ConfigProblem]
+) -> list[ConfigProblem]:
+    """What building each alert channel refuses (a missing ``url``, a wrong scheme), for
+    the channels nothing was found wrong with yet: a session would fail on it otherwise."""
+    problems = []
+    channels = _section(parsed, "alerts").get("channels")
+    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+        where = f"alerts.channels[{index}]"
+        if not isinstance(channel, dict) or any(p.key_path.startswith(where) for p in found):
+            continue
+        settings = {key: value for key, value in channel.items() if key != "type"}
+        try:
+            registry.alert_channel(str(channel.get("type")), **settings)
+        except RustyBTError as exc:
+            problems.append(
+                ConfigProblem(
+                    key_path=where, line=parsed.lines.get("alerts.channels"), message=str(exc)
+                )
+            )
     return problems
 
 
