@@ -239,12 +239,10 @@ def test_the_seed_validation_strategy_on_sample_data_explains_spy_is_missing(rus
     )
 
 
-SEED = REPO.parent / "shared" / "seed" / "000_592120bc3508c669.txt"
+SEED = REPO / "tests" / "seed" / "000_592120bc3508c669.txt"
 
 
 def test_the_example_is_the_seed_strategy_verbatim() -> None:
-    if not SEED.is_file():
-        pytest.skip("the seed report (shared/) is not beside this checkout")
     block = SEED.read_text().split("```python\n# File: validation_strategy.py\n")[1].split("```")[0]
     assert (EXAMPLES / "validation_strategy.py").read_text() == (
         "# File: validation_strategy.py\n" + block
