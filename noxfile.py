@@ -7,6 +7,7 @@ declare in its pyproject fails here even though the workspace env would hide it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
@@ -17,6 +18,8 @@ nox.options.error_on_missing_interpreters = True
 
 CORE = "rustybt-core"
 PACKAGES = (CORE, "rustybt-cli", "rustybt-yfinance", "rustybt-ccxt", "rustybt-paper")
+UV = os.environ.get("UV", "uv")
+"""The uv that runs nox (``uv run nox`` says which in ``UV``: the README's is not on PATH)."""
 TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "aiosmtpd>=1.4")
 
 
@@ -70,9 +73,9 @@ def differential(session: nox.Session) -> None:
     pins = Path(ORACLE_REQUIREMENTS).read_text()
     installed = oracle / "requirements.txt"
     if not installed.exists() or installed.read_text() != pins:
-        session.run("uv", "venv", "--quiet", "--python", "3.11", str(oracle), external=True)
+        session.run(UV, "venv", "--quiet", "--python", "3.11", str(oracle), external=True)
         session.run(
-            *("uv", "pip", "install", "--quiet", "--python", str(python)),
+            *(UV, "pip", "install", "--quiet", "--python", str(python)),
             *("-r", ORACLE_REQUIREMENTS),
             external=True,
         )

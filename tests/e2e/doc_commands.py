@@ -14,6 +14,19 @@ COMMAND = re.compile(r"(?:^|&&\s*|\buv run\s+)(?:python3? -m )?rustybt(?=\s|$)(?
 
 
 @attrs.frozen
+class ShellLine:
+    """One command line of a fenced shell block, continuations joined, comment dropped."""
+
+    source: str
+    line: int
+    text: str
+    skip_reason: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.text}"
+
+
+@attrs.frozen
 class DocCommand:
     """One ``rustybt`` command from the docs: where it is, and its arguments."""
 
@@ -26,17 +39,16 @@ class DocCommand:
         return f"{self.source}:{self.line}: rustybt {' '.join(self.args)}"
 
 
-def commands_in(text: str, source: str) -> list[DocCommand]:
-    """Every rustybt command in the fenced shell blocks of a Markdown ``text``.
+def shell_lines(text: str, source: str) -> list[ShellLine]:
+    """Every command line in the fenced shell blocks of a Markdown ``text``, in order.
 
     Lines continued with a trailing backslash are joined; comments after ``#`` are dropped.
-    A block preceded by ``<!-- docs-test: skip (why) -->`` yields commands marked skipped.
+    A block preceded by ``<!-- docs-test: skip (why) -->`` yields lines marked skipped.
     """
-    found: list[DocCommand] = []
-    lines = text.splitlines()
+    found: list[ShellLine] = []
     in_block, skip_reason, pending_skip = False, None, None
     logical, start = "", 0
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not in_block:
             marker = SKIP_MARKER.search(stripped)
@@ -58,11 +70,20 @@ def commands_in(text: str, source: str) -> list[DocCommand]:
         logical += stripped
         command = logical.split(" #", 1)[0].strip().removeprefix("$ ")
         logical = ""
-        match = COMMAND.search(command)
+        if command:
+            found.append(ShellLine(source, start, command, skip_reason))
+    return found
+
+
+def commands_in(text: str, source: str) -> list[DocCommand]:
+    """Every rustybt command in the fenced shell blocks of a Markdown ``text``
+    (see :func:`shell_lines`)."""
+    found: list[DocCommand] = []
+    for line in shell_lines(text, source):
+        match = COMMAND.search(line.text)
         if match:
-            found.append(
-                DocCommand(source, start, tuple(shlex.split(match.group("args"))), skip_reason)
-            )
+            args = tuple(shlex.split(match.group("args")))
+            found.append(DocCommand(source, line.line, args, line.skip_reason))
     return found
 
 

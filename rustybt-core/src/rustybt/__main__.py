@@ -12,9 +12,11 @@ def main() -> int:
     except ModuleNotFoundError as exc:
         if exc.name is None or not exc.name.startswith("rustybt_cli"):
             raise
+        from rustybt.install_hint import install_command
+
         print(
             "error: the rustybt command line is in a separate package; "
-            "install it with: pip install rustybt-cli",
+            f"install it with: {install_command('rustybt-cli')}",
             file=sys.stderr,
         )
         return 1

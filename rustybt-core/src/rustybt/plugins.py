@@ -30,6 +30,7 @@ import pluggy
 
 from rustybt import hookspecs
 from rustybt.errors import ConfigError, PluginError, PluginNotFoundError
+from rustybt.install_hint import install_command
 
 if TYPE_CHECKING:  # the registry stays light: every rustybt invocation imports it
     from rustybt.alerts.alert import AlertChannel
@@ -375,7 +376,7 @@ class PluginRegistry:
             blocked = self._plugins.get(lowered)
             if blocked is not None and blocked.status != "ok":
                 return f"plugin '{lowered}' is installed but {blocked.status}: {blocked.error}"
-            return f"install it with: pip install {package}"
+            return f"install it with: {install_command(package)}"
         for impl in self._manager.hook.rustybt_unknown_name_hint.get_hookimpls():
             try:
                 hint = impl.function(kind=kind.label, name=name)
