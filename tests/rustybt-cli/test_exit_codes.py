@@ -178,7 +178,10 @@ def test_a_check_that_does_not_pass_says_so_in_one_line(rustybt, tmp_path: Path)
     result = rustybt("verify-config", "--config", str(config), "--output", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["valid"] is False
-    assert result.stderr == f"error: {config} is not valid: 1 problem(s)\n"
+    assert result.stderr == (
+        f"error: {config} is not valid: broker.type: no broker named 'nosuch' "
+        "(installed: ccxt, paper) (line 2)\n"
+    )
 
 
 def test_stdout_closed_early_is_one_line_and_exit_1() -> None:

@@ -45,11 +45,12 @@ def verify(rustybt, tmp_path: Path, text: str, *extra: str):
         ),
         (
             SEED_CONFIG.replace("initial_capital: 100000.0", "initial_capital: -5"),
-            "broker.initial_capital: initial_capital must be positive, got -5 (line 3)",
+            "broker.initial_capital: must be > 0 and ≤ 1,000,000,000,000, got -5 (line 3)",
         ),
         (
             SEED_CONFIG.replace("structured: true", "structured: true\n  colour: red"),
-            "logging.colour: unknown key (line 19)",
+            "logging.colour: unknown key; allowed: file, heartbeat_interval, level, structured"
+            " (line 19)",
         ),
         (
             SEED_CONFIG.replace("source: sample", "source: quandl"),
@@ -157,3 +158,29 @@ def test_a_webhook_url_must_be_http(rustybt, tmp_path) -> None:
     assert "webhook url must start with https:// or http://, got 'ftp://u:***@host" in (
         result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("initial_capital: .inf", "broker.initial_capital: expected a finite number, got inf"),
+        ("initial_capital: .nan", "broker.initial_capital: expected a finite number, got nan"),
+        ("initial_capital: 1e30", "broker.initial_capital: must be > 0 and ≤ 1,000,000,000,000"),
+        ("initial_capital: 0", "broker.initial_capital: must be > 0 and ≤ 1,000,000,000,000"),
+        ("initial_captial: 5", "did you mean 'initial_capital'?"),
+    ],
+)
+def test_a_number_out_of_range_or_a_misspelt_key_is_the_one_stderr_line(
+    rustybt, tmp_path: Path, line: str, problem: str
+) -> None:
+    result = verify(rustybt, tmp_path, SEED_CONFIG.replace("initial_capital: 100000.0", line))
+    assert result.exit_code == 1
+    (stderr_line,) = result.stderr.strip().splitlines()
+    assert stderr_line.startswith("error: ") and problem in stderr_line
+    assert "(line 3)" in stderr_line
+
+
+def test_an_unknown_broker_lists_the_installed_ones(rustybt, tmp_path: Path) -> None:
+    result = verify(rustybt, tmp_path, SEED_CONFIG.replace("type: paper", "type: nosuch"))
+    assert result.exit_code == 1
+    assert "broker.type: no broker named 'nosuch' (installed: " in result.stderr

@@ -32,6 +32,7 @@ from rustybt.alerts.config import (
 from rustybt.alerts.dispatch import AlertDispatcher, create_channel
 from rustybt.alerts.probe import send_test_alert
 from rustybt.alerts.webhook import SIGNATURE_HEADER
+from rustybt.engine.clock import ReplayClock
 from rustybt.errors import ConfigError
 from rustybt.plugins import ENTRY_POINT_GROUP, Kind, PluginRegistry
 
@@ -42,6 +43,7 @@ ALERT = Alert(
     dedupe_key="engine-stopped",
 )
 SECRET = "webhook-signing-secret-42"
+SECOND = 1_000_000_000
 BOT_TOKEN = "123456:telegram-bot-token"
 
 
@@ -295,15 +297,15 @@ def test_a_failing_endpoint_is_retried_then_logged_and_never_raises(
         base_url=f"{http_server.url}/fail",
     )
     webhook = channel(alert_registry, "webhook", url=f"{http_server.url}/ok")
-    waits: list[float] = []
+    replay = ReplayClock(0)
     alerts = AlertDispatcher(
         channels={"telegram": telegram, "webhook": webhook},
         retries=2,
         retry_delay_seconds=0.5,
-        sleep=waits.append,
+        time=replay,
     )
 
-    with caplog.at_level(logging.ERROR, logger="rustybt.alerts"):
+    with caplog.at_level(logging.WARNING, logger="rustybt.alerts"):
         failed, delivered = alerts.send(ALERT)
 
     assert (failed.status, failed.attempts, failed.error) == (
@@ -312,7 +314,9 @@ def test_a_failing_endpoint_is_retried_then_logged_and_never_raises(
         "HTTP 500 Internal Server Error",
     )
     assert delivered.delivered
-    assert waits == [0.5, 1.0]  # the wait doubles after each failed attempt
+    # 0.5 s then 1 s (the wait doubles after each failed attempt), each up to 25 % longer
+    assert 1.5 <= replay.now_ns() / 1e9 <= 1.875
+    assert caplog.text.count("alert delivery attempt") == 2
     assert len([r for r in http_server.received if r.path.startswith("/fail")]) == 3
     assert "not delivered through telegram after 3 attempt(s)" in caplog.text
     assert BOT_TOKEN not in caplog.text + str(failed)
@@ -339,19 +343,19 @@ def test_a_crashing_third_party_channel_is_reported_not_raised() -> None:
 def test_one_alert_per_dedupe_key_per_rate_limit_period(
     alert_registry: PluginRegistry, http_server: LoopbackHttp
 ) -> None:
-    now = [1000.0]
+    replay = ReplayClock(1000 * SECOND)
     alerts = AlertDispatcher(
         channels={"webhook": channel(alert_registry, "webhook", url=f"{http_server.url}/h")},
         rate_limit_seconds=300,
-        clock=lambda: now[0],
+        time=replay,
     )
     other_story = attrs.evolve(ALERT, dedupe_key="kill-switch")
 
     assert alerts.send(ALERT)[0].status == "delivered"
-    now[0] += 299
+    replay.sleep_until(replay.now_ns() + 299 * SECOND)
     assert alerts.send(ALERT)[0].status == "rate limited"
     assert alerts.send(other_story)[0].status == "delivered"
-    now[0] += 1
+    replay.sleep_until(replay.now_ns() + SECOND)
     assert alerts.send(ALERT)[0].status == "delivered"
     assert len(http_server.received) == 3
 
@@ -502,10 +506,24 @@ def test_the_alerts_section_becomes_typed_config() -> None:
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"channels": []}, "alerts.channels must be a non-empty list"),
-        ({"channels": [{"url": "x"}]}, r"alerts.channels\[0\].type is missing"),
-        ({"channels": [{"type": "slack"}], "retries": -1}, "alerts.retries must be a whole"),
-        ({"channels": [{"type": "slack"}], "rate_limt": 5}, "unknown key.*rate_limt"),
+        ({"channels": []}, "alerts.channels: must be a non-empty list"),
+        ({"channels": [{"url": "x"}]}, r"alerts.channels\[0\].type: is missing"),
+        (
+            {"channels": [{"type": "slack"}], "retries": -1},
+            "alerts.retries: must be a whole number ≥ 0 and ≤ 10, got -1",
+        ),
+        (
+            {"channels": [{"type": "slack"}], "retries": 1000},
+            "alerts.retries: must be a whole number ≥ 0 and ≤ 10, got 1000",
+        ),
+        (
+            {"channels": [{"type": "slack"}], "retry_delay_seconds": float("nan")},
+            "alerts.retry_delay_seconds: must be a number ≥ 0 and ≤ 60, got nan",
+        ),
+        (
+            {"channels": [{"type": "slack"}], "rate_limt": 5},
+            "alerts.rate_limt: unknown key; did you mean 'rate_limit_seconds'",
+        ),
         ({"channels": [{"type": "slack"}, {"type": "slack"}]}, "slack used twice"),
     ],
 )

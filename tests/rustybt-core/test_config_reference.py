@@ -25,10 +25,13 @@ def test_keys_show_type_constraint_default_and_meaning(
 ) -> None:
     text = config_reference(empty_plugin_registry)
     assert (
-        "| `broker.initial_capital` | decimal > 0 | `100000` | starting cash of a simulated "
+        "| `broker.initial_capital` | decimal > 0 and ≤ 1,000,000,000,000 | `100000` | starting cash of a simulated "
         "account (`paper`) |" in text
     )
-    assert "| `broker.commission.cost` | decimal ≥ 0 | `0.001` per share," in text
+    assert (
+        "| `broker.commission.cost` | decimal ≥ 0 and ≤ 1,000,000,000,000 | `0.001` per share,"
+        in text
+    )
     assert "| `data.frequency` | one of `daily`, `minute`, `1d`, `1m` | `daily` |" in text
     assert "| `alerts.channels[].type` | text | required |" in text
     assert "\n### broker.commission\n" in text and "\n### alerts.channels[]\n" in text

@@ -59,3 +59,40 @@ def test_a_wrong_request_says_what_to_give(tmp_path: Path, request_: dict, messa
     with pytest.raises(ConfigError, match=message):
         trade("paper", **arguments)
     assert not (tmp_path / "state.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (TradingOverrides(heartbeat_interval=0), "--heartbeat-interval must be > 0"),
+        (TradingOverrides(heartbeat_interval=float("nan")), "--heartbeat-interval must be > 0"),
+        (TradingOverrides(log_level="chatty"), "--log-level must be one of DEBUG, INFO"),
+    ],
+)
+def test_a_wrong_override_is_refused_naming_the_option(
+    overrides: TradingOverrides, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        trading_settings("paper", overrides=overrides)
+
+
+@pytest.mark.parametrize(
+    ("speed", "duration"), [(float("inf"), None), (float("nan"), None), (0.0, "infd")]
+)
+def test_a_speed_or_duration_that_is_no_finite_number_is_refused(
+    tmp_path: Path, speed: float, duration: str | None
+) -> None:
+    with pytest.raises(ConfigError, match=r"--speed must be|duration must look like"):
+        trade(
+            "paper",
+            strategy=tmp_path / "strategy.py",
+            log_file=tmp_path / "log",
+            settings=trading_settings("paper"),
+            state_file=tmp_path / "state.sqlite",
+            replay=duration is None,
+            start="2012-01-03" if duration is None else None,
+            end="2012-02-01" if duration is None else None,
+            speed=speed,
+            duration=duration,
+        )
+    assert list(tmp_path.iterdir()) == []

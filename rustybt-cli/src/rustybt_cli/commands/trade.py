@@ -114,7 +114,7 @@ def paper_trade(
     from rustybt.live import TradingOverrides, trading_settings
 
     overrides = TradingOverrides(
-        broker=broker or "paper",
+        broker=broker,
         source=source,
         data_dir=data_dir,
         exchange=exchange,
@@ -166,6 +166,7 @@ def live_trade(
 ) -> None:
     """Trade a strategy live through a broker (orders are real unless --testnet)."""
     from rustybt.live import TradingOverrides, trading_settings
+    from rustybt.plugins import Kind
 
     overrides = TradingOverrides(
         broker=broker,
@@ -177,6 +178,7 @@ def live_trade(
         log_level=log_level,
     )
     settings = trading_settings("live", config=config, overrides=overrides)
+    cli_state(ctx).registry.registration(Kind.BROKER, settings.broker.type)
     if settings.broker.type != "paper" and not confirm:
         raise ConfigError(
             f"live trading through '{settings.broker.type}' places real orders; add --confirm"

@@ -55,4 +55,6 @@ def verify_config(
         for problem in report.problems:
             stdout.print(f"[red]✗[/red] {problem}", highlight=False)
     if not report.valid:
-        raise CheckFailed(f"{report.path} is not valid: {len(report.problems)} problem(s)")
+        first, *others = report.problems
+        more = f" (+{len(others)} more above)" if others else ""
+        raise CheckFailed(f"{report.path} is not valid: {first}{more}")

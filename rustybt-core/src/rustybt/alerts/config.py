@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
-from rustybt.config_yaml import read_config_yaml
+from rustybt.config_yaml import read_config_yaml, unknown_key
 from rustybt.errors import ConfigError
 
 SECTION = "alerts"
@@ -86,19 +85,27 @@ class AlertsConfig:
         raise ConfigError(f"no alert channel named '{name}' is configured (have: {configured})")
 
 
+MAX_RETRIES = 10
+"""The most retries a channel may be given: a failing channel must not hold up trading."""
+_BOUNDS: dict[str, float] = {
+    "rate_limit_seconds": 366 * 86_400.0,
+    "retries": MAX_RETRIES,
+    "retry_delay_seconds": 60.0,
+}
+"""The largest value of each number of the section (the least is 0)."""
+
+
 def alerts_config_from_dict(data: Mapping[str, Any], where: str = SECTION) -> AlertsConfig:
-    """Check and convert the ``alerts`` section; errors name the key path under ``where``."""
+    """Check and convert the ``alerts`` section. Errors are :class:`ConfigError`\\ s
+    reading ``<key path>: <what is wrong>``, the key path under ``where``."""
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where} must be a mapping, got {type(data).__name__}")
-    unknown = sorted(set(data) - _SECTION_KEYS)
+        raise ConfigError(f"{where}: must be a mapping, got {type(data).__name__}")
+    unknown = [key for key in data if key not in _SECTION_KEYS]
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)} "
-            f"(allowed: {', '.join(sorted(_SECTION_KEYS))})"
-        )
+        raise ConfigError(f"{where}.{unknown[0]}: {unknown_key(unknown[0], _SECTION_KEYS)}")
     raw_channels = data.get("channels")
     if not isinstance(raw_channels, list) or not raw_channels:
-        raise ConfigError(f"{where}.channels must be a non-empty list of channels")
+        raise ConfigError(f"{where}.channels: must be a non-empty list of channels")
     channels = tuple(
         _channel(raw, f"{where}.channels[{index}]") for index, raw in enumerate(raw_channels)
     )
@@ -120,34 +127,32 @@ def alerts_config_from_dict(data: Mapping[str, Any], where: str = SECTION) -> Al
 def load_alerts_config(path: str | Path) -> AlertsConfig:
     """The ``alerts`` section of the YAML file at ``path``.
 
-    Raises :class:`ConfigError` when the file is missing, is not YAML, or has no
-    ``alerts`` section.
+    Raises :class:`ConfigError` when the file is missing, is not YAML, has no ``alerts``
+    section, or the section is wrong (naming the file and the key path).
     """
     file = Path(path)
-    try:
-        document, _ = read_config_yaml(file)
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {file}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config {file} is not valid YAML: {exc}") from None
+    document, _ = read_config_yaml(file)
     if not isinstance(document, Mapping) or document.get(SECTION) is None:
         raise ConfigError(
             f"config {file} has no '{SECTION}' section; add one with at least one channel, "
             f"e.g. {SECTION}: {{channels: [{{type: webhook, url: https://...}}]}}"
         )
-    return alerts_config_from_dict(document[SECTION])
+    try:
+        return alerts_config_from_dict(document[SECTION])
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
 
 
 def _channel(raw: Any, where: str) -> ChannelConfig:
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where} must be a mapping with a 'type'")
-    settings = dict(raw)
+        raise ConfigError(f"{where}: must be a mapping with a 'type'")
+    settings = {str(key): value for key, value in raw.items()}
     kind = settings.pop("type", None)
     if not isinstance(kind, str) or not kind:
-        raise ConfigError(f"{where}.type is missing (webhook, slack, email, telegram, ...)")
+        raise ConfigError(f"{where}.type: is missing (webhook, slack, email, telegram, ...)")
     name = settings.pop("name", kind)
     if not isinstance(name, str) or not name:
-        raise ConfigError(f"{where}.name must be a non-empty string")
+        raise ConfigError(f"{where}.name: must be a non-empty string")
     return ChannelConfig(name=name, type=kind, settings=settings)
 
 
@@ -155,8 +160,10 @@ def _number(
     data: Mapping[str, Any], key: str, default: float, where: str, *, integer: bool = False
 ) -> float:
     value = data.get(key, default)
+    high = _BOUNDS[key]
     wanted = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, wanted) or value < 0:
+    # NaN and infinity fail the range check too.
+    if isinstance(value, bool) or not isinstance(value, wanted) or not 0 <= value <= high:
         kind = "a whole number" if integer else "a number"
-        raise ConfigError(f"{where}.{key} must be {kind} ≥ 0, got {value!r}")
+        raise ConfigError(f"{where}.{key}: must be {kind} ≥ 0 and ≤ {high:g}, got {value!r}")
     return float(value)

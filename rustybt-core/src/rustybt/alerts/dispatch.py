@@ -8,16 +8,18 @@ reported, but the engine keeps trading.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
 
 from rustybt.alerts.alert import Alert, AlertChannel
 from rustybt.alerts.config import AlertsConfig, ChannelConfig
+from rustybt.engine.clock import TimeSource, WallClock
 from rustybt.errors import RustyBTError
 from rustybt.plugins import PluginRegistry
+from rustybt.redaction import redact_text
+from rustybt.retry import RetriesExhaustedError, RetryPolicy, RetryWatch, call_with_retries
 
 logger = logging.getLogger("rustybt.alerts")
 
@@ -52,22 +54,32 @@ def create_channel(registry: PluginRegistry, config: ChannelConfig) -> AlertChan
     return registry.alert_channel(config.type, **config.settings)
 
 
+RETRY_BUDGET_SECONDS = 60.0
+"""The longest one alert waits on one failing channel before it is given up: a session
+sends alerts between bars, so a dead channel must not hold up trading for long."""
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, Exception)
+
+
 @attrs.define(kw_only=True)
 class AlertDispatcher:
     """Sends alerts through named channels.
 
     An alert whose ``dedupe_key`` was delivered less than ``rate_limit_seconds`` ago is not
-    sent again. A failed delivery is tried ``retries`` more times, waiting
-    ``retry_delay_seconds`` and doubling the wait each time. ``clock`` (seconds, monotonic)
-    and ``sleep`` are the real ones unless a test replaces them.
+    sent again; one no channel delivered is tried afresh next time. A failed delivery is
+    tried ``retries`` more times through :mod:`rustybt.retry`, the first wait
+    ``retry_delay_seconds`` and each next one twice as long (with jitter), for at most
+    :data:`RETRY_BUDGET_SECONDS`. ``time`` is the wall clock unless a test gives a replay
+    clock, whose waits are instant.
     """
 
     channels: Mapping[str, AlertChannel]
     rate_limit_seconds: float = 300.0
     retries: int = 2
     retry_delay_seconds: float = 1.0
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    time: TimeSource = attrs.field(factory=WallClock)
     _last_sent: dict[str, float] = attrs.field(init=False, factory=dict)
 
     @classmethod
@@ -82,7 +94,7 @@ class AlertDispatcher:
 
     def send(self, alert: Alert) -> tuple[DeliveryResult, ...]:
         """Deliver ``alert`` through every channel; never raises. One result per channel."""
-        now = self.clock()
+        now = self.time.now_ns() / 1e9
         last = self._last_sent.get(alert.dedupe_key)
         if last is not None and now - last < self.rate_limit_seconds:
             return tuple(
@@ -96,25 +108,51 @@ class AlertDispatcher:
         return results
 
     def _deliver(self, name: str, channel: AlertChannel, alert: Alert) -> DeliveryResult:
-        delay = self.retry_delay_seconds
-        error = ""
-        for attempt in range(1, self.retries + 2):
-            try:
-                channel.send(alert)
-            except RustyBTError as exc:
-                error = str(exc)
-            except Exception as exc:  # a third-party channel's bug must not stop the engine
-                error = f"unexpected {type(exc).__name__}: {exc}"
-            else:
-                return DeliveryResult(channel=name, status="delivered", attempts=attempt)
-            if attempt <= self.retries:
-                self.sleep(delay)
-                delay *= 2
+        attempts = 0
+
+        def attempt() -> None:
+            nonlocal attempts
+            attempts += 1
+            channel.send(alert)
+
+        policy = RetryPolicy(
+            attempts=self.retries + 1,
+            budget_seconds=RETRY_BUDGET_SECONDS,
+            first_delay=self.retry_delay_seconds,
+            max_delay=RETRY_BUDGET_SECONDS,
+            jitter=0.25,
+        )
+        watch = RetryWatch(what=f"alert {alert.title!r} through {name}", failed=_log_retry)
+        try:
+            call_with_retries(attempt, policy, retryable=_retryable, watch=watch, time=self.time)
+        except RetriesExhaustedError as exc:
+            error = _describe(exc.last)
+        else:
+            return DeliveryResult(channel=name, status="delivered", attempts=attempts)
         logger.error(
             "alert %r not delivered through %s after %d attempt(s): %s",
-            alert.title,
+            redact_text(alert.title),
             name,
-            self.retries + 1,
+            attempts,
             error,
         )
-        return DeliveryResult(channel=name, status="failed", attempts=self.retries + 1, error=error)
+        return DeliveryResult(channel=name, status="failed", attempts=attempts, error=error)
+
+
+def _describe(error: BaseException) -> str:
+    """The error's message, secrets removed; a third-party channel's bug says it is one."""
+    text = (
+        str(error)
+        if isinstance(error, RustyBTError)
+        else (f"unexpected {type(error).__name__}: {error}")
+    )
+    return redact_text(text)
+
+
+def _log_retry(error: BaseException, attempt: int, delay: float) -> None:
+    logger.warning(
+        "alert delivery attempt %d failed (%s); retrying in %.2f s",
+        attempt,
+        _describe(error),
+        delay,
+    )

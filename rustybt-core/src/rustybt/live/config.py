@@ -20,6 +20,8 @@ Money is read exactly (``100000.0`` becomes ``Decimal("100000.0")``).
 from __future__ import annotations
 
 import os
+import re
+import typing
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -29,25 +31,54 @@ import cattrs
 import yaml
 
 from rustybt.alerts.config import AlertsConfig, alerts_config_from_dict
-from rustybt.config_yaml import read_config_yaml
+from rustybt.config_yaml import read_config_yaml, unknown_key
 from rustybt.errors import ConfigError
 from rustybt.finance import commission as commission_models
 from rustybt.finance import slippage as slippage_models
 from rustybt.frequencies import run_frequency
 
-
-def _non_negative(instance: Any, attribute: attrs.Attribute, value: Decimal | None) -> None:
-    if value is not None and value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
-
-
-def _positive(instance: Any, attribute: attrs.Attribute, value: Decimal | float | None) -> None:
-    if value is not None and value <= 0:
-        raise ValueError(f"{attribute.name} must be positive, got {value}")
+MAX_MONEY = Decimal("1e12")
+"""The largest amount of money a configuration may name (capital, limits, fees)."""
+A_YEAR = Decimal(366 * 86_400)
+"""The longest interval, in seconds, a configuration may name."""
 
 
-CONSTRAINTS: dict[Any, str] = {_non_negative: "≥ 0", _positive: "> 0"}
-"""What each validator of these classes demands, as the configuration reference states it."""
+def _plain(number: Decimal) -> str:
+    return f"{number:,f}" if number == number.to_integral_value() else str(number)
+
+
+@attrs.frozen
+class Bounds:
+    """A validator: the value (unless None) is a finite number above ``low`` (or equal to
+    it when ``inclusive``) and at most ``high``. Its text is the range as the configuration
+    reference and the error messages state it."""
+
+    low: Decimal
+    high: Decimal
+    inclusive: bool = False
+
+    def __call__(self, instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if value is not None:
+            self.check(attribute.name, value)
+
+    def check(self, name: str, value: float | Decimal) -> None:
+        """Raise :class:`ValueError` saying ``name must be <range>`` when ``value`` is not
+        in the range."""
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite() or not (
+            (number >= self.low if self.inclusive else number > self.low) and number <= self.high
+        ):
+            raise ValueError(f"{name} must be {self}, got {value}")
+
+    def __str__(self) -> str:
+        return f"{'≥' if self.inclusive else '>'} {_plain(self.low)} and ≤ {_plain(self.high)}"
+
+
+_MONEY = Bounds(Decimal(0), MAX_MONEY)
+_FEE = Bounds(Decimal(0), MAX_MONEY, inclusive=True)
+_FRACTION = Bounds(Decimal(0), Decimal(1), inclusive=True)
+INTERVAL = Bounds(Decimal(0), A_YEAR)
+"""The range of a number of seconds: a heartbeat interval, an outage budget."""
 
 
 def _doc(text: str, default: str | None = None) -> dict[str, str]:
@@ -66,7 +97,7 @@ class CommissionConfig:
     )
     cost: Decimal | None = attrs.field(
         default=None,
-        validator=_non_negative,
+        validator=_FEE,
         metadata=_doc(
             "per share (`per_share`), per order (`per_trade`) or per unit of traded value "
             "(`per_dollar`)",
@@ -75,17 +106,17 @@ class CommissionConfig:
     )
     min_trade_cost: Decimal = attrs.field(
         default=Decimal(0),
-        validator=_non_negative,
+        validator=_FEE,
         metadata=_doc("the least an order pays in total (`per_share`)"),
     )
     maker: Decimal | None = attrs.field(
         default=None,
-        validator=_non_negative,
+        validator=_FRACTION,
         metadata=_doc("fee as a fraction of value for limit fills (`maker_taker`)", "`0.001`"),
     )
     taker: Decimal | None = attrs.field(
         default=None,
-        validator=_non_negative,
+        validator=_FRACTION,
         metadata=_doc("fee as a fraction of value for other fills (`maker_taker`)", "`0.001`"),
     )
 
@@ -120,7 +151,7 @@ class SlippageConfig:
     )
     volume_limit: Decimal | None = attrs.field(
         default=None,
-        validator=_positive,
+        validator=Bounds(Decimal(0), Decimal(1)),
         metadata=_doc(
             "largest share of a bar's volume one order may fill (`volume_share`, "
             "`fixed_basis_points`)",
@@ -129,7 +160,7 @@ class SlippageConfig:
     )
     price_impact: Decimal | None = attrs.field(
         default=None,
-        validator=_non_negative,
+        validator=Bounds(Decimal(0), Decimal(1000), inclusive=True),
         metadata=_doc(
             "price impact coefficient, times the square of the volume share taken (`volume_share`)",
             "`0.1`",
@@ -137,12 +168,12 @@ class SlippageConfig:
     )
     basis_points: Decimal | None = attrs.field(
         default=None,
-        validator=_non_negative,
+        validator=Bounds(Decimal(0), Decimal(10_000), inclusive=True),
         metadata=_doc("cost in basis points of the close (`fixed_basis_points`)", "`5`"),
     )
     spread: Decimal | None = attrs.field(
         default=None,
-        validator=_non_negative,
+        validator=_FEE,
         metadata=_doc(
             "full bid-ask spread: buys pay half of it over the close, sells get half under "
             "(`fixed`)",
@@ -176,7 +207,7 @@ class BrokerConfig:
     )
     initial_capital: Decimal = attrs.field(
         default=Decimal(100000),
-        validator=_positive,
+        validator=_MONEY,
         metadata=_doc("starting cash of a simulated account (`paper`)"),
     )
     commission: CommissionConfig | None = attrs.field(
@@ -196,7 +227,7 @@ class BrokerConfig:
     )
     reconcile_tolerance: Decimal = attrs.field(
         default=Decimal("0.001"),
-        validator=_non_negative,
+        validator=_FRACTION,
         metadata=_doc(
             "how far a traded asset's position or the cash may differ from the account "
             "(a fraction of the larger amount) before a live session refuses to trade"
@@ -204,7 +235,7 @@ class BrokerConfig:
     )
     outage_budget: float = attrs.field(
         default=300.0,
-        validator=_positive,
+        validator=INTERVAL,
         metadata=_doc(
             "seconds a live session waits out an unreachable broker (degraded) before it stops"
         ),
@@ -249,7 +280,7 @@ class LoggingConfig:
         default=True, metadata=_doc("accepted for the seed's configs; the log is always JSON lines")
     )
     heartbeat_interval: float = attrs.field(
-        default=3600.0, validator=_positive, metadata=_doc("seconds between `heartbeat` events")
+        default=3600.0, validator=INTERVAL, metadata=_doc("seconds between `heartbeat` events")
     )
     file: str | None = attrs.field(
         default=None,
@@ -265,12 +296,12 @@ class RiskConfig:
 
     max_order_value: Decimal | None = attrs.field(
         default=None,
-        validator=_positive,
+        validator=_MONEY,
         metadata=_doc("largest value of one order; a larger one is rejected", "no limit"),
     )
     max_position_fraction: Decimal | None = attrs.field(
         default=None,
-        validator=_positive,
+        validator=Bounds(Decimal(0), Decimal(100)),
         metadata=_doc(
             "largest value of one position as a fraction of the portfolio; an order that "
             "would pass it is rejected",
@@ -279,7 +310,7 @@ class RiskConfig:
     )
     max_daily_loss: Decimal | None = attrs.field(
         default=None,
-        validator=_positive,
+        validator=_MONEY,
         metadata=_doc(
             "loss since the start of the day that rejects every new order for the rest of it",
             "no limit",
@@ -331,22 +362,31 @@ class TradingConfig:
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_structure_hook(Decimal, lambda value, _: _decimal(value))
+_converter.register_structure_hook(float, lambda value, _: float(_decimal(value)))
 
 
 def _decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"expected a number, got {value!r}")
+    """A finite number read exactly: a float through its shortest representation, a
+    numeric string (YAML reads ``1e5`` as one) as written."""
     try:
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise InvalidOperation
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
         raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
+_UNKNOWN_KEYS = "unknown keys"
 
 
 def _describe(exc: BaseException, expected: Any) -> str:
     if isinstance(exc, KeyError):
         return "required"
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
-        return f"extra fields found ({', '.join(sorted(exc.extra_fields))})"
+        return _UNKNOWN_KEYS
     text = str(exc)
     if " not in literal " in text:
         allowed = ", ".join(str(a) for a in getattr(expected, "__args__", ()))
@@ -388,15 +428,7 @@ def parse_trading_config(path: str | Path) -> ParsedConfig:
     be checked then).
     """
     path = Path(path)
-    try:
-        document, node = read_config_yaml(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}: line {mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    document, node = read_config_yaml(path)
     lines = _key_lines(node) if node is not None else {}
     if document is None:
         document = {}
@@ -417,8 +449,9 @@ def parse_trading_config(path: str | Path) -> ParsedConfig:
         try:
             alerts = alerts_config_from_dict(sections.pop("alerts"))
         except ConfigError as exc:
+            key_path, _, reason = str(exc).partition(": ")
             problems.append(
-                ConfigProblem(key_path="alerts", line=lines.get("alerts"), message=str(exc))
+                ConfigProblem(key_path=key_path, line=line_of(lines, key_path), message=reason)
             )
     config = None
     try:
@@ -428,7 +461,8 @@ def parse_trading_config(path: str | Path) -> ParsedConfig:
             messages = cattrs.transform_error(exc, format_exception=_describe)
         else:
             messages = [str(exc)]
-        problems.extend(_problem(message, lines) for message in messages)
+        for message in messages:
+            problems.extend(_problems(message, lines, sections))
     return ParsedConfig(
         path=path,
         document=document,
@@ -438,18 +472,42 @@ def parse_trading_config(path: str | Path) -> ParsedConfig:
     )
 
 
-def _problem(message: str, lines: dict[str, int]) -> ConfigProblem:
+def _problems(message: str, lines: dict[str, int], document: dict[str, Any]) -> list[ConfigProblem]:
     key_path = message.rsplit(" @ $", 1)[1].lstrip(".") if " @ $" in message else ""
     reason = message.rsplit(" @ $", 1)[0]
-    if reason.startswith("extra fields found ("):
-        extra = reason.removeprefix("extra fields found (").rstrip(")").split(", ")[0]
-        key_path = f"{key_path}.{extra}" if key_path else extra
-        reason = "unknown key"
+    if reason == _UNKNOWN_KEYS:
+        allowed = _keys_at(key_path)
+        found = _value_at(document, key_path)
+        extras = [key for key in found if str(key) not in allowed] if found else []
+        return [
+            ConfigProblem(
+                key_path=f"{key_path}.{key}" if key_path else str(key),
+                line=line_of(lines, f"{key_path}.{key}" if key_path else str(key)),
+                message=unknown_key(key, allowed),
+            )
+            for key in extras
+        ]
     field, _, rest = reason.partition(" must ")
     if rest and field.isidentifier():  # a validator's message names its own field
         key_path = f"{key_path}.{field}" if key_path else field
-    line = lines.get(key_path) or lines.get(key_path.rsplit(".", 1)[0])
-    return ConfigProblem(key_path=key_path, line=line, message=reason)
+        reason = f"must {rest}"
+    return [ConfigProblem(key_path=key_path, line=line_of(lines, key_path), message=reason)]
+
+
+def _keys_at(key_path: str) -> list[str]:
+    """The keys the section at ``key_path`` (``broker.commission``) takes."""
+    cls: Any = TradingConfig
+    for name in filter(None, key_path.split(".")):
+        hint = typing.get_type_hints(cls)[name]
+        cls = next(arg for arg in (hint, *typing.get_args(hint)) if attrs.has(arg))
+    return [field.name for field in attrs.fields(cls)]
+
+
+def _value_at(document: dict[str, Any], key_path: str) -> Any:
+    value: Any = document
+    for name in filter(None, key_path.split(".")):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
 
 
 def default_config_path(mode: str) -> Path | None:
@@ -475,11 +533,30 @@ def load_trading_config(path: str | Path) -> TradingConfig:
 
 
 def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:
-    """``{"broker.commission.cost": line}`` for every mapping key in a composed YAML node."""
+    """``{"broker.commission.cost": line, "alerts.channels[0]": line}`` for every mapping
+    key and list item in a composed YAML node."""
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = f"{prefix}.{key.value}" if prefix else str(key.value)
             lines[path] = key.start_mark.line + 1
             lines.update(_key_lines(value, path))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = f"{prefix}[{index}]"
+            lines[path] = item.start_mark.line + 1
+            lines.update(_key_lines(item, path))
     return lines
+
+
+_LAST_PART = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+
+
+def line_of(lines: dict[str, int], key_path: str) -> int | None:
+    """The line of ``key_path``, else of the nearest section holding it (None: unknown)."""
+    while key_path not in lines:
+        shorter = _LAST_PART.sub("", key_path)
+        if shorter == key_path:
+            return None
+        key_path = shorter
+    return lines[key_path]

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import attrs
 
-from rustybt.live.config import CONSTRAINTS, TradingConfig
+from rustybt.live.config import Bounds, TradingConfig
 from rustybt.plugins import Kind, LazyFactory, PluginRegistry
 
 __all__ = ["config_reference"]
@@ -97,9 +97,8 @@ def _rows(cls: type, prefix: str) -> list[tuple[str, str, str, str]]:
             continue
         meaning, key = _doc(field)
         label = _type_name(hints[field.name])
-        constraint = CONSTRAINTS.get(field.validator)
-        if constraint:
-            label += f" {constraint}"
+        if isinstance(field.validator, Bounds):
+            label += f" {field.validator}"
         rows.append((f"`{prefix}.{key}`", label, _default(field), meaning))
     return rows
 

@@ -107,11 +107,7 @@ class Journal:
         migrated. Raise :class:`ConfigError`, leaving the file as it was, when it is not a
         RustyBT state file or was written by a newer RustyBT."""
         self.path = Path(path)
-        if not self.path.parent.is_dir():
-            raise ConfigError(
-                f"cannot use state file {self.path}: directory {self.path.parent} does not exist"
-            )
-        version = _schema_version(self.path)
+        version = check_state_file(self.path)
         try:
             if not self.path.exists():
                 # SQLite gives the -wal and -shm files the mode of the database file.
@@ -319,10 +315,17 @@ def _text(value: Any) -> Any:
     return str(value)
 
 
-def _schema_version(path: Path) -> int | None:
+def check_state_file(path: str | Path) -> int | None:
     """The schema version of the state file at ``path``: None when there is none yet (no
-    file, an empty one or an empty SQLite database). Raises :class:`ConfigError` for a file
-    this version cannot use. The file is only read, so a refused one is left as it was."""
+    file, an empty one or an empty SQLite database). Raises :class:`ConfigError` for a path
+    this version cannot use as one: a missing directory, a directory, a file of another
+    application, or one written by a newer RustyBT. The file is only read, so a refused
+    one is left as it was; a session checks its state file so before it writes anything."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ConfigError(f"cannot use state file {path}: directory {path.parent} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"state file {path} is a directory; give --state a file in it")
     if not path.exists():
         return None
     uri = f"{path.resolve().as_uri()}?mode=ro"

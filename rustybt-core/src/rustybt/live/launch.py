@@ -17,8 +17,13 @@ from rustybt.data.schema import to_utc_timestamp
 from rustybt.engine import BacktestConfig, SimulatedExecution
 from rustybt.engine.clock import ReplayClock, TimeSource, WallClock
 from rustybt.errors import ConfigError
-from rustybt.live.config import TradingConfig, default_config_path, load_trading_config
-from rustybt.live.journal import Journal
+from rustybt.live.config import (
+    INTERVAL,
+    TradingConfig,
+    default_config_path,
+    load_trading_config,
+)
+from rustybt.live.journal import Journal, check_state_file
 from rustybt.live.risk import RiskLimits
 from rustybt.live.session import (
     SessionParts,
@@ -33,6 +38,10 @@ from rustybt.plugins import PluginRegistry
 from rustybt.strategy_file import load_strategy
 
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_LONGEST_DURATION_DAYS = 100 * 366
+MAX_SPEED = 1e9
+"""The fastest replay speed that is not 0 (as fast as possible)."""
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def parse_duration(text: str) -> pd.Timedelta:
@@ -43,8 +52,11 @@ def parse_duration(text: str) -> pd.Timedelta:
         amount = float(text[:-1])
     except ValueError:
         amount = -1
-    if unit is None or amount <= 0:
-        raise ConfigError(f"duration must look like 30d, 24h, 90m or 45s, got {text!r}")
+    if unit is None or not 0 < amount <= _LONGEST_DURATION_DAYS:
+        raise ConfigError(
+            f"duration must look like 30d, 24h, 90m or 45s (at most {_LONGEST_DURATION_DAYS}d), "
+            f"got {text!r}"
+        )
     return pd.Timedelta(**{unit: amount})
 
 
@@ -76,6 +88,14 @@ def run_trading_session(
     """
     registry = registry or PluginRegistry.from_environment()
     algorithm = load_strategy(strategy)
+    backtest = BacktestConfig(
+        start=start,
+        end=end,
+        capital_base=config.broker.initial_capital,
+        frequency=config.data.bar_frequency,
+        calendar=config.data.calendar,
+        symbols=tuple(symbols),
+    )
     source = registry.data_source(
         config.data.source,
         lenient=True,
@@ -93,11 +113,20 @@ def run_trading_session(
             testnet=broker_config.testnet or None,
         )
     )
+    if mode == "paper" and not isinstance(broker, SimulatedExecution):
+        raise ConfigError(
+            f"paper trading needs a simulated broker such as 'paper'; '{broker_config.type}' "
+            "places real orders: use live-trade --confirm for it"
+        )
+    # Everything that can be refused is, before the first file is written.
+    check_state_file(state_file)
+    _check_log_file(Path(log_file))
+    alerts = AlertDispatcher.from_config(config.alerts, registry) if config.alerts else None
     if clock is None:
         clock = (
             WallClock()
             if feed == "poll"
-            else ReplayClock(to_utc_timestamp(start).value, speed=speed)
+            else ReplayClock(to_utc_timestamp(backtest.start).value, speed=speed)
         )
     with exclusive_state_file(state_file):
         return _run_locked(
@@ -105,17 +134,15 @@ def run_trading_session(
             source=source,
             broker=broker,
             config=config,
+            backtest=backtest,
             state_file=state_file,
-            start=start,
-            end=end,
-            symbols=symbols,
             duration=duration,
             accept_broker_state=accept_broker_state,
             mode=mode,
             feed=feed,
             clock=clock,
             log_file=log_file,
-            registry=registry,
+            alerts=alerts,
         )
 
 
@@ -125,17 +152,15 @@ def _run_locked(
     source: Any,
     broker: Any,
     config: TradingConfig,
+    backtest: BacktestConfig,
     state_file: str | Path,
-    start: Any,
-    end: Any,
-    symbols: Sequence[str],
     duration: pd.Timedelta | None,
     accept_broker_state: bool,
     mode: str,
     feed: str,
     clock: TimeSource,
     log_file: str | Path,
-    registry: PluginRegistry,
+    alerts: AlertDispatcher | None,
 ) -> SessionSummary:
     broker_config = config.broker
     events = _open_event_log(log_file, clock)
@@ -148,14 +173,7 @@ def _run_locked(
         parts = SessionParts(
             algorithm=algorithm,
             source=source,
-            config=BacktestConfig(
-                start=start,
-                end=end,
-                capital_base=broker_config.initial_capital,
-                frequency=config.data.bar_frequency,
-                calendar=config.data.calendar,
-                symbols=tuple(symbols),
-            ),
+            config=backtest,
             journal=journal,
             events=events,
             time=clock,
@@ -175,9 +193,7 @@ def _run_locked(
                 reconcile_tolerance=broker_config.reconcile_tolerance,
                 outage_budget_seconds=broker_config.outage_budget,
             ),
-            alerts=(
-                AlertDispatcher.from_config(config.alerts, registry).send if config.alerts else None
-            ),
+            alerts=alerts.send if alerts else None,
         )
         if isinstance(broker, SimulatedExecution):
             session = paper_session(parts, broker)
@@ -228,6 +244,11 @@ def _as_datetime(now_ns: int) -> datetime.datetime:
     return _EPOCH + datetime.timedelta(microseconds=now_ns // 1000)
 
 
+def _check_log_file(path: Path) -> None:
+    if path.is_dir():
+        raise ConfigError(f"cannot write log file {path}: it is a directory; give a file in it")
+
+
 def _open_event_log(path: str | Path, clock: TimeSource) -> EventLogWriter:
     try:
         return EventLogWriter(path, clock=lambda: _as_datetime(clock.now_ns()))
@@ -258,6 +279,15 @@ def trading_settings(
     given = overrides or TradingOverrides()
     path = config or default_config_path(mode)
     settings = load_trading_config(path) if path else TradingConfig()
+    if given.heartbeat_interval is not None:
+        try:
+            INTERVAL.check("--heartbeat-interval", given.heartbeat_interval)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    if given.log_level is not None and given.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            f"--log-level must be one of {', '.join(LOG_LEVELS)}, got {given.log_level!r}"
+        )
     return attrs.evolve(
         settings,
         broker=attrs.evolve(
@@ -274,7 +304,11 @@ def trading_settings(
         ),
         logging=attrs.evolve(
             settings.logging,
-            heartbeat_interval=given.heartbeat_interval or settings.logging.heartbeat_interval,
+            heartbeat_interval=(
+                settings.logging.heartbeat_interval
+                if given.heartbeat_interval is None
+                else given.heartbeat_interval
+            ),
             level=(given.log_level or settings.logging.level).upper(),
         ),
     )
@@ -324,6 +358,10 @@ def trade(
         raise ConfigError("--strategy and --log-file are required (or --stop)")
     if replay and (start is None or end is None):
         raise ConfigError("--replay needs --start and --end")
+    if not 0 <= speed <= MAX_SPEED:  # NaN fails too
+        raise ConfigError(
+            f"--speed must be 0 (as fast as possible) or up to {MAX_SPEED:g}, got {speed}"
+        )
     length = parse_duration(duration) if duration else None
     if not replay:
         if start is not None or end is not None:

@@ -11,7 +11,7 @@ alerts. :func:`paper_session` and :func:`live_session` assemble one.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ import pandas as pd
 
 from rustybt import api
 from rustybt.alerts.alert import Alert, Severity
+from rustybt.alerts.dispatch import DeliveryResult
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.broker import Broker
 from rustybt.data.source import DataSource
@@ -46,6 +47,9 @@ from rustybt.live.journal import Journal, JournaledFill, order_row
 from rustybt.live.polled_bars import PolledBars
 from rustybt.live.risk import RiskGuard, RiskLimits
 from rustybt.live.session_clock import SessionClock, StopConditions
+
+AlertSender = Callable[[Alert], Sequence[DeliveryResult]]
+"""Sends an alert through every channel, never raising: one result per channel."""
 
 
 class EventSink(Protocol):
@@ -178,9 +182,7 @@ class SimulatedVenue:
 class SessionReport:
     """What a session tells its user: events to ``events``, alerts to ``alerts``."""
 
-    def __init__(
-        self, events: EventSink, alerts: Callable[[Alert], object] | None, strategy: str
-    ) -> None:
+    def __init__(self, events: EventSink, alerts: AlertSender | None, strategy: str) -> None:
         self.events = events
         self._send_alert = alerts
         self._strategy = strategy
@@ -190,16 +192,28 @@ class SessionReport:
         """Called on each wait of an outage (the session sets it to heartbeat when due)."""
 
     def alert(self, severity: Severity, title: str, body: str) -> None:
-        """Send an alert through the configured channels (delivery never raises)."""
-        if self._send_alert is not None:
-            self._send_alert(
-                Alert(
-                    severity=severity,
-                    title=f"{self._strategy}: {title}",
-                    body=body,
-                    dedupe_key=title,
+        """Send an alert through the configured channels and log what became of it on each:
+        ``alert_sent``, or ``alert_failed`` (ERROR) once its retries ran out. Delivery
+        never raises: a dead channel does not stop trading."""
+        if self._send_alert is None:
+            return
+        alert = Alert(
+            severity=severity, title=f"{self._strategy}: {title}", body=body, dedupe_key=title
+        )
+        for result in self._send_alert(alert):
+            if result.status == "delivered":
+                self.events.log(
+                    "alert_sent", channel=result.channel, title=title, attempts=result.attempts
                 )
-            )
+            elif result.status == "failed":
+                self.events.log(
+                    "alert_failed",
+                    "ERROR",
+                    channel=result.channel,
+                    title=title,
+                    attempts=result.attempts,
+                    error=result.error,
+                )
 
     def data_missing(self, label: pd.Timestamp, error: DataError) -> None:
         """Report a bar the feed never got."""
@@ -552,7 +566,7 @@ class SessionParts:
     events: EventSink
     time: TimeSource
     settings: SessionSettings
-    alerts: Callable[[Alert], object] | None = None
+    alerts: AlertSender | None = None
 
 
 def paper_session(parts: SessionParts, broker: SimulatedExecution) -> TradingSession:
