@@ -171,16 +171,43 @@ def test_rotated_gzipped_files_and_garbage_lines_are_all_read(tmp_path: Path) ->
     assert log.garbage_lines == 4  # a traceback, a bad ts, a JSON list, a line cut short
 
 
-def test_a_truncated_gzip_file_counts_as_garbage_after_its_readable_lines(tmp_path: Path) -> None:
-    with EventLogWriter(tmp_path / "plain.log", clock=lambda: NOON) as writer:
-        writer.log("heartbeat", portfolio_value="1", open_orders=0, last_bar=None)
-    data = gzip.compress((tmp_path / "plain.log").read_bytes() * 50)
-    (tmp_path / "engine.log.1.gz").write_bytes(data[: len(data) - 12])
+def test_a_truncated_gzip_file_is_read_to_where_it_stops_and_that_place_is_named(
+    tmp_path: Path,
+) -> None:
+    times = iter(NOON + timedelta(minutes=i) for i in range(2000))
+    with EventLogWriter(tmp_path / "plain.log", clock=lambda: next(times)) as writer:
+        for _ in range(2000):
+            writer.log("heartbeat", portfolio_value="1", open_orders=0, last_bar=None)
+    data = gzip.compress((tmp_path / "plain.log").read_bytes())
+    (tmp_path / "engine.log.1.gz").write_bytes(data[: len(data) // 2])
 
     log = read_event_log([tmp_path / "engine.log.1.gz"])
 
-    assert log.garbage_lines == 1
-    assert all(event.event == "heartbeat" for event in log.events)
+    [tail] = log.unreadable_tails
+    assert log.garbage_lines == 0
+    assert 0 < tail.lines == len(log.events) < 2000  # every whole line before the cut
+    assert tail.last_event == log.events[-1].ts == NOON + timedelta(minutes=tail.lines - 1)
+    assert tail.describe().startswith(f"{tmp_path / 'engine.log.1.gz'} is unreadable after line")
+
+
+def test_a_file_named_gz_that_is_not_gzip_is_a_data_error(tmp_path: Path) -> None:
+    (tmp_path / "engine.log.1.gz").write_text('{"ts": "2026-11-24T12:00:00+00:00"}\n')
+    with pytest.raises(DataError, match="is not gzip-compressed"):
+        read_event_log([tmp_path / "engine.log.1.gz"])
+
+
+def test_an_event_in_two_files_is_read_once_and_a_file_given_twice_once(tmp_path: Path) -> None:
+    times = iter(NOON + timedelta(minutes=i) for i in range(3))
+    with EventLogWriter(tmp_path / "engine.log", clock=lambda: next(times)) as writer:
+        for _ in range(3):
+            writer.log("heartbeat", portfolio_value="1", open_orders=0, last_bar=None)
+    copy = tmp_path / "copy.log"
+    copy.write_text((tmp_path / "engine.log").read_text())
+
+    log = read_event_log([tmp_path / "engine.log", copy, tmp_path / "engine.log"])
+
+    assert [e.ts for e in log.events] == [NOON + timedelta(minutes=i) for i in range(3)]
+    assert log.files == (tmp_path / "engine.log", copy)
 
 
 def test_a_directory_without_logs_is_a_data_error(tmp_path: Path) -> None:

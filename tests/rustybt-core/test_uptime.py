@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from rustybt.errors import DataError
-from rustybt.operations.event_log import EventLogWriter, log_files, read_event_log
+from rustybt.operations.event_log import EventLog, EventLogWriter, log_files, read_event_log
 from rustybt.operations.uptime import analyze_uptime
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -95,7 +95,7 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_outages_of_a_30_day_session_are_found_exactly(session_dir: Path) -> None:
     log = read_event_log(log_files(session_dir))
-    report = analyze_uptime(log.events, garbage_lines=log.garbage_lines)
+    report = analyze_uptime(log)
 
     assert (report.start, report.end) == (START, END)
     assert [(p.start, p.end, p.cause) for p in report.downtime] == OUTAGES
@@ -108,7 +108,7 @@ def test_outages_of_a_30_day_session_are_found_exactly(session_dir: Path) -> Non
 
 
 def test_each_outage_names_the_last_event_before_it(session_dir: Path) -> None:
-    report = analyze_uptime(read_event_log(log_files(session_dir)).events)
+    report = analyze_uptime(read_event_log(log_files(session_dir)))
     crash, stop, hang = (period.last_event for period in report.downtime)
     assert (crash.event, crash.fields["error_type"]) == ("error", "MemoryError")
     assert (stop.event, stop.fields["reason"]) == ("engine_stopped", "signal")
@@ -116,7 +116,7 @@ def test_each_outage_names_the_last_event_before_it(session_dir: Path) -> None:
 
 
 def test_restarts_operations_and_errors_are_counted(session_dir: Path) -> None:
-    report = analyze_uptime(read_event_log(log_files(session_dir)).events)
+    report = analyze_uptime(read_event_log(log_files(session_dir)))
 
     assert report.restarts == 2
     hours_up = [
@@ -138,7 +138,7 @@ def test_restarts_operations_and_errors_are_counted(session_dir: Path) -> None:
 
 
 def test_a_window_counts_only_what_it_holds(session_dir: Path) -> None:
-    events = read_event_log(log_files(session_dir)).events
+    events = read_event_log(log_files(session_dir))
     report = analyze_uptime(events, days=10)  # back from the last event: only the hang
 
     assert report.start == END - timedelta(days=10)
@@ -154,7 +154,7 @@ def test_a_window_counts_only_what_it_holds(session_dir: Path) -> None:
 def test_a_lower_target_passes_and_an_explicit_interval_overrides_the_logged_one(
     session_dir: Path,
 ) -> None:
-    events = read_event_log(log_files(session_dir)).events
+    events = read_event_log(log_files(session_dir))
     assert analyze_uptime(events, target_percent=99.5).passed
     # With a 10-minute interval, the 20-minute hang is not longer than 2 × 10 min.
     report = analyze_uptime(events, heartbeat_interval=600)
@@ -167,7 +167,7 @@ def test_a_log_without_a_stated_interval_needs_one(tmp_path: Path) -> None:
         for minute in (0, 1, 5):
             clock.now = START + timedelta(minutes=minute)
             log.log("heartbeat", portfolio_value="1", open_orders=0, last_bar=None)
-    events = read_event_log([tmp_path / "engine.log"]).events
+    events = read_event_log([tmp_path / "engine.log"])
     with pytest.raises(DataError, match="pass --heartbeat-interval"):
         analyze_uptime(events)
     report = analyze_uptime(events, heartbeat_interval=60)
@@ -177,6 +177,6 @@ def test_a_log_without_a_stated_interval_needs_one(tmp_path: Path) -> None:
     assert report.uptime_percent == pytest.approx(20.0)
 
 
-def test_an_empty_window_is_a_data_error() -> None:
+def test_an_empty_log_is_a_data_error() -> None:
     with pytest.raises(DataError, match="no events"):
-        analyze_uptime([])
+        analyze_uptime(EventLog(events=(), files=(), garbage_lines=0))

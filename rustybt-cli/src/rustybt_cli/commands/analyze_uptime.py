@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rustybt_cli.exit_codes import CheckFailed
-from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
+from rustybt_cli.output import (
+    OutputFormat,
+    OutputOption,
+    print_json,
+    print_table,
+    stderr,
+    stdout,
+)
 
 if TYPE_CHECKING:
     from rustybt.operations.uptime import UptimeReport
@@ -25,6 +32,8 @@ EPILOG = """Examples:
 """
 
 DEFAULT_DAYS = 30
+LONGEST_DAYS = 36_500  # a hundred years: more is a typo, and past what dates can hold
+LONGEST_INTERVAL = 86_400.0 * 365
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +62,11 @@ def analyze_uptime_command(
     ] = None,
     days: Annotated[
         float | None,
-        typer.Option(min=0, help=f"Analyze the last N days of the logs (default {DEFAULT_DAYS})."),
+        typer.Option(
+            min=0,
+            max=LONGEST_DAYS,
+            help=f"Analyze the last N days of the logs (default {DEFAULT_DAYS}).",
+        ),
     ] = None,
     since: Annotated[
         str | None, typer.Option(help="Window start, ISO date or time (UTC unless stated).")
@@ -65,16 +78,21 @@ def analyze_uptime_command(
         float | None,
         typer.Option(
             min=0.001,
+            max=LONGEST_INTERVAL,
             help="Heartbeat interval in seconds (default: as the engine_started events state).",
         ),
     ] = None,
-    target: Annotated[float, typer.Option(help="Uptime % needed to PASS.")] = 99.9,
+    target: Annotated[
+        float, typer.Option(min=0, max=100, help="Uptime % needed to PASS (0 to 100).")
+    ] = 99.9,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Measure uptime from the engine's JSON-lines logs (rotated and gzipped files included).
 
     Downtime is every stop-to-start period and every gap between heartbeats longer than twice
-    the interval. Exits 0 when uptime reaches --target (PASS), 1 when it does not (FAIL).
+    the interval, on the merged timeline of every log given (overlapping runs count once).
+    The unreadable tail of a gzipped file cut short is reported, and the time it held is not
+    counted. Exits 0 when uptime reaches --target (PASS), 1 when it does not (FAIL).
     """
     from rustybt.operations.event_log import log_files, read_event_log
     from rustybt.operations.uptime import analyze_uptime
@@ -84,16 +102,21 @@ def analyze_uptime_command(
     if days is not None and since is not None:
         raise typer.BadParameter("--days and --since cannot be combined", param_hint="--days")
     start, end = _moment(since, "--since"), _moment(until, "--until")
+    if start is not None and end is not None and start >= end:
+        raise typer.BadParameter(f"--since {since} is not before --until {until}")
     log = read_event_log(log_files(log_dir) if log_dir is not None else log_file or [])
     report = analyze_uptime(
-        log.events,
+        log,
         days=DEFAULT_DAYS if days is None and start is None else days,
         since=start,
         until=end,
         heartbeat_interval=heartbeat_interval,
         target_percent=target,
-        garbage_lines=log.garbage_lines,
     )
+    for tail in report.unreadable_tails:
+        stderr.print(
+            f"warning: {tail.describe()}; the time it held is not counted", highlight=False
+        )
     if output is OutputFormat.JSON:
         print_json(report.to_dict())
     else:
@@ -124,8 +147,18 @@ def _print_report(report: UptimeReport, file_count: int) -> None:
             ("errors per 1,000 operations", "n/a" if rate is None else f"{rate:.2f}"),
             ("log files", file_count),
             ("garbage lines", report.garbage_lines),
+            ("unreadable file tails", len(report.unreadable_tails)),
         ],
     )
+    if report.unobserved:
+        print_table(
+            "Not observed",
+            ("start", "end", "duration", "unreadable tail of"),
+            [
+                (format_ts(p.start), format_ts(p.end), str(p.duration), str(p.tail.file))
+                for p in report.unobserved
+            ],
+        )
     if report.downtime:
         print_table(
             "Downtime",

@@ -16,16 +16,22 @@ not log their fills twice.
 
 The reader accepts rotated files (``engine.log.1``), gzipped files (``engine.log.2.gz``) and
 lines that are not events (a line cut by a crash, text from elsewhere): those are counted,
-never fatal.
+never fatal. A gzipped file cut short (a session killed while compressing, a partial copy)
+is read up to where it stops being readable, and that place is reported. An event found in
+more than one file (a copy of a log beside the log) is read once.
+
+A replay resumed from its state file used to stamp its ``engine_started`` (and what it
+logged before its clock first moved) with the replay's ``--start`` instead of the time it
+resumed at; the reader moves such events to the next time their file logged.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,12 +231,15 @@ _STANDARD_RECORD_ATTRIBUTES = frozenset(
 
 @attrs.frozen(kw_only=True)
 class LogEvent:
-    """One event read back from a log."""
+    """One event read back from a log, and where it was read (``file``, 1-based ``line``;
+    not part of equality: the same event read from two files is one event)."""
 
     ts: datetime
     level: str
     event: str
     fields: Mapping[str, Any] = attrs.field(factory=dict)
+    file: Path | None = attrs.field(default=None, eq=False)
+    line: int = attrs.field(default=0, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The event as it was logged."""
@@ -238,12 +247,39 @@ class LogEvent:
 
 
 @attrs.frozen(kw_only=True)
+class UnreadableTail:
+    """Where a gzipped log file stops being readable: after ``lines`` whole lines, the last
+    event among them at ``last_event`` (None when none was readable), and why."""
+
+    file: Path
+    lines: int
+    last_event: datetime | None
+    reason: str
+
+    def describe(self) -> str:
+        """One sentence: which file, where it stops, why."""
+        last = "no event" if self.last_event is None else f"last event {format_ts(self.last_event)}"
+        return f"{self.file} is unreadable after line {self.lines} ({last}): {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "file": str(self.file),
+            "readable_lines": self.lines,
+            "last_event": None if self.last_event is None else format_ts(self.last_event),
+            "reason": self.reason,
+        }
+
+
+@attrs.frozen(kw_only=True)
 class EventLog:
-    """Every event read from some log files, in time order, and how many lines were not."""
+    """Every event read from some log files, in time order, how many lines were not events,
+    and the tails of gzipped files that could not be read."""
 
     events: tuple[LogEvent, ...]
     files: tuple[Path, ...]
     garbage_lines: int
+    unreadable_tails: tuple[UnreadableTail, ...] = ()
 
 
 def parse_line(line: str) -> LogEvent | None:
@@ -272,8 +308,10 @@ def log_files(directory: str | Path) -> list[Path]:
     Raises :class:`DataError` when the directory does not exist or holds no log file.
     """
     folder = Path(directory)
-    if not folder.is_dir():
+    if not folder.exists():
         raise DataError(f"log directory {folder} does not exist")
+    if not folder.is_dir():
+        raise DataError(f"log directory {folder} is a file; give it with --log-file instead")
     found = sorted(p for p in folder.iterdir() if p.is_file() and _LOG_FILE.fullmatch(p.name))
     if not found:
         raise DataError(
@@ -283,40 +321,158 @@ def log_files(directory: str | Path) -> list[Path]:
 
 
 def read_event_log(paths: Iterable[str | Path]) -> EventLog:
-    """Read every event of ``paths`` (plain or gzipped), sorted by time.
+    """Read every event of ``paths`` (plain or gzipped), sorted by time (a file given twice is
+    read once; an event in several files counts once).
 
-    Lines that are not events, and the unreadable tail of a truncated gzip file, count as
-    garbage. A missing file is a :class:`DataError`.
+    Lines that are not events count as garbage; a gzipped file cut short is read up to where
+    it stops being readable, which :attr:`EventLog.unreadable_tails` names. Raises
+    :class:`DataError` for a missing file, a directory, or a ``.gz`` file that is not gzip.
     """
-    files = tuple(Path(p) for p in paths)
+    files = tuple(dict.fromkeys(Path(p) for p in paths))
+    seen: dict[_Content, int] = {}  # each event's content: the most copies one file holds
     events: list[LogEvent] = []
     garbage = 0
+    tails: list[UnreadableTail] = []
     for path in files:
-        if not path.is_file():
-            raise DataError(f"log file {path} does not exist")
-        for line in _lines(path):
-            if line is None:
-                garbage += 1
-                continue
+        in_file, file_garbage, tail = _read_file(path)
+        garbage += file_garbage
+        if tail is not None:
+            tails.append(tail)
+        copies: dict[_Content, int] = {}
+        for event in _restamp_resumed_replays(in_file):
+            key = _content(event)
+            copies[key] = copies.get(key, 0) + 1
+            if copies[key] > seen.get(key, 0):
+                events.append(event)
+        for key, count in copies.items():
+            seen[key] = max(seen.get(key, 0), count)
+    events.sort(key=lambda e: e.ts)  # stable: same-microsecond events keep file order
+    return EventLog(
+        events=tuple(events), files=files, garbage_lines=garbage, unreadable_tails=tuple(tails)
+    )
+
+
+_Content = tuple[datetime, str, str, str]
+
+
+def _content(event: LogEvent) -> _Content:
+    """What ``event`` says, hashable (its fields as canonical JSON)."""
+    fields = json.dumps(event.fields, sort_keys=True, default=str)
+    return (event.ts, event.level, event.event, fields)
+
+
+def _read_file(path: Path) -> tuple[list[LogEvent], int, UnreadableTail | None]:
+    """The events of one file in file order, its garbage line count, its unreadable tail."""
+    if path.is_dir():
+        raise DataError(f"log file {path} is a directory; give it with --log-dir instead")
+    if not path.is_file():
+        raise DataError(f"log file {path} does not exist")
+    events: list[LogEvent] = []
+    garbage = 0
+    lines = _gzip_lines(path) if path.suffix == ".gz" else _plain_lines(path)
+    number = 0
+    try:
+        for number, raw in enumerate(lines, start=1):
+            line = raw.decode("utf-8", errors="replace")
             if not line.strip():
                 continue
             event = parse_line(line)
             if event is None:
                 garbage += 1
             else:
-                events.append(event)
-    events.sort(key=lambda e: e.ts)  # stable: same-microsecond events keep file order
-    return EventLog(events=tuple(events), files=files, garbage_lines=garbage)
+                events.append(attrs.evolve(event, file=path, line=number))
+    except _CutShort as cut:
+        last = max((e.ts for e in events), default=None)
+        return (
+            events,
+            garbage,
+            UnreadableTail(file=path, lines=number, last_event=last, reason=str(cut)),
+        )
+    return events, garbage, None
 
 
-def _lines(path: Path) -> Iterator[str | None]:
-    """The lines of ``path``; None stands for a part that could not be decoded."""
-    if path.suffix != ".gz":
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            yield from handle
-        return
+class _CutShort(Exception):
+    """A gzipped file stops being readable here (the message says why)."""
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 16
+
+
+def _plain_lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from handle
+
+
+def _gzip_lines(path: Path) -> Iterator[bytes]:
+    """The whole lines of gzipped ``path`` (of every member); raises :class:`_CutShort` where
+    the stream stops being readable, after every line before that point."""
+    with path.open("rb") as handle:
+        head = handle.read(len(_GZIP_MAGIC))
+        if not head:
+            return
+        if head != _GZIP_MAGIC:
+            raise DataError(
+                f"log file {path} is not gzip-compressed although its name ends in .gz; "
+                "rename it without .gz if it is plain text"
+            )
+        decompressor = zlib.decompressobj(wbits=31)
+        pending = b""
+        chunk = head + handle.read(_CHUNK)
+        while chunk:
+            while chunk:
+                if decompressor.eof:  # a file of several gzip members (appended)
+                    decompressor = zlib.decompressobj(wbits=31)
+                try:
+                    pending += decompressor.decompress(chunk)
+                except zlib.error as exc:
+                    yield from _whole_lines(pending)[0]
+                    raise _CutShort(f"corrupt gzip data ({exc})") from None
+                chunk = decompressor.unused_data if decompressor.eof else b""
+            complete, pending = _whole_lines(pending)
+            yield from complete
+            chunk = handle.read(_CHUNK)
+    if not decompressor.eof:
+        raise _CutShort("the gzip stream is cut short (a partial copy, or a writer killed)")
+    if pending:
+        yield pending
+
+
+def _whole_lines(data: bytes) -> tuple[list[bytes], bytes]:
+    """The newline-ended lines of ``data``, and what follows the last newline."""
+    end = data.rfind(b"\n") + 1
+    return data[:end].splitlines(keepends=True), data[end:]
+
+
+def _restamp_resumed_replays(events: list[LogEvent]) -> list[LogEvent]:
+    """``events`` of one file (file order) with each resumed replay's start moved to when it
+    resumed: an ``engine_started`` stamped before its ``resumed_from``, and the events of its
+    file stamped the same just before and after it, take the time of the next later-stamped
+    event of the file (else ``resumed_from``)."""
+    fixed = list(events)
+    for index, event in enumerate(events):
+        resumed = _resumed_from(event)
+        if resumed is None or event.ts >= resumed:
+            continue
+        stamp = event.ts
+        after = next((e.ts for e in events[index + 1 :] if e.ts > stamp), resumed)
+        first = index
+        while first > 0 and events[first - 1].ts == stamp:
+            first -= 1
+        last = index
+        while last + 1 < len(events) and events[last + 1].ts == stamp:
+            last += 1
+        for position in range(first, last + 1):
+            fixed[position] = attrs.evolve(events[position], ts=after)
+    return fixed
+
+
+def _resumed_from(event: LogEvent) -> datetime | None:
+    value = event.fields.get("resumed_from") if event.event == "engine_started" else None
+    if not isinstance(value, str):
+        return None
     try:
-        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as handle:
-            yield from handle
-    except (OSError, EOFError):  # a gzip cut short by a crash or still being written
-        yield None
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else moment

@@ -1,9 +1,21 @@
 """Uptime of a trading engine, measured from its event log.
 
-The engine is down from an ``engine_stopped`` event to the next ``engine_started``, and
-during any gap longer than twice the heartbeat interval between two signs of life
-(``engine_started`` and ``heartbeat`` events) of one run — which also covers a crash, where
-the last heartbeat is followed by the next ``engine_started`` with no ``engine_stopped``.
+The logs may hold several runs of the engine (each ``engine_started`` in a file begins one;
+a rotated file continues the run its family was in), and runs may overlap: a session
+restarted while the old one still wrote its log, a replay resumed from its state file, two
+copies of a log. The engine is up wherever some run vouches for it, on the merged timeline:
+
+- a run vouches for the time between two of its signs of life (``engine_started``,
+  ``heartbeat``, ``engine_stopped``) no more than twice *its own* heartbeat interval apart,
+  unless the first is its ``engine_stopped``;
+- after its last sign of life (a crash, or a hand-over to another run) a run that did not
+  stop vouches for twice its interval more.
+
+Every stretch between consecutive signs of life on the merged timeline that no run vouches
+for whole is downtime: an "engine stopped" period when it begins at an ``engine_stopped``,
+else a "heartbeat gap" (a crash, a hang). A stretch after a final stop with no start after
+it is not downtime, and a stretch across the unreadable tail of a gzipped file is not
+observed: it counts neither way.
 
 Only what the logs observed is measured: the window is the requested period (``--days`` back
 from the last event, or ``since``/``until``) cut to the span of the logs. Downtime periods
@@ -12,23 +24,29 @@ are cut to the window too; restarts, operations and errors are counted inside it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import itertools
+import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from rustybt.errors import DataError
-from rustybt.operations.event_log import LogEvent, format_ts
+from rustybt.operations.event_log import EventLog, LogEvent, UnreadableTail, format_ts
 
 DowntimeCause = Literal["engine stopped", "heartbeat gap"]
 OPERATION_EVENTS = frozenset({"order_submitted", "order_filled"})
+SIGNS_OF_LIFE = frozenset({"engine_started", "heartbeat", "engine_stopped"})
 TOP_ERROR_TYPES = 10
+_ROTATION = re.compile(r"(\.\d+)?(\.gz)?$")
 
 
 @attrs.frozen(kw_only=True)
 class DowntimePeriod:
-    """A period the engine was not running, and the last event logged before it."""
+    """A period the engine was not running, and the last event logged before it ended."""
 
     start: datetime
     end: datetime
@@ -48,6 +66,29 @@ class DowntimePeriod:
             "duration_seconds": self.duration.total_seconds(),
             "cause": self.cause,
             "last_event": self.last_event.to_dict(),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class UnobservedPeriod:
+    """A period the logs cannot tell about: what the unreadable ``tail`` of a file held."""
+
+    start: datetime
+    end: datetime
+    tail: UnreadableTail
+
+    @property
+    def duration(self) -> timedelta:
+        """How long nothing was observed."""
+        return self.end - self.start
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; the duration in seconds."""
+        return {
+            "start": format_ts(self.start),
+            "end": format_ts(self.end),
+            "duration_seconds": self.duration.total_seconds(),
+            "file": str(self.tail.file),
         }
 
 
@@ -83,11 +124,18 @@ class UptimeReport:
     top_error_types: tuple[ErrorTypeCount, ...]
     target_percent: float
     garbage_lines: int = 0
+    unobserved: tuple[UnobservedPeriod, ...] = ()
+    unreadable_tails: tuple[UnreadableTail, ...] = ()
 
     @property
     def window(self) -> timedelta:
-        """The observed window's length."""
+        """The window's length."""
         return self.end - self.start
+
+    @property
+    def observed(self) -> timedelta:
+        """The window less what the logs cannot tell about (unreadable tails)."""
+        return self.window - sum((period.duration for period in self.unobserved), timedelta())
 
     @property
     def downtime_total(self) -> timedelta:
@@ -96,8 +144,8 @@ class UptimeReport:
 
     @property
     def uptime_percent(self) -> float:
-        """100 × (1 − downtime / window)."""
-        return 100.0 * (1.0 - self.downtime_total / self.window)
+        """100 × (1 − downtime / observed time)."""
+        return 100.0 * (1.0 - self.downtime_total / self.observed)
 
     @property
     def errors_per_1000_operations(self) -> float | None:
@@ -117,42 +165,52 @@ class UptimeReport:
                 "end": format_ts(self.end),
                 "duration_seconds": self.window.total_seconds(),
             },
+            "observed_seconds": self.observed.total_seconds(),
             "uptime_percent": self.uptime_percent,
             "target_percent": self.target_percent,
             "status": "PASS" if self.passed else "FAIL",
             "downtime_seconds": self.downtime_total.total_seconds(),
             "downtime_periods": [period.to_dict() for period in self.downtime],
+            "unobserved_periods": [period.to_dict() for period in self.unobserved],
             "restarts": self.restarts,
             "operations": self.operations,
             "errors": self.errors,
             "errors_per_1000_operations": self.errors_per_1000_operations,
             "top_error_types": [entry.to_dict() for entry in self.top_error_types],
             "garbage_lines": self.garbage_lines,
+            "unreadable_tails": [tail.to_dict() for tail in self.unreadable_tails],
         }
 
 
 def analyze_uptime(
-    events: Sequence[LogEvent],
+    log: EventLog,
     *,
     days: float | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     heartbeat_interval: float | None = None,
     target_percent: float = 99.9,
-    garbage_lines: int = 0,
 ) -> UptimeReport:
-    """Measure uptime over ``events`` (in time order), as described in the module docstring.
+    """Measure uptime over ``log``, as described in the module docstring.
 
     ``days`` counts back from ``until`` (default: the last event) and cannot be combined with
     ``since``. ``heartbeat_interval`` (seconds) overrides the interval each run states in its
     ``engine_started`` event. Raises :class:`DataError` when the window holds fewer than two
-    events or no heartbeat interval is known.
+    events or was not observed at all, or when no heartbeat interval is known.
     """
     if days is not None and since is not None:
         raise DataError("give either days or since, not both")
+    events = log.events
     if not events:
-        raise DataError("the logs hold no events")
-    end = min(until, events[-1].ts) if until is not None else events[-1].ts
+        raise DataError(_no_events(log))
+    first, last = events[0].ts, events[-1].ts
+    if (until is not None and until < first) or (since is not None and since > last):
+        asked = " to ".join("…" if t is None else format_ts(t) for t in (since, until))
+        raise DataError(
+            f"the window {asked} lies outside the logs, which span {format_ts(first)} to "
+            f"{format_ts(last)}; choose a window within that span"
+        )
+    end = min(until, last) if until is not None else last
     if since is not None:
         requested_start = since
     elif days is not None:
@@ -166,67 +224,184 @@ def analyze_uptime(
             f"the window {format_ts(requested_start)} to {format_ts(end)} holds "
             f"{len(inside)} event(s); at least two spanning some time are needed"
         )
-    periods = _clip(_downtime(events, heartbeat_interval), start, end)
-    first_event = events[0]
-    return UptimeReport(
+    downtime, unobserved = _outages(log, heartbeat_interval)
+    report = UptimeReport(
         start=start,
         end=end,
-        downtime=periods,
-        restarts=sum(1 for e in inside if e.event == "engine_started" and e is not first_event),
+        downtime=_clip(downtime, start, end),
+        restarts=sum(1 for e in inside if e.event == "engine_started" and e is not events[0]),
         operations=sum(1 for e in inside if e.event in OPERATION_EVENTS),
         errors=sum(1 for e in inside if e.event == "error"),
         top_error_types=_top_error_types(inside),
         target_percent=target_percent,
-        garbage_lines=garbage_lines,
+        garbage_lines=log.garbage_lines,
+        unobserved=_clip(unobserved, start, end),
+        unreadable_tails=log.unreadable_tails,
     )
+    if report.observed <= timedelta():
+        raise DataError(
+            f"the window {format_ts(start)} to {format_ts(end)} falls wholly in the unreadable "
+            f"tail of {report.unobserved[0].tail.file}; choose another window"
+        )
+    return report
 
 
-def _downtime(events: Sequence[LogEvent], override: float | None) -> list[DowntimePeriod]:
-    """Every downtime period over all of ``events``."""
-    default_interval = override if override is not None else _first_stated_interval(events)
-    interval = default_interval
-    periods: list[DowntimePeriod] = []
-    running = True  # a log that begins mid-run: the engine was up at its first event
-    last_alive = events[0].ts
-    previous = events[0]
-    stop: LogEvent | None = None
-    for event in events:
-        if event.event == "engine_stopped" and running:
-            _heartbeat_gap(periods, last_alive, event.ts, interval, previous)
-            running, stop = False, event
-        elif event.event in ("engine_started", "heartbeat"):
-            if running:
-                _heartbeat_gap(periods, last_alive, event.ts, interval, previous)
-            elif stop is not None:
-                periods.append(
-                    DowntimePeriod(
-                        start=stop.ts, end=event.ts, cause="engine stopped", last_event=stop
-                    )
-                )
-            if event.event == "engine_started" and override is None:
-                interval = _stated_interval(event) or default_interval
-            running, last_alive = True, event.ts
-        previous = event
-    if running:
-        _heartbeat_gap(periods, last_alive, events[-1].ts, interval, previous)
-    return periods
+def _no_events(log: EventLog) -> str:
+    if log.garbage_lines:
+        return (
+            f"the logs hold no events: none of their {log.garbage_lines} line(s) is a JSON "
+            "event with ts, level and event (is this an engine event log?)"
+        )
+    return "the logs hold no events"
 
 
-def _heartbeat_gap(
-    periods: list[DowntimePeriod],
-    last_alive: datetime,
-    now: datetime,
-    interval: float | None,
-    previous: LogEvent,
-) -> None:
-    if interval is None:
+@attrs.frozen(kw_only=True)
+class _Run:
+    """The signs of life of one run of the engine, in time order, and its interval."""
+
+    beats: tuple[LogEvent, ...]
+    interval: timedelta
+
+
+def _runs(log: EventLog, override: float | None) -> list[_Run]:
+    """Every run of the engine in ``log``: each file in file order is cut at its
+    ``engine_started`` events; what comes before a file's first start continues the latest
+    run of its family (``engine.log`` continues ``engine.log.1``) started before it, else
+    of any file. The global first event counts as a sign of life: the log began mid-run."""
+    by_file: dict[Path | None, list[LogEvent]] = {}
+    for event in log.events:
+        by_file.setdefault(event.file, []).append(event)
+    starts = sorted((e for e in log.events if e.event == "engine_started"), key=lambda e: e.ts)
+    fallback = override if override is not None else _first_stated_interval(starts)
+    runs: list[_Run] = []
+    for file, in_file in by_file.items():
+        segment: list[LogEvent] = []
+        started: LogEvent | None = None
+        for event in sorted(in_file, key=lambda e: e.line):
+            if event.event == "engine_started" and segment:
+                runs.append(_run(segment, started, starts, file, override, fallback))
+                segment = []
+            if event.event == "engine_started":
+                started = event
+            segment.append(event)
+        runs.append(_run(segment, started, starts, file, override, fallback))
+    first = log.events[0]
+    if first.event not in SIGNS_OF_LIFE:
+        runs.append(_Run(beats=(first,), interval=runs[0].interval))
+    return runs
+
+
+def _run(
+    segment: list[LogEvent],
+    started: LogEvent | None,
+    starts: Sequence[LogEvent],
+    file: Path | None,
+    override: float | None,
+    fallback: float | None,
+) -> _Run:
+    if override is not None:
+        seconds: float | None = override
+    elif started is not None:
+        seconds = _stated_interval(started) or fallback
+    else:
+        seconds = _continued_interval(segment[0], starts, file) or fallback
+    if seconds is None:
         raise DataError(
             "no engine_started event states heartbeat_interval; pass --heartbeat-interval"
         )
-    if now - last_alive > timedelta(seconds=2 * interval):
-        periods.append(
-            DowntimePeriod(start=last_alive, end=now, cause="heartbeat gap", last_event=previous)
+    beats = tuple(sorted((e for e in segment if e.event in SIGNS_OF_LIFE), key=lambda e: e.ts))
+    return _Run(beats=beats, interval=timedelta(seconds=seconds))
+
+
+def _continued_interval(
+    first: LogEvent, starts: Sequence[LogEvent], file: Path | None
+) -> float | None:
+    """The interval of the run a file without a start at its head continues."""
+    family = None if file is None else _ROTATION.sub("", file.name)
+    before = [s for s in starts if s.ts <= first.ts]
+    kin = [s for s in before if s.file is not None and _ROTATION.sub("", s.file.name) == family]
+    for candidates in (kin, before):
+        if candidates:
+            return _stated_interval(candidates[-1])
+    return None
+
+
+def _outages(
+    log: EventLog, override: float | None
+) -> tuple[list[DowntimePeriod], list[UnobservedPeriod]]:
+    """Every downtime and unobserved period over the whole of ``log``."""
+    runs = _runs(log, override)
+    beats = [beat for run in runs for beat in run.beats]
+    stopped_at = {b.ts for b in beats if b.event == "engine_stopped"}
+    alive_at = {b.ts for b in beats if b.event != "engine_stopped"}
+    last_alive = max(alive_at, default=None)
+    moments = sorted({b.ts for b in beats} | {log.events[-1].ts})
+    times = [e.ts for e in log.events]
+    downtime: list[DowntimePeriod] = []
+    unobserved: list[UnobservedPeriod] = []
+    for start, end in _unvouched(moments, _vouched(runs)):
+        tail = _tail_within(log.unreadable_tails, start, end)
+        if tail is not None:
+            unobserved.append(UnobservedPeriod(start=start, end=end, tail=tail))
+            continue
+        stopped = start in stopped_at and start not in alive_at
+        if stopped and (last_alive is None or last_alive < start):
+            continue  # the engine's deliberate end: the log goes on without it
+        downtime.append(
+            DowntimePeriod(
+                start=start,
+                end=end,
+                cause="engine stopped" if stopped else "heartbeat gap",
+                last_event=log.events[max(bisect.bisect_left(times, end) - 1, 0)],
+            )
         )
+    return downtime, unobserved
+
+
+def _vouched(runs: Iterable[_Run]) -> list[tuple[datetime, datetime]]:
+    """What each sign of life but a stop vouches for, sorted by start: until its run's next
+    sign of life when that comes within twice the run's interval, else twice the interval."""
+    spans = []
+    for run in runs:
+        allowed = 2 * run.interval
+        for index, beat in enumerate(run.beats):
+            if beat.event == "engine_stopped":
+                continue
+            after = run.beats[index + 1].ts if index + 1 < len(run.beats) else None
+            close = after is not None and after - beat.ts <= allowed
+            spans.append((beat.ts, after if close and after is not None else beat.ts + allowed))
+    return sorted(spans)
+
+
+def _unvouched(
+    moments: Sequence[datetime], vouched: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """The stretches between consecutive ``moments`` that no single span of ``vouched``
+    covers whole, adjacent ones joined."""
+    stretches: list[tuple[datetime, datetime]] = []
+    reach: datetime | None = None  # the furthest end of the spans begun so far
+    begun = 0
+    for here, after in itertools.pairwise(moments):
+        while begun < len(vouched) and vouched[begun][0] <= here:
+            end = vouched[begun][1]
+            reach = end if reach is None else max(reach, end)
+            begun += 1
+        if reach is not None and reach >= after:
+            continue
+        if stretches and stretches[-1][1] == here:
+            stretches[-1] = (stretches[-1][0], after)
+        else:
+            stretches.append((here, after))
+    return stretches
+
+
+def _tail_within(
+    tails: Iterable[UnreadableTail], start: datetime, end: datetime
+) -> UnreadableTail | None:
+    """The unreadable tail that ends a file's readable events within ``start``–``end``."""
+    return next(
+        (t for t in tails if t.last_event is not None and start <= t.last_event < end), None
+    )
 
 
 def _stated_interval(event: LogEvent) -> float | None:
@@ -235,23 +410,23 @@ def _stated_interval(event: LogEvent) -> float | None:
         seconds = float(value) if value is not None else None
     except (TypeError, ValueError):
         return None
-    return seconds if seconds is not None and seconds > 0 else None
+    return seconds if seconds is not None and 0 < seconds < _LONGEST_INTERVAL else None
 
 
-def _first_stated_interval(events: Sequence[LogEvent]) -> float | None:
+_LONGEST_INTERVAL = 365 * 86400.0
+"""Intervals beyond a year (or not finite) are not intervals a log states: they are ignored."""
+
+
+def _first_stated_interval(starts: Sequence[LogEvent]) -> float | None:
     return next(
-        (
-            seconds
-            for event in events
-            if event.event == "engine_started" and (seconds := _stated_interval(event)) is not None
-        ),
-        None,
+        (seconds for event in starts if (seconds := _stated_interval(event)) is not None), None
     )
 
 
-def _clip(
-    periods: list[DowntimePeriod], start: datetime, end: datetime
-) -> tuple[DowntimePeriod, ...]:
+_Period = TypeVar("_Period", DowntimePeriod, UnobservedPeriod)
+
+
+def _clip(periods: list[_Period], start: datetime, end: datetime) -> tuple[_Period, ...]:
     clipped = (
         attrs.evolve(period, start=max(period.start, start), end=min(period.end, end))
         for period in periods
