@@ -1,8 +1,9 @@
 """`rustybt analyze-uptime` on the log of a replay killed and resumed from its state file.
 
-A resumed replay stamps its ``engine_started`` with the replay's ``--start`` rather than the
-simulated time it resumed at; the reader puts it back where it belongs, so the restart is
-counted in the right window and a log begun at the resume shows no outage before it."""
+A resumed replay goes on from the simulated time it had reached, so its ``engine_started``
+and every later event carry that time, not the replay's ``--start``: the restart is counted
+in the right window and a log begun at the resume shows no outage before it. (Logs of
+versions that stamped the ``--start`` are put right by the reader.)"""
 
 from __future__ import annotations
 
@@ -124,3 +125,16 @@ def test_a_log_begun_at_the_resume_shows_no_outage_before_it(
     assert pd.Timestamp(report["window"]["start"]) >= resumed_from
     assert report["downtime_periods"] == []
     assert report["uptime_percent"] == 100.0
+
+
+def test_the_resumed_run_stamps_its_events_from_where_it_stopped(
+    resumed: tuple[Path, pd.Timestamp, int],
+) -> None:
+    tmp_path, resumed_from, lines_killed = resumed
+    lines = (tmp_path / "s.log").read_text().splitlines()
+    stamps = [pd.Timestamp(json.loads(line)["ts"]) for line in lines[lines_killed:]]
+    started = json.loads(lines[lines_killed])
+
+    assert started["event"] == "engine_started"
+    assert stamps[0] >= resumed_from
+    assert stamps == sorted(stamps)

@@ -34,6 +34,11 @@ class TimeSource(Protocol):
         soon as ``interrupted()`` is true."""
         ...
 
+    def resume_at(self, when_ns: int) -> None:
+        """A resumed session had reached ``when_ns`` before it stopped: time is at least
+        that from now on, without waiting."""
+        ...
+
 
 class WallClock:
     """Real time: sleeping really waits."""
@@ -50,6 +55,9 @@ class WallClock:
             if remaining <= 0:
                 return
             time.sleep(min(remaining, 0.5))
+
+    def resume_at(self, when_ns: int) -> None:
+        """Nothing to do: real time has moved on past a stopped session by itself."""
 
 
 class ReplayClock:
@@ -79,3 +87,8 @@ class ReplayClock:
             step = min(when_ns - self._now_ns, int(0.5e9 * self.speed))
             time.sleep(step / 1e9 / self.speed)
             self._now_ns += step
+
+    def resume_at(self, when_ns: int) -> None:
+        """Jump to ``when_ns`` (never back): a resumed replay goes on from where it stopped,
+        not from its start, so its events carry the time it resumed at."""
+        self._now_ns = max(self._now_ns, when_ns)

@@ -475,6 +475,7 @@ class TradingSession:
             ),
             "fills": engine.fill_count + self._fills_before_resume,
             "heartbeat_due": self.clock.next_heartbeat_ns,
+            "clock_ns": self.clock.time.now_ns(),
         }
 
     def _picklable(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -523,7 +524,11 @@ class TradingSession:
         for name, value in state["context"].items():
             setattr(engine.algorithm, name, value)
         self._fills_before_resume = state["fills"]
-        self.clock.next_heartbeat_ns = state["heartbeat_due"]
+        clock = self.clock
+        # Checkpoints before "clock_ns" was kept: the heartbeat then due is one interval on.
+        clock.time.resume_at(state.get("clock_ns", state["heartbeat_due"] - clock.interval_ns))
+        clock.stop.restart_duration()
+        clock.next_heartbeat_ns = state["heartbeat_due"]
         self._resumed_from = checkpoint.bar_time
         bar_session = int(engine.session_of_bar[checkpoint.bar])
         engine.resume_after(checkpoint.bar, state["recorded"])

@@ -32,6 +32,10 @@ class StopConditions:
         self.reason: str | None = None
         """The first reason found to stop (None while the session may go on)."""
 
+    def restart_duration(self) -> None:
+        """Measure the duration from now: a resumed session runs its whole duration again."""
+        self._started_ns = self._time.now_ns()
+
     def __call__(self) -> bool:
         """True once there is a reason to stop (see :attr:`reason`)."""
         switch = self.kill_switch
