@@ -45,17 +45,15 @@ _ROTATION = re.compile(r"(\.\d+)?(\.gz)?$")
 
 
 @attrs.frozen(kw_only=True)
-class DowntimePeriod:
-    """A period the engine was not running, and the last event logged before it ended."""
+class Period:
+    """A stretch of the logs' time, from ``start`` to ``end``."""
 
     start: datetime
     end: datetime
-    cause: DowntimeCause
-    last_event: LogEvent
 
     @property
     def duration(self) -> timedelta:
-        """How long the engine was down."""
+        """How long the period lasted."""
         return self.end - self.start
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,32 +62,30 @@ class DowntimePeriod:
             "start": format_ts(self.start),
             "end": format_ts(self.end),
             "duration_seconds": self.duration.total_seconds(),
-            "cause": self.cause,
-            "last_event": self.last_event.to_dict(),
         }
 
 
 @attrs.frozen(kw_only=True)
-class UnobservedPeriod:
-    """A period the logs cannot tell about: what the unreadable ``tail`` of a file held."""
+class DowntimePeriod(Period):
+    """A period the engine was not running, and the last event logged before it ended."""
 
-    start: datetime
-    end: datetime
-    tail: UnreadableTail
-
-    @property
-    def duration(self) -> timedelta:
-        """How long nothing was observed."""
-        return self.end - self.start
+    cause: DowntimeCause
+    last_event: LogEvent
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; the duration in seconds."""
-        return {
-            "start": format_ts(self.start),
-            "end": format_ts(self.end),
-            "duration_seconds": self.duration.total_seconds(),
-            "file": str(self.tail.file),
-        }
+        return {**super().to_dict(), "cause": self.cause, "last_event": self.last_event.to_dict()}
+
+
+@attrs.frozen(kw_only=True)
+class UnobservedPeriod(Period):
+    """A period the logs cannot tell about: what the unreadable ``tail`` of a file held."""
+
+    tail: UnreadableTail
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; the duration in seconds."""
+        return {**super().to_dict(), "file": str(self.tail.file)}
 
 
 @attrs.frozen(kw_only=True)
