@@ -67,7 +67,7 @@ def write(path: Path, text: str) -> Path:
     [
         (
             "def initialize(context)\n    pass\n",
-            r"error: {path}:1: SyntaxError: expected ':'",
+            r"error: {path}:1: SyntaxError: expected ':' at `def initialize(context)`",
         ),
         (
             "from rustybt.api import symbol\n\ndef initialize(context):\n"

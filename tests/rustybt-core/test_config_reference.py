@@ -25,8 +25,8 @@ def test_keys_show_type_constraint_default_and_meaning(
 ) -> None:
     text = config_reference(empty_plugin_registry)
     assert (
-        "| `broker.initial_capital` | decimal > 0 and ≤ 1,000,000,000,000 | `100000` | starting cash of a simulated "
-        "account (`paper`) |" in text
+        "| `broker.initial_capital` | decimal > 0 and ≤ 1,000,000,000,000 | `100000` | "
+        "starting cash of a simulated account (`paper`) |" in text
     )
     assert (
         "| `broker.commission.cost` | decimal ≥ 0 and ≤ 1,000,000,000,000 | `0.001` per share,"

@@ -87,7 +87,10 @@ def failure(exc: BaseException) -> tuple[ExitCode, str]:
 
 def exited_with(code: int) -> tuple[ExitCode, str]:
     """The exit code and message for a command that raised ``typer.Exit(code)`` itself
-    (core's commands raise :class:`CheckFailed` instead; a plugin's may not)."""
+    (core's commands raise :class:`CheckFailed` instead; a plugin's may not), or whose code
+    raised ``KeyboardInterrupt``, which Typer turns into ``Exit(130)``."""
+    if code == ExitCode.INTERRUPTED:
+        return ExitCode.INTERRUPTED, "stopped by SIGINT"
     return ExitCode.FAILED, (
         f"the command ended with exit code {code} (a plugin command should raise a "
         "RustyBTError giving its reason, not typer.Exit)"

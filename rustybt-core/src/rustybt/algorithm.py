@@ -16,6 +16,7 @@ Write a strategy either as module functions (Zipline style: ``initialize(context
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
@@ -43,7 +44,7 @@ from rustybt.errors import (
 from rustybt.fetcher import CsvLayout, FetchedColumns, parse_csv, read_url
 from rustybt.finance.asset_restrictions import Restrictions, as_restrictions
 from rustybt.finance.cancel_policy import CancelPolicy
-from rustybt.finance.commission import CommissionModel, to_decimal
+from rustybt.finance.commission import CommissionModel
 from rustybt.finance.controls import (
     LongOnly,
     MaxLeverage,
@@ -55,6 +56,7 @@ from rustybt.finance.controls import (
     OrderControl,
     RestrictedAssets,
 )
+from rustybt.finance.decimals import to_decimal
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order, OrderView
 from rustybt.finance.slippage import SlippageModel
@@ -69,6 +71,9 @@ ROUNDING_EPSILON = Decimal("0.0001")
 MAX_ORDER_UNITS = Decimal(10) ** 15
 """No order is for more units than this: a larger amount comes from a sizing bug (a price
 near zero, a percentage given as a number of shares), and is refused before it is placed."""
+MAX_ORDER_PRICE = Decimal(10) ** 15
+"""No limit or stop price is above this: a larger one comes from a bug, and could not be
+held on any asset's price grid."""
 PLATFORM = "rustybt"
 """What ``get_environment("platform")`` answers (zipline answers ``"zipline"``)."""
 ENVIRONMENT_FIELDS = ("arena", "data_frequency", "start", "end", "capital_base", "platform")
@@ -182,12 +187,66 @@ class _OrderCall(NamedTuple):
     def __str__(self) -> str:
         return f"{self.name}({self.asset.symbol}, {self.argument})"
 
-    def number(self, value: Any) -> Decimal:
-        """``value`` as a Decimal; NaN, an infinity or no number is a StrategyError."""
+    def with_keyword(self, keyword: str, value: object) -> str:
+        """The call as written with ``keyword=value`` among its arguments."""
+        return f"{self.name}({self.asset.symbol}, {self.argument}, {keyword}={value})"
+
+    def number(self, value: Any, keyword: str | None = None) -> Decimal:
+        """``value`` (the argument ``keyword`` when given) as a Decimal; NaN, an infinity
+        or no number is a StrategyError naming the call (and ``keyword``)."""
         try:
             return to_decimal(value)
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            raise StrategyError(f"{self}: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            given = "" if keyword is None else f" (given as {keyword})"
+            raise StrategyError(f"{self}: {exc}{given}") from None
+
+
+HANDLER_ARGUMENTS = {
+    "initialize": ("context",),
+    "handle_data": ("context", "data"),
+    "before_trading_start": ("context", "data"),
+    "analyze": ("context", "perf"),
+}
+"""What RustyBT passes to each function of a strategy, as zipline does."""
+
+
+def _check_handler(
+    name: str, arguments: tuple[str, ...], function: object, source_path: str | None
+) -> None:
+    """Raise a StrategyError when ``function`` cannot be called with ``arguments``."""
+    parameters = ("self", *arguments) if inspect.ismethod(function) else arguments
+    expected = f"def {name}({', '.join(parameters)}):"
+    where = f"{source_path}: " if source_path else ""
+    if not callable(function):
+        raise StrategyError(
+            f"{where}{name} is {type(function).__name__} {function!r}, not a function; "
+            f"define it as {expected}"
+        )
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+        return
+    try:
+        signature.bind(*arguments)
+    except TypeError:
+        code = getattr(inspect.unwrap(function), "__code__", None)
+        if code is not None:
+            where = f"{code.co_filename}:{code.co_firstlineno}: "
+        raise StrategyError(
+            f"{where}{name}{signature} cannot be called as {name}({', '.join(arguments)}); "
+            f"define it as {expected}"
+        ) from None
+
+
+def _order_id(function: str, order: object) -> str:
+    """The id of ``order``, given to ``function`` as an id or as an order object."""
+    order_id = order if isinstance(order, str) else getattr(order, "id", None)
+    if not isinstance(order_id, str):
+        raise StrategyError(
+            f"{function}({order!r}): give an order id (what order() returns) or an order "
+            "from get_order()"
+        )
+    return order_id
 
 
 def round_order_amount(asset: Asset, amount: Decimal) -> Decimal:
@@ -214,13 +273,27 @@ class TradingAlgorithm:
         before_trading_start: Callable[..., Any] | None = None,
         analyze: Callable[..., Any] | None = None,
         name: str | None = None,
+        source_path: str | None = None,
     ) -> None:
+        """The strategy made of the given functions (or of a subclass's methods).
+
+        Each function given, and each method a subclass overrides, must be callable with
+        the arguments RustyBT passes (:data:`HANDLER_ARGUMENTS`); otherwise this raises a
+        :class:`StrategyError` naming the function's file and line (or ``source_path``,
+        the strategy file, for something that is no function).
+        """
         self._functions = {
             "initialize": initialize,
             "handle_data": handle_data,
             "before_trading_start": before_trading_start,
             "analyze": analyze,
         }
+        for method, arguments in HANDLER_ARGUMENTS.items():
+            given = self._functions[method]
+            if getattr(type(self), method) is not getattr(TradingAlgorithm, method):
+                given = getattr(self, method)
+            if given is not None:
+                _check_handler(method, arguments, given, source_path)
         self.algorithm_name = name or type(self).__name__
         self.log = logging.getLogger(f"rustybt.algorithm.{self.algorithm_name}")
         self._runtime: AlgorithmRuntime | None = None
@@ -235,7 +308,7 @@ class TradingAlgorithm:
         self._cancel_policy: CancelPolicy | None = None
         self._benchmark: Asset | None = None
         self._setup_done = False
-        self.source_path: str | None = None
+        self.source_path = source_path
 
     # -- lifecycle, overridden by subclasses or given as functions -------------------------
 
@@ -493,16 +566,32 @@ class TradingAlgorithm:
                 style = _MARKET
             else:
                 style = ExecutionStyle(
-                    limit_price=None if limit_price is None else call.number(limit_price),
-                    stop_price=None if stop_price is None else call.number(stop_price),
+                    limit_price=None
+                    if limit_price is None
+                    else call.number(limit_price, "limit_price"),
+                    stop_price=None
+                    if stop_price is None
+                    else call.number(stop_price, "stop_price"),
                 )
         elif limit_price is not None or stop_price is not None:
             raise UnsupportedOrderParameters(
                 "pass either style= or limit_price/stop_price, not both"
             )
+        elif not isinstance(style, ExecutionStyle):
+            raise StrategyError(
+                f"{call.with_keyword('style', repr(style))}: style must be an order style "
+                "such as LimitOrder(price) from rustybt.finance.execution"
+            )
         for label, price in (("limit", style.limit_price), ("stop", style.stop_price)):
-            if price is not None and price < 0:
+            if price is None:
+                continue
+            if price < 0:
                 raise StrategyError(f"{call}: a {label} price of {price} is negative")
+            if price > MAX_ORDER_PRICE:
+                raise StrategyError(
+                    f"{call}: a {label} price of {float(price):.6g} is more than any price "
+                    f"may be ({MAX_ORDER_PRICE:.0e}); check how the price is computed"
+                )
         if abs(amount) > MAX_ORDER_UNITS:
             raise StrategyError(
                 f"{call}: {float(amount):.6g} units is more than any order may be "
@@ -582,8 +671,7 @@ class TradingAlgorithm:
 
     def cancel_order(self, order_param: str | OrderView) -> None:
         """Cancel an open order, given as an id or as an order from ``get_order``."""
-        order_id = order_param if isinstance(order_param, str) else order_param.id
-        order = self.runtime.get_order(order_id)
+        order = self.runtime.get_order(_order_id("cancel_order", order_param))
         if order is not None and order.is_open:
             self.runtime.cancel_order(order)
 
@@ -601,7 +689,7 @@ class TradingAlgorithm:
     def get_order(self, order_id: str | OrderView) -> OrderView | None:
         """The order with this id as it stands now, as zipline shows it (a snapshot,
         :class:`OrderView`); None when unknown."""
-        order = self.runtime.get_order(order_id if isinstance(order_id, str) else order_id.id)
+        order = self.runtime.get_order(_order_id("get_order", order_id))
         return None if order is None else OrderView.of(order)
 
     # -- recording and scheduling ---------------------------------------------------------
@@ -629,6 +717,21 @@ class TradingAlgorithm:
         (the function runs once per session after ``handle_data``). Registered after
         ``initialize``, it runs from the current bar on, as in Zipline.
         """
+        if not callable(func):
+            raise StrategyError(
+                f"schedule_function({func!r}): the first argument must be the function to "
+                "run, def f(context, data):"
+            )
+        if date_rule is not None and not hasattr(date_rule, "session_mask"):
+            raise StrategyError(
+                f"schedule_function: date_rule {date_rule!r} is no date rule; pass one of "
+                "date_rules, e.g. date_rules.every_day()"
+            )
+        if time_rule is not None and not isinstance(time_rule, scheduling.TimeRule):
+            raise StrategyError(
+                f"schedule_function: time_rule {time_rule!r} is no time rule; pass one of "
+                "time_rules, e.g. time_rules.market_open()"
+            )
         scheduled = ScheduledFunction(
             func=func,
             date_rule=date_rule or scheduling.date_rules.every_day(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -23,6 +24,10 @@ FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
 CURRENT_FIELDS = FIELDS | {"last_traded"}
 """The fields of ``data.current``."""
 
+MAX_HISTORY_BARS = 1_000_000
+"""The longest window ``data.history`` gives: ten years of minute bars. A longer one comes
+from a bug and would not fit in memory."""
+
 _PRICES = frozenset({"open", "high", "low", "close", "price"})
 _MINUTE = pd.Timedelta(minutes=1)
 
@@ -35,6 +40,23 @@ def _check_fields(fields: Iterable[str], allowed: frozenset[str] = FIELDS) -> No
     for field in fields:
         if field not in allowed:
             raise _unknown_field(field, allowed)
+
+
+def _bar_count(value: object) -> int:
+    """``value``, a whole number of bars from 1 to MAX_HISTORY_BARS, as an int; anything
+    else is a StrategyError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise StrategyError(f"bar_count must be a whole number of bars, got {value!r}")
+    if not float(value).is_integer():
+        raise StrategyError(f"bar_count must be a whole number of bars, got {value!r}")
+    if value < 1:
+        raise StrategyError(f"bar_count must be at least 1, got {value}")
+    if value > MAX_HISTORY_BARS:
+        raise StrategyError(
+            f"bar_count {value} is more than any history window may be "
+            f"({MAX_HISTORY_BARS:,} bars); ask for fewer bars"
+        )
+    return int(value)
 
 
 def _volume(value: float) -> int | float:
@@ -171,7 +193,12 @@ class BarData:
         its contents element by element (identical assets compare at C speed) spares
         hashing every asset on every call. Groups themselves are kept by contents.
         """
-        key = tuple(assets)
+        try:
+            key = tuple(assets)
+        except TypeError:
+            raise StrategyError(
+                f"expected an asset or a list of assets (from symbol('...')), got {assets!r}"
+            ) from None
         seen = self._groups_by_id.get(id(assets))
         if seen is not None and seen[0] == key:
             return seen[1]
@@ -274,8 +301,8 @@ class BarData:
         far. A window before the data raises :class:`HistoryWindowStartsBeforeData`, or is
         padded with NaN when older bars may exist but were not loaded (see the class).
         """
-        if bar_count < 1:
-            raise StrategyError(f"bar_count must be at least 1, got {bar_count}")
+        if type(bar_count) is not int or not 1 <= bar_count <= MAX_HISTORY_BARS:
+            bar_count = _bar_count(bar_count)
         if frequency != self._frequency:
             if frequency == "1d" and self._rolls_up_minutes:
                 return self._session_history(assets, fields, bar_count)

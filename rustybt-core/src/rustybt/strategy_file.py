@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import sysconfig
 import traceback
 import types
 from pathlib import Path
@@ -12,6 +13,11 @@ from rustybt.algorithm import TradingAlgorithm
 from rustybt.errors import RustyBTError, StrategyCodeError, StrategyError
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_LIBRARY_DIRS = tuple(
+    str(Path(sysconfig.get_paths()[key]).resolve())
+    for key in ("stdlib", "platstdlib", "purelib", "platlib")
+)
+"""Where Python's and installed packages' frames live: never the strategy's own line."""
 
 
 _OPTIONAL_INSTALLS = {
@@ -25,23 +31,38 @@ def strategy_error(exc: BaseException, strategy_path: str | None = None) -> Stra
     """``exc`` raised by strategy code, as a one-line error naming the strategy's file and line.
 
     The line is that of the innermost traceback frame in ``strategy_path`` (or, without a
-    path, the innermost frame outside RustyBT itself). Raise it ``from exc``.
+    path, the innermost frame outside RustyBT, the standard library and installed packages).
+    Raise it ``from exc``.
     """
     frames = traceback.extract_tb(exc.__traceback__)
     frame = None
+    strategy_file = str(Path(strategy_path).resolve()) if strategy_path else None
     for candidate in reversed(frames):
-        filename = str(Path(candidate.filename).resolve()) if candidate.filename else ""
-        if (strategy_path and filename == str(Path(strategy_path).resolve())) or (
-            not strategy_path and not filename.startswith(_PACKAGE_DIR)
+        if not candidate.filename:
+            continue
+        filename = str(Path(candidate.filename).resolve())
+        if (strategy_file is not None and filename == strategy_file) or (
+            strategy_file is None
+            and _is_source_file(candidate.filename)
+            and not filename.startswith((_PACKAGE_DIR, *_LIBRARY_DIRS))
         ):
             frame = candidate
             break
     what = str(exc) if isinstance(exc, RustyBTError) else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ModuleNotFoundError) and exc.name in _OPTIONAL_INSTALLS:
         what += f"; install it in this environment: {_OPTIONAL_INSTALLS[exc.name]}"
+    elif isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "zipline":
+        what += "; import from rustybt instead (rustybt.api for zipline.api)"
     if frame is None:
-        return StrategyCodeError(what)
+        return StrategyCodeError(f"{strategy_path}: {what}" if strategy_path else what)
     return StrategyCodeError(f"{frame.filename}:{frame.lineno} in {frame.name}: {what}")
+
+
+def _is_source_file(filename: str) -> bool:
+    """Whether a traceback frame's ``filename`` can be code a user wrote: an absolute path,
+    or a name such as ``<ipython-input-3>``; compiled extensions (Cython's ``.pyx`` frames)
+    name their file relative to where they were built."""
+    return bool(filename) and (Path(filename).is_absolute() or filename.startswith("<"))
 
 
 def load_strategy(path: str | Path) -> TradingAlgorithm:
@@ -49,18 +70,16 @@ def load_strategy(path: str | Path) -> TradingAlgorithm:
 
     A file that defines one ``TradingAlgorithm`` subclass gives an instance of it; otherwise
     its module-level ``initialize``/``handle_data``/``before_trading_start``/``analyze``
-    functions (Zipline style) are wrapped in a ``TradingAlgorithm``. A missing file, a
-    syntax error or an exception while importing is a :class:`StrategyError` naming the
-    file and line.
+    functions (Zipline style) are wrapped in a ``TradingAlgorithm``. A path that is no
+    readable ``.py`` file, an empty file, a syntax error (with the offending code) or an
+    exception while importing is a :class:`StrategyError` naming the file and line.
     """
     path = Path(path)
-    if not path.is_file():
-        raise StrategyError(f"strategy file {path} not found")
-    source = path.read_text(encoding="utf-8")
+    source = _read_source(path)
     try:
         code = compile(source, str(path), "exec")
     except SyntaxError as exc:
-        raise StrategyError(f"{path}:{exc.lineno}: SyntaxError: {exc.msg}") from None
+        raise StrategyError(_syntax_error(path, exc)) from None
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     module = types.ModuleType(f"rustybt_strategy_{path.stem}_{digest}")
     module.__file__ = str(path)
@@ -82,7 +101,12 @@ def load_strategy(path: str | Path) -> TradingAlgorithm:
             f"{path}: defines several TradingAlgorithm subclasses ({names}); keep one"
         )
     if classes:
-        algorithm = classes[0]()
+        try:
+            algorithm = classes[0]()
+        except StrategyError:
+            raise
+        except Exception as exc:
+            raise strategy_error(exc, str(path)) from exc
     else:
         functions = {
             name: getattr(module, name, None)
@@ -92,6 +116,36 @@ def load_strategy(path: str | Path) -> TradingAlgorithm:
             raise StrategyError(
                 f"{path}: defines neither initialize(context) nor a TradingAlgorithm subclass"
             )
-        algorithm = TradingAlgorithm(name=path.stem, **functions)
+        algorithm = TradingAlgorithm(name=path.stem, source_path=str(path), **functions)
     algorithm.source_path = str(path)
     return algorithm
+
+
+def _read_source(path: Path) -> str:
+    """The text of the strategy file at ``path``, or a StrategyError saying why there is
+    none to run."""
+    if path.is_dir():
+        raise StrategyError(f"strategy file {path} is a directory; give the strategy's .py file")
+    if not path.is_file():
+        raise StrategyError(f"strategy file {path} not found")
+    if path.suffix != ".py":
+        raise StrategyError(f"strategy file {path} is not a Python file; a strategy is a .py file")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StrategyError(
+            f"strategy file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise StrategyError(f"cannot read strategy file {path}: {exc.strerror}") from None
+    if not source.strip():
+        raise StrategyError(f"strategy file {path} is empty; define initialize(context) in it")
+    return source
+
+
+def _syntax_error(path: Path, exc: SyntaxError) -> str:
+    """``file:line: SyntaxError: reason``, then the offending line of code when known."""
+    message = f"{path}:{exc.lineno}: SyntaxError: {exc.msg}"
+    code = (exc.text or "").strip()
+    return f"{message} at `{code}`" if code else message

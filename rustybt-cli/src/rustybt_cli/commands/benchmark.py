@@ -49,7 +49,11 @@ def compare(
     current: Annotated[Path, typer.Argument(help="The report to judge.")],
     threshold: Annotated[
         float,
-        typer.Option(min=0.0, help="Largest tolerated change in the bad direction (0.2 = 20 %)."),
+        typer.Option(
+            min=0.0,
+            max=10.0,
+            help="Largest tolerated change in the bad direction (0.2 = 20 %, at most 10).",
+        ),
     ] = 0.2,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
@@ -101,13 +105,13 @@ def benchmark(
         ),
     ] = None,
     repeat: Annotated[
-        int, typer.Option(min=1, help="Runs per benchmark; the median is reported.")
+        int, typer.Option(min=1, max=100, help="Runs per benchmark; the median is reported.")
     ] = 3,
     scale: Annotated[
         float, typer.Option(min=0.0001, max=1.0, help="Shrink every workload (1.0 = full size).")
     ] = 1.0,
     save: Annotated[
-        Path | None, typer.Option(help="Also write the JSON report to this file.")
+        Path | None, typer.Option(dir_okay=False, help="Also write the JSON report to this file.")
     ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
@@ -120,6 +124,11 @@ def benchmark(
     from rustybt.atomic_files import atomic_path
     from rustybt.benchmarks import machine_info, run_benchmarks
 
+    if suite and not all(suite):
+        raise typer.BadParameter(
+            "an empty name matches every benchmark; name a suite such as backtest",
+            param_hint="'--suite'",
+        )
     names = cli_state(ctx).registry.names(Kind.BENCHMARK)
     if suite:
         names = [n for n in names if any(n.startswith(prefix) for prefix in suite)]

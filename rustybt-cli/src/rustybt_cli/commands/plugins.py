@@ -22,6 +22,12 @@ def register(app: typer.Typer) -> None:
     app.command("plugins", epilog=EPILOG)(plugins)
 
 
+def _given(ctx: typer.Context, parameter: str) -> bool:
+    """Whether ``parameter`` was given on the command line (not left at its default)."""
+    source = ctx.get_parameter_source(parameter)
+    return source is not None and source.name == "COMMANDLINE"
+
+
 def plugins(
     ctx: typer.Context,
     json_flag: Annotated[bool, typer.Option("--json", help="Same as --output json.")] = False,
@@ -29,6 +35,10 @@ def plugins(
 ) -> None:
     """List installed plugins: name, distribution, version, status (ok, error, blocked),
     what each provides, and the error of any that failed to load."""
+    if json_flag and output is OutputFormat.TABLE and _given(ctx, "output"):
+        raise typer.BadParameter(
+            "--json asks for --output json; give one of them", param_hint="'--json'"
+        )
     infos = cli_state(ctx).registry.plugins
     if json_flag or output is OutputFormat.JSON:
         print_json([info.to_dict() for info in infos])

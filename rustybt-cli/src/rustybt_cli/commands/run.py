@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,25 @@ EPILOG = """Examples:
   rustybt run -f examples/monthly_rebalance.py --start 2006-01-03 --end 2012-12-31 \\
       -o results.parquet --output json
 """
+
+
+class RunFrequency(StrEnum):
+    """The value of ``--frequency``: Zipline's names, and the bar sizes they read."""
+
+    DAILY = "daily"
+    MINUTE = "minute"
+    BARS_1D = "1d"
+    BARS_1M = "1m"
+
+
+class LogLevel(StrEnum):
+    """The value of ``--log-level``."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
 
 
 def register(app: typer.Typer) -> None:
@@ -49,32 +69,38 @@ def run(
         ),
     ] = None,
     capital_base: Annotated[str, typer.Option(help="Starting cash.")] = "100000",
-    frequency: Annotated[str, typer.Option(help="Bar frequency: daily or minute.")] = "daily",
+    frequency: Annotated[
+        RunFrequency, typer.Option(help="Bar frequency: daily (1d) or minute (1m).")
+    ] = RunFrequency.DAILY,
     calendar: Annotated[
         str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")
     ] = "XNYS",
     output_file: Annotated[
         Path | None,
         typer.Option(
-            "--output-file", "-o", help="Write the per-session results frame to this Parquet file."
+            "--output-file",
+            "-o",
+            dir_okay=False,
+            help="Write the per-session results frame to this Parquet file.",
         ),
     ] = None,
     log_level: Annotated[
-        str, typer.Option(help="Level of the strategy's log messages on stderr.")
-    ] = "WARNING",
+        LogLevel,
+        typer.Option(case_sensitive=False, help="Level of the strategy's log messages on stderr."),
+    ] = LogLevel.WARNING,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Backtest a strategy on stored bars and print its performance summary."""
     from rustybt.backtest import run_backtest
 
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.value, format="%(levelname)s %(name)s: %(message)s")
     with progress_bar("Backtesting") as update:
         result = run_backtest(
             algofile,
             start=start,
             end=end,
             capital_base=capital_base,
-            data_frequency=frequency,
+            data_frequency=frequency.value,
             source=source,
             data_dir=data_dir,
             exchange=exchange,

@@ -86,7 +86,7 @@ def run_backtest(
         capital_base=capital_base,
         frequency=data_frequency,
         calendar=trading_calendar,
-        symbols=tuple(symbols),
+        symbols=symbols,
         benchmark_returns=benchmark_returns,
     )
     return backtest_engine(algorithm, data_source, config, progress=progress).run()

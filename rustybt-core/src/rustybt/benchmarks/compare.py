@@ -64,16 +64,58 @@ class Comparison:
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
-    """A report written by ``rustybt benchmark --save`` (or ``--output json``)."""
+    """A report written by ``rustybt benchmark --save`` (or ``--output json``).
+
+    Raises:
+        ConfigError: ``path`` is missing, unreadable, not JSON, or not shaped as a report
+            (the message says what is missing where).
+    """
     path = Path(path)
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        raise ConfigError(f"benchmark report {path} {what}; give a file written by --save")
     try:
-        report = json.loads(path.read_text())
-        report["benchmarks"][0]["metrics"]
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not JSON text"
+        raise ConfigError(f"{path} is not a rustybt benchmark report ({reason})") from None
+    problem = _report_problem(report)
+    if problem is not None:
         raise ConfigError(
-            f"{path} is not a rustybt benchmark report ({type(exc).__name__})"
-        ) from None
+            f"{path} is not a rustybt benchmark report ({problem}); compare files written "
+            "by rustybt benchmark --save"
+        )
     return report
+
+
+def _report_problem(report: Any) -> str | None:
+    """What keeps ``report`` from being a benchmark report, or None when nothing does."""
+    if not isinstance(report, dict) or not isinstance(report.get("benchmarks"), list):
+        return "no list of benchmarks"
+    if not report["benchmarks"]:
+        return "the list of benchmarks is empty"
+    for index, benchmark in enumerate(report["benchmarks"]):
+        where = f"benchmarks[{index}]"
+        if not isinstance(benchmark, dict) or not isinstance(benchmark.get("name"), str):
+            return f"{where} has no name"
+        metrics = benchmark.get("metrics")
+        if not isinstance(metrics, dict):
+            return f"{where} has no metrics"
+        for metric, figures in metrics.items():
+            shown = f"{where} metric {metric!r}"
+            if not isinstance(figures, dict):
+                return f"{shown} is not an object"
+            median = figures.get("median")
+            if isinstance(median, bool) or not isinstance(median, int | float):
+                return f"{shown} has no numeric median"
+            if not isinstance(figures.get("unit"), str):
+                return f"{shown} has no unit"
+            if not isinstance(figures.get("higher_is_better"), bool):
+                return f"{shown} does not say whether higher is better"
+        memory = benchmark.get("peak_memory_mb")
+        if memory is not None and (isinstance(memory, bool) or not isinstance(memory, int | float)):
+            return f"{where} peak_memory_mb is not a number"
+    return None
 
 
 def compare_reports(

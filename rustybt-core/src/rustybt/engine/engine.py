@@ -34,12 +34,14 @@ from rustybt.data.schema import to_utc_timestamp
 from rustybt.engine import benchmark
 from rustybt.engine.books import Books
 from rustybt.engine.collector import collections_of_run_objects_only, no_collections
+from rustybt.engine.feed import fetch_run_bars
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.engine.perf_frame import perf_frame
 from rustybt.engine.records import HeldPositionChanges, SessionRecords
 from rustybt.engine.results import BacktestResult
 from rustybt.errors import (
     ConfigError,
+    DataError,
     SidsNotFound,
     StrategyCodeError,
     StrategyError,
@@ -61,10 +63,15 @@ BEFORE_OPEN = pd.Timedelta(minutes=45)
 MINUTE = pd.Timedelta(minutes=1)
 
 Progress = Callable[[int, int], None]
+CAPITAL_BASE_RANGE = (Decimal("1e-8"), Decimal(10) ** 15)
+"""The least and the most starting cash a run takes (a satoshi, a quadrillion): anything
+outside comes from a typo, and would overflow the float columns of the results."""
 
 
 def _config_date(name: str, value: object) -> pd.Timestamp:
     """``value`` as a UTC Timestamp, or a ConfigError naming ``name`` and what was given."""
+    if isinstance(value, int | float) and not pd.isna(value):  # epoch numbers are no dates
+        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
     try:
         stamp = to_utc_timestamp(value)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -77,13 +84,18 @@ def _config_date(name: str, value: object) -> pd.Timestamp:
 
 def _capital(value: object) -> Decimal:
     """``value`` read exactly (a float through its shortest representation), or a
-    ConfigError when it is no finite number."""
+    ConfigError when it is no number inside CAPITAL_BASE_RANGE."""
     try:
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
     except ArithmeticError:
         raise ConfigError(f"capital base must be a number, got {value!r}") from None
     if not amount.is_finite():
         raise ConfigError(f"capital base must be a finite number, got {value!r}")
+    if amount <= 0:
+        raise ConfigError(f"capital base must be positive, got {value}")
+    if not CAPITAL_BASE_RANGE[0] <= amount <= CAPITAL_BASE_RANGE[1]:
+        low, high = CAPITAL_BASE_RANGE
+        raise ConfigError(f"capital base must be from {low:.0e} to {high:.0e}, got {value}")
     return amount
 
 
@@ -103,7 +115,9 @@ class BacktestConfig:
     capital_base: Decimal = attrs.field(default=Decimal(100000), converter=lambda v: _capital(v))
     frequency: str = attrs.field(default="daily", converter=run_frequency)
     calendar: str = "XNYS"
-    symbols: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    symbols: tuple[str, ...] = attrs.field(
+        default=(), converter=lambda value: (value,) if isinstance(value, str) else tuple(value)
+    )
     benchmark_returns: pd.Series | None = attrs.field(
         default=None, eq=False, converter=attrs.converters.optional(benchmark.daily_returns)
     )
@@ -111,8 +125,17 @@ class BacktestConfig:
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
             raise ConfigError(f"end {self.end.date()} is before start {self.start.date()}")
-        if self.capital_base <= 0:
-            raise ConfigError(f"capital base must be positive, got {self.capital_base}")
+
+
+def _check_inside_calendar(config: BacktestConfig, calendar: TradingCalendar) -> None:
+    """Refuse a start or end outside ``calendar``'s span, quoting the date as given."""
+    first, last = calendar.first_day.date(), calendar.last_day.date()
+    for name, day in (("start", config.start.date()), ("end", config.end.date())):
+        if not first <= day <= last:
+            raise ConfigError(
+                f"the backtest's {name} {day} is outside the {calendar.name} calendar, which "
+                f"covers {first} to {last}; choose dates in that range"
+            )
 
 
 class TradingEngine:
@@ -147,6 +170,7 @@ class TradingEngine:
         rejects the order (a session's risk limits)."""
         self.progress = progress
         self.calendar: TradingCalendar = get_calendar(config.calendar)
+        _check_inside_calendar(config, self.calendar)
         self.sessions = self.calendar.sessions(config.start, config.end)
         if len(self.sessions) == 0:
             raise ConfigError(
@@ -479,8 +503,13 @@ class TradingEngine:
 
     def _prepare(self) -> None:
         config = self.config
+        # The warm-up stops at the calendar's first day: a run may start there.
         warmup = self.calendar.sessions(
-            self.sessions[0] - pd.Timedelta(days=WARMUP_DAYS[config.frequency]), self.sessions[0]
+            max(
+                self.sessions[0] - pd.Timedelta(days=WARMUP_DAYS[config.frequency]),
+                self.calendar.first_day,
+            ),
+            self.sessions[0],
         )
         all_sessions = warmup[warmup < self.sessions[0]].append(self.sessions)
         self.first_session = len(all_sessions) - len(self.sessions)
@@ -499,7 +528,7 @@ class TradingEngine:
         self.ledger.add_assets(list(self._assets.values()))
         assets = list(self.ledger.assets)
         first_run_bar = int(self.session_bounds[self.first_session])
-        bars = self.feed.load(assets, timeline, first_run_bar, RUN_FREQUENCIES[config.frequency])
+        bars = self._load_bars(assets, timeline, first_run_bar)
         self.arrays = BarArrays(bars, assets, timeline)
         self._timeline_ns = timeline.asi8
         self.data = BarData(
@@ -515,6 +544,21 @@ class TradingEngine:
         self._next_fire = [0] * len(self._schedule)
         self._record_trading_dates(assets)
         self._check_run_inside_data()
+
+    def _load_bars(
+        self, assets: Sequence[Asset], timeline: pd.DatetimeIndex, first_run_bar: int
+    ) -> pd.DataFrame:
+        """The feed's bars over ``timeline``, the warm-up included. When the source refuses
+        them, the error a user sees is about the dates they asked for: the range is read
+        again without the warm-up, whose start they never gave."""
+        frequency = RUN_FREQUENCIES[self.config.frequency]
+        try:
+            return self.feed.load(assets, timeline, first_run_bar, frequency)
+        except DataError:
+            if self.feed.grows:
+                raise
+            fetch_run_bars(self.feed.source, assets, self.config.start, self.config.end, frequency)
+            raise
 
     def _record_trading_dates(self, assets: Sequence[Asset]) -> None:
         """Give each asset the sessions of its first and last bar in the loaded data."""
@@ -542,18 +586,19 @@ class TradingEngine:
         first = self.session_of_bar[int(arrays.first_bar[has_bars].min())]
         last = self.session_of_bar[int(arrays.last_bar[has_bars].max())]
         start, end = self.sessions[0], self.sessions[-1]
+        asked_from, asked_to = self.config.start.date(), self.config.end.date()
         data_from = self.all_sessions[first].date()
         data_to = self.all_sessions[last].date()
         symbols = ", ".join(a.symbol for a in arrays.assets)
         if self.all_sessions[last] < end:
             raise ConfigError(
                 f"the data of {symbols} in source '{self.feed.source.name}' ends on "
-                f"{data_to}, before the backtest's end {end.date()}: end it by {data_to}"
+                f"{data_to}, before the backtest's end {asked_to}: end it by {data_to}"
             )
         if self.all_sessions[first] > start:
             raise ConfigError(
                 f"the data of {symbols} in source '{self.feed.source.name}' begins on "
-                f"{data_from}, after the backtest's start {start.date()}: start it on "
+                f"{data_from}, after the backtest's start {asked_from}: start it on "
                 f"{data_from} or later"
             )
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import cast
 
 from rustybt.errors import StrategyError
+from rustybt.finance.decimals import to_decimal
 from rustybt.finance.order import Order, OrderView
 from rustybt.finance.transaction import Transaction, TransactionView
 
@@ -31,33 +32,6 @@ DEFAULT_MINIMUM_COST_PER_EQUITY_TRADE = Decimal(0)
 """Zipline-reloaded's default least commission of an equity order: none."""
 DEFAULT_PER_DOLLAR_COST = Decimal("0.0015")
 """Zipline-reloaded's default ``PerDollar`` cost: 0.15 cents per dollar traded."""
-
-
-def to_decimal(value: float | int | str | Decimal) -> Decimal:
-    """``value`` as a Decimal: Python and numpy ints exactly, Python and numpy floats
-    through their shortest representation, strings as written. NaN and infinities are a
-    ValueError: no amount or price can be one."""
-    kind = type(value)
-    if kind is Decimal:
-        return value  # immutable: the order path passes Decimals along several calls
-    if kind is int:
-        return Decimal(value)
-    if kind is float:
-        return _from_float(value)
-    if isinstance(value, numbers.Integral):  # numpy ints, bools
-        return Decimal(int(value))
-    if isinstance(value, numbers.Real) and not isinstance(value, Decimal):  # numpy floats
-        return _from_float(float(value))
-    result = Decimal(value)
-    if not result.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return result
-
-
-def _from_float(number: float) -> Decimal:
-    if not math.isfinite(number):
-        raise ValueError(f"{number!r} is not a finite number")
-    return Decimal(repr(number))
 
 
 def exact_answer(value: object, model: object, what: str) -> Decimal:

@@ -19,7 +19,7 @@ from rustybt.assets import Asset
 from rustybt.errors import StrategyError
 from rustybt.errors import TradingControlViolation as TradingControlViolation
 from rustybt.finance.asset_restrictions import Restrictions
-from rustybt.finance.commission import to_decimal
+from rustybt.finance.decimals import to_decimal
 
 ON_ERROR = ("fail", "log")
 

@@ -16,6 +16,8 @@ import attrs
 import pandas as pd
 
 from rustybt.assets import Asset
+from rustybt.errors import StrategyError
+from rustybt.finance.decimals import to_decimal
 
 
 class OrderStatus(StrEnum):
@@ -85,21 +87,29 @@ def MarketOrder() -> ExecutionStyle:
 
 def LimitOrder(limit_price: float | Decimal) -> ExecutionStyle:
     """Execute at ``limit_price`` or better."""
-    return ExecutionStyle(limit_price=_decimal(limit_price))
+    return ExecutionStyle(limit_price=_price(limit_price, f"LimitOrder({limit_price})"))
 
 
 def StopOrder(stop_price: float | Decimal) -> ExecutionStyle:
     """Become a market order once the price reaches ``stop_price``."""
-    return ExecutionStyle(stop_price=_decimal(stop_price))
+    return ExecutionStyle(stop_price=_price(stop_price, f"StopOrder({stop_price})"))
 
 
 def StopLimitOrder(limit_price: float | Decimal, stop_price: float | Decimal) -> ExecutionStyle:
     """Become a limit order at ``limit_price`` once the price reaches ``stop_price``."""
-    return ExecutionStyle(limit_price=_decimal(limit_price), stop_price=_decimal(stop_price))
+    call = f"StopLimitOrder({limit_price}, {stop_price})"
+    return ExecutionStyle(
+        limit_price=_price(limit_price, call), stop_price=_price(stop_price, call)
+    )
 
 
-def _decimal(value: float | Decimal | int) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+def _price(value: float | Decimal | int, call: str) -> Decimal:
+    """``value`` read exactly; NaN, an infinity or no number is a StrategyError naming
+    ``call``, as zipline refuses such a style when it is made."""
+    try:
+        return to_decimal(value)
+    except (ValueError, TypeError) as exc:
+        raise StrategyError(f"{call}: {exc}") from None
 
 
 @attrs.define(kw_only=True, eq=False)

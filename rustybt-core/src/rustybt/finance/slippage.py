@@ -21,7 +21,8 @@ from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from rustybt.errors import StrategyError
-from rustybt.finance.commission import exact_answer, to_decimal
+from rustybt.finance.commission import exact_answer
+from rustybt.finance.decimals import to_decimal
 from rustybt.finance.order import Order, OrderView
 from rustybt.portfolio import position_amount
 
