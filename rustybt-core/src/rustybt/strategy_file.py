@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.errors import RustyBTError, StrategyCodeError, StrategyError
+from rustybt.install_hint import install_command
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _LIBRARY_DIRS = tuple(
@@ -20,11 +21,9 @@ _LIBRARY_DIRS = tuple(
 """Where Python's and installed packages' frames live: never the strategy's own line."""
 
 
-_OPTIONAL_INSTALLS = {
-    "matplotlib": 'pip install "rustybt-core[plot]"',
-    "talib": "pip install TA-Lib",
-}
-"""What installs the modules zipline's example algorithms import beyond RustyBT."""
+_OPTIONAL_INSTALLS = {"matplotlib": ("rustybt-core", "plot"), "talib": ("TA-Lib", None)}
+"""What installs the modules zipline's example algorithms import beyond RustyBT: a package
+and its extra."""
 
 
 def strategy_error(exc: BaseException, strategy_path: str | None = None) -> StrategyCodeError:
@@ -50,7 +49,9 @@ def strategy_error(exc: BaseException, strategy_path: str | None = None) -> Stra
             break
     what = str(exc) if isinstance(exc, RustyBTError) else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ModuleNotFoundError) and exc.name in _OPTIONAL_INSTALLS:
-        what += f"; install it in this environment: {_OPTIONAL_INSTALLS[exc.name]}"
+        what += (
+            f"; install it in this environment: {install_command(*_OPTIONAL_INSTALLS[exc.name])}"
+        )
     elif isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "zipline":
         what += "; import from rustybt instead (rustybt.api for zipline.api)"
     if frame is None:
