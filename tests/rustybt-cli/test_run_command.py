@@ -160,8 +160,8 @@ def test_a_malformed_csv_names_file_line_and_rule(rustybt, tmp_path: Path) -> No
     )
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"error: {tmp_path / 'AAPL.csv'}, line 3: AAPL at 2010-01-05: high is below open or close "
-        "(high >= max(open, close))"
+        f"error: {tmp_path / 'AAPL.csv'}, line 3: AAPL at 2010-01-05: high is below close "
+        "(10.2 < 10.5); a bar needs low <= open, close <= high"
     )
 
 

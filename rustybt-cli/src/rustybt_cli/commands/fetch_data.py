@@ -46,15 +46,15 @@ def fetch_data(
     bars came from the store (cached) or the source (fetched).
     """
     import pandas as pd
-    from rustybt.data.schema import to_utc_timestamp
+    from rustybt.data.schema import date_option
     from rustybt.data.store import BarStore, dataset_name
 
     wanted = split_symbols(symbols)
     if not wanted:
         raise ConfigError("--symbols needs at least one symbol, e.g. --symbols AAPL,MSFT")
     data_source = cli_state(ctx).registry.data_source(source, exchange=exchange)
-    start_at = to_utc_timestamp(start)
-    end_at = to_utc_timestamp(end) if end is not None else pd.Timestamp.now(tz="UTC")
+    start_at = date_option("start", start)
+    end_at = date_option("end", end) if end is not None else pd.Timestamp.now(tz="UTC")
     store = BarStore()
     with progress_bar(f"Fetching from {source}") as update:
         results = store.fill(data_source, wanted, start_at, end_at, frequency, progress=update)

@@ -3,13 +3,18 @@
 Each file is named after its symbol (``AAPL.csv`` or ``AAPL.parquet``; a ``/`` in a symbol
 becomes ``-``, so ``BTC/USDT`` reads ``BTC-USDT.csv``). Columns: ``date`` or ``timestamp``,
 ``open``, ``high``, ``low``, ``close``, ``volume``; names are case-insensitive and other
-columns are ignored. Dates without a time zone are UTC; a date without a time is a daily bar.
-Every file is validated when first read; a violation names the file, the line and the rule.
+columns are ignored. Dates without a time zone are UTC; a date without a time is a daily bar,
+and daily bars are stamped 00:00 UTC. Every file is validated when first read, against the
+bar rules of :func:`~rustybt.data.validation.validate_bars` and this module's own (a readable
+CSV or Parquet file, at least one bar, every column once, dates from 1678 to 2261, bars a
+supported frequency apart); the first violation is a :class:`DataError` naming the file, the
+line (CSV) or row (Parquet), the column or date, and what a valid file needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +25,18 @@ from rustybt.data.bar_table import BarTable
 from rustybt.data.parquet_files import read_table
 from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, PRICE_COLUMNS
 from rustybt.data.source import SourceCapabilities
-from rustybt.data.validation import validate_bars
+from rustybt.data.validation import bar_time, quoted, validate_bars
 from rustybt.errors import ConfigError, DataError
 
 SUFFIXES = (".csv", ".parquet")
 _DAY_NS = 86_400 * 10**9
+_NUMBERS = (*PRICE_COLUMNS, "volume")
+_LAYOUT = "a bar file is text: a line date,open,high,low,close,volume, then one line per bar"
+_COLUMNS = "a bar file needs the columns date (or timestamp), open, high, low, close, volume"
+_NUMBER_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal)
+# Timestamps are int64 nanoseconds, which reach from 1677-09-21 to 2262-04-11.
+_EARLIEST = pd.Timestamp("1678-01-01", tz="UTC")
+_AFTER_LATEST = pd.Timestamp("2262-01-01", tz="UTC")
 
 
 def symbol_file_stem(symbol: str) -> str:
@@ -79,12 +91,12 @@ class FileDataSource:
             combined = pa.concat_tables([table for table, _ in parsed]).to_pandas()
             combined = validate_bars(combined, locate)
             stamps = pd.DatetimeIndex(combined["timestamp"]).asi8
-            for k, (symbol, path) in enumerate(zip(unread, paths, strict=True)):
+            for k, symbol in enumerate(unread):
                 rows = slice(int(offsets[k]), int(offsets[k + 1]))
                 self._tables[symbol] = BarTable(
                     combined.iloc[rows],
                     source_name="files",
-                    frequency=_infer_frequency(stamps[rows], path),
+                    frequency=_infer_frequency(stamps[rows], parsed[k][1]),
                     symbol=symbol,
                     stamps=stamps[rows],
                 )
@@ -113,15 +125,26 @@ class FileDataSource:
         def locate(i: int) -> str:
             return str(path) if i < 0 else f"{path}, line {i + 2}"
 
+        if path.stat().st_size == 0:
+            raise DataError(f"{path}: cannot read file: it is empty; {_LAYOUT}")
         try:
-            raw = pd.read_csv(path)
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
-            raise DataError(f"{path}: cannot read file: {_first_line(exc)}") from None
-        raw.columns = [str(column).strip().lower() for column in raw.columns]
+            with warnings.catch_warnings():
+                # index_col=False: lines with more fields than the header must not turn the
+                # first column into an index and shift the rest (pandas only warns then).
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                raw = pd.read_csv(path, index_col=False, low_memory=False)
+        except pd.errors.ParserWarning:
+            raise DataError(
+                f"{path}: cannot read file as CSV: its lines have more fields than the header "
+                f"line; {_LAYOUT}"
+            ) from None
+        except (ValueError, OSError) as exc:  # pandas' parser errors are ValueErrors
+            reason = _first_line(exc)
+            raise DataError(f"{path}: cannot read file as CSV: {reason}; {_LAYOUT}") from None
+        raw.columns = _column_names(raw.columns, path)
         time_column = _time_column(raw.columns, path)
-        frame = raw.assign(timestamp=_parse_timestamps(raw[time_column], locate), symbol=symbol)
-        frame = validate_bars(frame, locate)  # here, for line numbers in value errors
-        return pa.Table.from_pandas(frame, schema=BAR_SCHEMA, preserve_index=False), locate
+        _no_bars_without(len(raw), path)
+        return _canonical(raw, time_column, symbol, locate), locate
 
     def _parse_parquet(self, symbol: str, path: Path) -> tuple[pa.Table, Callable[[int], str]]:
         def locate(i: int) -> str:
@@ -129,29 +152,27 @@ class FileDataSource:
 
         try:
             table = read_table(path)
-        except (pa.ArrowException, OSError) as exc:
-            raise DataError(f"{path}: cannot read file: {_first_line(exc)}") from None
-        table = table.rename_columns([name.strip().lower() for name in table.column_names])
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DataError(f"{path}: cannot read file as Parquet: {_first_line(exc)}") from None
+        table = table.rename_columns(_column_names(table.column_names, path))
         time_column = _time_column(table.column_names, path)
-        stamps = table.column(time_column)
-        if pa.types.is_timestamp(stamps.type) and stamps.type.tz is None:
-            stamps = stamps.cast(pa.timestamp("ns")).cast(pa.timestamp("ns", tz="UTC"))
+        _no_bars_without(table.num_rows, path)
         columns = {
-            "timestamp": stamps,
+            "timestamp": _utc_nanoseconds(table.column(time_column)),
             "symbol": pa.repeat(pa.scalar(symbol, pa.string()), table.num_rows),
+            **{name: _float64(table.column(name)) for name in _NUMBERS},
         }
-        for name in (*PRICE_COLUMNS, "volume"):
-            if name not in table.column_names:
-                raise DataError(f"{path}: missing column(s) {name}")
-            columns[name] = table.column(name)
-        if all(columns[f.name].type == f.type for f in BAR_SCHEMA):  # the usual case: no cast
+        if all(columns[f.name].type == f.type for f in BAR_SCHEMA):  # the usual case
             return pa.Table.from_arrays(
                 [columns[name] for name in BAR_SCHEMA.names], schema=BAR_SCHEMA
             ), locate
-        try:
-            return pa.table(columns).cast(BAR_SCHEMA), locate
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise DataError(f"{path}: {_first_line(exc)}") from None
+        raw = pd.DataFrame(
+            {
+                name: _arrow_to_pandas(table.column(name), name, path)
+                for name in (time_column, *_NUMBERS)
+            }
+        )
+        return _canonical(raw, time_column, symbol, locate), locate
 
     def fetch_bars(
         self, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp, frequency: str
@@ -175,36 +196,164 @@ class FileDataSource:
         return pd.concat(frames, ignore_index=True).sort_values("symbol", ignore_index=True)
 
 
+def _column_names(names: Iterable[object], path: Path) -> list[str]:
+    """``names`` stripped and in lower case; raises :class:`DataError` when a column the
+    source reads is there twice (``Close`` and ``close``)."""
+    cleaned = [str(name).strip().lower() for name in names]
+    for name in ("timestamp", "date", *_NUMBERS):
+        if cleaned.count(name) > 1:
+            raise DataError(
+                f"{path}: column {name!r} is there {cleaned.count(name)} times (names are "
+                "case-insensitive); keep one"
+            )
+    return cleaned
+
+
+def _time_column(columns: Sequence[str], path: Path) -> str:
+    """The name of the column holding the bars' times; raises :class:`DataError` naming
+    every column the file lacks."""
+    has = ", ".join(quoted(name) for name in columns[:8]) or "none"
+    time_column = next((name for name in ("timestamp", "date") if name in columns), None)
+    if time_column is None:
+        raise DataError(f"{path}: missing column 'date' or 'timestamp' (has: {has}); {_COLUMNS}")
+    missing = [name for name in _NUMBERS if name not in columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)} (has: {has}); {_COLUMNS}")
+    return time_column
+
+
+def _no_bars_without(rows: int, path: Path) -> None:
+    if rows == 0:
+        raise DataError(f"{path}: the file holds no bars, only column names; add bars or remove it")
+
+
+def _canonical(
+    raw: pd.DataFrame, time_column: str, symbol: str, locate: Callable[[int], str]
+) -> pa.Table:
+    """``raw``'s bars in the canonical schema, checked against the bar rules (here, so that
+    a bad value is reported with its line)."""
+    frame = pd.DataFrame(
+        {
+            "timestamp": _parse_timestamps(raw[time_column], locate),
+            "symbol": symbol,
+            **{name: raw[name] for name in _NUMBERS},
+        }
+    )
+    frame = validate_bars(frame, locate)
+    return pa.Table.from_pandas(frame, schema=BAR_SCHEMA, preserve_index=False)
+
+
+def _utc_nanoseconds(stamps: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Timestamps of any unit and zone as UTC nanoseconds (naive ones are UTC by the files
+    source's rule); other columns, and timestamps beyond the nanosecond range, unchanged
+    for the row-by-row path to judge."""
+    if not pa.types.is_timestamp(stamps.type) or stamps.type == BAR_SCHEMA.field(0).type:
+        return stamps
+    try:
+        utc = stamps.cast(pa.timestamp(stamps.type.unit, tz="UTC"))
+        return utc.cast(pa.timestamp("ns", tz="UTC"))
+    except pa.ArrowInvalid:
+        return stamps
+
+
+def _float64(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Integer and float columns as float64; others unchanged for the row-by-row path."""
+    if column.type == pa.float64() or not any(is_type(column.type) for is_type in _NUMBER_TYPES):
+        return column
+    return column.cast(pa.float64(), safe=False)
+
+
+def _arrow_to_pandas(column: pa.ChunkedArray, name: str, path: Path) -> pd.Series:
+    """A Parquet column the fast path could not take, as pandas values the CSV path reads:
+    numbers as float64, text as text (checked row by row later). Other types raise
+    :class:`DataError`."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return _arrow_to_pandas(column.cast(kind.value_type), name, path)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return column.to_pandas()
+    if name in _NUMBERS:
+        if not any(is_type(kind) for is_type in _NUMBER_TYPES):
+            raise DataError(
+                f"{path}: column {name} holds {kind} values; prices and volume must be numbers"
+            )
+        return column.cast(pa.float64(), safe=False).to_pandas()
+    if not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
+        raise DataError(
+            f"{path}: column {name} holds {kind} values; dates must be timestamps, dates, or "
+            "text like 2010-01-04"
+        )
+    try:
+        return column.to_pandas()
+    except (pa.ArrowException, ValueError, OverflowError) as exc:
+        raise DataError(f"{path}: cannot read column {name}: {_first_line(exc)}") from None
+
+
 def _parse_timestamps(column: pd.Series, locate: Callable[[int], str]) -> pd.Series:
+    """``column`` (datetimes, or text in any format pandas reads) as UTC timestamps; a
+    missing, unreadable or out-of-range date raises :class:`DataError` naming its row."""
     if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
         parsed = pd.to_datetime(column, utc=True)
     else:
         parsed = pd.to_datetime(column.astype("string"), utc=True, errors="coerce", format="mixed")
-    bad = np.flatnonzero(parsed.isna().to_numpy())
+    bad = np.flatnonzero(
+        (parsed.isna() | (parsed < _EARLIEST) | (parsed >= _AFTER_LATEST)).to_numpy()
+    )
     if len(bad):
-        raise DataError(f"{locate(int(bad[0]))}: cannot parse date {column.iloc[bad[0]]!r}")
+        i = int(bad[0])
+        value = column.iloc[i]
+        shown = quoted(value if isinstance(value, str) else str(value))
+        if pd.isna(value):
+            raise DataError(f"{locate(i)}: the date is missing; every bar needs its date")
+        if pd.notna(parsed.iloc[i]):
+            raise DataError(
+                f"{locate(i)}: date {shown} is outside the years "
+                f"{_EARLIEST.year} to {_AFTER_LATEST.year - 1} that bars can have"
+            )
+        raise DataError(
+            f"{locate(i)}: cannot parse date {shown}; write ISO dates like 2010-01-04 "
+            "or 2010-01-04 09:30 (UTC unless an offset like +01:00 follows)"
+        )
     return parsed.astype("datetime64[ns, UTC]")
 
 
-def _infer_frequency(stamps: np.ndarray, path: Path) -> str:
-    """The frequency of bars stamped at ``stamps`` (int64 ns): daily when every stamp is a
-    midnight, else the smallest gap between bars."""
-    if (stamps % _DAY_NS == 0).all():
+def _infer_frequency(stamps: np.ndarray, locate: Callable[[int], str]) -> str:
+    """The frequency of bars stamped at ``stamps`` (int64 ns, increasing): daily when every
+    stamp is a midnight, else the smallest gap between bars, which must be a supported one
+    (a bar off the grid, such as a date with another time zone, is named)."""
+    midnight = stamps % _DAY_NS == 0
+    if midnight.all():
         return "1d"
-    smallest = pd.Timedelta(int(np.diff(stamps).min()))
+    if len(stamps) < 2:
+        raise DataError(
+            f"{locate(0)}: a single bar at {_time(stamps[0])} does not tell the bar "
+            "frequency; add the bars around it, or write a daily bar as a date"
+        )
+    gaps = np.diff(stamps)
+    k = int(np.argmin(gaps))
+    smallest = pd.Timedelta(int(gaps[k]))
+    if smallest >= pd.Timedelta(_DAY_NS):
+        i = int(np.argmin(midnight))
+        raise DataError(
+            f"{locate(i)}: the daily bar at {_time(stamps[i])} is not at 00:00 UTC; write "
+            "daily bars as dates (2010-01-04), or with their time zone's offset removed"
+        )
     for name, length in FREQUENCIES.items():
         if smallest == length:
             return name
     raise DataError(
-        f"{path}: bars are {smallest} apart; supported frequencies are {', '.join(FREQUENCIES)}"
+        f"{locate(k + 1)}: the bar at {_time(stamps[k + 1])} is {_duration(smallest)} after "
+        f"the one before; supported frequencies are {', '.join(FREQUENCIES)} (a date with "
+        "another time zone? a missing or extra bar?)"
     )
 
 
-def _time_column(columns: Sequence[str], path: Path) -> str:
-    for name in ("timestamp", "date"):
-        if name in columns:
-            return name
-    raise DataError(f"{path}: missing column 'date' or 'timestamp'")
+def _time(stamp: np.int64) -> str:
+    return bar_time(pd.Timestamp(int(stamp), tz="UTC"))
+
+
+def _duration(length: pd.Timedelta) -> str:
+    return str(length).removeprefix("0 days ")
 
 
 def _first_line(exc: BaseException) -> str:

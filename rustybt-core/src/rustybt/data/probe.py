@@ -7,7 +7,7 @@ import time
 import attrs
 import pandas as pd
 
-from rustybt.data.schema import to_utc_timestamp
+from rustybt.data.schema import date_option
 from rustybt.data.source import DataSource
 from rustybt.data.validation import validate_bars
 from rustybt.errors import DataError
@@ -51,15 +51,16 @@ def probe_source(
     """Fetch ``symbol`` from ``source`` and validate the bars.
 
     With neither ``start`` nor ``end``, asks for the latest bar only; with ``start``, the
-    bars from ``start`` to ``end`` (default: now). Raises :class:`DataError` when the
-    source returns no bars or invalid ones.
+    bars from ``start`` to ``end`` (default: now). Raises :class:`ConfigError` for a
+    ``start`` or ``end`` that is no date, :class:`DataError` when the source returns no
+    bars or invalid ones.
     """
     began = time.perf_counter()
     if start is None and end is None:
         bars = source.latest_bars([symbol], frequency)
     else:
-        start_at = to_utc_timestamp(start if start is not None else end)
-        end_at = to_utc_timestamp(end) if end is not None else pd.Timestamp.now(tz="UTC")
+        end_at = date_option("end", end) if end is not None else pd.Timestamp.now(tz="UTC")
+        start_at = date_option("start", start) if start is not None else end_at
         bars = source.fetch_bars([symbol], start_at, end_at, frequency)
     latency = time.perf_counter() - began
     bars = validate_bars(bars, lambda i: f"source '{source.name}', {symbol}, bar {i + 1}")

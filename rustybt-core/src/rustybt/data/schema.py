@@ -7,6 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 import pyarrow as pa
 
+from rustybt.errors import ConfigError
+
 BAR_SCHEMA = pa.schema(
     [
         pa.field("timestamp", pa.timestamp("ns", tz="UTC"), nullable=False),
@@ -49,3 +51,19 @@ def to_utc_timestamp(value: object) -> pd.Timestamp:
     """
     stamp = pd.Timestamp(value)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def date_option(name: str, value: object) -> pd.Timestamp:
+    """``value``, given as ``name`` (``start``, ``end``), as a UTC Timestamp, like
+    :func:`to_utc_timestamp`; a value that is no date (``2010-13-45``, ``NaT``, a number)
+    raises :class:`ConfigError` naming ``name`` and the value."""
+    if isinstance(value, int | float) and not pd.isna(value):  # epoch numbers are no dates
+        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
+    try:
+        stamp = to_utc_timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        reason = str(exc).split(":")[0] or type(exc).__name__
+        raise ConfigError(f"{name} {value!r} is not a date ({reason}); use YYYY-MM-DD") from None
+    if pd.isna(stamp):
+        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
+    return stamp
