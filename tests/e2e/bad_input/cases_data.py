@@ -421,4 +421,28 @@ CASES = [
         env={"RUSTYBT_DATA_DIR": "store"},
         message=r"start 'someday' is not a date \(.*\); use YYYY-MM-DD",
     ),
+    # -- the data directory itself ---------------------------------------------------------
+    *cases(
+        "data directory that is a file",
+        {"bars": csv_bars(GOOD_ROWS)},
+        r"data directory bars is a file; give the directory that holds it",
+        *BOTH,
+    ),
+    Case(
+        name="run: data directory without any bar file",
+        args=[*RUN, "--start", "2010-01-04", "--end", "2010-01-06"],
+        files={"s.py": STRATEGY, "bars/README.md": "bars go here\n"},
+        message=r"s\.py:5 in initialize: unknown symbol 'AAPL' in source 'files' "
+        r"\(has: no symbols at all\)",
+    ),
+    Case(
+        name="fetch-data: a network source given --data-dir",
+        args=[
+            *("fetch-data", "--source", "sample", "--data-dir", "bars"),
+            *("--symbols", "AAPL", "--start", "2010-01-04"),
+        ],
+        files={"bars/AAPL.csv": csv_bars(GOOD_ROWS)},
+        env={"RUSTYBT_DATA_DIR": "store"},
+        message=r"data source 'sample' does not take --data-dir",
+    ),
 ]

@@ -9,7 +9,13 @@ from rustybt.errors import ConfigError
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table
 from rustybt_cli.progress import progress_bar
-from rustybt_cli.sources import ExchangeOption, FrequencyOption, SourceOption, split_symbols
+from rustybt_cli.sources import (
+    DataDirOption,
+    ExchangeOption,
+    FrequencyOption,
+    SourceOption,
+    split_symbols,
+)
 from rustybt_cli.state import cli_state
 
 if TYPE_CHECKING:
@@ -36,6 +42,7 @@ def fetch_data(
     start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD.")],
     source: SourceOption = "yfinance",
     exchange: ExchangeOption = None,
+    data_dir: DataDirOption = None,
     end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD; default: now.")] = None,
     frequency: FrequencyOption = "1d",
     output: OutputOption = OutputFormat.TABLE,
@@ -52,7 +59,7 @@ def fetch_data(
     wanted = split_symbols(symbols)
     if not wanted:
         raise ConfigError("--symbols needs at least one symbol, e.g. --symbols AAPL,MSFT")
-    data_source = cli_state(ctx).registry.data_source(source, exchange=exchange)
+    data_source = cli_state(ctx).registry.data_source(source, exchange=exchange, data_dir=data_dir)
     start_at = date_option("start", start)
     end_at = date_option("end", end) if end is not None else pd.Timestamp.now(tz="UTC")
     store = BarStore()

@@ -58,6 +58,10 @@ class FileDataSource:
                 "source 'files' needs --data-dir DIR (a directory of SYMBOL.csv files)"
             )
         self.data_dir = Path(data_dir)
+        if self.data_dir.is_file():
+            raise ConfigError(
+                f"data directory {self.data_dir} is a file; give the directory that holds it"
+            )
         if not self.data_dir.is_dir():
             raise ConfigError(f"data directory {self.data_dir} does not exist")
         self._tables: dict[str, BarTable] = {}

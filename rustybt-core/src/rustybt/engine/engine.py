@@ -242,7 +242,7 @@ class TradingEngine:
         source = self.feed.source
         has_symbol = getattr(source, "has_symbol", None)
         if has_symbol is not None and not has_symbol(symbol):
-            available = ", ".join(getattr(source, "symbols", []))
+            available = ", ".join(getattr(source, "symbols", [])) or "no symbols at all"
             raise SymbolNotFound(
                 f"unknown symbol '{symbol}' in source '{source.name}' (has: {available})"
             )
