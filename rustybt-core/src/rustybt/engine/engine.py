@@ -30,7 +30,7 @@ from rustybt.assets import Asset, AssetClass
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
 from rustybt.data.bar_arrays import BarArrays
-from rustybt.data.schema import to_utc_timestamp
+from rustybt.data.schema import date_option
 from rustybt.engine import benchmark
 from rustybt.engine.books import Books
 from rustybt.engine.collector import collections_of_run_objects_only, no_collections
@@ -68,20 +68,6 @@ CAPITAL_BASE_RANGE = (Decimal("1e-8"), Decimal(10) ** 15)
 outside comes from a typo, and would overflow the float columns of the results."""
 
 
-def _config_date(name: str, value: object) -> pd.Timestamp:
-    """``value`` as a UTC Timestamp, or a ConfigError naming ``name`` and what was given."""
-    if isinstance(value, int | float) and not pd.isna(value):  # epoch numbers are no dates
-        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
-    try:
-        stamp = to_utc_timestamp(value)
-    except (ValueError, TypeError, OverflowError) as exc:
-        reason = str(exc).split(":")[0] or type(exc).__name__
-        raise ConfigError(f"{name} {value!r} is not a date ({reason}); use YYYY-MM-DD") from None
-    if pd.isna(stamp):
-        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
-    return stamp
-
-
 def _capital(value: object) -> Decimal:
     """``value`` read exactly (a float through its shortest representation), or a
     ConfigError when it is no number inside CAPITAL_BASE_RANGE."""
@@ -110,8 +96,8 @@ class BacktestConfig:
     is the benchmark unless the strategy sets one; without either it returns 0.
     """
 
-    start: pd.Timestamp = attrs.field(converter=lambda value: _config_date("start", value))
-    end: pd.Timestamp = attrs.field(converter=lambda value: _config_date("end", value))
+    start: pd.Timestamp = attrs.field(converter=lambda value: date_option("start", value))
+    end: pd.Timestamp = attrs.field(converter=lambda value: date_option("end", value))
     capital_base: Decimal = attrs.field(default=Decimal(100000), converter=lambda v: _capital(v))
     frequency: str = attrs.field(default="daily", converter=run_frequency)
     calendar: str = "XNYS"
