@@ -233,6 +233,20 @@ def test_a_fractional_volume_stays_a_float_rather_than_be_rounded() -> None:
     assert data.current([AAA], "volume").dtype == np.float64
 
 
+def test_numpy_reads_history_as_zipline_users_do_and_cannot_change_the_run() -> None:
+    arrays = daily_arrays({AAA: [10.0, 11.0, 12.0, 13.0], BBB: [20.0, 21.0, 22.0, 23.0]})
+    data = at_session(BarData(arrays, "1d"), 3)
+    closes = np.asarray(data.history([AAA, BBB], "close", 3, "1d"), dtype=float)
+    np.testing.assert_array_equal(closes, [[11.0, 21.0], [12.0, 22.0], [13.0, 23.0]])
+    np.testing.assert_array_equal(closes[-2:].mean(axis=0), [12.5, 22.5])
+    with pytest.raises(ValueError, match="read-only"):
+        closes[-1, 0] = 0.0
+    mine = np.array(data.history(AAA, "close", 2, "1d"))
+    mine[:] = 0.0
+    assert data.history(AAA, "close", 2, "1d").tolist() == [12.0, 13.0]
+    assert data.history([AAA, BBB], "close", 3, "1d").values.tolist() == closes.tolist()
+
+
 def test_unknown_fields_are_named_with_the_fields_of_current() -> None:
     data = at_session(BarData(daily_arrays({AAA: [10.0]}), "1d"), 0)
     with pytest.raises(StrategyError, match="use one of close, high, last_traded, low"):

@@ -217,7 +217,11 @@ def test_the_hot_path_of_a_strategy_never_builds_pandas_objects() -> None:
     recent, whole = frame.iloc[-20:], frame
     above = recent.mean() > whole.mean()
     assert len(list(above.items())) == 3
-    assert not any(built(window) for window in (frame, recent, above))
+    closes = np.asarray(frame, dtype=float)
+    assert (closes[-20:].mean(axis=0) > closes.mean(axis=0)).tolist() == list(above)
+    momentum = frame.iloc[-1] / frame.iloc[0] - 1
+    assert frame.shape == (60, 3) and momentum.values.shape == (3,)
+    assert not any(built(window) for window in (frame, recent, above, momentum))
     assert built(frame.pct_change()) and built(frame)
 
 

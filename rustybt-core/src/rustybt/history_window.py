@@ -7,12 +7,17 @@ the last n bars, a mean, a comparison. Building a pandas object costs more than 
 *pending* around a numpy window of the run's data. While pending, a few hot operations are
 answered from the window with pandas' own arithmetic (so results are bit-identical):
 
-- positional slices ``w[-20:]``, ``w.iloc[a:b]``, single positions ``w.iloc[-1]``, ``len(w)``;
-- ``mean``, ``sum``, ``min``, ``max``, ``std`` and ``var`` with default arguments when the
-  window holds no NaN (a frame reduces per column);
+- numpy's view of the values: ``np.asarray(w)``, ``np.array(w)``, ``w.values``,
+  ``w.to_numpy()``, in the layout pandas gives and, as pandas does under copy-on-write, a
+  read-only view unless a copy is asked for (so a strategy can never change the run's data);
+- ``shape``, ``len(w)``, ``index`` and a frame's ``columns``;
+- positional slices ``w[-20:]``, ``w.iloc[a:b]``, ``head(n)``, ``tail(n)``, single positions
+  ``w.iloc[-1]`` (a frame's row, by asset);
+- ``mean``, ``sum``, ``min``, ``max``, ``std`` and ``var`` with default arguments (or
+  ``axis=0``) when the window holds no NaN (a frame reduces per column);
 - a frame's column ``frame[asset]``;
-- a Series' comparisons (``>``, ``>=``, ``<``, ``<=``) with a number or a window of the same
-  index, ``items()`` and iteration.
+- a Series' comparisons (``>``, ``>=``, ``<``, ``<=``) and arithmetic (``+``, ``-``, ``*``,
+  ``/``) with a number or a window of the same index, ``items()`` and iteration.
 
 Any other use first runs the ordinary pandas constructor on the object, with a copy of the
 window (so a strategy that modifies its result never touches the run's data); from then on the
@@ -33,7 +38,7 @@ import io
 import operator
 import pickle
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -46,8 +51,7 @@ _INDEX = "_window_index"
 _ROWS = "_window_rows"
 _NAME = "_window_name"
 _COLUMNS = "_window_columns"
-_BUILDING = "_window_building"
-_PENDING_KEYS = (_VALUES, _INDEX, _ROWS, _NAME, _COLUMNS, _BUILDING)
+_PENDING_KEYS = (_VALUES, _INDEX, _ROWS, _NAME, _COLUMNS)
 
 _COMPARISONS = {
     "__gt__": operator.gt,
@@ -55,12 +59,25 @@ _COMPARISONS = {
     "__lt__": operator.lt,
     "__le__": operator.le,
 }
+# Arithmetic as pandas does it for float data: numpy's operation, warnings silenced. The
+# reflected forms (``1 / s``) take a number on the left.
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "__add__": operator.add,
+    "__sub__": operator.sub,
+    "__mul__": operator.mul,
+    "__truediv__": operator.truediv,
+    "__radd__": lambda values, other: other + values,
+    "__rsub__": lambda values, other: other - values,
+    "__rmul__": lambda values, other: other * values,
+    "__rtruediv__": lambda values, other: other / values,
+}
+_FLOAT = np.dtype(np.float64)
 
 _BOUND_TYPES = frozenset({int, type(None)})
 _new = object.__new__
 
 
-def _positional_slice(key: object) -> bool:
+def _positional_slice(key: object) -> TypeGuard[slice]:
     """True for ``[a:b]`` with integer (or omitted) bounds and no step."""
     return (
         type(key) is slice
@@ -91,6 +108,39 @@ _add = np.add.reduce
 
 def _frame_mean(values: np.ndarray) -> Any:
     return _add(values, axis=1) / values.shape[1]
+
+
+def _is_dtype(requested: Any, dtype: np.dtype) -> bool:
+    try:
+        return np.dtype(requested) == dtype
+    except TypeError:
+        return False
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
+# The keyword arguments a reduction may be given and still be computed from the window:
+# the values that mean what the defaults mean. A DataFrame's axis=None reduces both axes.
+_SERIES_DEFAULTS: dict[str, tuple[object, ...]] = {
+    "axis": (None, 0, "index"),
+    "skipna": (True,),
+    "numeric_only": (False,),
+}
+_FRAME_DEFAULTS = {**_SERIES_DEFAULTS, "axis": (0, "index")}
+
+
+def _default_arguments(kwargs: dict[str, Any], defaults: dict[str, tuple[object, ...]]) -> bool:
+    """True when every keyword argument is one that means what its default means (the same
+    type too: pandas refuses ``skipna=1``, which equals True)."""
+    for key, value in kwargs.items():
+        allowed = defaults.get(key, ())
+        if not any(type(value) is type(a) and value == a for a in allowed):
+            return False
+    return True
 
 
 def _sample_std(values: np.ndarray, axis: int | None = None) -> Any:
@@ -129,7 +179,12 @@ def _series_reduction(name: str) -> Callable[..., Any]:
 
     def reduction(self: WindowSeries, *args: Any, **kwargs: Any) -> Any:
         values = self.__dict__.get(_VALUES)
-        if values is not None and not args and not kwargs and len(values) >= least:
+        if (
+            values is not None
+            and not args
+            and len(values) >= least
+            and (not kwargs or _default_arguments(kwargs, _SERIES_DEFAULTS))
+        ):
             result = compute(values)
             if result == result:
                 return result
@@ -144,7 +199,12 @@ def _series_mean(self: WindowSeries, *args: Any, **kwargs: Any) -> Any:
     """pandas' ``Series.mean``: the window's sum divided by its length while pending (the
     most used reduction, so without the general one's lookups)."""
     values = self.__dict__.get(_VALUES)
-    if values is not None and not args and not kwargs and len(values):
+    if (
+        values is not None
+        and not args
+        and len(values)
+        and (not kwargs or _default_arguments(kwargs, _SERIES_DEFAULTS))
+    ):
         result = _add(values) / len(values)
         if result == result:
             return result
@@ -160,7 +220,12 @@ def _frame_reduction(name: str) -> Callable[..., Any]:
     def reduction(self: WindowFrame, *args: Any, **kwargs: Any) -> Any:
         state = self.__dict__
         values = state.get(_VALUES)
-        if values is not None and not args and not kwargs and values.shape[1] >= least:
+        if (
+            values is not None
+            and not args
+            and values.shape[1] >= least
+            and (not kwargs or _default_arguments(kwargs, _FRAME_DEFAULTS))
+        ):
             result = compute(values)
             if not np.isnan(result).any():
                 return WindowSeries.pending(result, state[_COLUMNS])
@@ -172,25 +237,96 @@ def _frame_reduction(name: str) -> Callable[..., Any]:
 
 
 class _Pending:
-    """What both window classes share: building pandas state on first need, ``.iloc``
-    that stays cheap while pending, and pickling as the plain pandas class. Each class names
-    its plain pandas class in ``_plain`` and runs its constructor in ``_construct(state)``."""
+    """What both window classes share: building pandas state on first need, numpy's view of
+    the values, ``.iloc``, ``head``, ``tail``, ``shape`` and ``index`` that stay cheap while
+    pending, and pickling as the plain pandas class. Each class names its plain pandas class
+    in ``_plain``, runs its constructor in ``_construct(state)``, gives its values in
+    pandas' layout in ``_numpy(state)`` and slices its rows in ``_slice_pending(key)``."""
 
-    _plain: type
+    _plain: Any
 
     def _build(self) -> None:
         state = self.__dict__
-        state[_BUILDING] = True
-        self._construct(state)
-        for key in _PENDING_KEYS:
-            state.pop(key, None)
+        # Taken out first, so the constructor sees an ordinary object under construction.
+        pending = {key: state.pop(key) for key in _PENDING_KEYS if key in state}
+        self._construct(pending)
 
     def __getattr__(self, name: str) -> Any:
-        state = self.__dict__
-        if _VALUES in state and not state.get(_BUILDING):
+        if _VALUES in self.__dict__:
+            if name[:2] == "__" == name[-2:]:
+                # numpy probes for __array_struct__ and __array_interface__ before
+                # __array__; pandas resolves no dunder in __getattr__, so the answer is
+                # the same without building.
+                raise AttributeError(name)
             self._build()
             return getattr(self, name)
         return self._plain.__getattr__(self, name)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """numpy's ``np.asarray(w)``/``np.array(w)``, as pandas answers it under
+        copy-on-write: a read-only view of the values unless ``copy`` is True or ``dtype``
+        needs a conversion (then a writeable array of their own)."""
+        state = self.__dict__
+        if _VALUES not in state:
+            return self._plain.__array__(self, dtype, copy)
+        values = self._numpy(state)
+        if copy is None:
+            array = np.asarray(values, dtype=dtype)
+        else:
+            array = np.array(values, dtype=dtype, copy=copy)
+        return _read_only(array) if array is values else array
+
+    @property
+    def values(self) -> Any:
+        """pandas' ``values``: a read-only view of the values."""
+        state = self.__dict__
+        if _VALUES in state:
+            return _read_only(self._numpy(state))
+        return self._plain.values.fget(self)
+
+    def to_numpy(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        """pandas' ``to_numpy``: a read-only view of the values, or with ``copy=True`` a
+        writeable copy (from the window while pending, unless a dtype other than the
+        values' or an na_value is given)."""
+        state = self.__dict__
+        if _VALUES in state and not args and kwargs.keys() <= {"copy", "dtype"}:
+            dtype = kwargs.get("dtype")
+            if dtype is None or _is_dtype(dtype, state[_VALUES].dtype):
+                return self.__array__(None, True if kwargs.get("copy") else None)
+        return self._plain.to_numpy(self, *args, **kwargs)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """pandas' ``shape``."""
+        state = self.__dict__
+        if _VALUES in state:
+            return self._numpy_shape(state)
+        return self._plain.shape.fget(self)  # type: ignore[no-any-return]
+
+    def _get_index(self) -> pd.Index:
+        state = self.__dict__
+        if _VALUES in state:
+            return _row_index(state)
+        return self._plain.index.__get__(self, type(self))  # type: ignore[no-any-return]
+
+    def _set_index(self, labels: Any) -> None:
+        if _pending(self):
+            self._build()
+        self._plain.index.__set__(self, labels)
+
+    index = property(_get_index, _set_index, doc="pandas' ``index``: the bars' labels.")
+
+    def head(self, n: int = 5) -> Any:
+        """pandas' ``head``: the first ``n`` rows (all but the last ``-n`` when negative)."""
+        if _pending(self) and type(n) is int:
+            return self._slice_pending(slice(None, n))
+        return self._plain.head(self, n)
+
+    def tail(self, n: int = 5) -> Any:
+        """pandas' ``tail``: the last ``n`` rows (all but the first ``-n`` when negative)."""
+        if _pending(self) and type(n) is int:
+            return self._slice_pending(slice(0, 0) if n == 0 else slice(-n, None))
+        return self._plain.tail(self, n)
 
     def __reduce__(self) -> Any:
         """Pickle as the plain pandas class (journals store strategy variables)."""
@@ -242,6 +378,15 @@ class WindowSeries(_Pending, pd.Series):
     def _construct(self, state: dict[str, Any]) -> None:
         index = _row_index(state)
         pd.Series.__init__(self, state[_VALUES], index=index, name=state[_NAME], copy=True)
+
+    @staticmethod
+    def _numpy(state: dict[str, Any]) -> np.ndarray:
+        # Contiguous, as the Series' own copy is, so numpy reduces it in the same order.
+        return np.ascontiguousarray(state[_VALUES])
+
+    @staticmethod
+    def _numpy_shape(state: dict[str, Any]) -> tuple[int, ...]:
+        return (len(state[_VALUES]),)
 
     def __len__(self) -> int:
         if _pending(self):
@@ -312,6 +457,54 @@ class WindowSeries(_Pending, pd.Series):
     def __le__(self, other: Any) -> Any:
         return self._compare(other, "__le__")
 
+    def _arithmetic(self, other: Any, method: str) -> Any:
+        """``self <op> other`` from the window while both are float windows over the same
+        labels (or ``other`` is a number); otherwise pandas'."""
+        state = self.__dict__
+        values = state.get(_VALUES)
+        if values is not None and values.dtype == _FLOAT:
+            name, index, rows = state[_NAME], state[_INDEX], state[_ROWS]
+            if _is_number(other):
+                with np.errstate(all="ignore"):
+                    result = _ARITHMETIC[method](values, other)
+                return WindowSeries.pending(result, index, rows, name)
+            if isinstance(other, WindowSeries) and _pending(other) and method[2] != "r":
+                theirs = other.__dict__
+                if (
+                    theirs[_INDEX] is index
+                    and theirs[_ROWS] == rows
+                    and theirs[_VALUES].dtype == _FLOAT
+                ):
+                    with np.errstate(all="ignore"):
+                        result = _ARITHMETIC[method](values, theirs[_VALUES])
+                    same = _same_name(name, theirs[_NAME])
+                    return WindowSeries.pending(result, index, rows, name if same else None)
+        return getattr(super(), method)(other)
+
+    def __add__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__add__")
+
+    def __sub__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__sub__")
+
+    def __mul__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__mul__")
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__truediv__")
+
+    def __radd__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__radd__")
+
+    def __rsub__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__rsub__")
+
+    def __rmul__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__rmul__")
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self._arithmetic(other, "__rtruediv__")
+
     def __iter__(self) -> Iterator[Any]:
         if _pending(self):
             return iter(self.__dict__[_VALUES].tolist())
@@ -365,6 +558,30 @@ class WindowFrame(_Pending, pd.DataFrame):
         values, index, columns = state[_VALUES], _row_index(state), state[_COLUMNS]
         pd.DataFrame.__init__(self, values.T, index=index, columns=columns, copy=True)
 
+    @staticmethod
+    def _numpy(state: dict[str, Any]) -> np.ndarray:
+        # pandas copies the window into one C-ordered block (assets x bars) and gives its
+        # transpose; the same layout makes numpy reduce in the same order.
+        return np.ascontiguousarray(state[_VALUES]).T
+
+    @staticmethod
+    def _numpy_shape(state: dict[str, Any]) -> tuple[int, ...]:
+        columns, bars = state[_VALUES].shape
+        return (bars, columns)
+
+    def _get_columns(self) -> pd.Index:
+        state = self.__dict__
+        if _VALUES in state:
+            return state[_COLUMNS]  # type: ignore[no-any-return]
+        return pd.DataFrame.columns.__get__(self, type(self))  # type: ignore[no-any-return]
+
+    def _set_columns(self, labels: Any) -> None:
+        if _pending(self):
+            self._build()
+        pd.DataFrame.columns.__set__(self, labels)
+
+    columns = property(_get_columns, _set_columns, doc="pandas' ``columns``: the assets.")
+
     def __len__(self) -> int:
         if _pending(self):
             return self.__dict__[_VALUES].shape[1]
@@ -378,6 +595,8 @@ class WindowFrame(_Pending, pd.DataFrame):
 
     def __getitem__(self, key: Any) -> Any:
         if _pending(self):
+            if _positional_slice(key):
+                return self._slice_pending(key)
             state = self.__dict__
             column = _column_position(state[_COLUMNS], key)
             if column is not None:
@@ -387,7 +606,15 @@ class WindowFrame(_Pending, pd.DataFrame):
         return super().__getitem__(key)
 
     def _iloc_pending(self, key: object) -> Any:
-        return self._slice_pending(key) if _positional_slice(key) else None
+        if _positional_slice(key):
+            return self._slice_pending(key)
+        state = self.__dict__
+        rows = state[_ROWS]
+        if type(key) is int and -len(rows) <= key < len(rows):
+            # A row by asset, named by its bar's label, as pandas gives it.
+            label = state[_INDEX][rows[key]]
+            return WindowSeries.pending(state[_VALUES][:, key], state[_COLUMNS], None, label)
+        return None
 
     mean = _frame_reduction("mean")
     sum = _frame_reduction("sum")
@@ -409,7 +636,7 @@ def _column_position(columns: pd.Index, key: Any) -> int | None:
 class _PendingILoc:
     """``.iloc`` of a pending window: the cheap cases, else pandas' indexer after a build."""
 
-    def __init__(self, window: WindowSeries | WindowFrame) -> None:
+    def __init__(self, window: _Pending) -> None:
         self._window = window
 
     def _real(self) -> Any:
@@ -451,6 +678,36 @@ def plain_frame(
     return pd.DataFrame(values_by_column.T, index=labels, columns=columns, copy=True)
 
 
+def _same_numpy(window: pd.Series | pd.DataFrame, plain: pd.Series | pd.DataFrame) -> bool:
+    """Whether numpy sees a window as it sees the plain object: values, layout (which
+    decides numpy's summation order) and writeability, for views and copies."""
+    for ours, theirs in (
+        (np.asarray(window), np.asarray(plain)),
+        (np.array(window), np.array(plain)),
+        (window.values, plain.values),
+        (window.to_numpy(), plain.to_numpy()),
+    ):
+        if not (
+            np.array_equal(ours, theirs)
+            and ours.strides == theirs.strides
+            and ours.flags.writeable == theirs.flags.writeable
+        ):
+            return False
+    return True
+
+
+def _hot_path_stays_pending(window: WindowFrame) -> bool:
+    """Whether a strategy's usual reading of a frame window leaves it unbuilt."""
+    closes = np.asarray(window, dtype=float)
+    above = window.tail(2).mean() > window.mean()
+    momentum = window.iloc[-1] / window.iloc[0] - 1
+    return (
+        closes[-2:].mean(axis=0).shape == momentum.values.shape == (len(window.columns),)
+        and len(list(above.items())) == window.shape[1]
+        and "_mgr" not in vars(window)
+    )
+
+
 def pending_windows_work() -> bool:
     """True when pending windows behave on this pandas exactly as plain pandas objects do:
     built lazily, equal after every fast operation and after a build, still instances of the
@@ -475,6 +732,19 @@ def pending_windows_work() -> bool:
             (fast + 1).equals(plain + 1),
             fast_frame.rolling(2).mean().equals(plain_frame_.rolling(2).mean()),
             type(pd.read_pickle(io.BytesIO(pickle.dumps(fast)))) is pd.Series,
+            _same_numpy(fast, plain),
+            _same_numpy(fast_frame, plain_frame_),
+            fast_frame.shape == plain_frame_.shape and fast.shape == plain.shape,
+            fast_frame.index.equals(plain_frame_.index) and fast.index.equals(plain.index),
+            fast_frame.columns.equals(plain_frame_.columns),
+            fast_frame.tail(3).equals(plain_frame_.tail(3)),
+            fast_frame[-3:].equals(plain_frame_[-3:]),
+            fast_frame.iloc[-1].equals(plain_frame_.iloc[-1]),
+            fast_frame.iloc[-1].name == plain_frame_.iloc[-1].name,
+            (fast_frame.iloc[-1] / fast_frame.iloc[0] - 1).equals(
+                plain_frame_.iloc[-1] / plain_frame_.iloc[0] - 1
+            ),
+            _hot_path_stays_pending(WindowFrame.pending(by_column, index, rows, columns)),
         )
     except Exception:  # any failure of the internals means: use the public API
         return False
