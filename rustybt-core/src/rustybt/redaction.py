@@ -7,6 +7,7 @@ secret-named query parameters, and a bot token in its path (``/bot123:ABC/``).
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from collections.abc import Mapping
@@ -44,19 +45,26 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """``text`` with every URL in it passed through :func:`redact_url`."""
+    if "://" not in text:  # no URL: the common case, answered without the regex
+        return text
     return _URL.sub(lambda match: redact_url(match.group(0)), text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not name.endswith("_env")
 
 
 def redact(value: Any, name: str = "") -> Any:
     """``value`` (a config document, a log event's fields) with every entry whose name
     says it is a secret replaced by ``***``, except ``*_env`` entries, which only name an
     environment variable, and the credentials of every URL in a text removed."""
+    if isinstance(value, str):
+        return REDACTED if _secret_name(name) else redact_text(value)
     if isinstance(value, Mapping):
         return {key: redact(item, str(key)) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [redact(item, name) for item in value]
-    if value is not None and SECRET_NAME.search(name) and not name.endswith("_env"):
+    if value is not None and _secret_name(name):
         return REDACTED
-    if isinstance(value, str):
-        return redact_text(value)
     return value

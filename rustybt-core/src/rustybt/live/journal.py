@@ -101,11 +101,17 @@ class Checkpoint:
 class Journal:
     """The SQLite state file of one trading session."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, power_safe: bool = True) -> None:
         """Open the state file at ``path``: a missing one is created with mode 0600 (an
         existing file keeps its mode), an empty one is initialised and a version 1 one is
         migrated. Raise :class:`ConfigError`, leaving the file as it was, when it is not a
-        RustyBT state file or was written by a newer RustyBT."""
+        RustyBT state file or was written by a newer RustyBT.
+
+        Every commit survives the process being killed. With ``power_safe`` it is also on
+        disk before the commit returns (an fsync each), as a real broker's orders need: what
+        was journaled before an order was sent must outlive a power cut. Without it (a
+        simulated broker, whose every effect lives in this file), an OS crash may lose the
+        last commits, and the session resumes from the one before and does them again."""
         self.path = Path(path)
         version = check_state_file(self.path)
         try:
@@ -114,7 +120,7 @@ class Journal:
                 os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if power_safe else 'NORMAL'}")
             if version is None:
                 self._create()
             elif version < SCHEMA_VERSION:

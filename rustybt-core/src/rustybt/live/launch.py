@@ -168,7 +168,8 @@ def _run_locked(
     events.setLevel(config.logging.level)
     strategy_log.addHandler(events)
     strategy_log.setLevel(config.logging.level)
-    journal = Journal(state_file)
+    simulated = isinstance(broker, SimulatedExecution)
+    journal = Journal(state_file, power_safe=not simulated)
     try:
         parts = SessionParts(
             algorithm=algorithm,
@@ -195,10 +196,7 @@ def _run_locked(
             ),
             alerts=alerts.send if alerts else None,
         )
-        if isinstance(broker, SimulatedExecution):
-            session = paper_session(parts, broker)
-        else:
-            session = live_session(parts, broker)
+        session = paper_session(parts, broker) if simulated else live_session(parts, broker)
         costs = session.engine.costs
         if broker_config.commission is not None:
             costs.set_commission(broker_config.commission.model(), list(costs.commission))

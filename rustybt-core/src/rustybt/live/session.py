@@ -289,6 +289,7 @@ class TradingSession:
         self._resumed_from: str | None = None
         self._unpicklable_warned: set[str] = set()
         self._fills_before_resume = 0
+        self._bar_text: tuple[int, str] = (-1, "")
 
     # -- running ------------------------------------------------------------------------
 
@@ -349,9 +350,18 @@ class TradingSession:
             "WARNING" if self.report.degraded else "INFO",
             portfolio_value=str(engine.portfolio_value()),
             open_orders=len(engine.open_orders()),
-            last_bar=None if last < 0 else engine.arrays.timeline[last].isoformat(),
+            last_bar=self._bar_time_text(last),
             status="degraded" if self.report.degraded else "ok",
         )
+
+    def _bar_time_text(self, bar: int) -> str | None:
+        """Bar ``bar``'s time in ISO form (None before the first bar), kept while the bar
+        lasts: a replay logs several heartbeats per bar."""
+        if bar < 0:
+            return None
+        if self._bar_text[0] != bar:
+            self._bar_text = (bar, self.engine.arrays.timeline[bar].isoformat())
+        return self._bar_text[1]
 
     def _heartbeat_if_due(self) -> None:
         clock = self.clock

@@ -3,6 +3,7 @@ until a signal, the kill switch or the session's duration stops it."""
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,7 +40,8 @@ class StopConditions:
     def __call__(self) -> bool:
         """True once there is a reason to stop (see :attr:`reason`)."""
         switch = self.kill_switch
-        if self.reason is None and switch is not None and switch.exists():
+        # os.path, not Path.exists: asked at every heartbeat of a replay, it is the cheaper.
+        if self.reason is None and switch is not None and os.path.exists(switch):
             self.reason = "kill switch"
         duration = self._duration
         if (
@@ -93,10 +95,10 @@ class SessionClock:
     def advance_to(self, bar_time_ns: int) -> bool:
         """Heartbeat up to ``bar_time_ns``, wait for it; False when the session must stop."""
         stop = self.stop
-        while self.next_heartbeat_ns <= bar_time_ns and not stop():
+        while self.next_heartbeat_ns <= bar_time_ns:
             self.time.sleep_until(self.next_heartbeat_ns, stop)
             if stop():
-                break
+                return False
             self.heartbeat()
             self.next_heartbeat_ns += self.interval_ns
         self.time.sleep_until(bar_time_ns, stop)
