@@ -11,6 +11,7 @@ import functools
 import re
 import urllib.parse
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 REDACTED = "***"
@@ -50,6 +51,10 @@ def redact_text(text: str) -> str:
     return _URL.sub(lambda match: redact_url(match.group(0)), text)
 
 
+_PLAIN = frozenset({int, float, bool, Decimal, type(None)})
+"""Values that hold no URL: only their name can make them a secret."""
+
+
 @functools.lru_cache(maxsize=1024)
 def _secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name)) and not name.endswith("_env")
@@ -62,7 +67,12 @@ def redact(value: Any, name: str = "") -> Any:
     if isinstance(value, str):
         return REDACTED if _secret_name(name) else redact_text(value)
     if isinstance(value, Mapping):
-        return {key: redact(item, str(key)) for key, item in value.items()}
+        return {
+            key: item
+            if type(item) in _PLAIN and not _secret_name(str(key))
+            else redact(item, str(key))
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [redact(item, name) for item in value]
     if value is not None and _secret_name(name):

@@ -84,6 +84,11 @@ def _json_value(value: Any) -> str:
     return format_ts(value) if isinstance(value, datetime) else str(value)
 
 
+# One encoder for every line: json.dumps with these options would build a new one each call,
+# and a replay writes a heartbeat line for every simulated hour.
+_LINE = json.JSONEncoder(default=_json_value, ensure_ascii=False)
+
+
 class EventLogWriter(logging.Handler):
     """Appends events to a JSON-lines file, one flushed line per event, each ``event_id``
     once.
@@ -135,8 +140,8 @@ class EventLogWriter(logging.Handler):
         """
         if level not in LEVELS:
             raise ValueError(f"log level must be one of {', '.join(LEVELS)}, got {level!r}")
-        clash = _RESERVED.intersection(fields)
-        if clash:
+        if not _RESERVED.isdisjoint(fields):
+            clash = _RESERVED.intersection(fields)
             raise ValueError(f"field names {sorted(clash)} are reserved by the event log")
         missing = [name for name in EVENTS.get(event, ()) if name not in fields]
         if missing:
@@ -145,7 +150,7 @@ class EventLogWriter(logging.Handler):
         if event_id is not None:
             record["event_id"] = event_id
         record.update(redact(fields))  # secret names hidden, URLs without credentials
-        line = json.dumps(record, default=_json_value, ensure_ascii=False)
+        line = _LINE.encode(record)
         with self.lock:
             if event_id in self._written_ids:
                 return
