@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from rustybt.data.bar_table import BarTable
 from rustybt.data.parquet_files import read_table
@@ -131,6 +132,9 @@ class FileDataSource:
 
         if path.stat().st_size == 0:
             raise DataError(f"{path}: cannot read file: it is empty; {_LAYOUT}")
+        fast = _usual_csv(path, symbol)
+        if fast is not None:
+            return fast, locate
         try:
             with warnings.catch_warnings():
                 # index_col=False: lines with more fields than the header must not turn the
@@ -161,15 +165,9 @@ class FileDataSource:
         table = table.rename_columns(_column_names(table.column_names, path))
         time_column = _time_column(table.column_names, path)
         _no_bars_without(table.num_rows, path)
-        columns = {
-            "timestamp": _utc_nanoseconds(table.column(time_column)),
-            "symbol": pa.repeat(pa.scalar(symbol, pa.string()), table.num_rows),
-            **{name: _float64(table.column(name)) for name in _NUMBERS},
-        }
-        if all(columns[f.name].type == f.type for f in BAR_SCHEMA):  # the usual case
-            return pa.Table.from_arrays(
-                [columns[name] for name in BAR_SCHEMA.names], schema=BAR_SCHEMA
-            ), locate
+        usual = _usual_table(table, time_column, symbol)
+        if usual is not None:
+            return usual, locate
         raw = pd.DataFrame(
             {
                 name: _arrow_to_pandas(table.column(name), name, path)
@@ -245,6 +243,45 @@ def _canonical(
     )
     frame = validate_bars(frame, locate)
     return pa.Table.from_pandas(frame, schema=BAR_SCHEMA, preserve_index=False)
+
+
+def _usual_table(table: pa.Table, time_column: str, symbol: str) -> pa.Table | None:
+    """``table`` in the canonical schema when it is the usual file (times, and numbers in
+    every price and volume column), converted in Arrow without a pass over the rows; None
+    for anything else, which the row-by-row path reads and judges."""
+    columns = {
+        "timestamp": _utc_nanoseconds(table.column(time_column)),
+        "symbol": pa.repeat(pa.scalar(symbol, pa.string()), table.num_rows),
+        **{name: _float64(table.column(name)) for name in _NUMBERS},
+    }
+    if not all(columns[f.name].type == f.type for f in BAR_SCHEMA):
+        return None
+    return pa.Table.from_arrays([columns[name] for name in BAR_SCHEMA.names], schema=BAR_SCHEMA)
+
+
+def _usual_csv(path: Path, symbol: str) -> pa.Table | None:
+    """The bars of the CSV file at ``path`` read by Arrow's CSV reader, when it is the usual
+    file: distinct column names, ISO dates or times, numbers, no empty cell. None for anything else
+    (including what Arrow cannot read), which pandas' reader reads and reports line by line.
+    Both readers parse decimal text to the same, correctly rounded doubles."""
+    try:
+        table = pa_csv.read_csv(path)
+        names = [name.strip().lower() for name in table.column_names]
+    except (pa.ArrowException, OSError, UnicodeDecodeError):
+        return None
+    empty_cells = any(column.null_count for column in table.columns)
+    if len(set(names)) != len(names) or table.num_rows == 0 or empty_cells:
+        return None
+    table = table.rename_columns(names)
+    time_column = next((name for name in ("timestamp", "date") if name in names), None)
+    if time_column is None or any(name not in names for name in _NUMBERS):
+        return None
+    stamps = table.column(time_column)
+    if pa.types.is_date(stamps.type):
+        table = table.set_column(
+            names.index(time_column), time_column, stamps.cast(pa.timestamp("s"))
+        )
+    return _usual_table(table, time_column, symbol)
 
 
 def _utc_nanoseconds(stamps: pa.ChunkedArray) -> pa.ChunkedArray:
