@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 BACKTEST_BENCHMARKS = {
-    "backtest-daily-1-asset-20y",
-    "backtest-daily-100-assets-10y",
-    "backtest-minute-1-asset-1y",
+    "backtest-w1-daily-1-asset-20y",
+    "backtest-w2-daily-100-assets-10y",
+    "backtest-m1-minute-1-asset-1y",
+    "backtest-m10-minute-10-assets-1mo",
+    "backtest-daily-1-asset-20y-tuned",
+    "backtest-daily-100-assets-10y-tuned",
+    "backtest-minute-1-asset-1y-tuned",
 }
 
 
@@ -38,8 +44,29 @@ def test_json_report_names_each_benchmark_with_throughput_and_memory(
     for report in reports.values():
         throughput = report["metrics"]["bars_per_second"]
         assert throughput["median"] > 0 and throughput["higher_is_better"] is True
+        # The simulation is the run without its loading: never fewer bars per second.
+        assert report["metrics"]["sim_bars_per_second"]["median"] >= throughput["median"]
         assert report["metrics"]["seconds"]["higher_is_better"] is False
         assert report["peak_memory_mb"] > 0
+
+
+def test_paper_replay_is_reported_against_the_backtest_of_the_same_bars(rustybt) -> None:
+    result = rustybt(
+        "benchmark", "--suite", "paper-replay", "--scale", "0.01", "--repeat", "1", "-O", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    (report,) = json.loads(result.stdout)["benchmarks"]
+    assert report["name"] == "paper-replay-w1-daily-1-asset-20y"
+    metrics = report["metrics"]
+    assert set(metrics) == {
+        "bars_per_second",
+        "seconds",
+        "backtest_seconds",
+        "replay_over_backtest",
+    }
+    ratio = metrics["seconds"]["median"] / metrics["backtest_seconds"]["median"]
+    assert metrics["replay_over_backtest"]["median"] == pytest.approx(ratio)
+    assert metrics["replay_over_backtest"]["higher_is_better"] is False
 
 
 def test_suites_select_benchmarks_by_name_prefix(rustybt) -> None:

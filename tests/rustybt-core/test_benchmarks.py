@@ -9,7 +9,9 @@ import attrs
 import numpy as np
 import pytest
 from rustybt import hookimpl
+from rustybt.backtest import run_backtest
 from rustybt.benchmarks import Metric, run_benchmarks
+from rustybt.benchmarks.backtest_throughput import w2_daily_hundred_assets
 from rustybt.benchmarks.compare import compare_reports
 from rustybt.benchmarks.measurement import measure
 from rustybt.plugins import Kind, LazyFactory, PluginRegistry
@@ -21,6 +23,8 @@ CORE_BENCHMARKS = {
     "data-parse-files-csv": ROWS_PER_SECOND,
     "data-parse-files-parquet": ROWS_PER_SECOND,
     "ledger-update": {"fill_us": ("µs", False), "valuation_us": ("µs", False)},
+    "startup-cli-help": {"seconds": ("s", False)},
+    "startup-import-api": {"seconds": ("s", False)},
 }
 BARS_PER_ASSET = 2520  # ten years of weekdays
 RUNS = ("runs", True)
@@ -145,3 +149,19 @@ def test_benchmarks_in_one_report_only_are_listed_and_never_regressions() -> Non
     assert comparison.only_in_baseline == ("retired",)
     assert comparison.only_in_current == ("data-parse-ccxt",)
     assert comparison.to_dict()["only_in_current"] == ["data-parse-ccxt"]
+
+
+def test_the_user_style_w2_row_trades_most_of_its_hundred_assets(tmp_path: Path) -> None:
+    workload = w2_daily_hundred_assets(scale=0.05)
+    workload.setup(tmp_path)
+    result = run_backtest(
+        workload.algorithm(),
+        start=workload.run_sessions[0],
+        end=workload.run_sessions[-1],
+        capital_base=1_000_000,
+        source="files",
+        data_dir=workload.data_dir,
+    )
+    traded = {fill.asset.symbol for fill in result.transactions}
+    assert len(traded) > 50
+    assert workload.bars == 100 * len(workload.run_sessions)

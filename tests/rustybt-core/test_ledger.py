@@ -116,3 +116,49 @@ def test_many_positions_are_valued_as_exactly_as_a_few(lots, tick) -> None:
         Decimal(lot) * Decimal(tick) * a.tick_size for lot, a in zip(lots, assets, strict=True)
     )
     assert ledger.portfolio_value(units) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(fills)
+def test_holdings_follow_every_fill_and_each_revision_keeps_its_own(stream) -> None:
+    ledger = Ledger(ASSETS, Decimal("100000"))
+    kept = []
+    for index, lots, ticks, fee in stream:
+        asset = ASSETS[index]
+        ledger.apply(
+            Transaction(
+                order_id="o",
+                asset=asset,
+                amount=Decimal(lots) * asset.lot_size,
+                price=Decimal(ticks) * asset.tick_size,
+                dt=WHEN,
+                commission=Decimal(fee) / 100,
+            )
+        )
+        holdings = ledger.holdings()
+        expected = {
+            asset: (column, int(ledger.lots[column]), ledger.cost_basis[column])
+            for column, asset in enumerate(ASSETS)
+            if ledger.lots[column]
+        }
+        assert holdings == expected
+        kept.append((holdings, dict(expected)))
+    assert all(holdings == then for holdings, then in kept)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=30),
+    st.integers(1, 10**12),
+)
+def test_gross_value_is_the_exact_sum_of_each_position_value_by_its_size(lots, tick) -> None:
+    """By numpy while int64 cannot overflow, by Python integers beyond: the same sum."""
+    assets = [Asset(symbol=f"A{i:02d}") for i in range(len(lots))]
+    ledger = Ledger(assets, Decimal("100000"))
+    for asset, lot in zip(assets, lots, strict=True):
+        ledger.set_position(asset, lot, Decimal(0))
+    units = ledger.value_units(np.full((1, len(assets)), tick, dtype=np.int64))[0]
+    expected = sum(
+        abs(Decimal(lot) * Decimal(tick) * a.tick_size) for lot, a in zip(lots, assets, strict=True)
+    )
+    assert ledger.units_to_money(ledger.gross_value_units(units)) == expected

@@ -1,40 +1,163 @@
 """What a strategy sees of its account: ``context.portfolio`` and its positions.
 
-These are read-only snapshots built from the ledger. The ledger is exact (``Decimal``); what
-a strategy reads of it is ``float``, as in zipline, so numpy, ``**``, ``json.dumps`` and
+These are read-only snapshots of the ledger at one bar. The ledger is exact (``Decimal``);
+what a strategy reads of it is ``float``, as in zipline, so numpy, ``**``, ``json.dumps`` and
 float64 columns work on it. A position's ``amount`` is an ``int`` for assets traded in
 whole units and a ``float`` for fractional ones (crypto).
+
+A snapshot costs only what is read of it: the positions are a view of the ledger's holdings
+at the bar's prices (:class:`HoldingsAtBar`), so reading one position costs the same with
+one asset held or a thousand, and each figure of a position is worked out when first read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
 
+if TYPE_CHECKING:  # the ledger's modules import this one
+    from rustybt.finance.ledger import Holding
 
-@attrs.frozen(kw_only=True)
+
+_UNREAD: Any = object()
+"""A figure of a position from the ledger not worked out yet."""
+
+
 class Position:
-    """A holding: ``amount`` (negative when short), average ``cost_basis``, and the last price."""
+    """A holding: ``amount`` (negative when short), average ``cost_basis``, and the last
+    price, each read-only.
 
-    asset: Asset
-    amount: int | float = 0
-    cost_basis: float = 0.0
-    last_sale_price: float = 0.0
-    last_sale_date: pd.Timestamp | None = None
+    Not an attrs class because a position read from ``context.portfolio`` is a view: it
+    keeps the ledger's holding and the bar it was read at (:class:`HoldingsAtBar`), and
+    works out each figure the first time it is read, so a strategy pays only for what it
+    reads. Equality, hashing and ``repr`` are an attrs class's over the five figures.
+    """
+
+    __slots__ = ("_amount", "_asset", "_at", "_cost_basis", "_date", "_holding", "_price")
+
+    def __init__(
+        self,
+        *,
+        asset: Asset,
+        amount: int | float = 0,
+        cost_basis: float = 0.0,
+        last_sale_price: float = 0.0,
+        last_sale_date: pd.Timestamp | None = None,
+    ) -> None:
+        self._asset = asset
+        self._amount = amount
+        self._cost_basis = cost_basis
+        self._price = last_sale_price
+        self._date = last_sale_date
+        self._holding: Holding | None = None
+        self._at: HoldingsAtBar | None = None
+
+    @property
+    def asset(self) -> Asset:
+        """The asset held."""
+        return self._asset
+
+    @property
+    def amount(self) -> int | float:
+        """Units held (negative when short): an int for whole-unit assets, else a float."""
+        amount = self._amount
+        if amount is _UNREAD:
+            lots = self._holding[1]  # type: ignore[index]
+            asset = self._asset
+            if asset.lot_exponent == 0:  # a lot of one unit: the lots are the amount
+                amount = lots
+            else:
+                amount = position_amount(asset, Decimal(lots) * asset.lot_size)
+            self._amount = amount
+        return amount
+
+    @property
+    def cost_basis(self) -> float:
+        """The average price paid per unit, commissions of opening fills included."""
+        cost_basis = self._cost_basis
+        if cost_basis is _UNREAD:
+            cost_basis = self._cost_basis = float(self._holding[2])  # type: ignore[index]
+        return cost_basis
+
+    @property
+    def last_sale_price(self) -> float:
+        """The asset's price at the bar the position was read."""
+        price = self._price
+        if price is _UNREAD:
+            at: HoldingsAtBar = self._at  # type: ignore[assignment]
+            price = self._price = at.price(self._asset, self._holding[0])  # type: ignore[index]
+        return price
+
+    @property
+    def last_sale_date(self) -> pd.Timestamp | None:
+        """The time of the asset's last bar up to the bar the position was read (UTC)."""
+        date = self._date
+        if date is _UNREAD:
+            at: HoldingsAtBar = self._at  # type: ignore[assignment]
+            date = self._date = at.sale_date(self._holding[0])  # type: ignore[index]
+        return date
 
     @property
     def sid(self) -> Asset:
         """Zipline's name for the asset a position is in."""
-        return self.asset
+        return self._asset
 
     @property
     def value(self) -> float:
         """``amount × last_sale_price``."""
         return self.amount * self.last_sale_price
+
+    def _figures(self) -> tuple[Asset, int | float, float, float, pd.Timestamp | None]:
+        return (
+            self._asset,
+            self.amount,
+            self.cost_basis,
+            self.last_sale_price,
+            self.last_sale_date,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Position) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._figures() == other._figures()
+
+    def __hash__(self) -> int:
+        return hash(self._figures())
+
+    def __repr__(self) -> str:
+        asset, amount, cost_basis, price, date = self._figures()
+        return (
+            f"Position(asset={asset!r}, amount={amount!r}, cost_basis={cost_basis!r}, "
+            f"last_sale_price={price!r}, last_sale_date={date!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_position, self._figures())
+
+
+def _position(
+    asset: Asset,
+    amount: int | float,
+    cost_basis: float,
+    last_sale_price: float,
+    last_sale_date: pd.Timestamp | None,
+) -> Position:
+    """A Position from its figures in order (what a pickled one is rebuilt with)."""
+    return Position(
+        asset=asset,
+        amount=amount,
+        cost_basis=cost_basis,
+        last_sale_price=last_sale_price,
+        last_sale_date=last_sale_date,
+    )
 
 
 def position_amount(asset: Asset, amount: Decimal) -> int | float:
@@ -42,12 +165,199 @@ def position_amount(asset: Asset, amount: Decimal) -> int | float:
     return int(amount) if asset.whole_units else float(amount)
 
 
+_new_position = Position.__new__
+
+
+class HoldingsAtBar:
+    """The ledger's held positions (:meth:`rustybt.finance.ledger.Ledger.holdings`, fixed
+    for one revision) at the prices of one bar: what ``context.portfolio.positions`` reads.
+
+    ``ticks`` is the bar's row of prices in ticks and ``last_bars`` each asset's last bar,
+    by column; ``times_ns`` the bar times. These arrays are not changed for a bar once it
+    has run, so a position read later gives the figures of its bar. Each position is made
+    the first time it is read, and the same object is given each time after.
+    """
+
+    __slots__ = ("_bar", "_dates", "_last_bars", "_positions", "_ticks", "_times_ns", "held")
+
+    def __init__(
+        self,
+        held: Mapping[Asset, Holding],
+        *,
+        bar: int,
+        ticks: np.ndarray,
+        last_bars: np.ndarray,
+        times_ns: np.ndarray,
+    ) -> None:
+        self.held = held
+        self._bar = bar
+        self._ticks = ticks
+        self._last_bars = last_bars
+        self._times_ns = times_ns
+        self._dates: dict[int, pd.Timestamp] = {}
+        self._positions: dict[int, Position] = {}
+
+    def position(self, asset: Asset) -> Position | None:
+        """The position in ``asset``, or None when it is not held."""
+        position = self._positions.get(id(asset))
+        if position is None:
+            holding = self.held.get(asset)
+            if holding is None:
+                return None
+            position = self._make(asset, holding)
+        return position
+
+    def every_position(self) -> dict[Asset, Position]:
+        """Every held position, in asset order."""
+        made = self._positions
+        return {
+            asset: made.get(id(asset)) or self._make(asset, holding)
+            for asset, holding in sorted(self.held.items(), key=itemgetter(1))
+        }
+
+    def _make(self, asset: Asset, holding: Holding) -> Position:
+        position = _new_position(Position)
+        position._asset = asset
+        position._holding = holding
+        position._at = self
+        position._amount = position._cost_basis = position._price = position._date = _UNREAD
+        # Kept by id: an Asset hashes in Python, an int in C. The position keeps its asset
+        # alive, so the id stays that asset's.
+        self._positions[id(asset)] = position
+        return position
+
+    def price(self, asset: Asset, column: int) -> float:
+        """``asset``'s price at the bar as a float: ``ticks × tick size``, rounded once
+        (integer true division rounds as ``float(Decimal)`` does)."""
+        ticks = int(self._ticks[column])
+        exponent = asset.tick_exponent
+        return float(ticks * 10**exponent) if exponent >= 0 else ticks / 10**-exponent
+
+    def sale_date(self, column: int) -> pd.Timestamp | None:
+        """The time of the last bar of the asset in ``column`` up to this one (None before
+        its first)."""
+        last = min(self._bar, int(self._last_bars[column]))
+        if last < 0:
+            return None
+        date = self._dates.get(last)
+        if date is None:
+            date = self._dates[last] = pd.Timestamp(int(self._times_ns[last]), tz="UTC")
+        return date
+
+
 class Positions(dict[Asset, Position]):
     """Held positions by asset. Indexing an asset not held gives an empty position, as in
-    Zipline; ``get`` and ``in`` see only what is held."""
+    Zipline; ``get`` and ``in`` see only what is held.
+
+    The portfolio's positions are a view of one bar's holdings (:meth:`of`): ``in``,
+    ``len``, ``get`` and indexing read them without making the positions not asked for;
+    anything else (iterating, the items, a change) first fills the dict with every
+    position, in asset order, and from then on it is a plain dict.
+    """
+
+    __slots__ = ("_edited", "_holdings")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._holdings: HoldingsAtBar | None = None
+        self._edited = False
+
+    @property
+    def edited(self) -> bool:
+        """True once the strategy changed this dict: the portfolio read next is a new
+        snapshot, which the change does not touch."""
+        return self._edited
+
+    @classmethod
+    def of(cls, holdings: HoldingsAtBar) -> Positions:
+        """The positions of ``holdings``, each made when first read."""
+        positions = cls()
+        positions._holdings = holdings
+        return positions
+
+    def _fill(self) -> None:
+        """Put every held position in the dict; the view becomes a plain dict."""
+        holdings = self._holdings
+        if holdings is not None:
+            self._holdings = None
+            dict.update(self, holdings.every_position())
 
     def __missing__(self, asset: Asset) -> Position:
         return Position(asset=asset)
+
+    def __getitem__(self, asset: Asset) -> Position:
+        holdings = self._holdings
+        if holdings is None:
+            return dict.__getitem__(self, asset)
+        position = holdings.position(asset)
+        return Position(asset=asset) if position is None else position
+
+    def __contains__(self, asset: object) -> bool:
+        holdings = self._holdings
+        if holdings is None:
+            return dict.__contains__(self, asset)
+        return asset in holdings.held
+
+    def __len__(self) -> int:
+        holdings = self._holdings
+        return dict.__len__(self) if holdings is None else len(holdings.held)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        self._fill()
+        return (Positions, (dict(self),))
+
+    def get(self, asset: Asset, default: Any = None) -> Any:  # type: ignore[override]
+        """The position in ``asset`` when held, else ``default``."""
+        holdings = self._holdings
+        if holdings is None:
+            return dict.get(self, asset, default)
+        position = holdings.position(asset)
+        return default if position is None else position
+
+
+def _filling_first(name: str, *, edits: bool) -> Callable[..., Any]:
+    """``dict.<name>``, called on a view once it holds every position (marking the
+    positions :attr:`Positions.edited` when the method ``edits`` them)."""
+    method = getattr(dict, name)
+
+    def filled(self: Positions, *args: Any, **kwargs: Any) -> Any:
+        self._fill()
+        if edits:
+            self._edited = True
+        return method(self, *args, **kwargs)
+
+    filled.__name__ = name
+    filled.__doc__ = method.__doc__
+    return filled
+
+
+# What reads or changes the dict as a whole works on the filled dict.
+for _name in (
+    "__iter__",
+    "__reversed__",
+    "__repr__",
+    "__eq__",
+    "__ne__",
+    "__or__",
+    "__ror__",
+    "keys",
+    "values",
+    "items",
+    "copy",
+):
+    setattr(Positions, _name, _filling_first(_name, edits=False))
+for _name in (
+    "__setitem__",
+    "__delitem__",
+    "__ior__",
+    "clear",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+):
+    setattr(Positions, _name, _filling_first(_name, edits=True))
+del _name
 
 
 @attrs.frozen(kw_only=True)

@@ -1,4 +1,5 @@
-"""Registers the ``paper`` broker and its ``broker-paper-round-trip`` benchmark."""
+"""Registers the ``paper`` broker and its benchmarks: ``broker-paper-round-trip`` and
+``paper-replay-w1-daily-1-asset-20y``."""
 
 from __future__ import annotations
 
@@ -23,8 +24,13 @@ def rustybt_register_brokers(register: Register) -> None:
 
 @hookimpl
 def rustybt_register_benchmarks(register: Register) -> None:
-    """Register ``broker-paper-round-trip``: submit-to-fill latency, p50 and p99."""
+    """Register ``broker-paper-round-trip`` (submit-to-fill latency, p50 and p99) and
+    ``paper-replay-w1-daily-1-asset-20y`` (a speed-0 paper replay against its backtest)."""
     register(
         "broker-paper-round-trip",
         LazyFactory("rustybt_paper.round_trip_benchmark:order_round_trip"),
+    )
+    register(
+        "paper-replay-w1-daily-1-asset-20y",
+        LazyFactory("rustybt_paper.replay_benchmark:paper_replay_w1"),
     )

@@ -18,12 +18,20 @@ EPILOG = """Examples:
 
   rustybt benchmark
 
-  rustybt benchmark --suite backtest-daily-100-assets-10y --repeat 5 --output json
+  rustybt benchmark --suite backtest-w2-daily-100-assets-10y --repeat 5 --output json
 
   rustybt benchmark --suite data --suite broker --suite ledger --repeat 1
 
+  rustybt benchmark --suite startup --suite paper-replay --repeat 5
+
   rustybt benchmark --scale 0.05 --repeat 1 --save bench.json
 """
+
+
+def figure(value: float) -> str:
+    """``value`` for a table: three significant digits below 100 (``0.412``, ``3.26``), one
+    decimal with thousands separators above (``16,104.5``)."""
+    return f"{value:.3g}" if abs(value) < 100 else f"{value:,.1f}"
 
 
 def register(app: typer.Typer) -> None:
@@ -69,8 +77,8 @@ def compare(
             (
                 c.benchmark,
                 c.metric,
-                f"{c.baseline:,.1f} {c.unit}",
-                f"{c.current:,.1f} {c.unit}",
+                f"{figure(c.baseline)} {c.unit}",
+                f"{figure(c.current)} {c.unit}",
                 f"{c.change:+.1%}",
                 "REGRESSION" if c.regression else "ok",
             )
@@ -101,7 +109,8 @@ def benchmark(
         list[str] | None,
         typer.Option(
             help="Run only benchmarks whose name starts with this (repeatable): a suite "
-            "(backtest, data, data-parse, broker, ledger) or a whole name."
+            "(backtest, data, data-parse, broker, ledger, paper-replay, startup) or a whole "
+            "name."
         ),
     ] = None,
     repeat: Annotated[
@@ -155,8 +164,8 @@ def benchmark(
         (
             report.name,
             metric,
-            f"{figures['median']:,.1f} {figures['unit']}",
-            f"{figures['min']:,.1f} – {figures['max']:,.1f}",
+            f"{figure(figures['median'])} {figures['unit']}",
+            f"{figure(figures['min'])} – {figure(figures['max'])}",
             f"{report.peak_memory_mb:,.0f} MB",
         )
         for report in reports

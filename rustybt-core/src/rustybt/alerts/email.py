@@ -7,10 +7,7 @@ uses the password in the environment variable named by ``password_env``.
 
 from __future__ import annotations
 
-import smtplib
-import ssl
-from email.message import EmailMessage
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -18,6 +15,9 @@ from rustybt.alerts.alert import Alert, AlertDeliveryError
 from rustybt.alerts.env_secrets import secret_from_env
 from rustybt.errors import ConfigError
 from rustybt.hookspecs import Register, hookimpl
+
+if TYPE_CHECKING:  # imported when a mail is sent: every rustybt invocation loads this plugin
+    from email.message import EmailMessage
 
 Security = Literal["starttls", "ssl", "none"]
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
@@ -76,6 +76,8 @@ class EmailChannel:
 
     def message(self, alert: Alert) -> EmailMessage:
         """The mail sent for ``alert``."""
+        from email.message import EmailMessage
+
         message = EmailMessage()
         message["Subject"] = f"[RustyBT {alert.severity.upper()}] {alert.title}"
         message["From"] = self.sender
@@ -86,6 +88,9 @@ class EmailChannel:
 
     def send(self, alert: Alert) -> None:
         """Mail the alert once; SMTP and network errors become AlertDeliveryError."""
+        import smtplib
+        import ssl
+
         context = ssl.create_default_context(cafile=self.ca_file)
         port = self.port or DEFAULT_PORTS[self.security]
         try:

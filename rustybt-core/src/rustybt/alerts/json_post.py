@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +24,10 @@ def post_json(
     Any other answer, a timeout or a network error is an :class:`AlertDeliveryError` whose
     message names the status or the network reason, never the URL (it may hold a token).
     """
+    # Imported on the first alert: every rustybt invocation loads the HTTP channels.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(
         url,
         data=body,

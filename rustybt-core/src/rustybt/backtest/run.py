@@ -3,11 +3,13 @@ result) and ``backtest_engine``, the engine composed for a backtest."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pandas as pd
 
 from rustybt.algorithm import TradingAlgorithm
@@ -63,7 +65,9 @@ def run_backtest(
 ) -> BacktestResult:
     """Run ``algorithm`` (an instance, or the path of a strategy file) on a registered source.
 
-    Returns the results frame, the performance summary and the exact final ledger figures.
+    Returns the results frame, the performance summary, the exact final ledger figures and
+    the time each phase took (``timings``: loading the strategy and the bars, simulating,
+    building the results).
     ``capital_base`` is read exactly (a float through its shortest representation).
     ``data_dir`` and ``exchange`` go to the data source's factory when given.
     ``benchmark_returns`` (daily returns by date) is the benchmark of the frame's
@@ -74,6 +78,7 @@ def run_backtest(
         ConfigError: ``benchmark_returns`` is not a Series of numbers indexed by date with
             one return per date.
     """
+    began = time.perf_counter()
     if not isinstance(algorithm, TradingAlgorithm):
         algorithm = load_strategy(algorithm)
     registry = registry or PluginRegistry.from_environment()
@@ -89,7 +94,13 @@ def run_backtest(
         symbols=symbols,
         benchmark_returns=benchmark_returns,
     )
-    return backtest_engine(algorithm, data_source, config, progress=progress).run()
+    engine = backtest_engine(algorithm, data_source, config, progress=progress)
+    prepared = time.perf_counter() - began
+    result = engine.run()
+    timings = result.timings
+    assert timings is not None  # TradingEngine.run always times its phases
+    # Loading the strategy file and opening the source count as loading too.
+    return attrs.evolve(result, timings=attrs.evolve(timings, load=timings.load + prepared))
 
 
 def run_algorithm(

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import bisect
 import datetime
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -38,7 +39,7 @@ from rustybt.engine.feed import fetch_run_bars
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.engine.perf_frame import perf_frame
 from rustybt.engine.records import HeldPositionChanges, SessionRecords
-from rustybt.engine.results import BacktestResult
+from rustybt.engine.results import BacktestResult, RunTimings
 from rustybt.errors import (
     ConfigError,
     DataError,
@@ -55,7 +56,7 @@ from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
-from rustybt.portfolio import Account, Portfolio, Position, Positions, position_amount
+from rustybt.portfolio import Account, HoldingsAtBar, Portfolio, Positions
 from rustybt.strategy_file import strategy_error
 
 WARMUP_DAYS = {"daily": 600, "minute": 7}
@@ -176,6 +177,9 @@ class TradingEngine:
         self._value_cache: tuple[int, int, Decimal, int] | None = None
         """(bar, ledger revision, portfolio value, positions value in ledger units) of the
         last valuation."""
+        self._start_date = self.sessions[0]
+        self._portfolio_cache: tuple[int, int, Portfolio] | None = None
+        self._account_cache: tuple[int, int, Account] | None = None
         execution.bind(self)
         for observer in observers:
             self.observe(observer)
@@ -360,63 +364,66 @@ class TradingEngine:
             return cache
         return None
 
-    def _positions(self) -> tuple[Positions, Decimal]:
-        """Held positions as strategy-facing objects, and their gross exposure."""
-        positions = Positions()
-        total = Decimal(0)
-        for asset, amount, cost_basis, price, column in self._held_positions():
-            total += abs(amount * price)
-            positions[asset] = Position(
-                asset=asset,
-                amount=position_amount(asset, amount),
-                cost_basis=float(cost_basis),
-                last_sale_price=float(price),
-                last_sale_date=self._last_trade_time(column),
-            )
-        return positions, total
-
-    def _held_positions(self) -> Iterator[tuple[Asset, Decimal, Decimal, Decimal, int]]:
-        """(asset, amount, cost basis, current price, column) of every held position."""
+    def _gross_exposure(self) -> Decimal:
+        """``Σ |amount × price|`` of the held positions at the current bar, exactly."""
         ledger = self.ledger
+        if not len(ledger.held()):
+            return Decimal(0)
+        return ledger.units_to_money(ledger.gross_value_units(self.units[max(self._bar, 0)]))
+
+    def _holdings_at_bar(self) -> HoldingsAtBar | None:
+        """The ledger's holdings at the current bar's prices (None when nothing is held)."""
+        held = self.ledger.holdings()
+        if not held:
+            return None
+        arrays = self.arrays
         bar = max(self._bar, 0)
-        held = ledger.held()
-        if not len(held):
-            return
-        lots = ledger.lots[held].tolist()
-        ticks = self.arrays.ticks[bar, held].tolist()
-        for column, lot_count, tick_count in zip(held.tolist(), lots, ticks, strict=True):
-            asset = ledger.assets[column]
-            yield (
-                asset,
-                Decimal(lot_count) * asset.lot_size,
-                ledger.cost_basis[column],
-                asset.price_from_ticks(tick_count),
-                column,
-            )
-
-    def _last_trade_time(self, column: int) -> pd.Timestamp | None:
-        last = min(max(self._bar, 0), int(self.arrays.last_bar[column]))
-        return pd.Timestamp(self._timeline_ns[last], tz="UTC") if last >= 0 else None
-
-    def portfolio(self) -> Portfolio:
-        """A snapshot of the portfolio at the current bar."""
-        positions, _ = self._positions()
-        value = self.portfolio_value()
-        return Portfolio(
-            cash=float(self.ledger.cash),
-            positions=positions,
-            positions_value=float(value - self.ledger.cash),
-            portfolio_value=float(value),
-            starting_cash=float(self.ledger.starting_cash),
-            start_date=self.sessions[0],
+        return HoldingsAtBar(
+            held,
+            bar=bar,
+            ticks=arrays.ticks[bar],
+            last_bars=arrays.last_bar,
+            times_ns=self._timeline_ns,
         )
 
+    def portfolio(self) -> Portfolio:
+        """A snapshot of the portfolio at the current bar: the same object until the bar or
+        the ledger changes (or the strategy edits its positions), its positions made only
+        as they are read."""
+        bar, revision = self._bar, self.ledger.revision
+        cached = self._portfolio_cache
+        if (
+            cached is not None
+            and cached[0] == bar
+            and cached[1] == revision
+            and not cached[2].positions.edited
+        ):
+            return cached[2]
+        value = self.portfolio_value()
+        cash = self.ledger.cash
+        holdings = self._holdings_at_bar()
+        portfolio = Portfolio(
+            cash=float(cash),
+            positions=Positions() if holdings is None else Positions.of(holdings),
+            positions_value=float(value - cash),
+            portfolio_value=float(value),
+            starting_cash=float(self.ledger.starting_cash),
+            start_date=self._start_date,
+        )
+        self._portfolio_cache = (bar, revision, portfolio)
+        return portfolio
+
     def account(self) -> Account:
-        """Leverage figures at the current bar."""
-        _, gross = self._positions()
+        """Leverage figures at the current bar (the same object until the bar or the ledger
+        changes)."""
+        bar, revision = self._bar, self.ledger.revision
+        cached = self._account_cache
+        if cached is not None and cached[0] == bar and cached[1] == revision:
+            return cached[2]
+        gross = self._gross_exposure()
         value = self.portfolio_value()
         net = value - self.ledger.cash
-        return Account(
+        account = Account(
             settled_cash=float(self.ledger.cash),
             net_liquidation=float(value),
             gross_leverage=float(gross / value) if value else float("inf"),
@@ -424,6 +431,8 @@ class TradingEngine:
             total_positions_value=float(net),
             total_positions_exposure=float(net),
         )
+        self._account_cache = (bar, revision, account)
+        return account
 
     def submit_order(self, asset: Asset, amount: Decimal, style: ExecutionStyle) -> Order:
         """Place an order and hand it to the execution unless a pre-trade check rejects it;
@@ -624,10 +633,21 @@ class TradingEngine:
     # -- the loop ---------------------------------------------------------------------------
 
     def run(self) -> BacktestResult:
-        """Run the strategy from start to end and return the results."""
+        """Run the strategy from start to end and return the results, with the time each
+        phase took (:class:`~rustybt.engine.results.RunTimings`)."""
         with api.running(self.algorithm), collections_of_run_objects_only():
+            began = time.perf_counter()
             self.start()
-            return self.finish(self.run_sessions(self.first_session))
+            loaded = time.perf_counter()
+            records = self.run_sessions(self.first_session)
+            simulated = time.perf_counter()
+            result = self.finish(records)
+            timings = RunTimings(
+                load=loaded - began,
+                simulate=simulated - loaded,
+                results=time.perf_counter() - simulated,
+            )
+            return attrs.evolve(result, timings=timings)
 
     def start(self) -> None:
         """Run ``initialize``, then load the bars and compile the schedule."""
@@ -731,8 +751,7 @@ class TradingEngine:
             self.cancel_order(order)
 
     def _check_leverage(self, limit: MaxLeverage) -> None:
-        _, gross = self._positions()
-        message = limit.violation_at(gross, self.portfolio_value())
+        message = limit.violation_at(self._gross_exposure(), self.portfolio_value())
         if message is not None:
             raise TradingControlViolation(f"at {self.current_dt()}: {message}")
 

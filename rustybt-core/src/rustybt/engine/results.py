@@ -18,6 +18,24 @@ OBJECT_COLUMNS = ("positions", "transactions", "orders")
 
 
 @attrs.frozen(kw_only=True)
+class RunTimings:
+    """Where a run's wall-clock time went, in seconds (``time.perf_counter``).
+
+    ``load`` is ``initialize`` plus reading, validating and preparing the bars; ``simulate``
+    the bar loop (the strategy, orders, fills and per-session records); ``results`` building
+    the results frame, the summary and ``analyze``.
+    """
+
+    load: float
+    simulate: float
+    results: float
+
+    def to_dict(self) -> dict[str, float]:
+        """JSON-ready: each phase in seconds."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen(kw_only=True)
 class BacktestResult:
     """A finished backtest.
 
@@ -27,7 +45,8 @@ class BacktestResult:
     ``transactions``, ``orders``, …) and the recorded variables; its money columns are
     floats for analysis, while ``positions``, ``transactions`` and ``orders`` hold dicts
     with exact Decimals. ``ending_cash`` and ``ending_value`` are the exact final figures
-    and ``transactions`` every fill.
+    and ``transactions`` every fill. ``timings`` says how long each phase of the run took
+    (None for a result not made by ``TradingEngine.run``).
     """
 
     frame: pd.DataFrame
@@ -37,9 +56,10 @@ class BacktestResult:
     ending_value: Decimal
     transactions: tuple[Transaction, ...]
     data_provenance: dict[str, Any]
+    timings: RunTimings | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary and exact final figures, JSON-ready."""
+        """The summary, exact final figures and phase timings, JSON-ready."""
         return {
             "summary": self.summary.to_dict(),
             "starting_cash": str(self.starting_cash),
@@ -47,6 +67,7 @@ class BacktestResult:
             "ending_portfolio_value": str(self.ending_value),
             "transactions": len(self.transactions),
             "data": self.data_provenance,
+            "timings": None if self.timings is None else self.timings.to_dict(),
         }
 
     def write_parquet(self, path: str | Path) -> Path:

@@ -9,7 +9,7 @@ identity ``portfolio_value == cash + Σ amount × last_price`` therefore holds e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -20,6 +20,11 @@ from rustybt.finance.transaction import Transaction
 _INT64_SAFE = 2**62
 _FEW_POSITIONS = 8
 """Up to this many held positions are valued with Python integers, beyond with numpy."""
+
+Holding = tuple[int, int, Decimal]
+"""One held position as the ledger has it: ``(column, lots, cost_basis)``; ``column`` is the
+asset's index in :attr:`Ledger.assets`. A plain tuple: one is made per position changed,
+and the holdings of a revision share those of the positions it left alone."""
 
 
 class Ledger:
@@ -40,6 +45,8 @@ class Ledger:
         self._held_at = 0
         self._few: list[tuple[int, int]] = []
         self._few_at = -1
+        self._holdings: dict[Asset, Holding] = {}
+        self._holdings_at: int | None = None
         self.revision = 0
         """Goes up with every change to positions (fills, restored positions, new assets):
         what was worked out from the positions at one revision holds while it is the same."""
@@ -98,6 +105,17 @@ class Ledger:
         held = np.flatnonzero(self.lots)
         return sum(int(self.lots[i]) * int(units[i]) for i in held)
 
+    def gross_value_units(self, units: np.ndarray) -> int:
+        """``Σ |lots × units|`` exactly (long and short positions both count), for one row
+        of :meth:`value_units` output."""
+        held = self.held()
+        if not len(held):
+            return 0
+        if self._lots_bound * self._units_bound * len(held) < _INT64_SAFE:
+            return int(np.abs(self.lots[held] * units[held]).sum())
+        pairs = zip(self.lots[held].tolist(), units[held].tolist(), strict=True)
+        return sum(abs(lots * price) for lots, price in pairs)
+
     def value_unit_multipliers(self) -> list[int]:
         """Per asset, the value units that one tick of one lot is worth (``value_units``
         multiplies ticks by these)."""
@@ -137,6 +155,22 @@ class Ledger:
             held.flags.writeable = False
             self._held, self._held_at = held, self.revision
         return self._held
+
+    def holdings(self) -> Mapping[Asset, Holding]:
+        """The held positions by asset (:data:`Holding`), in no particular order. A new
+        mapping after positions change, never changed afterwards: what was read of one
+        revision stays true of it. Worked out from the positions changed since the last
+        call."""
+        if self._holdings_at != self.revision:
+            holdings = dict(self._holdings)
+            for i in self.changed_since(self._holdings_at):
+                lots = int(self.lots[i])
+                if lots:
+                    holdings[self.assets[i]] = (i, lots, self.cost_basis[i])
+                else:
+                    holdings.pop(self.assets[i], None)
+            self._holdings, self._holdings_at = holdings, self.revision
+        return self._holdings
 
     def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
         """Set a position directly (restoring a checkpoint, adopting a broker's holdings)."""

@@ -1,0 +1,59 @@
+"""The benchmark strategy as a Zipline user writes it, as a strategy file.
+
+An SMA(20)/SMA(50) crossover over every asset: one ``data.history`` of all the assets per
+bar, turned into an array with ``np.asarray``, numpy means of the window, a
+``context.portfolio.positions`` lookup per asset, and ``order_target_percent`` to enter
+(1/N of 98 % of the portfolio) or leave. It pays $0.001 per share and no slippage. This is
+the strategy of the peer comparison in ``docs/benchmarks.md``, so the ``backtest-w1``,
+``backtest-w2`` and paper-replay rows measure what a user's strategy gets, not a strategy
+written for the engine's fast paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+SOURCE = '''"""SMA(20)/SMA(50) crossover over every asset, written as for zipline."""
+
+import numpy as np
+
+from rustybt.api import order_target_percent, set_commission, set_slippage, symbol
+from rustybt.finance import commission, slippage
+
+SYMBOLS = {symbols!r}
+FREQUENCY = {frequency!r}
+FAST, SLOW, FRAC = 20, 50, 0.98
+
+
+def initialize(context):
+    context.assets = [symbol(s) for s in SYMBOLS]
+    context.bars = 0
+    set_commission(commission.PerShare(cost=0.001, min_trade_cost=0))
+    set_slippage(slippage.FixedSlippage(spread=0.0))
+
+
+def handle_data(context, data):
+    context.bars += 1
+    if context.bars < SLOW:
+        return
+    closes = np.asarray(data.history(context.assets, "close", SLOW, FREQUENCY), dtype=float)
+    fast = closes[-FAST:].mean(axis=0)
+    slow = closes.mean(axis=0)
+    positions = context.portfolio.positions
+    weight = FRAC / len(context.assets)
+    for k, asset in enumerate(context.assets):
+        held = asset in positions and positions[asset].amount != 0
+        if fast[k] > slow[k]:
+            if not held:
+                order_target_percent(asset, weight)
+        elif held:
+            order_target_percent(asset, 0.0)
+'''
+
+
+def write_user_strategy(path: Path, symbols: Sequence[str], history_frequency: str) -> Path:
+    """Write the user-style crossover over ``symbols`` to ``path``, reading its history at
+    ``history_frequency`` (``"1d"`` or ``"1m"``); return ``path``."""
+    path.write_text(SOURCE.format(symbols=list(symbols), frequency=history_frequency))
+    return path
