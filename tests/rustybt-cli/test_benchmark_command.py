@@ -50,25 +50,6 @@ def test_json_report_names_each_benchmark_with_throughput_and_memory(
         assert report["peak_memory_mb"] > 0
 
 
-def test_paper_replay_is_reported_against_the_backtest_of_the_same_bars(rustybt) -> None:
-    result = rustybt(
-        "benchmark", "--suite", "paper-replay", "--scale", "0.01", "--repeat", "1", "-O", "json"
-    )
-    assert result.exit_code == 0, result.stderr
-    (report,) = json.loads(result.stdout)["benchmarks"]
-    assert report["name"] == "paper-replay-w1-daily-1-asset-20y"
-    metrics = report["metrics"]
-    assert set(metrics) == {
-        "bars_per_second",
-        "seconds",
-        "backtest_seconds",
-        "replay_over_backtest",
-    }
-    ratio = metrics["seconds"]["median"] / metrics["backtest_seconds"]["median"]
-    assert metrics["replay_over_backtest"]["median"] == pytest.approx(ratio)
-    assert metrics["replay_over_backtest"]["higher_is_better"] is False
-
-
 def test_suites_select_benchmarks_by_name_prefix(rustybt) -> None:
     suites = ("--suite", "ledger", "--suite", "data-load")
     result = rustybt("benchmark", *suites, "--scale", "0.01", "--repeat", "1")
