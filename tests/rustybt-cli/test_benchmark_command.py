@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 BACKTEST_BENCHMARKS = {
     "backtest-w1-daily-1-asset-20y",
     "backtest-w2-daily-100-assets-10y",
