@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from rustybt.plugins import PluginRegistry
+from rustybt.testing import check_benchmark
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_STACK = {"pandas", "numpy", "pyarrow", "exchange_calendars"}
@@ -91,3 +93,12 @@ def test_the_table_shows_the_timings(rustybt) -> None:
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("Timings: ")]
     phases = [part.split()[0] for part in line.removeprefix("Timings: ").split(", ")]
     assert phases == ["startup", "load", "simulate", "results"]
+
+
+def test_the_cli_startup_benchmark_is_registered_with_the_cli_and_times_it(
+    plugin_registry: PluginRegistry,
+) -> None:
+    seconds = check_benchmark(
+        plugin_registry, "startup-cli-help", plugin="benchmarks", metrics={"seconds": ("s", False)}
+    )["seconds"]
+    assert 0 < seconds < 60

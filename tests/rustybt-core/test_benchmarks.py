@@ -23,7 +23,6 @@ CORE_BENCHMARKS = {
     "data-parse-files-csv": ROWS_PER_SECOND,
     "data-parse-files-parquet": ROWS_PER_SECOND,
     "ledger-update": {"fill_us": ("µs", False), "valuation_us": ("µs", False)},
-    "startup-cli-help": {"seconds": ("s", False)},
     "startup-import-api": {"seconds": ("s", False)},
 }
 BARS_PER_ASSET = 2520  # ten years of weekdays

@@ -9,6 +9,8 @@ fast paths.
 
 from __future__ import annotations
 
+import importlib.util
+
 from rustybt.hookspecs import Register, hookimpl
 from rustybt.plugins import LazyFactory
 
@@ -24,13 +26,16 @@ BENCHMARKS = {
     "data-parse-files-csv": "data_throughput:files_csv_parse",
     "data-parse-files-parquet": "data_throughput:files_parquet_parse",
     "ledger-update": "ledger_update:ledger_update",
-    "startup-cli-help": "startup:cli_help",
     "startup-import-api": "startup:import_api",
 }
+CLI_BENCHMARKS = {"startup-cli-help": "startup:cli_help"}
+"""Benchmarks of the ``rustybt`` command: registered only where rustybt-cli is installed."""
 
 
 @hookimpl
 def rustybt_register_benchmarks(register: Register) -> None:
-    """Register the backtest throughput, data load and parse, ledger and startup benchmarks."""
-    for name, target in BENCHMARKS.items():
+    """Register the backtest throughput, data load and parse, ledger and startup benchmarks
+    (``startup-cli-help`` only with rustybt-cli installed: it times the ``rustybt`` command)."""
+    with_cli = importlib.util.find_spec("rustybt_cli") is not None
+    for name, target in (BENCHMARKS | (CLI_BENCHMARKS if with_cli else {})).items():
         register(name, LazyFactory(f"rustybt.benchmarks.{target}"))
