@@ -17,9 +17,11 @@ Every method works on whole index arrays at once; nothing loops over minutes in 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import pickle
+from pathlib import Path
 
 import attrs
 import exchange_calendars as xcals
@@ -215,23 +217,29 @@ def _exchange_calendar(
 
     stem = f"{canonical.replace('/', '-')}-{start:%Y%m%d}-{end:%Y%m%d}"
     path = data_root() / "calendars" / f"{stem}-xcals-{xcals.__version__}.pickle"
-    try:
-        with path.open("rb") as file:
-            cached = pickle.load(file)
-        if isinstance(cached, xcals.ExchangeCalendar):
-            return cached
-    except FileNotFoundError:
-        pass
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        path.unlink(missing_ok=True)  # damaged, or written by another library version
+    cached = _cached_calendar(path)
+    if cached is not None:
+        return cached
     exchange = xcals.get_calendar(canonical, start=start, end=end)
-    try:
+    with contextlib.suppress(OSError):  # an unwritable cache only costs the next run a build
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as temporary:
             temporary.write_bytes(pickle.dumps(exchange))
-    except OSError:
-        pass  # a cache that cannot be written only costs the next run the build
     return exchange
+
+
+def _cached_calendar(path: Path) -> xcals.ExchangeCalendar | None:
+    """The calendar stored at ``path``, or None when there is none; a file that does not
+    load (damaged, or written by another library version) is removed."""
+    try:
+        with path.open("rb") as file:
+            cached = pickle.load(file)
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+    return cached if isinstance(cached, xcals.ExchangeCalendar) else None
 
 
 def _naive(sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
