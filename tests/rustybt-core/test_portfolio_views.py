@@ -287,3 +287,28 @@ def test_account_leverage_counts_short_positions_by_their_size(run_strategy) -> 
     run_strategy(CLOSES, initialize=initialize, handle_data=handle_data)
     # The bar after the short sale holds a short: the gross leverage is above the net.
     assert seen[2][0] > seen[2][1] > 0
+
+
+def test_a_portfolio_first_read_after_the_run_went_on_gives_the_figures_of_its_bar(
+    run_strategy,
+) -> None:
+    kept = {}
+
+    def initialize(context):
+        context.assets = symbols("AAA", "BBB", "CCC")
+        context.bar = 0
+
+    def handle_data(context, data):
+        if context.bar == 2:
+            kept["unread"] = context.portfolio  # nothing read of it until the run ended
+        trade_each_bar(context)
+
+    result = run_strategy(CLOSES, initialize=initialize, handle_data=handle_data)
+    unread, row = kept["unread"], result.frame.iloc[2]
+    assert (unread.portfolio_value, unread.cash, unread.positions_value) == (
+        row["portfolio_value"],
+        row["ending_cash"],
+        row["ending_value"],
+    )
+    assert pickle.loads(pickle.dumps(unread)) == unread
+    assert repr(unread).startswith("Portfolio(cash=")

@@ -262,6 +262,17 @@ class _Pending:
             return getattr(self, name)
         return self._plain.__getattr__(self, name)
 
+    @property
+    def __array_struct__(self) -> Any:
+        """numpy's fast way into a pending window: the array interface of a read-only view
+        of the values (numpy asks for it before ``__array__``, and answering it spares
+        looking up attributes the window does not have). A window built into pandas has
+        none, as a pandas object has none."""
+        state = self.__dict__
+        if _VALUES not in state:
+            raise AttributeError("__array_struct__")
+        return _read_only(self._numpy(state)).__array_struct__
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """numpy's ``np.asarray(w)``/``np.array(w)``, as pandas answers it under
         copy-on-write: a read-only view of the values unless ``copy`` is True or ``dtype``

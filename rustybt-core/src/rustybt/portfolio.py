@@ -169,8 +169,8 @@ _new_position = Position.__new__
 
 
 class HoldingsAtBar:
-    """The ledger's held positions (:meth:`rustybt.finance.ledger.Ledger.holdings`, fixed
-    for one revision) at the prices of one bar: what ``context.portfolio.positions`` reads.
+    """The ledger's cash and held positions (:meth:`rustybt.finance.ledger.Ledger.holdings`,
+    fixed for one revision) at the prices of one bar: what ``context.portfolio`` reads.
 
     ``ticks`` is the bar's row of prices in ticks and ``last_bars`` each asset's last bar,
     by column; ``times_ns`` the bar times. These arrays are not changed for a bar once it
@@ -178,7 +178,17 @@ class HoldingsAtBar:
     the first time it is read, and the same object is given each time after.
     """
 
-    __slots__ = ("_bar", "_dates", "_last_bars", "_positions", "_ticks", "_times_ns", "held")
+    __slots__ = (
+        "_dates",
+        "_last_bars",
+        "_positions",
+        "_ticks",
+        "_times_ns",
+        "bar",
+        "cash",
+        "held",
+        "revision",
+    )
 
     def __init__(
         self,
@@ -188,43 +198,37 @@ class HoldingsAtBar:
         ticks: np.ndarray,
         last_bars: np.ndarray,
         times_ns: np.ndarray,
+        cash: Decimal = Decimal(0),
+        revision: int = 0,
     ) -> None:
         self.held = held
-        self._bar = bar
+        self.bar = bar
+        self.cash = cash
+        self.revision = revision
         self._ticks = ticks
         self._last_bars = last_bars
         self._times_ns = times_ns
-        self._dates: dict[int, pd.Timestamp] = {}
-        self._positions: dict[int, Position] = {}
+        self._dates: dict[int, pd.Timestamp] | None = None
 
-    def position(self, asset: Asset) -> Position | None:
-        """The position in ``asset``, or None when it is not held."""
-        position = self._positions.get(id(asset))
-        if position is None:
-            holding = self.held.get(asset)
-            if holding is None:
-                return None
-            position = self._make(asset, holding)
-        return position
-
-    def every_position(self) -> dict[Asset, Position]:
-        """Every held position, in asset order."""
-        made = self._positions
-        return {
-            asset: made.get(id(asset)) or self._make(asset, holding)
-            for asset, holding in sorted(self.held.items(), key=itemgetter(1))
-        }
-
-    def _make(self, asset: Asset, holding: Holding) -> Position:
+    def make(self, asset: Asset, holding: Holding) -> Position:
+        """The position of ``holding`` (the one of ``asset`` in :attr:`held`), its figures
+        worked out when first read."""
         position = _new_position(Position)
         position._asset = asset
         position._holding = holding
         position._at = self
         position._amount = position._cost_basis = position._price = position._date = _UNREAD
-        # Kept by id: an Asset hashes in Python, an int in C. The position keeps its asset
-        # alive, so the id stays that asset's.
-        self._positions[id(asset)] = position
         return position
+
+    def every_position(self, made: Mapping[Asset, Any]) -> dict[Asset, Position]:
+        """Every held position, in asset order: those in ``made`` as they are, the others
+        made now."""
+        return {
+            asset: position
+            if (position := made.get(asset)).__class__ is Position
+            else self.make(asset, holding)
+            for asset, holding in sorted(self.held.items(), key=itemgetter(1))
+        }
 
     def price(self, asset: Asset, column: int) -> float:
         """``asset``'s price at the bar as a float: ``ticks × tick size``, rounded once
@@ -236,12 +240,15 @@ class HoldingsAtBar:
     def sale_date(self, column: int) -> pd.Timestamp | None:
         """The time of the last bar of the asset in ``column`` up to this one (None before
         its first)."""
-        last = min(self._bar, int(self._last_bars[column]))
+        last = min(self.bar, int(self._last_bars[column]))
         if last < 0:
             return None
-        date = self._dates.get(last)
+        dates = self._dates
+        if dates is None:
+            dates = self._dates = {}
+        date = dates.get(last)
         if date is None:
-            date = self._dates[last] = pd.Timestamp(int(self._times_ns[last]), tz="UTC")
+            date = dates[last] = pd.Timestamp(int(self._times_ns[last]), tz="UTC")
         return date
 
 
@@ -249,10 +256,11 @@ class Positions(dict[Asset, Position]):
     """Held positions by asset. Indexing an asset not held gives an empty position, as in
     Zipline; ``get`` and ``in`` see only what is held.
 
-    The portfolio's positions are a view of one bar's holdings (:meth:`of`): ``in``,
-    ``len``, ``get`` and indexing read them without making the positions not asked for;
-    anything else (iterating, the items, a change) first fills the dict with every
-    position, in asset order, and from then on it is a plain dict.
+    The portfolio's positions are a view of one bar's holdings (:meth:`of`): the dict holds
+    each held asset's :data:`~rustybt.finance.ledger.Holding` until the position is read,
+    so ``in`` and ``len`` are a dict's own, and indexing or ``get`` make only the position
+    asked for; anything else (iterating, the items, a change) first makes every position,
+    in asset order, and from then on it is a plain dict.
     """
 
     __slots__ = ("_edited", "_holdings")
@@ -272,35 +280,28 @@ class Positions(dict[Asset, Position]):
     def of(cls, holdings: HoldingsAtBar) -> Positions:
         """The positions of ``holdings``, each made when first read."""
         positions = cls()
+        dict.update(positions, holdings.held)
         positions._holdings = holdings
         return positions
 
     def _fill(self) -> None:
-        """Put every held position in the dict; the view becomes a plain dict."""
+        """Make every held position, in asset order; the view becomes a plain dict."""
         holdings = self._holdings
         if holdings is not None:
             self._holdings = None
-            dict.update(self, holdings.every_position())
+            every = holdings.every_position(dict.copy(self))
+            dict.clear(self)
+            dict.update(self, every)
 
     def __missing__(self, asset: Asset) -> Position:
         return Position(asset=asset)
 
     def __getitem__(self, asset: Asset) -> Position:
-        holdings = self._holdings
-        if holdings is None:
-            return dict.__getitem__(self, asset)
-        position = holdings.position(asset)
-        return Position(asset=asset) if position is None else position
-
-    def __contains__(self, asset: object) -> bool:
-        holdings = self._holdings
-        if holdings is None:
-            return dict.__contains__(self, asset)
-        return asset in holdings.held
-
-    def __len__(self) -> int:
-        holdings = self._holdings
-        return dict.__len__(self) if holdings is None else len(holdings.held)
+        position = dict.__getitem__(self, asset)
+        if self._holdings is not None and position.__class__ is not Position:
+            position = self._holdings.make(asset, position)  # type: ignore[arg-type]
+            dict.__setitem__(self, asset, position)
+        return position
 
     def __reduce__(self) -> tuple[Any, ...]:
         self._fill()
@@ -308,11 +309,9 @@ class Positions(dict[Asset, Position]):
 
     def get(self, asset: Asset, default: Any = None) -> Any:  # type: ignore[override]
         """The position in ``asset`` when held, else ``default``."""
-        holdings = self._holdings
-        if holdings is None:
-            return dict.get(self, asset, default)
-        position = holdings.position(asset)
-        return default if position is None else position
+        if asset in self:
+            return self[asset]
+        return default
 
 
 def _filling_first(name: str, *, edits: bool) -> Callable[..., Any]:
@@ -360,16 +359,155 @@ for _name in (
 del _name
 
 
-@attrs.frozen(kw_only=True)
-class Portfolio:
-    """The account at the current bar (each figure the ledger's exact one, as a float)."""
+_PORTFOLIO_FIGURES = (
+    "cash",
+    "positions",
+    "positions_value",
+    "portfolio_value",
+    "starting_cash",
+    "start_date",
+)
 
-    cash: float
-    positions: Positions
-    positions_value: float
-    portfolio_value: float
-    starting_cash: float
-    start_date: pd.Timestamp | None
+
+class Portfolio:
+    """The account at one bar: ``cash``, ``positions``, ``positions_value`` and
+    ``portfolio_value`` (each the ledger's exact figure, as a float), ``starting_cash`` and
+    ``start_date``; read-only.
+
+    Not an attrs class because the portfolio a strategy reads is a snapshot of the ledger
+    at one bar (:meth:`at_bar`) whose figures are worked out when first read: a strategy
+    that reads only the positions pays only for them, and a snapshot read later still
+    gives the figures of its bar. Equality and ``repr`` are an attrs class's over the six
+    figures; like a dict of positions, it is not hashable.
+    """
+
+    __slots__ = (
+        "_at",
+        "_cash",
+        "_positions",
+        "_positions_value",
+        "_start_date",
+        "_starting_cash",
+        "_value",
+        "_value_of",
+    )
+
+    def __init__(
+        self,
+        *,
+        cash: float,
+        positions: Positions,
+        positions_value: float,
+        portfolio_value: float,
+        starting_cash: float,
+        start_date: pd.Timestamp | None,
+    ) -> None:
+        self._at: HoldingsAtBar | None = None
+        self._value_of: Callable[[HoldingsAtBar], Decimal] | None = None
+        self._cash: Any = cash
+        self._positions: Any = positions
+        self._value: Any = portfolio_value
+        self._positions_value: Any = positions_value
+        self._starting_cash = starting_cash
+        self._start_date = start_date
+
+    @classmethod
+    def at_bar(
+        cls,
+        at: HoldingsAtBar,
+        value_of: Callable[[HoldingsAtBar], Decimal],
+        *,
+        starting_cash: float,
+        start_date: pd.Timestamp | None,
+    ) -> Portfolio:
+        """The snapshot of ``at`` (the ledger's cash and holdings at one bar): its value is
+        ``value_of(at)``, exact, asked for when first read."""
+        portfolio = _new_portfolio(cls)
+        portfolio._at = at
+        portfolio._value_of = value_of
+        portfolio._cash = portfolio._positions = _UNREAD
+        portfolio._value = portfolio._positions_value = _UNREAD
+        portfolio._starting_cash = starting_cash
+        portfolio._start_date = start_date
+        return portfolio
+
+    @property
+    def cash(self) -> float:
+        """Cash in the account."""
+        cash = self._cash
+        if cash is _UNREAD:
+            cash = self._cash = float(self._at.cash)  # type: ignore[union-attr]
+        return cash  # type: ignore[no-any-return]
+
+    @property
+    def positions(self) -> Positions:
+        """The held positions by asset (a view: each position made when first read)."""
+        positions = self._positions
+        if positions is _UNREAD:
+            at: HoldingsAtBar = self._at  # type: ignore[assignment]
+            positions = self._positions = Positions.of(at) if at.held else Positions()
+        return positions  # type: ignore[no-any-return]
+
+    @property
+    def portfolio_value(self) -> float:
+        """Cash plus the value of the positions at the bar's prices."""
+        value = self._value
+        if value is _UNREAD:
+            value = self._value_once()
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def positions_value(self) -> float:
+        """The value of the positions at the bar's prices (negative when net short)."""
+        if self._positions_value is _UNREAD:
+            self._value_once()
+        return self._positions_value  # type: ignore[no-any-return]
+
+    def _value_once(self) -> float:
+        """Work out the snapshot's exact value; keep it and the positions' value as floats."""
+        at: HoldingsAtBar = self._at  # type: ignore[assignment]
+        exact = self._value_of(at)  # type: ignore[misc]
+        self._positions_value = float(exact - at.cash)
+        value = self._value = float(exact)
+        return value
+
+    @property
+    def starting_cash(self) -> float:
+        """The cash the run started with."""
+        return self._starting_cash
+
+    @property
+    def start_date(self) -> pd.Timestamp | None:
+        """The first session of the run."""
+        return self._start_date
+
+    @property
+    def positions_edited(self) -> bool:
+        """True once the strategy changed the positions it read (see
+        :attr:`Positions.edited`)."""
+        positions = self._positions
+        return positions is not _UNREAD and positions.edited  # type: ignore[no-any-return]
+
+    def _figures(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _PORTFOLIO_FIGURES)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Portfolio) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._figures() == other._figures()
+
+    def __hash__(self) -> int:
+        return hash(self._figures())
+
+    def __repr__(self) -> str:
+        figures = ", ".join(
+            f"{name}={value!r}"
+            for name, value in zip(_PORTFOLIO_FIGURES, self._figures(), strict=True)
+        )
+        return f"Portfolio({figures})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_portfolio, self._figures())
 
     @property
     def pnl(self) -> float:
@@ -407,6 +545,28 @@ class Portfolio:
             {asset: p.value / value if value else 0.0 for asset, p in self.positions.items()},
             dtype="float64",
         )
+
+
+def _portfolio(
+    cash: float,
+    positions: Positions,
+    positions_value: float,
+    portfolio_value: float,
+    starting_cash: float,
+    start_date: pd.Timestamp | None,
+) -> Portfolio:
+    """A Portfolio from its figures in order (what a pickled one is rebuilt with)."""
+    return Portfolio(
+        cash=cash,
+        positions=positions,
+        positions_value=positions_value,
+        portfolio_value=portfolio_value,
+        starting_cash=starting_cash,
+        start_date=start_date,
+    )
+
+
+_new_portfolio = Portfolio.__new__
 
 
 @attrs.frozen(kw_only=True)

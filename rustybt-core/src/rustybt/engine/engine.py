@@ -56,7 +56,7 @@ from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
-from rustybt.portfolio import Account, HoldingsAtBar, Portfolio, Positions
+from rustybt.portfolio import Account, HoldingsAtBar, Portfolio
 from rustybt.strategy_file import strategy_error
 
 WARMUP_DAYS = {"daily": 600, "minute": 7}
@@ -84,6 +84,10 @@ def _capital(value: object) -> Decimal:
         low, high = CAPITAL_BASE_RANGE
         raise ConfigError(f"capital base must be from {low:.0e} to {high:.0e}, got {value}")
     return amount
+
+
+_NO_PRICES = np.zeros(0, dtype=np.int64)
+"""The price rows of a snapshot that holds nothing."""
 
 
 @attrs.frozen(kw_only=True)
@@ -371,46 +375,62 @@ class TradingEngine:
             return Decimal(0)
         return ledger.units_to_money(ledger.gross_value_units(self.units[max(self._bar, 0)]))
 
-    def _holdings_at_bar(self) -> HoldingsAtBar | None:
-        """The ledger's holdings at the current bar's prices (None when nothing is held)."""
-        held = self.ledger.holdings()
-        if not held:
-            return None
-        arrays = self.arrays
+    def _account_at_bar(self) -> HoldingsAtBar:
+        """The ledger's cash and holdings at the current bar's prices."""
+        ledger = self.ledger
         bar = max(self._bar, 0)
+        held = ledger.holdings()
+        if not held:  # nothing to price (before the first bar there are no prices yet)
+            return HoldingsAtBar(
+                held,
+                bar=bar,
+                ticks=_NO_PRICES,
+                last_bars=_NO_PRICES,
+                times_ns=_NO_PRICES,
+                cash=ledger.cash,
+                revision=ledger.revision,
+            )
         return HoldingsAtBar(
             held,
             bar=bar,
-            ticks=arrays.ticks[bar],
-            last_bars=arrays.last_bar,
+            ticks=self.arrays.ticks[bar],
+            last_bars=self.arrays.last_bar,
             times_ns=self._timeline_ns,
+            cash=ledger.cash,
+            revision=ledger.revision,
         )
+
+    def _value_at(self, at: HoldingsAtBar) -> Decimal:
+        """The exact portfolio value of a snapshot: the engine's own valuation while the
+        snapshot is of the current bar and ledger revision, else its holdings at its bar's
+        prices."""
+        ledger = self.ledger
+        if at.bar == max(self._bar, 0) and at.revision == ledger.revision:
+            return self.portfolio_value()
+        if not at.held:
+            return at.cash
+        units = ledger.holdings_value_units(at.held, self.units[at.bar])
+        return at.cash + ledger.units_to_money(units)
 
     def portfolio(self) -> Portfolio:
         """A snapshot of the portfolio at the current bar: the same object until the bar or
-        the ledger changes (or the strategy edits its positions), its positions made only
-        as they are read."""
-        bar, revision = self._bar, self.ledger.revision
+        the ledger changes (or the strategy edits its positions), each figure worked out
+        when first read."""
         cached = self._portfolio_cache
         if (
             cached is not None
-            and cached[0] == bar
-            and cached[1] == revision
-            and not cached[2].positions.edited
+            and cached[0] == self._bar
+            and cached[1] == self.ledger.revision
+            and not cached[2].positions_edited
         ):
             return cached[2]
-        value = self.portfolio_value()
-        cash = self.ledger.cash
-        holdings = self._holdings_at_bar()
-        portfolio = Portfolio(
-            cash=float(cash),
-            positions=Positions() if holdings is None else Positions.of(holdings),
-            positions_value=float(value - cash),
-            portfolio_value=float(value),
+        portfolio = Portfolio.at_bar(
+            self._account_at_bar(),
+            self._value_at,
             starting_cash=float(self.ledger.starting_cash),
             start_date=self._start_date,
         )
-        self._portfolio_cache = (bar, revision, portfolio)
+        self._portfolio_cache = (self._bar, self.ledger.revision, portfolio)
         return portfolio
 
     def account(self) -> Account:

@@ -105,6 +105,12 @@ class Ledger:
         held = np.flatnonzero(self.lots)
         return sum(int(self.lots[i]) * int(units[i]) for i in held)
 
+    @staticmethod
+    def holdings_value_units(holdings: Mapping[Asset, Holding], units: np.ndarray) -> int:
+        """``Σ lots × units`` of ``holdings`` (what :meth:`holdings` gave at some revision),
+        exactly: :meth:`positions_value_units` of that revision."""
+        return sum(lots * int(units[column]) for column, lots, _ in holdings.values())
+
     def gross_value_units(self, units: np.ndarray) -> int:
         """``Σ |lots × units|`` exactly (long and short positions both count), for one row
         of :meth:`value_units` output."""
