@@ -475,6 +475,7 @@ class BarData:
         by_column = group.by_field.get(field)
         if by_column is None:
             by_column = np.ascontiguousarray(self._arrays.fields[field][:, group.positions].T)
+            by_column.flags.writeable = False  # windows are views of it
             group.by_field[field] = by_column
         return by_column, group.labels
 

@@ -271,7 +271,8 @@ class _Pending:
         state = self.__dict__
         if _VALUES not in state:
             raise AttributeError("__array_struct__")
-        return _read_only(self._numpy(state)).__array_struct__
+        values = self._numpy(state)
+        return (_read_only(values) if values.flags.writeable else values).__array_struct__
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """numpy's ``np.asarray(w)``/``np.array(w)``, as pandas answers it under

@@ -279,9 +279,10 @@ class Positions(dict[Asset, Position]):
     @classmethod
     def of(cls, holdings: HoldingsAtBar) -> Positions:
         """The positions of ``holdings``, each made when first read."""
-        positions = cls()
-        dict.update(positions, holdings.held)
+        positions = _new_positions(cls)  # what __init__ does, without its call
+        positions._edited = False
         positions._holdings = holdings
+        dict.update(positions, holdings.held)
         return positions
 
     def _fill(self) -> None:
@@ -312,6 +313,9 @@ class Positions(dict[Asset, Position]):
         if asset in self:
             return self[asset]
         return default
+
+
+_new_positions = dict.__new__
 
 
 def _filling_first(name: str, *, edits: bool) -> Callable[..., Any]:
