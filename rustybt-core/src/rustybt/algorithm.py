@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import attrs
@@ -252,11 +252,12 @@ def _order_id(function: str, order: object) -> str:
 def round_order_amount(asset: Asset, amount: Decimal) -> Decimal:
     """Zipline's order rounding on the asset's lot grid: an amount within 0.0001 lot of a
     whole number of lots is rounded to it, anything else is truncated toward zero."""
-    lots = amount / asset.lot_size
+    lot = asset.lot_size
+    lots = amount / lot
     nearest = lots.to_integral_value()
     if abs(lots - nearest) <= ROUNDING_EPSILON:
-        return nearest * asset.lot_size
-    return asset.round_amount(amount)
+        return nearest * lot
+    return amount.quantize(lot, ROUND_DOWN)  # Asset.round_amount, without a keyword call
 
 
 class TradingAlgorithm:
@@ -440,7 +441,8 @@ class TradingAlgorithm:
     @property
     def portfolio(self) -> Portfolio:
         """The portfolio at the current bar (cash, positions, value, returns, pnl)."""
-        return self.runtime.portfolio()
+        runtime = self._runtime  # read on every bar: one attribute, not the property
+        return (runtime or self.runtime).portfolio()
 
     @property
     def account(self) -> Account:
@@ -560,19 +562,12 @@ class TradingAlgorithm:
         style: ExecutionStyle | None = None,
     ) -> str | None:
         """Place the order ``call`` computed: ``amount`` units of its asset."""
-        asset = call.asset
         if style is None:
             if limit_price is None and stop_price is None:
-                style = _MARKET
-            else:
-                style = ExecutionStyle(
-                    limit_price=None
-                    if limit_price is None
-                    else call.number(limit_price, "limit_price"),
-                    stop_price=None
-                    if stop_price is None
-                    else call.number(stop_price, "stop_price"),
-                )
+                return self._place(call, amount, _MARKET)
+            limit = None if limit_price is None else call.number(limit_price, "limit_price")
+            stop = None if stop_price is None else call.number(stop_price, "stop_price")
+            style = ExecutionStyle(limit_price=limit, stop_price=stop)
         elif limit_price is not None or stop_price is not None:
             raise UnsupportedOrderParameters(
                 "pass either style= or limit_price/stop_price, not both"
@@ -592,20 +587,28 @@ class TradingAlgorithm:
                     f"{call}: a {label} price of {float(price):.6g} is more than any price "
                     f"may be ({MAX_ORDER_PRICE:.0e}); check how the price is computed"
                 )
+        return self._place(call, amount, style)
+
+    def _place(self, call: _OrderCall, amount: Decimal, style: ExecutionStyle) -> str | None:
+        """Place ``amount`` units of the call's asset in ``style`` (its prices checked),
+        rounded to the lot and passed through the trading controls; None when it rounds to
+        nothing."""
         if abs(amount) > MAX_ORDER_UNITS:
             raise StrategyError(
                 f"{call}: {float(amount):.6g} units is more than any order may be "
                 f"({MAX_ORDER_UNITS:.0e}); check how the amount is computed"
             )
+        asset = call.asset
         quantity = round_order_amount(asset, amount)
         if quantity == 0:
             return None
-        self._check_controls(asset, quantity)
+        if self._order_controls:
+            self._check_controls(asset, quantity)
         return self.runtime.submit_order(asset, quantity, style).id
 
     def _price_for_sizing(self, asset: Asset) -> Decimal:
         price = self.runtime.last_price(asset)
-        if price is None or price == 0:
+        if not price:  # None (no price yet) or zero
             raise StrategyError(
                 f"cannot size an order for {asset.symbol} at {self.get_datetime()}: "
                 "it has no price yet"

@@ -56,9 +56,15 @@ def running(algorithm: TradingAlgorithm) -> Iterator[None]:
 def _delegate(name: str) -> Callable[..., Any]:
     method = getattr(TradingAlgorithm, name)
 
+    get_running = _running.get
+
     @functools.wraps(method)
     def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(get_algorithm(), name)(*args, **kwargs)
+        # get_algorithm() inlined: strategies call the order functions once per asset and bar
+        algorithm = get_running()
+        if algorithm is None:
+            algorithm = get_algorithm()  # raises the error that names the problem
+        return getattr(algorithm, name)(*args, **kwargs)
 
     return call
 

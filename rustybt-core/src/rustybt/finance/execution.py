@@ -25,6 +25,7 @@ from rustybt.finance.order import (  # also Zipline's home of the order styles
     LimitOrder,
     MarketOrder,
     Order,
+    OrderStatus,
     StopLimitOrder,
     StopOrder,
 )
@@ -39,6 +40,9 @@ from rustybt.finance.transaction import Transaction
 
 if TYPE_CHECKING:
     from rustybt.bar_data import BarData
+
+_OPEN = OrderStatus.OPEN
+_NO_VOLUME = Decimal(0)
 
 
 def default_commission(asset_class: AssetClass) -> CommissionModel:
@@ -126,9 +130,13 @@ def fill_orders(
     slippage, exact_slippage = costs.slippage[asset_class], costs.exact_slippage[asset_class]
     commission = costs.commission[asset_class]
     exact_commission = costs.exact_commission[asset_class]
-    volume_used = Decimal(0)
+    volume_used = _NO_VOLUME
     for order in orders:
-        if not order.is_open or order.created_bar >= bar_index or not order.triggered(close, dt):
+        if (
+            order.status is not _OPEN
+            or order.created_bar >= bar_index
+            or not order.triggered(close, dt)
+        ):
             continue
         try:
             if exact_slippage is not None:

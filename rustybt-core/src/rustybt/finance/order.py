@@ -64,6 +64,7 @@ ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 """Every allowed move of an order, in one table: an open order stays open (a partial fill),
 fills completely, is cancelled or is rejected; a final state never changes."""
+_OPEN, _FILLED = OrderStatus.OPEN, OrderStatus.FILLED  # read once per fill: no enum lookup
 
 
 @attrs.frozen(kw_only=True)
@@ -151,7 +152,7 @@ class Order:
     @property
     def is_open(self) -> bool:
         """True while the order can still fill."""
-        return self.status is OrderStatus.OPEN
+        return self.status is _OPEN
 
     def _move_to(self, status: OrderStatus) -> None:
         if status not in ORDER_TRANSITIONS[self.status]:
@@ -164,7 +165,10 @@ class Order:
         """Add one fill of ``amount`` (signed like the order) costing ``commission``; the
         order is ``FILLED`` once nothing is left to fill."""
         filled = self.filled + amount
-        self._move_to(OrderStatus.FILLED if filled == self.amount else OrderStatus.OPEN)
+        status = _FILLED if filled == self.amount else _OPEN
+        if self.status is not _OPEN:  # OPEN may move to either; the others raise here
+            self._move_to(status)
+        self.status = status
         self.filled = filled
         self.commission += commission
 
@@ -229,7 +233,7 @@ def zipline_order_dict(order: Order, *, symbol: bool = False) -> dict[str, Any]:
     stop, limit = order.stop, order.limit
     # position_amount's rule, inlined: the results take one of these per order and session.
     units = int if asset.lot_exponent >= 0 else float
-    return {
+    fields = {
         "id": order.id,
         "dt": order.dt,
         "reason": order.reason,
@@ -243,8 +247,10 @@ def zipline_order_dict(order: Order, *, symbol: bool = False) -> dict[str, Any]:
         "limit_reached": order.limit_reached,
         "sid": asset,
         "status": _ZIPLINE_STATUS[order.status],
-        **({"symbol": asset.symbol} if symbol else {}),
     }
+    if symbol:
+        fields["symbol"] = asset.symbol
+    return fields
 
 
 @attrs.frozen(kw_only=True)

@@ -13,12 +13,13 @@ from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from rustybt.assets import Asset, AssetClass
-from rustybt.finance.order import Order
+from rustybt.finance.order import Order, OrderStatus
 
 EQUITY_ORDER_TICK = Decimal("0.01")
 """Limit and stop prices of equities are whole cents, as zipline's equity tick makes them
 (bars are priced on a finer grid; order prices are not)."""
 _IMPROVING_SHARE = Decimal("0.45")
+_OPEN = OrderStatus.OPEN
 
 
 def improved_price(price: Decimal, tick: Decimal, *, prefer_round_down: bool) -> Decimal:
@@ -57,7 +58,6 @@ class OrderBook:
         self.open_by_asset: dict[Asset, list[Order]] = {}
         """Open orders by asset, oldest first (this dict is never replaced, only changed)."""
         self._orders: dict[str, Order] = {}
-        self._number: dict[str, int] = {}
 
     def place(
         self,
@@ -76,7 +76,7 @@ class OrderBook:
         if stop is not None:
             stop = improved_price(stop, order_tick(asset), prefer_round_down=amount < 0)
         number = self.next_number
-        self.next_number += 1
+        self.next_number = number + 1
         order_id = f"{self.id_prefix}-{number}"
         order = Order(
             id=order_id,
@@ -88,9 +88,12 @@ class OrderBook:
             limit=limit,
             stop=stop,
         )
-        self._number[order_id] = number
         self._orders[order_id] = order
-        self.open_by_asset.setdefault(asset, []).append(order)
+        waiting = self.open_by_asset.get(asset)
+        if waiting is None:
+            self.open_by_asset[asset] = [order]
+        else:
+            waiting.append(order)
         self.placed_today += 1
         self.touched[order_id] = order
         return order
@@ -99,7 +102,6 @@ class OrderBook:
         """Take back the open orders of a checkpoint, and the numbering after them."""
         for order in orders:
             self._orders[order.id] = order
-            self._number[order.id] = int(order.id.rsplit("-", 1)[1])
             self.open_by_asset.setdefault(order.asset, []).append(order)
         self.next_number = next_number
 
@@ -134,11 +136,11 @@ class OrderBook:
         orders = self.open_by_asset.get(asset)
         if orders is None:
             return
-        remaining = [o for o in orders if o.is_open]
-        if remaining:
-            self.open_by_asset[asset] = remaining
-        else:
+        remaining = [o for o in orders if o.status is _OPEN]
+        if not remaining:
             del self.open_by_asset[asset]
+        elif len(remaining) < len(orders):
+            self.open_by_asset[asset] = remaining
 
     def prune_all(self) -> None:
         """:meth:`prune` every asset with open orders."""
@@ -147,5 +149,10 @@ class OrderBook:
 
     def open_orders(self) -> list[Order]:
         """Open orders, oldest first."""
-        orders = [o for group in self.open_by_asset.values() for o in group if o.is_open]
-        return sorted(orders, key=lambda o: self._number[o.id])
+        orders = [o for group in self.open_by_asset.values() for o in group if o.status is _OPEN]
+        return sorted(orders, key=_placement)
+
+
+def _placement(order: Order) -> int:
+    """The number of ``order`` in its book's placement order (the end of its id)."""
+    return int(order.id.rpartition("-")[2])

@@ -173,12 +173,14 @@ class FixedSlippage(ExactSlippageModel):
 
     def __init__(self, spread: float | Decimal = 0.0) -> None:
         self.spread = to_decimal(spread)
+        # Each side's price shift, worked out once (the same exact Decimals per fill).
+        self._shifts = {1: self.spread / 2, -1: -self.spread / 2}
 
     def exact_fill(
         self, order: Order, close: Decimal, volume: Decimal, volume_used: Decimal
     ) -> Fill | None:
         """See the class docstring."""
-        return close + order.direction * self.spread / 2, order.open_amount
+        return close + self._shifts[order.direction], order.open_amount
 
 
 class FixedBasisPointsSlippage(ExactSlippageModel):
