@@ -1,9 +1,11 @@
 """The state journal: a SQLite file that lets a paper or live session survive being killed.
 
 Every order sent to a real broker is written (with its client order id) before it is sent,
-and at the end of every session one transaction records that session's fills, the orders'
-progress and a checkpoint: cash, positions, open orders, the order counter, the strategy's
-picklable ``context`` variables and what the execution needs to carry on. Only the newest
+and at the end of a session one transaction records the fills and the orders' progress since
+the last checkpoint, and a checkpoint: cash, positions, open orders, the order counter, the
+strategy's picklable ``context`` variables and what the execution needs to carry on (a live
+session checkpoints every session; a paper session spaces them, see
+:data:`rustybt.live.session.PAPER_CHECKPOINT_SPACING`). Only the newest
 checkpoint is kept, so the file grows with the orders and fills, not with the sessions run.
 Restarting with the same file resumes after the last checkpoint; anything after it is
 redone, and an order whose client order id is already journaled is looked up at the broker

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from rustybt.live.session import (
     live_session,
     paper_session,
 )
+from rustybt.live.session_clock import utc_datetime
 from rustybt.live.state_lock import exclusive_state_file
 from rustybt.operations.event_log import EventLogWriter
 from rustybt.plugins import PluginRegistry
@@ -234,14 +234,6 @@ def kill_switch_path(config: TradingConfig, state_file: str | Path) -> Path:
     return Path(f"{state_file}.stop")
 
 
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-
-
-def _as_datetime(now_ns: int) -> datetime.datetime:
-    """A UTC datetime of ``now_ns``, to the microsecond (datetime's resolution)."""
-    return _EPOCH + datetime.timedelta(microseconds=now_ns // 1000)
-
-
 def _check_log_file(path: Path) -> None:
     if path.is_dir():
         raise ConfigError(f"cannot write log file {path}: it is a directory; give a file in it")
@@ -249,7 +241,7 @@ def _check_log_file(path: Path) -> None:
 
 def _open_event_log(path: str | Path, clock: TimeSource) -> EventLogWriter:
     try:
-        return EventLogWriter(path, clock=lambda: _as_datetime(clock.now_ns()))
+        return EventLogWriter(path, clock=lambda: utc_datetime(clock.now_ns()))
     except OSError as exc:
         raise ConfigError(f"cannot write log file {path}: {exc.strerror or exc}") from None
 

@@ -4,7 +4,7 @@ A :class:`TradingSession` is not a kind of engine: it holds a
 :class:`rustybt.engine.TradingEngine` composed for trading (a session clock, a stored or
 polled bar feed, and an execution: the paper broker's simulated fills or a real broker's)
 and adds what a session needs around it: it resumes from the journal's last checkpoint,
-writes each session's fills, orders and a checkpoint to the journal, logs events and sends
+writes the sessions' fills, orders and checkpoints to the journal, logs events and sends
 alerts. :func:`paper_session` and :func:`live_session` assemble one.
 """
 
@@ -14,6 +14,7 @@ import pickle
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from time import monotonic
 from typing import Any, Protocol
 
 import attrs
@@ -33,7 +34,7 @@ from rustybt.engine import (
     StoredBars,
     TradingEngine,
 )
-from rustybt.engine.clock import TimeSource
+from rustybt.engine.clock import ReplayClock, TimeSource
 from rustybt.errors import ConfigError, DataError
 from rustybt.finance.order import Order, OrderStatus
 from rustybt.finance.transaction import Transaction
@@ -46,7 +47,13 @@ from rustybt.live.broker_execution import (
 from rustybt.live.journal import Journal, JournaledFill, order_row
 from rustybt.live.polled_bars import PolledBars
 from rustybt.live.risk import RiskGuard, RiskLimits
-from rustybt.live.session_clock import SessionClock, StopConditions
+from rustybt.live.session_clock import SessionClock, StopConditions, utc_datetime
+
+PAPER_CHECKPOINT_SPACING = 0.05
+"""Wall seconds between a paper session's checkpoints (at most). Each of its effects lives in
+the journal, so a paper session killed between two redoes the sessions since the last: a
+replay at full speed journals 20 times a second, not once a session, and a real-time one
+still journals every session."""
 
 AlertSender = Callable[[Alert], Sequence[DeliveryResult]]
 """Sends an alert through every channel, never raising: one result per channel."""
@@ -270,7 +277,9 @@ class TradingSession:
         report: SessionReport,
         clock: SessionClock,
         settings: SessionSettings,
+        checkpoint_spacing: float = 0.0,
     ) -> None:
+        """``checkpoint_spacing``: see :meth:`_checkpoint_due`."""
         self.engine = engine
         self.venue = venue
         self.journal = journal
@@ -278,7 +287,7 @@ class TradingSession:
         self.events = report.events
         self.clock = clock
         clock.heartbeat = self.heartbeat
-        report.on_wait = self._heartbeat_if_due
+        report.on_wait = clock.heartbeat_if_due
         self.settings = settings
         self.risk = RiskGuard(engine, settings.risk, report.risk_blocked)
         engine.pre_trade_checks.append(self.risk)
@@ -286,10 +295,16 @@ class TradingSession:
         engine.observe(self.risk)
         self._baseline_attributes = set(vars(engine.algorithm))
         self._pending_fills: list[JournaledFill] = []
+        self._pending_orders: dict[str, dict[str, Any]] = {}
+        self.checkpoint_spacing = checkpoint_spacing
+        self._checkpointed = False
+        self._checkpointed_at = monotonic()
         self._resumed_from: str | None = None
         self._unpicklable_warned: set[str] = set()
         self._fills_before_resume = 0
         self._bar_text: tuple[int, str] = (-1, "")
+        self._bar_times_ns: Sequence[int] = ()
+        """Each bar's time up to the run's last (set when the engine starts)."""
 
     # -- running ------------------------------------------------------------------------
 
@@ -302,6 +317,7 @@ class TradingSession:
     def _run(self) -> SessionSummary:
         engine = self.engine
         engine.start()
+        self._bar_times_ns = engine.bar_times.asi8[: int(engine.session_bounds[-1])]
         self.venue.connect()
         try:
             from_session = self._resume()
@@ -317,6 +333,7 @@ class TradingSession:
                 try:
                     engine.run_sessions(from_session)
                 except BaseException as exc:
+                    self.clock.flush_heartbeats()
                     self.events.log(
                         "error", "ERROR", error_type=type(exc).__name__, message=str(exc)
                     )
@@ -329,6 +346,7 @@ class TradingSession:
                     raise
                 self._finish()
             reason = stop.reason or "completed"
+            self.clock.flush_heartbeats()
             self.events.log("engine_stopped", reason=reason)
             if reason == "kill switch" and stop.kill_switch is not None:
                 # Consumed: the next start trades again unless the switch is set anew.
@@ -340,35 +358,33 @@ class TradingSession:
         finally:
             self.venue.close()
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, beats: int, first_ns: int) -> None:
         """Log a heartbeat: the portfolio's value, open orders, the last bar, and whether
-        the broker answers (``status``: ``ok`` or ``degraded``)."""
+        the broker answers (``status``: ``ok`` or ``degraded``). A line standing for more
+        than one of the ``beats`` due (a replay's, see :class:`SessionClock`) says how many,
+        and ``since`` when the first of them was due (``first_ns``)."""
         engine = self.engine
-        last = engine.current_bar
+        summary: dict[str, Any] = (
+            {"beats": beats, "since": utc_datetime(first_ns)} if beats > 1 else {}
+        )
         self.events.log(
             "heartbeat",
             "WARNING" if self.report.degraded else "INFO",
             portfolio_value=str(engine.portfolio_value()),
             open_orders=len(engine.open_orders()),
-            last_bar=self._bar_time_text(last),
+            last_bar=self._bar_time_text(engine.current_bar),
             status="degraded" if self.report.degraded else "ok",
+            **summary,
         )
 
     def _bar_time_text(self, bar: int) -> str | None:
         """Bar ``bar``'s time in ISO form (None before the first bar), kept while the bar
-        lasts: a replay logs several heartbeats per bar."""
+        lasts: a session logs several heartbeats per bar."""
         if bar < 0:
             return None
         if self._bar_text[0] != bar:
             self._bar_text = (bar, self.engine.arrays.timeline[bar].isoformat())
         return self._bar_text[1]
-
-    def _heartbeat_if_due(self) -> None:
-        clock = self.clock
-        now = clock.time.now_ns()
-        while clock.next_heartbeat_ns <= now:
-            self.heartbeat()
-            clock.next_heartbeat_ns += clock.interval_ns
 
     def _finish(self) -> None:
         """Collect the fills still due, checkpoint them when the stop fell on a session's
@@ -382,7 +398,8 @@ class TradingSession:
         self.venue.finish(bar)
         session_last_bar = int(engine.session_bounds[int(engine.session_of_bar[bar]) + 1]) - 1
         if len(self._pending_fills) > fills_before and bar == session_last_bar:
-            self.session_ended(bar)
+            self._keep_orders()
+            self._checkpoint(bar)
         still_open = engine.open_orders()
         if still_open:
             self.events.log(
@@ -444,14 +461,43 @@ class TradingSession:
         )
 
     def session_ended(self, bar: int) -> None:
-        """Journal the session's fills and orders and a checkpoint, in one transaction."""
+        """Keep the session's orders for the journal, and journal them with its fills and a
+        checkpoint, in one transaction, when one is due (see :meth:`_checkpoint_due`)."""
+        self._keep_orders()
+        if self._checkpoint_due(bar):
+            self._checkpoint(bar)
+
+    def _keep_orders(self) -> None:
+        """The rows of the orders the session touched, as they stand at its end."""
+        rows, venue = self._pending_orders, self.venue
+        for order in self.engine.orders.touched.values():
+            rows[order.id] = order_row(order, broker_id=venue.broker_order_id(order.id))
+
+    def _checkpoint_due(self, bar: int) -> bool:
+        """Whether the session that ended at ``bar`` is checkpointed: always with
+        ``checkpoint_spacing`` 0; otherwise the first, the last, the one before a stop
+        (asked for, or the duration ending by the next bar), and one every
+        ``checkpoint_spacing`` seconds of wall time. A session killed in between redoes the
+        sessions since its last checkpoint, whose orders and fills keep their ids."""
+        if self.checkpoint_spacing <= 0 or not self._checkpointed:
+            return True
+        if monotonic() - self._checkpointed_at >= self.checkpoint_spacing:
+            return True
+        bar_times_ns = self._bar_times_ns
+        following = bar + 1
+        if following >= len(bar_times_ns):
+            return True
+        return self.clock.stop.due_by(int(bar_times_ns[following]))
+
+    def _checkpoint(self, bar: int) -> None:
         engine = self.engine
+        # Heartbeats first: a replay killed after this checkpoint resumes from it, and its
+        # log must show the engine alive up to there.
+        self.clock.flush_heartbeats()
         with self.journal.transaction():
             self.journal.record_fills(self._pending_fills)
-            for order in engine.orders.touched.values():
-                self.journal.record_order(
-                    order_row(order, broker_id=self.venue.broker_order_id(order.id))
-                )
+            for row in self._pending_orders.values():
+                self.journal.record_order(row)
             self.journal.checkpoint(
                 bar,
                 engine.arrays.timeline[bar].isoformat(),
@@ -459,6 +505,9 @@ class TradingSession:
                 state=self._state(),
             )
         self._pending_fills = []
+        self._pending_orders = {}
+        self._checkpointed = True
+        self._checkpointed_at = monotonic()
 
     # -- checkpoints ----------------------------------------------------------------------
 
@@ -540,6 +589,7 @@ class TradingSession:
         clock.stop.restart_duration()
         clock.next_heartbeat_ns = state["heartbeat_due"]
         self._resumed_from = checkpoint.bar_time
+        self._checkpointed = True
         bar_session = int(engine.session_of_bar[checkpoint.bar])
         engine.resume_after(checkpoint.bar, state["recorded"])
         self.venue.resume(state["venue"], checkpoint.bar)
@@ -588,7 +638,9 @@ def paper_session(parts: SessionParts, broker: SimulatedExecution) -> TradingSes
     """A paper session: the engine filling orders with ``broker``, a simulated execution
     (the ``paper`` broker), on the session's clock and bar feed."""
     report = SessionReport(parts.events, parts.alerts, parts.algorithm.algorithm_name)
-    return _assemble(parts, broker, SimulatedVenue(), report)
+    return _assemble(
+        parts, broker, SimulatedVenue(), report, checkpoint_spacing=PAPER_CHECKPOINT_SPACING
+    )
 
 
 def live_session(parts: SessionParts, broker: Broker) -> TradingSession:
@@ -615,13 +667,22 @@ def live_session(parts: SessionParts, broker: Broker) -> TradingSession:
 
 
 def _assemble(
-    parts: SessionParts, execution: Execution, venue: Venue, report: SessionReport
+    parts: SessionParts,
+    execution: Execution,
+    venue: Venue,
+    report: SessionReport,
+    checkpoint_spacing: float = 0.0,
 ) -> TradingSession:
     """The session around an engine on ``execution``: a session clock on ``parts.time``,
     bars stored up front (a replay) or polled as they close (``feed="poll"``)."""
     settings = parts.settings
     stop = StopConditions(parts.time, kill_switch=settings.kill_switch, duration=settings.duration)
-    clock = SessionClock(parts.time, heartbeat_interval=settings.heartbeat_interval, stop=stop)
+    clock = SessionClock(
+        parts.time,
+        heartbeat_interval=settings.heartbeat_interval,
+        stop=stop,
+        simulated=isinstance(parts.time, ReplayClock),
+    )
     if settings.feed == "poll":
         feed: BarFeed = PolledBars(
             parts.source,
@@ -642,5 +703,11 @@ def _assemble(
         id_prefix=parts.journal.session_id,
     )
     return TradingSession(
-        engine, venue=venue, journal=parts.journal, report=report, clock=clock, settings=settings
+        engine,
+        venue=venue,
+        journal=parts.journal,
+        report=report,
+        clock=clock,
+        settings=settings,
+        checkpoint_spacing=checkpoint_spacing,
     )

@@ -59,7 +59,9 @@ not named here carry what they like).
 ``engine_started.heartbeat_interval`` is in seconds; ``engine_stopped.reason`` is one of
 ``completed``, ``duration reached``, ``signal``, ``error`` or ``kill switch``;
 ``heartbeat.portfolio_value`` and the orders' ``amount`` and ``price`` are decimal strings;
-``heartbeat.last_bar`` is the time of the last bar seen (null before the first).
+``heartbeat.last_bar`` is the time of the last bar seen (null before the first). A replay's
+heartbeat line may stand for several heartbeats: then ``heartbeat.beats`` says how many, and
+``heartbeat.since`` when the first of them was due.
 """
 
 _RESERVED = frozenset({"ts", "level", "event"})

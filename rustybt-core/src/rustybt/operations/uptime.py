@@ -8,6 +8,8 @@ copies of a log. The engine is up wherever some run vouches for it, on the merge
 - a run vouches for the time between two of its signs of life (``engine_started``,
   ``heartbeat``, ``engine_stopped``) no more than twice *its own* heartbeat interval apart,
   unless the first is its ``engine_stopped``;
+- a heartbeat line of a replay that stands for several heartbeats (``beats``) vouches for
+  the time from the first of them (``since``) to the line, as that many lines would;
 - after its last sign of life (a crash, or a hand-over to another run) a run that did not
   stop vouches for twice its interval more.
 
@@ -28,7 +30,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -253,10 +255,12 @@ def _no_events(log: EventLog) -> str:
 
 @attrs.frozen(kw_only=True)
 class _Run:
-    """The signs of life of one run of the engine, in time order, and its interval."""
+    """The signs of life of one run of the engine, in time order, its interval, and the
+    stretches its summarized heartbeats vouch for whole."""
 
     beats: tuple[LogEvent, ...]
     interval: timedelta
+    summarized: tuple[tuple[datetime, datetime], ...] = ()
 
 
 def _runs(log: EventLog, override: float | None) -> list[_Run]:
@@ -306,7 +310,25 @@ def _run(
             "no engine_started event states heartbeat_interval; pass --heartbeat-interval"
         )
     beats = tuple(sorted((e for e in segment if e.event in SIGNS_OF_LIFE), key=lambda e: e.ts))
-    return _Run(beats=beats, interval=timedelta(seconds=seconds))
+    summarized = tuple(
+        (since, beat.ts) for beat in beats if (since := _summarized_since(beat)) is not None
+    )
+    return _Run(beats=beats, interval=timedelta(seconds=seconds), summarized=summarized)
+
+
+def _summarized_since(event: LogEvent) -> datetime | None:
+    """When the first heartbeat a summarizing heartbeat line stands for was due (None for
+    any other event, or a ``since`` that is not a time before the line's)."""
+    value = event.fields.get("since") if event.event == "heartbeat" else None
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment >= event.ts:
+        return None
+    return moment.astimezone(UTC)
 
 
 def _continued_interval(
@@ -331,7 +353,8 @@ def _outages(
     stopped_at = {b.ts for b in beats if b.event == "engine_stopped"}
     alive_at = {b.ts for b in beats if b.event != "engine_stopped"}
     last_alive = max(alive_at, default=None)
-    moments = sorted({b.ts for b in beats} | {log.events[-1].ts})
+    starts = {since for run in runs for since, _ in run.summarized}
+    moments = sorted({b.ts for b in beats} | starts | {log.events[-1].ts})
     times = [e.ts for e in log.events]
     downtime: list[DowntimePeriod] = []
     unobserved: list[UnobservedPeriod] = []
@@ -356,9 +379,11 @@ def _outages(
 
 def _vouched(runs: Iterable[_Run]) -> list[tuple[datetime, datetime]]:
     """What each sign of life but a stop vouches for, sorted by start: until its run's next
-    sign of life when that comes within twice the run's interval, else twice the interval."""
+    sign of life when that comes within twice the run's interval, else twice the interval;
+    and what each summarized heartbeat vouches for."""
     spans = []
     for run in runs:
+        spans.extend(run.summarized)
         allowed = 2 * run.interval
         for index, beat in enumerate(run.beats):
             if beat.event == "engine_stopped":
