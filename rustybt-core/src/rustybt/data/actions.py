@@ -1,0 +1,291 @@
+"""Corporate actions of equities: splits and cash dividends, as sources deliver them and as a
+run applies them.
+
+Bars are raw (the prices that traded); the actions say how to go from one day's prices to
+the next's. A source that knows its symbols' actions gives them as a frame in
+:data:`ACTIONS_SCHEMA` (its optional ``fetch_actions``, see :func:`source_actions`). The
+conventions are zipline's csvdir bundle's:
+
+* a **split** on its ex-date (the first session that trades at the new prices) has
+  ``value`` = new shares per old share: ``4.0`` for a 4-for-1 split, ``0.5`` for a
+  1-for-2 reverse split. Zipline stores the price ratio ``1 / value``.
+* a **dividend** has ``value`` = cash per share, earned by the shares held at the start
+  of its ex-date and paid on ``pay_date`` (null: paid on the ex-date).
+
+:class:`RunActions` places a run's actions on its sessions and array columns: what the
+engine applies at each session start, and the ratios that adjust history windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from rustybt.errors import DataError
+
+SPLIT = "split"
+DIVIDEND = "dividend"
+KINDS = (SPLIT, DIVIDEND)
+
+ACTIONS_SCHEMA = pa.schema(
+    [
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("ex_date", pa.timestamp("ns", tz="UTC"), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("value", pa.float64(), nullable=False),
+        pa.field("pay_date", pa.timestamp("ns", tz="UTC"), nullable=True),
+    ]
+)
+"""One row per action: ``ex_date`` is a session's date at 00:00 UTC; ``value`` is new shares
+per old share for a split, cash per share for a dividend; ``pay_date`` only for dividends
+(null: paid on the ex-date)."""
+
+ACTION_COLUMNS: tuple[str, ...] = tuple(ACTIONS_SCHEMA.names)
+
+
+def empty_actions() -> pd.DataFrame:
+    """A frame with the actions columns and dtypes and no rows."""
+    return ACTIONS_SCHEMA.empty_table().to_pandas()
+
+
+def validate_actions(actions: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    """``actions`` checked and in canonical form (the schema's columns and dtypes, sorted
+    by symbol, ex-date and kind), or a :class:`DataError` naming ``where`` (a file, a
+    source), the symbol, the date and the rule broken."""
+    missing = [c for c in ACTION_COLUMNS if c not in actions.columns and c != "pay_date"]
+    if missing:
+        raise DataError(f"{where}: corporate actions lack the column(s) {', '.join(missing)}")
+    frame = actions.copy()
+    if "pay_date" not in frame.columns:
+        frame["pay_date"] = pd.NaT
+    frame = frame[list(ACTION_COLUMNS)]
+    if frame.empty:
+        return empty_actions()
+    for name in ("ex_date", "pay_date"):
+        stamps = pd.to_datetime(frame[name], utc=True, errors="coerce")
+        bad = stamps.isna() & frame[name].notna() if name == "pay_date" else stamps.isna()
+        if bad.any():
+            row = frame[bad].iloc[0]
+            raise DataError(
+                f"{where}: {row['symbol']}: {name} {row[name]!r} is not a date; use YYYY-MM-DD"
+            )
+        frame[name] = stamps.astype("datetime64[ns, UTC]")
+    frame["symbol"] = frame["symbol"].astype(str)
+    frame["kind"] = frame["kind"].astype(str)
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+    for _, row in frame.iterrows():
+        _check_row(row, where)
+    frame = frame.sort_values(["symbol", "ex_date", "kind"], kind="stable")
+    duplicated = frame.duplicated(["symbol", "ex_date", "kind"])
+    if duplicated.any():
+        row = frame[duplicated].iloc[0]
+        raise DataError(
+            f"{where}: {row['symbol']}: two {row['kind']}s on {row['ex_date'].date()}; "
+            "keep one row per symbol, date and kind"
+        )
+    return frame.reset_index(drop=True)
+
+
+def _check_row(row: pd.Series, where: str) -> None:
+    symbol, kind, value = row["symbol"], row["kind"], row["value"]
+    day = row["ex_date"].date()
+    if kind not in KINDS:
+        raise DataError(
+            f"{where}: {symbol}: unknown corporate action {kind!r} on {day}; "
+            "use 'split' or 'dividend'"
+        )
+    if row["ex_date"] != row["ex_date"].normalize():
+        raise DataError(f"{where}: {symbol}: the {kind} ex-date {row['ex_date']} is not a date")
+    if not np.isfinite(value) or value <= 0:
+        what = "new shares per old share" if kind == SPLIT else "cash per share"
+        raise DataError(
+            f"{where}: {symbol}: the {kind} on {day} has value {value!r}; it must be a "
+            f"positive number ({what})"
+        )
+    pay = row["pay_date"]
+    if kind == SPLIT and not pd.isna(pay):
+        raise DataError(f"{where}: {symbol}: the split on {day} has a pay date; only dividends do")
+    if kind == DIVIDEND and not pd.isna(pay) and pay < row["ex_date"]:
+        raise DataError(
+            f"{where}: {symbol}: the dividend with ex-date {day} is paid before it "
+            f"({pay.date()}); the pay date is on or after the ex-date"
+        )
+
+
+def csvdir_actions(symbol: str, frame: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    """The actions in a zipline csvdir file's optional ``split`` and ``dividend`` columns
+    (``frame`` indexed or columned by ``date``): a split where ``split`` is not 1, a dividend
+    paid on its ex-date where ``dividend`` is not 0, as zipline's csvdir ingest reads them.
+    An empty cell is no action."""
+    dates = frame["date"] if "date" in frame.columns else frame.index.to_series()
+    parts = []
+    for column, kind, neutral in (("split", SPLIT, 1.0), ("dividend", DIVIDEND, 0.0)):
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        unreadable = values.isna() & frame[column].notna() & (frame[column].astype(str) != "")
+        if unreadable.any():
+            day = pd.Timestamp(dates[unreadable].iloc[0]).date()
+            raise DataError(
+                f"{where}: {symbol}: {column} {frame[column][unreadable].iloc[0]!r} on {day} "
+                "is not a number"
+            )
+        events = values.notna() & (values != neutral)
+        if events.any():
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "symbol": symbol,
+                        "ex_date": pd.to_datetime(dates[events].to_numpy(), utc=True),
+                        "kind": kind,
+                        "value": values[events].to_numpy(dtype="float64"),
+                        "pay_date": pd.NaT,
+                    }
+                )
+            )
+    if not parts:
+        return empty_actions()
+    return validate_actions(pd.concat(parts, ignore_index=True), where=where)
+
+
+def source_actions(
+    source: object, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """The actions of ``symbols`` with ex-dates from ``start`` to ``end`` from ``source``'s
+    optional ``fetch_actions(symbols, start, end)``, validated; none when the source has no
+    such method (crypto venues, sources of adjusted bars)."""
+    fetch = getattr(source, "fetch_actions", None)
+    if fetch is None:
+        return empty_actions()
+    name = getattr(source, "name", type(source).__name__)
+    return validate_actions(fetch(symbols, start, end), where=f"source {name!r}")
+
+
+@attrs.frozen(kw_only=True)
+class SplitEvent:
+    """A split of the position in array column ``column``: prices are multiplied by
+    ``ratio`` (old shares per new share, zipline's ratio: 0.25 for 4-for-1)."""
+
+    column: int
+    ratio: float
+
+
+@attrs.frozen(kw_only=True)
+class DividendEvent:
+    """A cash dividend of ``amount`` per share of the asset in ``column``, earned at the
+    start of its ex-date session and paid at the start of session ``pay_session`` (an index
+    into the run's sessions; past the last when it is paid after the run)."""
+
+    column: int
+    amount: Decimal
+    pay_session: int
+
+
+@attrs.frozen(kw_only=True)
+class Adjustments:
+    """Multipliers that back-adjust one column's history: rows before bar ``bars[k]`` are
+    multiplied by ``ratios[k]`` once the run has reached that bar (in order of ``bars``)."""
+
+    bars: np.ndarray
+    ratios: np.ndarray
+
+
+@attrs.frozen(kw_only=True)
+class RunActions:
+    """A run's actions placed on its sessions and array columns (see :meth:`build`).
+
+    ``splits``/``dividends`` by session index are what the engine applies at the start of
+    that session, before any bar; ``prices``/``volumes`` by column are the adjustments of
+    history windows: a split multiplies earlier prices by its ratio and earlier volumes by
+    its inverse; a dividend multiplies earlier prices by ``1 - amount / close`` of the
+    session before its ex-date (zipline's ratio; none when there is no such close).
+    """
+
+    splits: Mapping[int, tuple[SplitEvent, ...]] = attrs.field(factory=dict)
+    dividends: Mapping[int, tuple[DividendEvent, ...]] = attrs.field(factory=dict)
+    prices: Mapping[int, Adjustments] = attrs.field(factory=dict)
+    volumes: Mapping[int, Adjustments] = attrs.field(factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """True when the run has no actions at all."""
+        return not (self.splits or self.dividends)
+
+    @classmethod
+    def build(
+        cls,
+        actions: pd.DataFrame,
+        *,
+        columns: Mapping[str, int],
+        sessions: pd.DatetimeIndex,
+        session_bounds: np.ndarray,
+        closes: np.ndarray,
+    ) -> RunActions:
+        """Place ``actions`` (validated, :data:`ACTIONS_SCHEMA`) on the arrays of a run:
+        its symbols are array columns ``columns``; its sessions (labels at 00:00 UTC, warm-up
+        sessions included) span rows ``session_bounds[i]:session_bounds[i + 1]``; ``closes``
+        (``[row, column]``) are the raw closes carried forward. Actions of other symbols, or
+        whose ex-date is not one of the sessions after the first, are left out (as zipline
+        applies an action only on a session, and the first has no earlier prices)."""
+        if actions.empty:
+            return cls()
+        labels = sessions.as_unit("ns").asi8
+        splits: dict[int, list[SplitEvent]] = {}
+        dividends: dict[int, list[DividendEvent]] = {}
+        prices: dict[int, tuple[list[int], list[float]]] = {}
+        volumes: dict[int, tuple[list[int], list[float]]] = {}
+        ex_ns = actions["ex_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        pay_ns = actions["pay_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        no_pay = actions["pay_date"].isna().to_numpy()
+        rows = zip(
+            actions["symbol"], actions["kind"], actions["value"], ex_ns, pay_ns, no_pay, strict=True
+        )
+        for symbol, kind, value, ex, pay, unpaid in rows:
+            column = columns.get(symbol)
+            session = int(np.searchsorted(labels, ex))
+            if column is None or session == 0 or session >= len(labels) or labels[session] != ex:
+                continue
+            first_bar = int(session_bounds[session])
+            if kind == SPLIT:
+                ratio = 1.0 / float(value)
+                splits.setdefault(session, []).append(SplitEvent(column=column, ratio=ratio))
+                _add(prices, column, first_bar, ratio)
+                _add(volumes, column, first_bar, 1.0 / ratio)
+                continue
+            paid = session if unpaid else int(np.searchsorted(labels, pay))
+            dividends.setdefault(session, []).append(
+                DividendEvent(column=column, amount=Decimal(repr(float(value))), pay_session=paid)
+            )
+            before = closes[first_bar - 1, column] if first_bar > 0 else np.nan
+            ratio = 1.0 - float(value) / before
+            if np.isfinite(ratio) and ratio > 0:
+                _add(prices, column, first_bar, ratio)
+        return cls(
+            splits={s: tuple(e) for s, e in splits.items()},
+            dividends={s: tuple(e) for s, e in dividends.items()},
+            prices={c: _adjustments(bars, ratios) for c, (bars, ratios) in prices.items()},
+            volumes={c: _adjustments(bars, ratios) for c, (bars, ratios) in volumes.items()},
+        )
+
+
+def _add(
+    table: dict[int, tuple[list[int], list[float]]], column: int, bar: int, ratio: float
+) -> None:
+    bars, ratios = table.setdefault(column, ([], []))
+    bars.append(bar)
+    ratios.append(ratio)
+
+
+def _adjustments(bars: list[int], ratios: list[float]) -> Adjustments:
+    # Stable by bar: on one ex-date zipline applies the dividend before the split, the
+    # order validate_actions sorts them in (by kind).
+    order = np.argsort(np.asarray(bars, dtype=np.int64), kind="stable")
+    return Adjustments(
+        bars=np.asarray(bars, dtype=np.int64)[order],
+        ratios=np.asarray(ratios, dtype=np.float64)[order],
+    )
