@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from rustybt.errors import DataError
+from rustybt.errors import ConfigError, DataError
 
 SPLIT = "split"
 DIVIDEND = "dividend"
@@ -46,6 +46,18 @@ per old share for a split, cash per share for a dividend; ``pay_date`` only for 
 (null: paid on the ex-date)."""
 
 ACTION_COLUMNS: tuple[str, ...] = tuple(ACTIONS_SCHEMA.names)
+
+ADJUSTMENTS = ("raw", "adjusted")
+"""How a run treats corporate actions: ``raw`` bars with the actions applied on their dates
+(zipline's way), or bars ``adjusted`` for them up to the end and no actions."""
+
+
+def adjustment_mode(value: object) -> str:
+    """``value`` as one of :data:`ADJUSTMENTS` (any case), or a :class:`ConfigError`."""
+    mode = str(value).lower()
+    if mode not in ADJUSTMENTS:
+        raise ConfigError(f"adjustment must be raw or adjusted, not {value!r}")
+    return mode
 
 
 def empty_actions() -> pd.DataFrame:

@@ -30,6 +30,7 @@ from rustybt.algorithm import ScheduledFunction, TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
+from rustybt.data.actions import RunActions, adjustment_mode, source_actions
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.data.schema import date_option
 from rustybt.engine import benchmark
@@ -112,6 +113,10 @@ class BacktestConfig:
     benchmark_returns: pd.Series | None = attrs.field(
         default=None, eq=False, converter=attrs.converters.optional(benchmark.daily_returns)
     )
+    adjustment: str = attrs.field(default="raw", converter=adjustment_mode)
+    """``raw``: the bars as they traded, the source's splits and dividends applied to the
+    positions and cash on their dates, history windows adjusted as of each bar (zipline's
+    way); ``adjusted``: the bars adjusted for every action up to the end, no actions."""
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
@@ -553,12 +558,52 @@ class TradingEngine:
             sessions=all_sessions,
             session_of_bar=self.session_of_bar,
         )
+        self.actions = self._run_actions(assets, all_sessions)
+        self._unpaid_dividends: dict[int, Decimal] = {}
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
         self._next_fire = [0] * len(self._schedule)
         self._record_trading_dates(assets)
         self._check_run_inside_data()
+
+    def _run_actions(self, assets: Sequence[Asset], sessions: pd.DatetimeIndex) -> RunActions:
+        """The source's splits and dividends of the run's assets, placed on its sessions
+        (none in ``adjusted`` mode, whose bars have them already)."""
+        if self.config.adjustment != "raw":
+            return RunActions()
+        found = source_actions(
+            self.feed.source, [a.symbol for a in assets], sessions[0], sessions[-1]
+        )
+        arrays = self.arrays
+        return RunActions.build(
+            found,
+            columns={a.symbol: arrays.column[a] for a in assets},
+            sessions=sessions,
+            session_bounds=self.session_bounds,
+            closes=arrays.fields["price"],
+        )
+
+    def _apply_actions(self, session: int) -> None:
+        """The session's corporate actions, at its start, in zipline's order: dividends
+        earned on their ex-date (by the shares held now; a short owes them) and those due
+        paid, then splits of the open orders and of the positions (the fraction of a share
+        paid in cash)."""
+        actions, ledger, assets = self.actions, self.ledger, self.arrays.assets
+        unpaid = self._unpaid_dividends
+        for dividend in actions.dividends.get(session, ()):
+            asset = assets[dividend.column]
+            held = ledger.amount(asset)
+            if held:
+                due = unpaid.get(dividend.pay_session, Decimal(0))
+                unpaid[dividend.pay_session] = due + held * dividend.amount
+        paid = unpaid.pop(session, None)
+        if paid is not None:
+            ledger.credit(paid)
+        for split in actions.splits.get(session, ()):
+            asset = assets[split.column]
+            self.orders.split(asset, split.ratio)
+            ledger.split(asset, split.ratio)
 
     def _load_bars(
         self, assets: Sequence[Asset], timeline: pd.DatetimeIndex, first_run_bar: int
@@ -710,10 +755,13 @@ class TradingEngine:
         opens_ns = self.opens.asi8.tolist()
         bar_times_ns = self.bar_times.asi8.tolist()
         bounds = self.session_bounds.tolist()
+        has_actions = not self.actions.empty
         for s in range(from_session, len(self.all_sessions)):
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
             start_session()
+            if has_actions:
+                self._apply_actions(s)
             session_first_fill = len(fills)
             if before_trading_start is not None:
                 self._bar = first - 1

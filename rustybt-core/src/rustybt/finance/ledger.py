@@ -9,6 +9,7 @@ identity ``portfolio_value == cash + Σ amount × last_price`` therefore holds e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -186,6 +187,37 @@ class Ledger:
         self.revision += 1
         self._changed_at[i] = self.revision
         self._lots_bound = max(self._lots_bound, abs(lots))
+
+    def credit(self, amount: Decimal) -> None:
+        """Add ``amount`` to cash (negative: take it) for something other than a fill: a
+        dividend paid or owed."""
+        if amount:
+            self.cash += amount
+            self.revision += 1
+
+    def split(self, asset: Asset, ratio: float) -> Decimal:
+        """Apply a split to the position in ``asset``, as zipline does: ``ratio`` is old
+        shares per new share (0.25 for 4-for-1). The amount becomes ``amount / ratio``
+        truncated toward zero, the cost basis ``cost_basis × ratio`` rounded to the cent,
+        and the fraction of a share cut off is paid in cash at the new cost basis, rounded
+        to the cent (a short pays for it). Zipline works these out in floats; so does this,
+        for the same cents. Returns the cash (0 when nothing is held)."""
+        i = self.index[asset]
+        lots = int(self.lots[i])
+        if not lots:
+            return Decimal(0)
+        raw = float(Decimal(lots) * asset.lot_size) / ratio
+        whole = math.trunc(raw)
+        cost_basis = round(float(self.cost_basis[i]) * ratio, 2)
+        cash = Decimal(repr(round((raw - whole) * cost_basis, 2)))
+        new = int(Decimal(whole) / asset.lot_size)
+        self.lots[i] = new
+        self.cost_basis[i] = Decimal(repr(cost_basis)) if new else Decimal(0)
+        self.cash += cash
+        self.revision += 1
+        self._changed_at[i] = self.revision
+        self._lots_bound = max(self._lots_bound, abs(new))
+        return cash
 
     def apply(self, transaction: Transaction) -> Decimal | None:
         """Book a fill: move cash, update the position and its average cost.

@@ -154,6 +154,19 @@ class Order:
         """True while the order can still fill."""
         return self.status is _OPEN
 
+    def handle_split(self, ratio: float) -> None:
+        """Adjust the order for a split of its asset, as zipline does: ``ratio`` is old
+        shares per new share; the filled and the open amounts are each divided by it and
+        truncated toward zero, and the limit and stop prices multiplied by it and rounded
+        to the cent."""
+        remaining = int(float(self.open_amount) / ratio)
+        self.filled = Decimal(int(float(self.filled) / ratio))
+        self.amount = self.filled + remaining
+        if self.limit is not None:
+            self.limit = Decimal(repr(round(float(self.limit) * ratio, 2)))
+        if self.stop is not None:
+            self.stop = Decimal(repr(round(float(self.stop) * ratio, 2)))
+
     def _move_to(self, status: OrderStatus) -> None:
         if status not in ORDER_TRANSITIONS[self.status]:
             raise IllegalOrderTransition(

@@ -142,6 +142,21 @@ class OrderBook:
         elif len(remaining) < len(orders):
             self.open_by_asset[asset] = remaining
 
+    def split(self, asset: Asset, ratio: float) -> None:
+        """Adjust the open orders of ``asset`` for a split (:meth:`Order.handle_split`);
+        an order left with nothing to fill leaves the book, as in zipline (it is not
+        cancelled, and the session's orders do not list the change)."""
+        orders = self.open_by_asset.get(asset)
+        if not orders:
+            return
+        for order in orders:
+            order.handle_split(ratio)
+        kept = [order for order in orders if order.open_amount]
+        if kept:
+            self.open_by_asset[asset] = kept
+        else:
+            del self.open_by_asset[asset]
+
     def prune_all(self) -> None:
         """:meth:`prune` every asset with open orders."""
         for asset in list(self.open_by_asset):
