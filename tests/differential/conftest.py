@@ -28,16 +28,23 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
 from harness import (  # noqa: E402
+    ACTIONS_DATA_START,
+    ACTIONS_END,
+    ACTIONS_START,
     DATA_START,
     END,
     ORACLE_PYTHON,
     REPO,
     START,
     SYMBOLS,
+    corporate_action_bars,
+    corporate_actions,
     write_csvdir,
 )
 
 STRATEGIES = sorted((HERE / "strategies").glob("*.py"))
+ACTION_STRATEGIES = sorted((HERE / "action_strategies").glob("*.py"))
+"""Strategies run on the corporate-actions data (``actions_csvdir``), without a benchmark."""
 BENCHMARK_SYMBOL = "IBM"
 BENCHMARK_MODES = {"buy_apple": "none", "dual_moving_average": "asset", "olmar": "asset"}
 """Strategies not benchmarked by BENCHMARK_SYMBOL's returns (mode ``returns``): ``none``
@@ -94,27 +101,87 @@ def benchmark_returns(benchmark_file: Path) -> pd.Series:
 @pytest.fixture(scope="session")
 def oracle(csvdir: Path, benchmark_file: Path, benchmark_modes: dict[str, str]) -> dict[str, dict]:
     """What zipline-reloaded did with each strategy, by strategy name."""
+    return ask_the_oracle(
+        csvdir,
+        (DATA_START, START, END),
+        {s: benchmark_modes[s.stem] for s in STRATEGIES},
+        benchmark=(BENCHMARK_SYMBOL, benchmark_file),
+    )
+
+
+@pytest.fixture(scope="session")
+def actions_window() -> tuple[str, str]:
+    """The first and last session the corporate-actions strategies run."""
+    return ACTIONS_START, ACTIONS_END
+
+
+@pytest.fixture(scope="session")
+def actions_csvdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic raw bars of three symbols with splits and dividends in their csvdir
+    ``dividend`` and ``split`` columns, from ACTIONS_DATA_START to ACTIONS_END, as a zipline
+    csvdir folder (``daily/*.csv``)."""
+    from rustybt.calendars import get_calendar
+
+    sessions = get_calendar("XNYS").sessions(ACTIONS_DATA_START, ACTIONS_END)
+    return write_csvdir(
+        corporate_action_bars(sessions),
+        tmp_path_factory.mktemp("actions-csvdir"),
+        corporate_actions(),
+    )
+
+
+@pytest.fixture(scope="session")
+def actions_oracle(actions_csvdir: Path) -> dict[str, dict]:
+    """What zipline-reloaded did with each corporate-actions strategy, by name, its bundle
+    paying each dividend on its ex-date (csvdir alone never pays them)."""
+    return ask_the_oracle(
+        actions_csvdir,
+        (ACTIONS_DATA_START, ACTIONS_START, ACTIONS_END),
+        dict.fromkeys(ACTION_STRATEGIES, "none"),
+        pay_on_ex_date=True,
+    )
+
+
+def ask_the_oracle(
+    csvdir: Path,
+    dates: tuple[str, str, str],
+    modes: dict[Path, str],
+    *,
+    benchmark: tuple[str, Path] | None = None,
+    pay_on_ex_date: bool = False,
+) -> dict[str, dict]:
+    """The oracle's answers for the strategies ``modes`` names (each with its benchmark
+    mode), run on ``csvdir`` over ``dates`` (data start, first and last session), benchmarked
+    by ``benchmark`` (a symbol and its returns file), its dividends paid on their ex-dates
+    if ``pay_on_ex_date``: read from the cache when nothing that shapes them (the runner, the
+    pins, the strategies, the data, the options) changed, else computed and cached."""
     python = os.environ.get(ORACLE_PYTHON)
     if not python:
         pytest.skip(f"no oracle: run `nox -s differential` (it sets {ORACLE_PYTHON})")
     runner = HERE / "zipline_oracle.py"
-    plan = [f"{benchmark_modes[s.stem]}={s}" for s in STRATEGIES]
+    strategies = sorted(modes)
+    options = ["--pay-on-ex-date"] if pay_on_ex_date else []
+    if benchmark is not None:
+        options.insert(0, f"--benchmark={benchmark[0]}={benchmark[1]}")
     digest = hashlib.sha256()
     for path in (
-        *(runner, HERE / "requirements-zipline.txt", benchmark_file),
-        *STRATEGIES,
+        *(runner, HERE / "requirements-zipline.txt"),
+        *([] if benchmark is None else [benchmark[1]]),
+        *strategies,
         *sorted(csvdir.iterdir()),
     ):
         digest.update(path.name.encode() + path.read_bytes())
-    digest.update(f"{START} {END} {BENCHMARK_SYMBOL} {sorted(benchmark_modes.items())}".encode())
+    plan = sorted((s.stem, mode) for s, mode in modes.items())
+    symbol = None if benchmark is None else benchmark[0]
+    digest.update(f"{dates} {symbol} {pay_on_ex_date} {plan}".encode())
     cache = REPO / ".cache" / "differential" / digest.hexdigest()[:16]
-    if not all((cache / f"{s.stem}.json").exists() for s in STRATEGIES):
+    if not all((cache / f"{s.stem}.json").exists() for s in strategies):
         cache.mkdir(parents=True, exist_ok=True)
         ran = subprocess.run(
             [
-                *(python, str(runner), str(csvdir.parent), DATA_START, START, END, str(cache)),
-                f"--benchmark={BENCHMARK_SYMBOL}={benchmark_file}",
-                *plan,
+                *(python, str(runner), str(csvdir.parent), *dates, str(cache)),
+                *options,
+                *(f"{modes[s]}={s}" for s in strategies),
             ],
             capture_output=True,
             text=True,
@@ -122,4 +189,4 @@ def oracle(csvdir: Path, benchmark_file: Path, benchmark_modes: dict[str, str]) 
         )
         if ran.returncode:
             pytest.fail(f"the zipline oracle could not run ({python}):\n{ran.stderr[-3000:]}")
-    return {s.stem: json.loads((cache / f"{s.stem}.json").read_text()) for s in STRATEGIES}
+    return {s.stem: json.loads((cache / f"{s.stem}.json").read_text()) for s in strategies}

@@ -4,19 +4,22 @@ This file runs in the oracle's own environment (zipline-reloaded and its pinned 
 numpy; RustyBT is not installed there), started by the differential tests:
 
     python zipline_oracle.py DATA_DIR DATA_START START END OUT_DIR \
-        [--benchmark=SYMBOL=RETURNS.csv] [MODE=]STRATEGY.py [...]
+        [--benchmark=SYMBOL=RETURNS.csv] [--pay-on-ex-date] [MODE=]STRATEGY.py [...]
 
 ``DATA_DIR`` is a csvdir folder (``daily/SYMBOL.csv``) of bars from DATA_START, ingested
-once into a bundle under ``OUT_DIR/zipline-root``. ``--benchmark`` names an asset and a file
-of its daily returns (``date``, ``return``). Each strategy runs with a benchmark ``MODE``:
-``returns`` (the file's returns as ``benchmark_returns``), ``asset`` (``set_benchmark`` of
-the asset before the strategy's ``initialize``) or ``none``, the default (zipline's zero
-benchmark).
+once into a bundle under ``OUT_DIR/zipline-root`` (its ``split`` and ``dividend`` columns read
+by csvdir itself). csvdir leaves the dividends without a pay date, and zipline never pays
+those; ``--pay-on-ex-date`` ingests them paid on their ex-dates. ``--benchmark`` names an
+asset and a file of its daily returns (``date``, ``return``). Each strategy runs with a
+benchmark ``MODE``: ``returns`` (the file's returns as ``benchmark_returns``), ``asset``
+(``set_benchmark`` of the asset before the strategy's ``initialize``) or ``none``, the
+default (zipline's zero benchmark).
 
 For each strategy, ``OUT_DIR/<name>.json`` holds its transactions (symbol, amount, dt,
-price, commission), each session's portfolio value and the perf frame (its index, each
-column's dtype, the other columns' values (NaN where zipline has None; recorded text as
-strings), and the benchmark returns its metrics used), or the error it raised.
+price, commission), each session's portfolio value and closing positions (symbol, amount,
+cost basis, last sale price), and the perf frame (its index, each column's dtype, the other
+columns' values (NaN where zipline has None; recorded text as strings), and the benchmark
+returns its metrics used), or the error it raised.
 """
 
 from __future__ import annotations
@@ -35,13 +38,32 @@ OBJECT_COLUMNS = ("orders", "transactions", "positions", "period_label")
 TIME_COLUMNS = ("period_open", "period_close")
 
 
-def ingest(data_dir: Path, start: pd.Timestamp, end: pd.Timestamp) -> None:
+class PayOnExDate:
+    """The bundle's adjustment writer, writing each dividend with its ex-date as pay date."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def write(self, splits=None, mergers=None, dividends=None, stock_dividends=None):
+        if dividends is not None and not dividends.empty:
+            dividends = dividends.assign(pay_date=dividends["ex_date"])
+        self.writer.write(
+            splits=splits, mergers=mergers, dividends=dividends, stock_dividends=stock_dividends
+        )
+
+
+def ingest(data_dir: Path, start: pd.Timestamp, end: pd.Timestamp, pay_on_ex_date: bool) -> None:
     from zipline.data import bundles
     from zipline.data.bundles.csvdir import csvdir_equities
 
+    csvdir = csvdir_equities(["daily"], str(data_dir))
+
+    def paying_on_ex_date(environ, assets, minutes, daily, adjustments, *rest):
+        csvdir(environ, assets, minutes, daily, PayOnExDate(adjustments), *rest)
+
     bundles.register(
         BUNDLE,
-        csvdir_equities(["daily"], str(data_dir)),
+        paying_on_ex_date if pay_on_ex_date else csvdir,
         calendar_name="XNYS",
         start_session=start,
         end_session=end,
@@ -110,6 +132,18 @@ def run(
             pd.Timestamp(k).strftime("%Y-%m-%d"): float(v)
             for k, v in perf["portfolio_value"].items()
         },
+        "positions": {
+            pd.Timestamp(day).strftime("%Y-%m-%d"): [
+                {
+                    "symbol": p["sid"].symbol,
+                    "amount": int(p["amount"]),
+                    "cost_basis": float(p["cost_basis"]),
+                    "last_sale_price": float(p["last_sale_price"]),
+                }
+                for p in held
+            ]
+            for day, held in perf["positions"].items()
+        },
         "perf": perf_frame(perf, used["benchmark"]),
     }
 
@@ -150,7 +184,9 @@ def main(argv: list[str]) -> None:
     if rest and rest[0].startswith("--benchmark="):
         symbol, returns_file = rest.pop(0).removeprefix("--benchmark=").split("=", 1)
         benchmark = (symbol, Path(returns_file))
-    ingest(Path(data_dir), pd.Timestamp(data_start), last)
+    pay_on_ex_date = bool(rest) and rest[0] == "--pay-on-ex-date"
+    ingest(Path(data_dir), pd.Timestamp(data_start), last, pay_on_ex_date)
+    rest = rest[pay_on_ex_date:]
     for argument in rest:
         mode, _, path = argument.rpartition("=")
         strategy = Path(path)
