@@ -35,6 +35,13 @@ class RunFrequency(StrEnum):
     BARS_1M = "1m"
 
 
+class Adjustment(StrEnum):
+    """The value of ``--adjustment``."""
+
+    RAW = "raw"
+    ADJUSTED = "adjusted"
+
+
 class LogLevel(StrEnum):
     """The value of ``--log-level``."""
 
@@ -78,6 +85,18 @@ def run(
     calendar: Annotated[
         str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")
     ] = "XNYS",
+    adjustment: Annotated[
+        Adjustment,
+        typer.Option(
+            case_sensitive=False,
+            help=(
+                "raw: prices as they traded, the source's splits and dividends applied to "
+                "positions and cash on their dates, history windows adjusted as of each bar "
+                "(zipline's way). adjusted: prices adjusted for every split and dividend up "
+                "to the end, no actions."
+            ),
+        ),
+    ] = Adjustment.RAW,
     output_file: Annotated[
         Path | None,
         typer.Option(
@@ -111,6 +130,7 @@ def run(
             exchange=exchange,
             symbols=split_symbols(symbols),
             trading_calendar=calendar,
+            adjustment=adjustment.value,
             registry=cli_state(ctx).registry,
             progress=update,
         )
@@ -126,9 +146,24 @@ def run(
         return
     print_table(f"Backtest of {algofile.name}", ("metric", "value"), result.summary.rows())
     stdout.print(f"Ending portfolio value (exact): {result.ending_value}", highlight=False)
+    stdout.print(f"Prices: {actions_line(result.data_provenance)}", highlight=False)
     stdout.print(f"Timings: {timings_line(timings)}", highlight=False)
     if output_file is not None:
         stdout.print(f"Results written to {output_file}", highlight=False)
+
+
+def actions_line(provenance: dict[str, object]) -> str:
+    """How the run treated corporate actions: ``raw, 1 split and 4 dividends applied on
+    their dates``, ``adjusted for ...``, or bars as a source without actions gives them."""
+    counted = provenance.get("actions")
+    if not isinstance(counted, dict):
+        return "as the source gives them (it has no split or dividend data)"
+    actions = " and ".join(
+        f"{count} {kind}{'' if count == 1 else 's'}" for kind, count in counted.items() if count
+    )
+    if provenance.get("adjustment") == "adjusted":
+        return f"adjusted for {actions or 'no splits or dividends'}"
+    return f"raw, {actions or 'no splits or dividends'} applied on their dates"
 
 
 def timings_line(timings: dict[str, float | None]) -> str:

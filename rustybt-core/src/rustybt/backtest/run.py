@@ -62,6 +62,7 @@ def run_backtest(
     registry: PluginRegistry | None = None,
     progress: Progress | None = None,
     benchmark_returns: pd.Series | None = None,
+    adjustment: str = "raw",
 ) -> BacktestResult:
     """Run ``algorithm`` (an instance, or the path of a strategy file) on a registered source.
 
@@ -73,6 +74,9 @@ def run_backtest(
     ``benchmark_returns`` (daily returns by date) is the benchmark of the frame's
     benchmark and risk columns unless the strategy calls ``set_benchmark``; with neither,
     the benchmark returns 0 every session.
+    ``adjustment`` (:data:`rustybt.data.actions.ADJUSTMENTS`): ``raw`` applies the
+    source's splits and dividends on their dates, ``adjusted`` runs on bars adjusted for
+    them (see :class:`rustybt.engine.BacktestConfig`).
 
     Raises:
         ConfigError: ``benchmark_returns`` is not a Series of numbers indexed by date with
@@ -93,6 +97,7 @@ def run_backtest(
         calendar=trading_calendar,
         symbols=symbols,
         benchmark_returns=benchmark_returns,
+        adjustment=adjustment,
     )
     engine = backtest_engine(algorithm, data_source, config, progress=progress)
     prepared = time.perf_counter() - began

@@ -165,15 +165,21 @@ def csvdir_actions(symbol: str, frame: pd.DataFrame, *, where: str) -> pd.DataFr
     return validate_actions(pd.concat(parts, ignore_index=True), where=where)
 
 
+def has_actions(source: object) -> bool:
+    """Whether ``source`` says which splits and dividends its symbols had (its bars are then
+    raw); a source without actions gives bars as they are, often adjusted already."""
+    return getattr(source, "fetch_actions", None) is not None
+
+
 def source_actions(
     source: object, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.DataFrame:
     """The actions of ``symbols`` with ex-dates from ``start`` to ``end`` from ``source``'s
     optional ``fetch_actions(symbols, start, end)``, validated; none when the source has no
     such method (crypto venues, sources of adjusted bars)."""
-    fetch = getattr(source, "fetch_actions", None)
-    if fetch is None:
+    if not has_actions(source):
         return empty_actions()
+    fetch = source.fetch_actions  # type: ignore[attr-defined]
     name = getattr(source, "name", type(source).__name__)
     return validate_actions(fetch(symbols, start, end), where=f"source {name!r}")
 
@@ -227,6 +233,14 @@ class RunActions:
     def empty(self) -> bool:
         """True when the run has no actions at all."""
         return not (self.splits or self.dividends)
+
+    def applied_counts(self, from_session: int) -> dict[str, int]:
+        """How many splits and dividends fall on sessions from ``from_session`` on (the
+        ones a run from there applies; a dividend counts whether or not it was held)."""
+        return {
+            SPLIT: sum(len(e) for s, e in self.splits.items() if s >= from_session),
+            DIVIDEND: sum(len(e) for s, e in self.dividends.items() if s >= from_session),
+        }
 
     @classmethod
     def build(

@@ -30,7 +30,7 @@ from rustybt.algorithm import ScheduledFunction, TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
-from rustybt.data.actions import RunActions, adjustment_mode, source_actions
+from rustybt.data.actions import RunActions, adjustment_mode, has_actions, source_actions
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.data.schema import date_option
 from rustybt.engine import benchmark
@@ -885,5 +885,9 @@ class TradingEngine:
                 "calendar": self.calendar.name,
                 "frequency": self.config.frequency,
                 "bars_outside_calendar": self.arrays.dropped_rows,
+                "adjustment": self.config.adjustment,
+                "actions": self.actions.applied_counts(self.first_session)
+                if has_actions(self.feed.source)
+                else None,
             },
         )
