@@ -118,3 +118,37 @@ def test_a_run_places_each_action_on_its_session_and_column() -> None:
             closes=closes,
         ).empty
     )
+
+
+def test_bars_back_adjusted_as_of_the_end_carry_every_split_and_dividend() -> None:
+    bars = pd.DataFrame(
+        {
+            "timestamp": SESSIONS,
+            "symbol": "AAA",
+            "open": [100.0, 104.0, 26.5, 27.0, 27.5],
+            "high": [100.0, 104.0, 26.5, 27.0, 27.5],
+            "low": [100.0, 104.0, 26.5, 27.0, 27.5],
+            "close": [100.0, 104.0, 26.5, 27.0, 27.5],
+            "volume": [1000.0, 1000.0, 4000.0, 4000.0, 4000.0],
+        }
+    )
+    placed = RunActions.build(
+        validate_actions(
+            actions(
+                ("AAA", "2020-08-31", "split", 4.0, None),
+                ("AAA", "2020-09-02", "dividend", 0.27, None),
+            ),
+            where="x",
+        ),
+        columns={"AAA": 0},
+        sessions=SESSIONS,
+        session_bounds=np.arange(6),
+        closes=bars[["close"]].to_numpy(),
+    )
+    adjusted = placed.back_adjust(bars, SESSIONS, ["AAA"])
+    dividend = 1 - 0.27 / 27.0
+    assert adjusted["close"].tolist() == pytest.approx(
+        [25.0 * dividend, 26.0 * dividend, 26.5 * dividend, 27.0 * dividend, 27.5]
+    )
+    assert adjusted["volume"].tolist() == [4000.0] * 5
+    assert bars["close"].iloc[0] == 100.0  # the given frame is left alone

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from rustybt.data.bar_arrays import symbol_columns, timeline_rows
+from rustybt.data.schema import PRICE_COLUMNS
 from rustybt.errors import ConfigError, DataError
 
 SPLIT = "split"
@@ -212,6 +214,14 @@ class Adjustments:
     bars: np.ndarray
     ratios: np.ndarray
 
+    def factors(self, length: int) -> np.ndarray:
+        """Per bar of a timeline ``length`` bars long, what adjusts it as of the last bar:
+        the ratios of the adjustments after it, multiplied in order."""
+        factors = np.ones(length)
+        for bar, ratio in zip(self.bars.tolist(), self.ratios.tolist(), strict=True):
+            factors[:bar] *= ratio
+        return factors
+
 
 @attrs.frozen(kw_only=True)
 class RunActions:
@@ -241,6 +251,28 @@ class RunActions:
             SPLIT: sum(len(e) for s, e in self.splits.items() if s >= from_session),
             DIVIDEND: sum(len(e) for s, e in self.dividends.items() if s >= from_session),
         }
+
+    def back_adjust(
+        self, bars: pd.DataFrame, timeline: pd.DatetimeIndex, symbols: Sequence[str]
+    ) -> pd.DataFrame:
+        """``bars`` (:data:`~rustybt.data.schema.BAR_SCHEMA`) adjusted for every action as of
+        the last bar of ``timeline``: the prices before each ex-date multiplied by its ratio,
+        the volumes by the inverse of its split ratio (``symbols`` in column order), as a
+        source of adjusted bars would give them."""
+        if not self.prices:
+            return bars
+        rows = timeline_rows(timeline, bars["timestamp"])
+        columns = symbol_columns(bars["symbol"], list(symbols))
+        adjusted = bars.copy()
+        for table, fields in ((self.prices, PRICE_COLUMNS), (self.volumes, ("volume",))):
+            for column, adjustments in table.items():
+                mine = (columns == column) & (rows >= 0)
+                factors = adjustments.factors(len(timeline))[rows[mine]]
+                for field in fields:
+                    values = adjusted[field].to_numpy(dtype="float64", copy=True)
+                    values[mine] *= factors
+                    adjusted[field] = values
+        return adjusted
 
     @classmethod
     def build(

@@ -550,6 +550,12 @@ class TradingEngine:
         first_run_bar = int(self.session_bounds[self.first_session])
         bars = self._load_bars(assets, timeline, first_run_bar)
         self.arrays = BarArrays(bars, assets, timeline)
+        placed = self._run_actions(assets, all_sessions)
+        if config.adjustment == "adjusted":
+            symbols = [a.symbol for a in assets]
+            self.arrays = BarArrays(placed.back_adjust(bars, timeline, symbols), assets, timeline)
+        self.actions = placed if config.adjustment == "raw" else RunActions()
+        self._actions_found = placed
         self._timeline_ns = timeline.asi8
         self.data = BarData(
             self.arrays,
@@ -558,7 +564,6 @@ class TradingEngine:
             sessions=all_sessions,
             session_of_bar=self.session_of_bar,
         )
-        self.actions = self._run_actions(assets, all_sessions)
         self._unpaid_dividends: dict[int, Decimal] = {}
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
@@ -568,10 +573,7 @@ class TradingEngine:
         self._check_run_inside_data()
 
     def _run_actions(self, assets: Sequence[Asset], sessions: pd.DatetimeIndex) -> RunActions:
-        """The source's splits and dividends of the run's assets, placed on its sessions
-        (none in ``adjusted`` mode, whose bars have them already)."""
-        if self.config.adjustment != "raw":
-            return RunActions()
+        """The source's splits and dividends of the run's assets, placed on its sessions."""
         found = source_actions(
             self.feed.source, [a.symbol for a in assets], sessions[0], sessions[-1]
         )
@@ -886,7 +888,7 @@ class TradingEngine:
                 "frequency": self.config.frequency,
                 "bars_outside_calendar": self.arrays.dropped_rows,
                 "adjustment": self.config.adjustment,
-                "actions": self.actions.applied_counts(self.first_session)
+                "actions": self._actions_found.applied_counts(self.first_session)
                 if has_actions(self.feed.source)
                 else None,
             },
