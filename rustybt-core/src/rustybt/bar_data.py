@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
+from rustybt.data.actions import RunActions
+from rustybt.data.adjust import GroupAdjustments, HistoryAdjustments, Rows
 from rustybt.data.bar_arrays import BarArrays, last_rows, session_to_date
 from rustybt.errors import (
     HistoryWindowStartsBeforeData,
@@ -88,6 +90,7 @@ class _AssetGroup:
     positions: np.ndarray
     labels: pd.Index
     by_field: dict[str, np.ndarray] = attrs.Factory(dict)
+    adjustments: dict[str, GroupAdjustments | None] = attrs.Factory(dict)
 
 
 class BarData:
@@ -114,6 +117,9 @@ class BarData:
     before the data). When some asset has a bar there, the source may hold older bars that
     were not loaded, and a window reaching before the timeline is padded with NaN (labelled
     NaT) instead.
+
+    With the run's splits and dividends (:meth:`set_actions`) history is adjusted as
+    zipline's is, as of the current bar (:mod:`rustybt.data.adjust`); ``current`` stays raw.
     """
 
     def __init__(
@@ -149,6 +155,15 @@ class BarData:
         self._derived: dict[str, np.ndarray] = {}
         self._now_session_ns, self._now_session = -1, -1
         self._derived_version = arrays.version
+        self._adjustments: HistoryAdjustments | None = None
+
+    def set_actions(self, run_actions: RunActions) -> None:
+        """Adjust history windows for ``run_actions``' splits and dividends from now on
+        (none when it has no price or volume adjustments)."""
+        adjusts = bool(run_actions.prices or run_actions.volumes)
+        self._adjustments = HistoryAdjustments(run_actions) if adjusts else None
+        for group in self._groups.values():
+            group.adjustments.clear()
 
     def set_bar(self, bar: int, now_ns: int, session_ns: int) -> None:
         """Move to bar ``bar`` (index in the timeline) at algorithm time ``now_ns`` (UTC
@@ -322,7 +337,10 @@ class BarData:
             column = arrays.column.get(assets) if isinstance(assets, Asset) else None
             if column is not None and not self._growing:  # the common case, kept short
                 values = arrays.fields[fields][start:end, column]
-                return window_series(values, self._labels, range(start, end), assets)
+                rows = range(start, end)
+                if self._adjustments is not None:
+                    values = self._adjustments.series(fields, column, values, rows, end - 1)
+                return window_series(values, self._labels, rows, assets)
             return self._window(assets, fields, start, end)
         field_list = [fields] if isinstance(fields, str) else list(fields)
         _check_fields(field_list)
@@ -331,14 +349,24 @@ class BarData:
             return self._window(assets, fields, start, end)
         if start >= 0 and isinstance(assets, Asset):
             column = self._column(assets)
+            rows = range(start, end)
             return pd.DataFrame(
-                {f: arrays.fields[f][start:end, column] for f in field_list},
+                {
+                    f: self._adjusted(f, column, arrays.fields[f][start:end, column], rows, end - 1)
+                    for f in field_list
+                },
                 index=self._labels[start:end],
                 copy=True,
             )
         lo = max(start, 0)
         return self._assemble(
-            assets, fields, field_list, lambda f: arrays.fields[f][lo:end], self._labels, start, end
+            assets,
+            fields,
+            field_list,
+            lambda f: arrays.fields[f][lo:end],
+            self._labels,
+            (start, end),
+            (range(lo, end), end - 1),
         )
 
     def _session_history(
@@ -358,6 +386,11 @@ class BarData:
         # The rows whose bars so far are the window's daily bars: each earlier session's last
         # row, then the current one (none before the first bar).
         rows = np.append(self._session_starts[lo + 1 : end] - 1, bar)[: end - lo]
+        # Before a session's first bar (before_trading_start), zipline's daily history
+        # already applies the adjustments of the session about to open.
+        now = bar
+        if self._adjustments is not None:
+            now = max(bar, int(self._session_starts[self._now_session_index()]))
 
         def sessions(field: str) -> np.ndarray:
             """``field`` of sessions ``lo`` to the current one (so far), one row each."""
@@ -371,14 +404,14 @@ class BarData:
             # Fresh arrays, so pending windows may hold them.
             if isinstance(assets, Asset):
                 column = self._column(assets)
-                return window_series(
-                    sessions(fields)[:, column], self._session_labels, range(lo, end), assets
-                )
-            columns, labels = self._columns(assets)
-            values = np.ascontiguousarray(sessions(fields)[:, columns].T)
-            return window_frame(values, self._session_labels, range(lo, end), labels)
+                values = self._adjusted(fields, column, sessions(fields)[:, column], rows, now)
+                return window_series(values, self._session_labels, range(lo, end), assets)
+            group = self._group(assets)
+            values = np.ascontiguousarray(sessions(fields)[:, group.positions].T)
+            values = self._adjusted_group(fields, group, values, rows, now, by_column=True)
+            return window_frame(values, self._session_labels, range(lo, end), group.labels)
         return self._assemble(
-            assets, fields, field_list, sessions, self._session_labels, start, end
+            assets, fields, field_list, sessions, self._session_labels, (start, end), (rows, now)
         )
 
     def _check_start(self, start: int, bar_count: int, frequency: str, *, by_session: bool) -> None:
@@ -415,20 +448,27 @@ class BarData:
         field_list: list[str],
         rows_of: Callable[[str], np.ndarray],
         labels: pd.DatetimeIndex,
-        start: int,
-        end: int,
+        span: tuple[int, int],
+        seen: tuple[Rows, int],
     ) -> pd.Series | pd.DataFrame:
         """A history result from ``rows_of(field)``: every asset's bars ``max(start, 0)`` to
-        ``end`` (exclusive), labelled by ``labels``; bars before the first are NaN, labelled
-        NaT."""
+        ``end`` (exclusive; ``span``), labelled by ``labels``; bars before the first are NaN,
+        labelled NaT. ``seen`` is the timeline rows those bars were read from and the bar
+        as of which they are adjusted."""
+        start, end = span
+        rows, now = seen
         lo = max(start, 0)
         pad = lo - start
         index = labels[lo:end]
         if pad:
             index = pd.DatetimeIndex([pd.NaT] * pad, dtype=labels.dtype).append(index)
 
-        def window(field: str, columns: int | np.ndarray) -> np.ndarray:
-            values = rows_of(field)[:, columns]
+        def window(field: str, columns: int | _AssetGroup) -> np.ndarray:
+            if isinstance(columns, _AssetGroup):
+                values = rows_of(field)[:, columns.positions]  # a copy of its own
+                values = self._adjusted_group(field, columns, values, rows, now, by_column=False)
+            else:
+                values = self._adjusted(field, columns, rows_of(field)[:, columns], rows, now)
             if pad:
                 filler = np.full((pad, *values.shape[1:]), np.nan)
                 values = np.concatenate([filler, values])
@@ -439,10 +479,11 @@ class BarData:
             if isinstance(fields, str):
                 return pd.Series(window(fields, column), index=index, name=assets, copy=True)
             return pd.DataFrame({f: window(f, column) for f in field_list}, index=index, copy=True)
-        columns, asset_index = self._columns(assets)
+        group = self._group(assets)
+        asset_index = group.labels
         if isinstance(fields, str):
-            return pd.DataFrame(window(fields, columns), index=index, columns=asset_index)
-        stacked = {f: window(f, columns).reshape(-1) for f in field_list}
+            return pd.DataFrame(window(fields, group), index=index, columns=asset_index)
+        stacked = {f: window(f, group).reshape(-1) for f in field_list}
         multi = pd.MultiIndex.from_product([index, asset_index])
         return pd.DataFrame(stacked, index=multi)
 
@@ -459,25 +500,65 @@ class BarData:
             values = self._arrays.fields[field][start:end, column]
             if self._growing:
                 values = values.copy()
+            values = self._adjusted(field, column, values, rows, end - 1)
             return window_series(values, labels, rows, assets)
-        if self._growing:
-            positions, columns = self._columns(assets)
-            values = np.ascontiguousarray(self._arrays.fields[field][start:end, positions].T)
-        else:
-            values, columns = self._by_column(assets, field)
-            values = values[:, start:end]
-        return window_frame(values, labels, rows, columns)
-
-    def _by_column(self, assets: Sequence[Asset], field: str) -> tuple[np.ndarray, pd.Index]:
-        """The whole run's ``field`` of ``assets``, one contiguous row per asset (the layout
-        pandas reduces in), kept for the run; and the column labels."""
         group = self._group(assets)
+        if self._growing:
+            values = np.ascontiguousarray(self._arrays.fields[field][start:end, group.positions].T)
+        else:
+            values = self._by_column(group, field)[:, start:end]
+        if self._adjustments is not None:
+            values = self._adjusted_group(field, group, values, rows, end - 1, by_column=True)
+        return window_frame(values, labels, rows, group.labels)
+
+    def _by_column(self, group: _AssetGroup, field: str) -> np.ndarray:
+        """The whole run's ``field`` of ``group``'s assets, one contiguous row per asset
+        (the layout pandas reduces in), kept for the run."""
         by_column = group.by_field.get(field)
         if by_column is None:
             by_column = np.ascontiguousarray(self._arrays.fields[field][:, group.positions].T)
             by_column.flags.writeable = False  # windows are views of it
             group.by_field[field] = by_column
-        return by_column, group.labels
+        return by_column
+
+    def _adjusted(
+        self, field: str, column: int, values: np.ndarray, rows: Rows, now: int
+    ) -> np.ndarray:
+        """``values``, one asset's window of ``field`` read from timeline rows ``rows``, as
+        of bar ``now``: the same array unless a split or dividend falls inside the window,
+        then an adjusted copy."""
+        adjustments = self._adjustments
+        if adjustments is None or not len(rows):
+            return values
+        return adjustments.series(field, column, values, rows, now)
+
+    def _adjusted_group(
+        self,
+        field: str,
+        group: _AssetGroup,
+        values: np.ndarray,
+        rows: Rows,
+        now: int,
+        *,
+        by_column: bool,
+    ) -> np.ndarray:
+        """``values``, a window of ``field`` of ``group``'s assets (one row per asset when
+        ``by_column``, else one column) read from timeline rows ``rows``, as of bar ``now``:
+        the same array unless a split or dividend falls inside the window, then an adjusted
+        copy."""
+        adjustments = self._adjustments
+        if adjustments is None or not len(rows):
+            return values
+        cached = group.adjustments
+        if field in cached:
+            these = cached[field]
+        else:
+            these = cached[field] = adjustments.group(field, group.positions.tolist())
+        if these is None or not these.affects(int(rows[0]), now):
+            return values
+        adjusted = np.array(values, dtype=np.float64)
+        these.apply(adjusted, rows, now, by_column=by_column)
+        return adjusted
 
     def can_trade(self, assets: Asset | Sequence[Asset]):
         """As zipline's: True for an asset alive in the current session (between the
@@ -514,8 +595,13 @@ class BarData:
         """Whether the current session (before the open: the one about to open) is at or
         before the session of each asset's last bar (an asset's first bar is checked by the
         callers)."""
+        last = self._arrays.last_bar[columns]
+        return (last >= 0) & (self._now_session_index() <= self._session_of_bar[last])
+
+    def _now_session_index(self) -> int:
+        """The index in the run's sessions of the current session (before the open: the
+        one about to open)."""
         if self._session_ns != self._now_session_ns:
             self._now_session = int(np.searchsorted(self._sessions_ns, self._session_ns))
             self._now_session_ns = self._session_ns
-        last = self._arrays.last_bar[columns]
-        return (last >= 0) & (self._now_session <= self._session_of_bar[last])
+        return self._now_session

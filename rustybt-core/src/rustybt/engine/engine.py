@@ -564,6 +564,8 @@ class TradingEngine:
             sessions=all_sessions,
             session_of_bar=self.session_of_bar,
         )
+        if self.actions.prices:
+            self.data.set_actions(self.actions)
         self._unpaid_dividends: dict[int, Decimal] = {}
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
