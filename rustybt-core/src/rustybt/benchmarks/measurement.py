@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -166,27 +167,48 @@ def measure(benchmark: Benchmark) -> dict[str, Any]:
     run's metrics, its description and the peak memory in MB.
 
     The peak is the resident-memory high-water mark of the measured run: on Linux it is
-    reset after the warm-up (``/proc/self/clear_refs``), so it counts what the process
-    holds (interpreter, imports, set-up inputs) plus what the run itself allocates;
-    elsewhere it is the whole process's peak, warm-up included.
+    reset after the warm-up (``/proc/self/clear_refs``), once the warm-up's garbage is
+    collected, so it counts what the process holds (interpreter, imports, set-up inputs)
+    plus what the run itself allocates; elsewhere it is the whole process's peak, warm-up
+    included.
     """
-    import resource
-
     with tempfile.TemporaryDirectory(prefix="rustybt-bench-") as workdir:
         benchmark.setup(Path(workdir))
         benchmark.run()
+        # A run's objects refer to each other (engine, algorithm, ledger), so the warm-up's
+        # are freed by the cycle collector, which might otherwise wait until the measured
+        # run has allocated its own: the peak would then count two runs.
+        gc.collect()
         _reset_peak_memory()
         metrics = benchmark.run()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "description": benchmark.description,
         "metrics": {key: attrs.asdict(metric) for key, metric in metrics.items()},
-        "peak_memory_mb": round(peak_kb / 1024, 1),
+        "peak_memory_mb": round(peak_memory_mb(), 1),
     }
 
 
+def peak_memory_mb() -> float:
+    """This process's resident-memory high-water mark in MB.
+
+    On Linux it is the process's own ``VmHWM``, which ``getrusage`` is not: a child started
+    by ``vfork`` and ``exec`` (as :mod:`subprocess` starts one) reports at least its
+    parent's peak there. Elsewhere it is ``getrusage``'s ``ru_maxrss`` (bytes on macOS,
+    kilobytes on other systems).
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
 def _reset_peak_memory() -> None:
-    # Linux >= 4.0 resets the high-water mark getrusage reports on "5"; without it (other
-    # systems, a locked-down /proc) the peak stays the process's, which is still an upper bound.
+    # Linux >= 4.0 resets the high-water mark (VmHWM) on "5"; without it (other systems, a
+    # locked-down /proc) the peak stays the process's, which is still an upper bound.
     with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as clear_refs:
         clear_refs.write("5")

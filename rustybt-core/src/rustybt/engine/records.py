@@ -10,7 +10,7 @@ all into the ledger's columns of the frame once, at the end, valuing each sessio
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import compress
 from operator import mul
@@ -180,18 +180,17 @@ class SessionRecords:
             transactions[row] = [zipline_transaction(t) for t in session_transactions]
             orders[row] = session_orders
             capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
-        ticks = ticks_at_session_end.tolist()
         held = held_by_session(self.position_changes)
         columns: dict[str, np.ndarray] = {
             name: np.array(values, dtype=np.float64)
             for name, values in {
-                **self._values(held, ticks, ledger),
+                **self._values(held, _rows_of(ticks_at_session_end), ledger),
                 "capital_used": capital_used,
             }.items()
         }
         # Lists per row as one-dimensional object arrays, ready for the frame.
         for name, rows in (
-            ("positions", self._positions(held, ticks)),
+            ("positions", self._positions(held, _rows_of(ticks_at_session_end))),
             ("transactions", transactions),
             ("orders", orders),
         ):
@@ -241,7 +240,7 @@ class SessionRecords:
         }
 
     def _values(
-        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]], ledger: Ledger
+        self, held: list[tuple[HeldRow, ...]], ticks: Iterable[list[int]], ledger: Ledger
     ) -> dict[str, list[float]]:
         """Value, return, P&L, cash and positions value per session.
 
@@ -303,7 +302,7 @@ class SessionRecords:
         return columns
 
     def _positions(
-        self, held: list[tuple[HeldRow, ...]], ticks: list[list[int]]
+        self, held: list[tuple[HeldRow, ...]], ticks: Iterable[list[int]]
     ) -> list[list[dict[str, Any]]]:
         """Each session's positions as zipline's results list them (``sid`` the asset,
         figures as floats), plus the ``symbol``; integer true division rounds each exact
@@ -323,3 +322,11 @@ class SessionRecords:
             else []
             for holdings, closes in zip(held, ticks, strict=True)
         ]
+
+
+def _rows_of(ticks: np.ndarray, block: int = 256) -> Iterator[list[int]]:
+    """The rows of ``ticks`` as lists of Python ints, converted a block of rows at a time:
+    the whole array at once would hold an int object per session and asset (about 10 MB
+    for 100 assets over 10 years) while the frame is built."""
+    for start in range(0, len(ticks), block):
+        yield from ticks[start : start + block].tolist()
