@@ -6,6 +6,7 @@ import time
 
 import pandas as pd
 import pytest
+from rustybt.data.actions import has_actions
 from rustybt.data.schema import BAR_COLUMNS
 from rustybt.data.source import NoBarsError
 from rustybt.errors import DataError
@@ -31,20 +32,20 @@ def test_one_symbol_daily_bars_are_the_served_bars_in_the_canonical_schema(yahoo
     assert len(bars) == 22  # weekdays from Jan 2 to Jan 31, 2024
     assert bars["timestamp"].iloc[0] == JAN_2 and bars["timestamp"].iloc[-1] == JAN_31
     opens_at = int(pd.Timestamp("2024-01-02 09:30", tz="America/New_York").timestamp())
-    served = generated_bar("AAPL", opens_at)
-    ratio = served["adjclose"] / served["close"]  # adjusted by default
-    assert bars["close"].iloc[0] == pytest.approx(served["adjclose"])
-    assert bars["open"].iloc[0] == pytest.approx(served["open"] * ratio)
+    served = generated_bar("AAPL", opens_at)  # no split since: the traded prices
+    assert bars["close"].iloc[0] == pytest.approx(served["close"])
+    assert bars["open"].iloc[0] == pytest.approx(served["open"])
     assert bars["volume"].iloc[0] == served["volume"]
 
 
-def test_raw_prices_are_a_separate_source(fake_yahoo, plugin_registry):
+def test_yahoo_unadjusted_prices_are_a_separate_source_without_actions(fake_yahoo, plugin_registry):
     raw = plugin_registry.data_source("yfinance-raw")
     bars = raw.fetch_bars(["AAPL"], JAN_2, JAN_2, "1d")
 
     opens_at = int(pd.Timestamp("2024-01-02 09:30", tz="America/New_York").timestamp())
     assert bars["close"].iloc[0] == pytest.approx(generated_bar("AAPL", opens_at)["close"])
-    assert raw.name == "yfinance-raw"
+    assert raw.name == "yfinance-raw" and not has_actions(raw)
+    assert has_actions(plugin_registry.data_source("yfinance"))
 
 
 def test_several_symbols_come_sorted_by_symbol_then_time(yahoo):
@@ -148,7 +149,10 @@ def test_minute_bars_are_asked_for_a_week_at_a_time(yahoo, fake_yahoo):
 
     assert len(bars) == 8 * 390 and bars["timestamp"].is_unique
     history = [r for r in fake_yahoo.chart_requests("SPY") if "period1" in r.query]
-    assert len(history) == 2
-    for request in history:
+    minutes = [r for r in history if r.query["interval"] == "1m"]
+    assert len(minutes) == 2
+    # and one daily request, for the splits that Yahoo's prices are adjusted for
+    assert [r.query["interval"] for r in history if r not in minutes] == ["1d"]
+    for request in minutes:
         span = int(request.query["period2"]) - int(request.query["period1"])
         assert span <= 8 * 86_400  # Yahoo's limit for one request of 1m bars

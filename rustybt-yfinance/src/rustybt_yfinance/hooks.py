@@ -1,5 +1,6 @@
-"""The plugin's hooks: registers the ``yfinance`` (adjusted) and ``yfinance-raw`` sources
-and the ``data-parse-yfinance`` benchmark.
+"""The plugin's hooks: registers the ``yfinance`` (traded prices with splits and dividends)
+and ``yfinance-raw`` (Yahoo's unadjusted columns) sources and the ``data-parse-yfinance``
+benchmark.
 
 Kept light: yfinance itself is imported only when the source first talks to Yahoo.
 """
@@ -10,13 +11,15 @@ from rustybt.hookspecs import Register, hookimpl
 from rustybt.plugins import LazyFactory
 
 SOURCE = "rustybt_yfinance.source:YFinanceSource"
+UNADJUSTED_SOURCE = "rustybt_yfinance.source:YahooUnadjustedSource"
 
 
 @hookimpl
 def rustybt_register_data_sources(register: Register) -> None:
-    """Register ``yfinance`` (split- and dividend-adjusted prices) and ``yfinance-raw``."""
+    """Register ``yfinance`` (prices as traded, with splits and dividends) and
+    ``yfinance-raw`` (Yahoo's unadjusted columns, no actions)."""
     register("yfinance", LazyFactory(SOURCE))
-    register("yfinance-raw", LazyFactory(SOURCE, adjusted=False))
+    register("yfinance-raw", LazyFactory(UNADJUSTED_SOURCE))
 
 
 @hookimpl

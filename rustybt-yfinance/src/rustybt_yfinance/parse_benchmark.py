@@ -56,6 +56,7 @@ class ChartParse:
 
     def run(self) -> dict[str, Metric]:
         """Time the source building the bars from the cached responses."""
+        assert self.source is not None, "setup() was not run"
         began = time.perf_counter()
         try:
             bars = self.source.fetch_bars(self.symbols, START, END, "1d")

@@ -1,10 +1,21 @@
-"""The ``yfinance`` data source: Yahoo Finance bars through the yfinance library.
+"""The ``yfinance`` data sources: Yahoo Finance bars through the yfinance library.
 
-Prices: with ``adjusted=True`` (the default, source ``yfinance``) open, high, low and close
-are adjusted for splits and dividends (yfinance's ``auto_adjust``: each bar scaled by
-Yahoo's adjusted close over its close), which is what a backtest of total returns wants.
-With ``adjusted=False`` (source ``yfinance-raw``) they are the raw traded prices. The two are
-separate sources, so the bar store never mixes them. Volume is never adjusted.
+Prices. Yahoo's "unadjusted" open, high, low, close and volume are not adjusted for
+dividends but are adjusted for every split up to the day they are fetched (so are its
+dividend amounts): Yahoo's AAPL close of 2020-08-28 is 124.81, though it traded at 499.23
+before the 4-for-1 split of 2020-08-31. Two sources, kept apart in the bar store:
+
+* ``yfinance`` (:class:`YFinanceSource`): the prices as traded, with the symbols' splits
+  and dividends (``fetch_actions``), as zipline keeps them. Yahoo's split adjustment is
+  undone with Yahoo's own split events: prices before a split's ex-date are multiplied by
+  its ratio, volumes divided by it, dividend amounts multiplied back to cash per share of
+  their date (where a split is undone, prices and dividends are rounded to 4 decimals and
+  volumes to whole shares, which removes the rounding noise of Yahoo's adjusted figures).
+  Yahoo gives no pay dates, so a dividend is paid on its ex-date. A backtest then applies
+  the actions on their dates (``--adjustment raw``, the default) or runs on prices adjusted
+  for them (``--adjustment adjusted``: what this source gave before it had actions).
+* ``yfinance-raw`` (:class:`YahooUnadjustedSource`): Yahoo's unadjusted columns as Yahoo
+  sends them (adjusted for splits, not dividends), without actions.
 
 Timestamps: a daily bar is stamped with its session date at 00:00 UTC; an intraday bar with
 the UTC time its interval opens. Yahoo keeps intraday history only for a while (1m: 30
@@ -25,7 +36,10 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+import numpy as np
 import pandas as pd
+from rustybt.data.actions import DIVIDEND, SPLIT, validate_actions
 from rustybt.data.schema import FREQUENCIES, empty_bars, to_utc_timestamp
 from rustybt.data.source import NoBarsError, SourceCapabilities
 from rustybt.data.store import data_root
@@ -46,11 +60,17 @@ YAHOO_HISTORY: dict[str, pd.Timedelta | None] = {
 _ONE_MINUTE_WINDOW = pd.Timedelta(days=7)  # Yahoo answers at most 8 days of 1m bars at once
 _LATEST_WINDOW = {"1d": pd.Timedelta(days=10)}
 _INTRADAY_LATEST_WINDOW = pd.Timedelta(days=5)
+_DAY = "day"  # the exchange's date of a bar, while a split adjustment may be undone
+_PRICE_DECIMALS = 4
+_FRESH = pd.Timedelta(hours=1)  # how long Yahoo's events are trusted to be the latest
 
 
-class YFinanceSource:
+class YahooUnadjustedSource:
     """Bars from Yahoo Finance (equities, ETFs, indices, FX and crypto pairs as Yahoo names
-    them: ``AAPL``, ``^GSPC``, ``EURUSD=X``, ``BTC-USD``)."""
+    them: ``AAPL``, ``^GSPC``, ``EURUSD=X``, ``BTC-USD``) as Yahoo sends its unadjusted
+    columns: adjusted for splits up to the fetch, not for dividends (``yfinance-raw``)."""
+
+    name = "yfinance-raw"
 
     capabilities = SourceCapabilities(
         asset_classes=("equity", "etf", "index", "fx", "crypto"),
@@ -59,9 +79,7 @@ class YFinanceSource:
         network=True,
     )
 
-    def __init__(self, *, adjusted: bool = True, policy: RequestPolicy | None = None) -> None:
-        self.adjusted = adjusted
-        self.name = "yfinance" if adjusted else "yfinance-raw"
+    def __init__(self, *, policy: RequestPolicy | None = None) -> None:
         self.policy = policy if policy is not None else RequestPolicy()
         self._pacer = Pacer(self.policy.min_interval)
         self._session: Any = None
@@ -73,7 +91,10 @@ class YFinanceSource:
         symbol then time. See the module docstring for prices, timestamps and errors."""
         start, end = to_utc_timestamp(start), to_utc_timestamp(end)
         self._check_request(start, end, frequency)
-        frames = [self._symbol_bars(s, start, end, frequency) for s in sorted(set(symbols))]
+        frames = [
+            self._symbol_bars(s, start, end, frequency).drop(columns=_DAY)
+            for s in sorted(set(symbols))
+        ]
         bars = pd.concat(frames, ignore_index=True)
         return validate_bars(bars, lambda i: f"{self.name} bar {i + 1} ({bars['symbol'].iat[i]})")
 
@@ -97,8 +118,10 @@ class YFinanceSource:
         if end < start:
             raise DataError(f"end {end} is before start {start}")
         limit = YAHOO_HISTORY[frequency]
-        oldest = pd.Timestamp.now(tz="UTC") - limit if limit is not None else None
-        if oldest is not None and start < oldest:
+        if limit is None:
+            return
+        oldest = pd.Timestamp.now(tz="UTC") - limit
+        if start < oldest:
             raise DataError(
                 f"Yahoo Finance keeps {frequency} bars for the last {limit.days} days only; "
                 f"start {start.date()} is older (use a start after {oldest.date()} or 1d bars)"
@@ -113,7 +136,7 @@ class YFinanceSource:
                 frames.append(self._history(symbol, first, last, frequency))
             except NoBarsError:  # one window over a weekend; the whole range is judged below
                 continue
-        bars = pd.concat(frames) if frames else empty_bars()
+        bars = pd.concat(frames) if frames else empty_bars().assign(**{_DAY: pd.NaT})
         bars = bars.drop_duplicates("timestamp").sort_values("timestamp")
         bars = bars[(bars["timestamp"] >= start) & (bars["timestamp"] <= end)]
         if bars.empty:
@@ -126,15 +149,19 @@ class YFinanceSource:
     def _history(
         self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, frequency: str
     ) -> pd.DataFrame:
-        """Yahoo's bars of ``symbol`` around ``[start, end]`` in the canonical columns."""
+        """Yahoo's bars of ``symbol`` around ``[start, end]`` in the canonical columns, with
+        the exchange's date of each bar (``day``, 00:00 UTC)."""
+        raw = self._ask(symbol, *_padded(start, end, frequency), frequency)
+        return _canonical(raw, symbol, daily=frequency == "1d")
+
+    def _ask(
+        self, symbol: str, first: pd.Timestamp, after: pd.Timestamp, frequency: str
+    ) -> pd.DataFrame:
+        """yfinance's history frame of ``symbol`` from ``first`` to before ``after``, with
+        the columns ``Dividends`` and ``Stock Splits`` (0 where none)."""
         import yfinance
 
         session = self._yahoo_session()
-        if frequency == "1d":  # Yahoo stamps a day in the exchange's zone: pad by a day
-            day = pd.Timedelta(days=1)
-            first, after = start.ceil("D") - day, end.floor("D") + 2 * day
-        else:
-            first, after = start, end + FREQUENCIES[frequency]
 
         def ask() -> pd.DataFrame:
             with warnings.catch_warnings():  # yfinance's pandas deprecations are not ours to fix
@@ -143,8 +170,8 @@ class YFinanceSource:
                     start=int(first.timestamp()),
                     end=int(after.timestamp()),
                     interval=frequency,
-                    auto_adjust=self.adjusted,
-                    actions=False,
+                    auto_adjust=False,
+                    actions=True,
                     timeout=self.policy.timeout,
                 )
 
@@ -155,7 +182,7 @@ class YFinanceSource:
             if error is None:
                 raise
             raise error from exc
-        return _canonical(raw, symbol, daily=frequency == "1d")
+        return raw
 
     def _yahoo_session(self) -> Any:
         if self._session is None:
@@ -166,6 +193,176 @@ class YFinanceSource:
             prepare_yfinance(data_root() / "yfinance")
             self._session = YahooSession(timeout=self.policy.timeout, base_url=base_url)
         return self._session
+
+
+class YFinanceSource(YahooUnadjustedSource):
+    """Bars from Yahoo Finance at the prices they traded at, with the symbols' splits and
+    dividends (``yfinance``; see the module docstring).
+
+    The splits that undo Yahoo's adjustment are every split from a bar's date up to now, so
+    they come from a daily request reaching today: the bars' own request when it does,
+    else one more request per symbol, whose events this object keeps for an hour.
+    """
+
+    name = "yfinance"
+
+    def __init__(self, *, policy: RequestPolicy | None = None) -> None:
+        super().__init__(policy=policy)
+        self._events: dict[str, _KnownEvents] = {}
+
+    def fetch_actions(
+        self, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
+        """The splits and dividends of ``symbols`` with ex-dates from ``start`` to ``end``
+        inclusive (:data:`~rustybt.data.actions.ACTIONS_SCHEMA`): splits as new shares per
+        old share, dividends as cash per share held on the ex-date, paid on it."""
+        start, end = to_utc_timestamp(start), to_utc_timestamp(end)
+        if end < start:
+            raise DataError(f"end {end} is before start {start}")
+        frames = [
+            _actions(symbol, self._events_since(symbol, start), start, end)
+            for symbol in sorted(set(symbols))
+        ]
+        return validate_actions(pd.concat(frames, ignore_index=True), where=f"source {self.name!r}")
+
+    def _symbol_bars(
+        self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, frequency: str
+    ) -> pd.DataFrame:
+        bars = super()._symbol_bars(symbol, start, end, frequency)
+        return _traded(bars, self._events_since(symbol, start))
+
+    def _history(
+        self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, frequency: str
+    ) -> pd.DataFrame:
+        first, after = _padded(start, end, frequency)
+        asked_at = pd.Timestamp.now(tz="UTC")
+        raw = self._ask(symbol, first, after, frequency)
+        if frequency == "1d" and after >= asked_at:  # the answer's events reach today
+            self._remember(symbol, first, _yahoo_events(raw), asked_at)
+        return _canonical(raw, symbol, daily=frequency == "1d")
+
+    def _events_since(self, symbol: str, since: pd.Timestamp) -> pd.DataFrame:
+        """Yahoo's events of ``symbol`` (``day``, ``split`` ratio, ``dividend`` amount as
+        Yahoo adjusts it) from the day of ``since`` up to now."""
+        now = pd.Timestamp.now(tz="UTC")
+        known = self._events.get(symbol)
+        if known is None or known.since > since.floor("D") or known.asked_at < now - _FRESH:
+            first, after = _padded(since, now, "1d")
+            try:
+                events = _yahoo_events(self._ask(symbol, first, after, "1d"))
+            except NoBarsError:  # no bars since: no events either
+                events = _yahoo_events(pd.DataFrame())
+            self._remember(symbol, first, events, now)
+        return self._events[symbol].events
+
+    def _remember(
+        self, symbol: str, since: pd.Timestamp, events: pd.DataFrame, asked_at: pd.Timestamp
+    ) -> None:
+        known = self._events.get(symbol)
+        if known is not None and known.since < since:
+            earlier = known.events[known.events["day"] < since]
+            since, events = known.since, pd.concat([earlier, events], ignore_index=True)
+        self._events[symbol] = _KnownEvents(since=since, asked_at=asked_at, events=events)
+
+
+@attrs.frozen(kw_only=True)
+class _KnownEvents:
+    """A symbol's Yahoo events from ``since`` up to ``asked_at``, when they were asked for."""
+
+    since: pd.Timestamp
+    asked_at: pd.Timestamp
+    events: pd.DataFrame
+
+
+def _padded(
+    start: pd.Timestamp, end: pd.Timestamp, frequency: str
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first time to ask Yahoo for and the time before which it stops, for bars of
+    ``[start, end]``."""
+    if frequency == "1d":  # Yahoo stamps a day in the exchange's zone: pad by a day
+        day = pd.Timedelta(days=1)
+        return start.ceil("D") - day, end.floor("D") + 2 * day
+    return start, end + FREQUENCIES[frequency]
+
+
+def _yahoo_events(raw: pd.DataFrame) -> pd.DataFrame:
+    """The splits and dividends in a daily history frame of yfinance: ``day`` (00:00 UTC),
+    ``split`` (new shares per old share, 0 for none) and ``dividend`` (0 for none)."""
+    if raw.empty:
+        return pd.DataFrame({"day": pd.DatetimeIndex([], tz="UTC"), "split": [], "dividend": []})
+    splits = raw.get("Stock Splits", pd.Series(0.0, index=raw.index)).fillna(0.0)
+    dividends = raw.get("Dividends", pd.Series(0.0, index=raw.index)).fillna(0.0)
+    events = (splits != 0) | (dividends != 0)
+    days = pd.DatetimeIndex(raw.index[events]).tz_localize(None).normalize().tz_localize("UTC")
+    return pd.DataFrame(
+        {
+            "day": days,
+            "split": splits[events].to_numpy(dtype="float64"),
+            "dividend": dividends[events].to_numpy(dtype="float64"),
+        }
+    )
+
+
+def _later_splits(days: pd.Series, events: pd.DataFrame) -> np.ndarray:
+    """Per date of ``days``: the product of the split ratios in ``events`` after it, which
+    Yahoo divided that date's prices and dividends by."""
+    factors = np.ones(len(days))
+    for day, ratio in zip(events["day"], events["split"], strict=True):
+        if ratio:
+            factors[(days < day).to_numpy()] *= ratio
+    return factors
+
+
+def _traded(bars: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Yahoo's split-adjusted ``bars`` (with their ``day``) as traded: prices before a
+    split multiplied by its ratio, volumes divided by it."""
+    factors = _later_splits(bars[_DAY], events)
+    undone = factors != 1.0
+    if not undone.any():
+        return bars
+    traded = bars.copy()
+    for field in ("open", "high", "low", "close"):
+        values = traded[field].to_numpy(dtype="float64", copy=True)
+        values[undone] = np.round(values[undone] * factors[undone], _PRICE_DECIMALS)
+        traded[field] = values
+    volumes = traded["volume"].to_numpy(dtype="float64", copy=True)
+    volumes[undone] = np.round(volumes[undone] / factors[undone])
+    traded["volume"] = volumes
+    return traded
+
+
+def _actions(
+    symbol: str, events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """The actions in ``events`` from ``start`` to ``end``, dividends per share of their date."""
+    inside = events[(events["day"] >= start) & (events["day"] <= end)]
+    factors = _later_splits(inside["day"], events)
+    splits = inside["split"] != 0
+    dividends = inside["dividend"] != 0
+    amounts = inside["dividend"].to_numpy(dtype="float64")
+    undone = factors != 1.0
+    amounts = np.where(undone, np.round(amounts * factors, _PRICE_DECIMALS), amounts)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "symbol": symbol,
+                    "ex_date": inside["day"][splits],
+                    "kind": SPLIT,
+                    "value": inside["split"][splits],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "symbol": symbol,
+                    "ex_date": inside["day"][dividends],
+                    "kind": DIVIDEND,
+                    "value": amounts[dividends.to_numpy()],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
 
 
 def _windows(
@@ -182,11 +379,11 @@ def _windows(
 
 
 def _canonical(raw: pd.DataFrame, symbol: str, *, daily: bool) -> pd.DataFrame:
+    raw = raw[raw["Close"].notna()]  # rows yfinance adds for events without a bar
     index = pd.DatetimeIndex(raw.index)
-    if daily:  # midnight in the exchange's zone: keep the date, stamp it 00:00 UTC
-        stamps = index.tz_localize(None).normalize().tz_localize("UTC")
-    else:
-        stamps = index.tz_convert("UTC")
+    days = index.tz_localize(None).normalize().tz_localize("UTC")
+    # A daily bar is stamped midnight in the exchange's zone: keep the date, at 00:00 UTC.
+    stamps = days if daily else index.tz_convert("UTC")
     return pd.DataFrame(
         {
             "timestamp": stamps.astype("datetime64[ns, UTC]"),
@@ -196,6 +393,7 @@ def _canonical(raw: pd.DataFrame, symbol: str, *, daily: bool) -> pd.DataFrame:
             "low": raw["Low"].to_numpy(dtype="float64"),
             "close": raw["Close"].to_numpy(dtype="float64"),
             "volume": raw["Volume"].to_numpy(dtype="float64"),
+            _DAY: days.astype("datetime64[ns, UTC]"),
         }
     )
 

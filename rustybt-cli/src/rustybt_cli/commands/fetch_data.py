@@ -50,9 +50,11 @@ def fetch_data(
     """Download bars into the local bar store, so backtests never fetch them again.
 
     Only the dates not stored yet are requested; the table says per symbol whether the
-    bars came from the store (cached) or the source (fetched).
+    bars came from the store (cached) or the source (fetched). A source with corporate
+    actions (yfinance) has its splits and dividends stored too; the table counts them.
     """
     import pandas as pd
+    from rustybt.data.actions import has_actions
     from rustybt.data.schema import date_option
     from rustybt.data.store import BarStore, dataset_name
 
@@ -65,22 +67,44 @@ def fetch_data(
     store = BarStore()
     with progress_bar(f"Fetching from {source}") as update:
         results = store.fill(data_source, wanted, start_at, end_at, frequency, progress=update)
+    counts: dict[str, tuple[int, int]] = {}
+    if has_actions(data_source):
+        stored = store.load_actions(dataset_name(data_source), wanted, start_at, end_at)
+        counts = {symbol: _counts(stored, symbol) for symbol in wanted}
     if output is OutputFormat.JSON:
+        symbols = [result.to_dict() for result in results]
+        for entry in symbols:
+            splits, dividends = counts.get(entry["symbol"], (None, None))
+            entry.update(splits=splits, dividends=dividends)
         print_json(
             {
                 "source": source,
                 "frequency": frequency,
                 "store": str(store.dataset_dir(dataset_name(data_source), frequency)),
-                "symbols": [result.to_dict() for result in results],
+                "symbols": symbols,
             }
         )
         return
-    rows = [(r.symbol, r.rows, _day(r.first), _day(r.last), r.status) for r in results]
+    columns: tuple[str, ...] = ("symbol", "rows", "first", "last", "status")
+    rows: list[tuple[object, ...]] = [
+        (r.symbol, r.rows, _day(r.first), _day(r.last), r.status) for r in results
+    ]
+    if counts:
+        columns = (*columns, "splits", "dividends")
+        rows = [(*row, *counts[result.symbol]) for row, result in zip(rows, results, strict=True)]
     print_table(
         f"{source} {frequency} bars in {store.dataset_dir(dataset_name(data_source), frequency)}",
-        ("symbol", "rows", "first", "last", "status"),
+        columns,
         rows,
     )
+
+
+def _counts(actions: pd.DataFrame, symbol: str) -> tuple[int, int]:
+    """How many splits and dividends of ``symbol`` ``actions`` hold."""
+    from rustybt.data.actions import DIVIDEND, SPLIT
+
+    kinds = actions.loc[actions["symbol"] == symbol, "kind"]
+    return int((kinds == SPLIT).sum()), int((kinds == DIVIDEND).sum())
 
 
 def _day(stamp: pd.Timestamp | None) -> str | None:

@@ -13,18 +13,24 @@
 
 from rustybt_yfinance.testing.fake_yahoo import (
     CRUMB,
+    Dividend,
     FakeYahoo,
     Fault,
     LoggedRequest,
+    Split,
     generated_bar,
+    later_splits,
     serve_fake_yahoo,
 )
 
 __all__ = [
     "CRUMB",
+    "Dividend",
     "FakeYahoo",
     "Fault",
     "LoggedRequest",
+    "Split",
     "generated_bar",
+    "later_splits",
     "serve_fake_yahoo",
 ]

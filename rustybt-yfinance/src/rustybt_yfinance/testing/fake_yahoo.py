@@ -16,6 +16,14 @@ time (daily bars stamped 09:30, as Yahoo stamps them). Prices are a pure functio
 and time, so any two requests agree on the bars they share. The adjusted close is 98 % of
 the raw close, so adjusted and raw prices are told apart.
 
+Corporate actions (``actions=`` of :func:`serve_fake_yahoo`: :class:`Split` and
+:class:`Dividend` by symbol) are sent as Yahoo sends them, in the chart's ``events`` (the
+dates in the requested range, stamped 09:30 New York time), with Yahoo's quirk: every price,
+volume and dividend before a split is adjusted for it. So the generated prices are what Yahoo
+serves (continuous across a split; the traded price before a 4-for-1 split was 4 times
+higher), while volumes and dividend amounts are given as traded and served adjusted (a
+volume before a 4-for-1 split is served 4 times larger, a dividend 4 times smaller).
+
 Faults for chart requests are injected with :meth:`FakeYahoo.fail_next`: HTTP 429, a
 response that hangs, or malformed JSON. Every request is logged in :attr:`FakeYahoo.requests`.
 """
@@ -28,7 +36,7 @@ import math
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +59,32 @@ class Fault(enum.Enum):
     RATE_LIMIT = "rate_limit"  # HTTP 429 "Too Many Requests"
     HANG = "hang"  # no answer for ``hang_seconds`` (or until the server stops)
     MALFORMED = "malformed"  # HTTP 200 with truncated JSON
+
+
+@attrs.frozen
+class Split:
+    """A stock split effective on ``day`` (its ex-date): ``numerator`` new shares for every
+    ``denominator`` old ones (4, 1: a 4-for-1 split)."""
+
+    day: date
+    numerator: int
+    denominator: int = 1
+
+    @property
+    def ratio(self) -> float:
+        """New shares per old share."""
+        return self.numerator / self.denominator
+
+
+@attrs.frozen
+class Dividend:
+    """A cash dividend of ``amount`` per share held on ``day`` (its ex-date), as paid."""
+
+    day: date
+    amount: float
+
+
+Action = Split | Dividend
 
 
 @attrs.frozen(kw_only=True)
@@ -80,8 +114,15 @@ class FakeYahoo:
     Start it with :func:`serve_fake_yahoo`.
     """
 
-    def __init__(self, symbols: Iterable[str], *, hang_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        symbols: Iterable[str],
+        *,
+        hang_seconds: float = 30.0,
+        actions: Mapping[str, Sequence[Action]] | None = None,
+    ) -> None:
         self.symbols = frozenset(symbols)
+        self.actions = {s: tuple(a) for s, a in (actions or {}).items()}
         self.hang_seconds = hang_seconds
         self.requests: list[LoggedRequest] = []
         self.base_url = ""
@@ -115,13 +156,19 @@ class FakeYahoo:
 
 
 @contextmanager
-def serve_fake_yahoo(symbols: Iterable[str], *, hang_seconds: float = 30.0) -> Iterator[FakeYahoo]:
+def serve_fake_yahoo(
+    symbols: Iterable[str],
+    *,
+    hang_seconds: float = 30.0,
+    actions: Mapping[str, Sequence[Action]] | None = None,
+) -> Iterator[FakeYahoo]:
     """Run a :class:`FakeYahoo` on ``127.0.0.1`` (a free port) in a thread while in the block.
 
     Set ``RUSTYBT_YFINANCE_BASE_URL`` to the yielded server's ``base_url`` to point the
-    ``yfinance`` data source at it. Hanging requests end when the block exits.
+    ``yfinance`` data source at it. Hanging requests end when the block exits. ``actions``
+    gives symbols their splits and dividends (see the module docstring).
     """
-    fake = FakeYahoo(symbols, hang_seconds=hang_seconds)
+    fake = FakeYahoo(symbols, hang_seconds=hang_seconds, actions=actions)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(fake))
     server.daemon_threads = True
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -196,8 +243,49 @@ def _period(day: date, start: int, end: int) -> dict[str, object]:
     }
 
 
-def chart_payload(symbol: str, query: dict[str, str]) -> dict[str, object]:
-    """The chart JSON Yahoo sends for ``symbol`` with the request's query parameters."""
+def later_splits(actions: Sequence[Action], opens_at: int) -> float:
+    """New shares per old share of the splits in ``actions`` after the day of the bar
+    opening at ``opens_at`` (Unix seconds): what Yahoo divides that bar's prices by."""
+    day = datetime.fromtimestamp(opens_at, UTC).astimezone(NEW_YORK).date()
+    factor = 1.0
+    for action in actions:
+        if isinstance(action, Split) and action.day > day:
+            factor *= action.ratio
+    return factor
+
+
+def _events(actions: Sequence[Action], period1: int, period2: int) -> dict[str, object]:
+    """Yahoo's ``events`` of the chart: dividends (amounts adjusted for later splits, as
+    Yahoo rounds them) and splits, keyed by their time, 09:30 New York on their day."""
+    dividends: dict[str, object] = {}
+    splits: dict[str, object] = {}
+    for action in actions:
+        stamp = _session_bounds(action.day)[0]
+        if not period1 <= stamp < period2:
+            continue
+        if isinstance(action, Dividend):
+            amount = round(action.amount / later_splits(actions, stamp), 6)
+            dividends[str(stamp)] = {"amount": amount, "date": stamp}
+        else:
+            splits[str(stamp)] = {
+                "date": stamp,
+                "numerator": float(action.numerator),
+                "denominator": float(action.denominator),
+                "splitRatio": f"{action.numerator}:{action.denominator}",
+            }
+    events: dict[str, object] = {}
+    if dividends:
+        events["dividends"] = dividends
+    if splits:
+        events["splits"] = splits
+    return events
+
+
+def chart_payload(
+    symbol: str, query: dict[str, str], actions: Sequence[Action] = ()
+) -> dict[str, object]:
+    """The chart JSON Yahoo sends for ``symbol`` with the request's query parameters, with
+    the symbol's ``actions`` when the request asks for events."""
     interval = query.get("interval", "1d")
     now = int(time.time())
     if "period1" in query:
@@ -207,6 +295,9 @@ def chart_payload(symbol: str, query: dict[str, str]) -> dict[str, object]:
         period1 = now - RANGE_DAYS.get(query.get("range", "1mo"), 31) * 86_400
     times = _bar_times(period1, period2, interval)
     bars = [generated_bar(symbol, t) for t in times]
+    if actions:
+        for opens_at, bar in zip(times, bars, strict=True):
+            bar["volume"] *= later_splits(actions, opens_at)
     today = datetime.fromtimestamp(now, UTC).astimezone(NEW_YORK).date()
     opens, closes = _session_bounds(today)
     last_close = bars[-1]["close"] if bars else generated_bar(symbol, opens)["close"]
@@ -241,6 +332,9 @@ def chart_payload(symbol: str, query: dict[str, str]) -> dict[str, object]:
             [_period(day, *_session_bounds(day))] for day in _weekdays(first, last)
         ]
     result: dict[str, object] = {"meta": meta}
+    events = _events(actions, period1, period2) if "div" in query.get("events", "") else {}
+    if events:
+        result["events"] = events
     if bars:
         result["timestamp"] = times
         fields = ("open", "high", "low", "close", "volume")
@@ -318,7 +412,7 @@ def _handler_for(fake: FakeYahoo) -> type[BaseHTTPRequestHandler]:
             if symbol not in fake.symbols:
                 payload = _not_found("No data found, symbol may be delisted", key="chart")
                 return _json(404, payload)
-            return _json(200, chart_payload(symbol, query))
+            return _json(200, chart_payload(symbol, query, fake.actions.get(symbol, ())))
 
     return Handler
 
