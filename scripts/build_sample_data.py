@@ -12,10 +12,19 @@ wheels and is run by hand, never at install time:
 * ``arch``: ``arch/data/sp500/sp500.csv.gz``, the S&P 500 index 1999-2018 (arch is under
   the NCSA licence), stored as ``^GSPC``.
 
-Each bar is adjusted with ``factor = adj_close / close``: open, high, low and close are
-multiplied by it and volume is divided by it, so prices and share volume are on one
-split- and dividend-adjusted basis. Prices are then rounded to 4 decimals and volume to
-whole shares.
+The bars are stored raw, as they traded (prices rounded to 4 decimals, volume to whole
+shares), with the symbols' corporate actions beside them, derived from where the adjustment
+factor ``adj_close / close`` changes from one session to the next (the ratio
+``factor[t - 1] / factor[t]`` that the provider applied to every bar before session ``t``):
+
+* a **split** where ``1 / ratio`` is a simple fraction (numerator and denominator up to
+  10) to 1 part in 10,000: ``value`` = that fraction (2.0 for a 2-for-1 split);
+* a **dividend** for any other change of more than 1 part in 100,000 (the factor's
+  precision): ``value`` = ``(1 - ratio) * close of the session before``, rounded to cents,
+  paid on its ex-date (the source has no pay dates). The provider's adjusted close is
+  not exact, so an amount can differ from the declared one by a few cents.
+
+``--adjustment adjusted`` runs on the raw bars back-adjusted with these actions.
 
 Every row is checked against the bar rules twice, on the source values and again after
 adjustment and rounding; each violation is handled by an explicit, counted fix:
@@ -33,9 +42,12 @@ Outputs, in ``rustybt-core/src/rustybt/data/sample/``, each written atomically:
 
 * ``daily_bars.parquet``: the canonical bar schema (UTC session dates at 00:00, symbol,
   float64 OHLCV), sorted by symbol then timestamp, zstd-compressed;
+* ``actions.parquet``: the corporate actions (symbol, ex_date, kind ``split`` or
+  ``dividend``, value, pay_date), sorted by symbol, ex-date and kind;
 * ``provenance.json``: per symbol its source package and version, file, provider,
-  licence, date range, row count and every fix with its count (zero counts included,
-  so each check that ran is visible); plus the Parquet file's SHA-256 and the build date.
+  licence, date range, row count, splits and dividends, and every fix with its count
+  (zero counts included, so each check that ran is visible); plus the Parquet files'
+  SHA-256 and the build date.
 
 Usage (in a throwaway virtual environment, not the project's)::
 
@@ -67,11 +79,18 @@ import pyarrow.parquet as pq
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = REPO_ROOT / "rustybt-core" / "src" / "rustybt" / "data" / "sample"
 PARQUET_PATH = OUTPUT_DIR / "daily_bars.parquet"
+ACTIONS_PATH = OUTPUT_DIR / "actions.parquet"
 PROVENANCE_PATH = OUTPUT_DIR / "provenance.json"
 BUILD_SCRIPT = "scripts/build_sample_data.py"
 
 PRICE_DECIMALS = 4
 VOLUME_DECIMALS = 0
+DIVIDEND_DECIMALS = 2
+SPLIT_TOLERANCE = 1e-4
+"""How close ``1 / ratio`` must be to a simple fraction, relatively, to be a split."""
+FACTOR_PRECISION = 1e-5
+"""Relative changes of the adjustment factor below this are the factor's rounding."""
+LARGEST_SPLIT_TERM = 10
 PRICES = ["open", "high", "low", "close"]
 RAW_VALUES = [*PRICES, "adj_close", "volume"]
 
@@ -87,6 +106,17 @@ BAR_SCHEMA = pa.schema(
     ]
 )
 """Must equal ``rustybt.data.schema.BAR_SCHEMA`` (copied: this script runs outside the project)."""
+
+ACTIONS_SCHEMA = pa.schema(
+    [
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("ex_date", pa.timestamp("ns", tz="UTC"), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("value", pa.float64(), nullable=False),
+        pa.field("pay_date", pa.timestamp("ns", tz="UTC"), nullable=True),
+    ]
+)
+"""Must equal ``rustybt.data.actions.ACTIONS_SCHEMA`` (copied, as ``BAR_SCHEMA``)."""
 
 
 @dataclass(frozen=True)
@@ -242,25 +272,95 @@ def enforce_bar_rules(
     )
 
 
-def adjust_and_round(bars: pd.DataFrame) -> pd.DataFrame:
-    """Split- and dividend-adjusted bars in the canonical columns, prices and volume rounded."""
-    factor = bars["adj_close"] / bars["close"]
-    adjusted = {column: (bars[column] * factor).round(PRICE_DECIMALS) for column in PRICES}
+def round_bars(bars: pd.DataFrame) -> pd.DataFrame:
+    """Raw bars in the canonical columns, prices and volume rounded."""
     return pd.DataFrame(
         {
             "symbol": bars["symbol"],
             "date": bars["date"],
-            **adjusted,
-            "volume": (bars["volume"] / factor).round(VOLUME_DECIMALS),
+            **{column: bars[column].round(PRICE_DECIMALS) for column in PRICES},
+            "volume": bars["volume"].round(VOLUME_DECIMALS),
         }
     )
 
 
-def build_symbol(bars: pd.DataFrame, fixes: Counter[Fix]) -> pd.DataFrame:
-    """One symbol's source rows as validated, adjusted, rounded, re-validated bars."""
+def split_value(ratio: float) -> float | None:
+    """New shares per old share when the price ratio ``ratio`` is a split's (``1 / ratio``
+    a simple fraction), else None."""
+    shares = 1.0 / ratio
+    for denominator in range(1, LARGEST_SPLIT_TERM + 1):
+        numerator = round(shares * denominator)
+        simple = 1 <= numerator <= LARGEST_SPLIT_TERM and numerator != denominator
+        if simple and abs(numerator / denominator - shares) <= SPLIT_TOLERANCE * shares:
+            return numerator / denominator
+    return None
+
+
+def derive_actions(bars: pd.DataFrame) -> pd.DataFrame:
+    """One symbol's splits and dividends (``ACTIONS_SCHEMA`` columns), from the sessions
+    where its adjustment factor changes (see the module's docstring)."""
+    factor = (bars["adj_close"] / bars["close"]).to_numpy()
+    closes = bars["close"].to_numpy()
+    rows = []
+    for t in range(1, len(bars)):
+        ratio = factor[t - 1] / factor[t]
+        if abs(ratio - 1.0) <= FACTOR_PRECISION:
+            continue
+        split = split_value(ratio)
+        kind, value = ("split", split) if split is not None else ("dividend", None)
+        if value is None:
+            value = round((1.0 - ratio) * closes[t - 1], DIVIDEND_DECIMALS)
+        if value <= 0:
+            raise SystemExit(
+                f"{bars['symbol'].iat[0]} {bars['date'].iat[t].date()}: the adjustment factor "
+                f"rises by {1 / ratio:.6f}, which is neither a split nor a dividend"
+            )
+        rows.append((bars["symbol"].iat[t], bars["date"].iat[t], kind, float(value)))
+    return pd.DataFrame(rows, columns=["symbol", "date", "kind", "value"])
+
+
+def actions_table(actions: pd.DataFrame) -> pa.Table:
+    """The canonical actions table: ex-dates at 00:00 UTC, no pay dates (paid on the
+    ex-date), sorted by symbol, ex-date and kind."""
+    actions = actions.sort_values(["symbol", "date", "kind"], kind="stable")
+    ex_dates = pd.to_datetime(actions["date"]).dt.tz_localize("UTC")
+    frame = pd.DataFrame(
+        {
+            "symbol": actions["symbol"].astype(str),
+            "ex_date": ex_dates.astype("datetime64[ns, UTC]"),
+            "kind": actions["kind"].astype(str),
+            "value": actions["value"].astype("float64"),
+            "pay_date": pd.Series(pd.NaT, index=actions.index, dtype="datetime64[ns, UTC]"),
+        }
+    )
+    table = pa.Table.from_pandas(frame, schema=ACTIONS_SCHEMA, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def largest_adjusted_difference(bars: pd.DataFrame, actions: pd.DataFrame) -> float:
+    """How far, relatively, the closes back-adjusted with ``actions`` (as of the last bar)
+    are from the provider's adjusted closes rescaled to the same last bar: the error the
+    derived dividend amounts bring."""
+    factors = np.ones(len(bars))
+    closes = bars["close"].to_numpy()
+    dates = bars["date"].to_numpy()
+    for date, kind, value in zip(actions["date"], actions["kind"], actions["value"], strict=True):
+        t = int(np.searchsorted(dates, np.datetime64(date)))
+        factors[:t] *= 1.0 / value if kind == "split" else 1.0 - value / closes[t - 1]
+    provider = (bars["adj_close"] / bars["adj_close"].iat[-1] * closes[-1]).to_numpy()
+    return float(np.max(np.abs(closes * factors / provider - 1.0)))
+
+
+def build_symbol(
+    bars: pd.DataFrame, fixes: Counter[Fix]
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """One symbol's source rows as validated, rounded, re-validated raw bars; its actions;
+    and how far the bars back-adjusted with them are from the provider's adjusted closes."""
     bars = enforce_bar_rules(bars, "source values", RAW_VALUES, fixes)
-    bars = adjust_and_round(bars)
-    return enforce_bar_rules(bars, "after adjustment and rounding", [*PRICES, "volume"], fixes)
+    actions = derive_actions(bars)
+    difference = largest_adjusted_difference(bars, actions)
+    rounded = enforce_bar_rules(round_bars(bars), "after rounding", [*PRICES, "volume"], fixes)
+    return rounded, actions, difference
 
 
 def to_table(bars: pd.DataFrame) -> pa.Table:
@@ -296,7 +396,7 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     """Write ``table`` with zstd and a dictionary-encoded symbol column, and check it reads back."""
     pq.write_table(table, path, compression="zstd", compression_level=19, use_dictionary=["symbol"])
     written = pq.read_table(path)
-    if not written.schema.equals(BAR_SCHEMA) or not written.equals(table):
+    if not written.schema.equals(table.schema) or not written.equals(table):
         raise SystemExit(
             f"{path}: the written file does not read back as the table that was written"
         )
@@ -308,9 +408,12 @@ def symbol_provenance(
     file_sha256: str,
     symbol: str,
     bars: pd.DataFrame,
+    actions: pd.DataFrame,
+    difference: float,
     fixes: Counter[Fix],
 ) -> dict[str, object]:
     """The provenance entry of one symbol."""
+    kinds = actions["kind"].value_counts()
     return {
         "source_package": source.distribution,
         "source_package_version": version,
@@ -322,6 +425,16 @@ def symbol_provenance(
         "first_date": bars["date"].min().date().isoformat(),
         "last_date": bars["date"].max().date().isoformat(),
         "rows": len(bars),
+        "splits": [
+            {"ex_date": date.date().isoformat(), "new_shares_per_old": value}
+            for date, value in zip(
+                actions.loc[actions["kind"] == "split", "date"],
+                actions.loc[actions["kind"] == "split", "value"],
+                strict=True,
+            )
+        ],
+        "dividends": int(kinds.get("dividend", 0)),
+        "largest_relative_difference_to_provider_adjusted_close": float(f"{difference:.3g}"),
         "fixes": [
             {"stage": fix.stage, "rule": fix.rule, "action": fix.action, "rows": count}
             for fix, count in fixes.items()
@@ -329,16 +442,24 @@ def symbol_provenance(
     }
 
 
-def summary_line(symbol: str, bars: pd.DataFrame, fixes: Counter[Fix]) -> str:
-    """One symbol's date range, row count and the fixes that changed something."""
+def summary_line(
+    symbol: str, bars: pd.DataFrame, actions: pd.DataFrame, fixes: Counter[Fix]
+) -> str:
+    """One symbol's date range, row count, actions and the fixes that changed something."""
     applied = "; ".join(f"{fix.rule} ({fix.stage}): {n}" for fix, n in fixes.items() if n)
     first, last = (stamp.date().isoformat() for stamp in (bars["date"].min(), bars["date"].max()))
-    return f"  {symbol:6} {first} .. {last}  {len(bars):5} rows  fixes: {applied or 'none'}"
+    kinds = actions["kind"].value_counts()
+    return (
+        f"  {symbol:6} {first} .. {last}  {len(bars):5} rows  "
+        f"{kinds.get('split', 0)} splits, {kinds.get('dividend', 0)} dividends  "
+        f"fixes: {applied or 'none'}"
+    )
 
 
 def main() -> None:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     built: list[pd.DataFrame] = []
+    derived: list[pd.DataFrame] = []
     symbols: dict[str, dict[str, object]] = {}
     summary: list[str] = []
     for source in SOURCES:
@@ -347,21 +468,29 @@ def main() -> None:
         raw = source.read(path)
         for symbol in source.symbols:
             fixes: Counter[Fix] = Counter()
-            bars = build_symbol(raw.loc[raw["symbol"] == symbol], fixes)
+            bars, actions, difference = build_symbol(raw.loc[raw["symbol"] == symbol], fixes)
             if bars.empty:
                 raise SystemExit(f"{source.member}: no usable rows for {symbol}")
             built.append(bars)
-            symbols[symbol] = symbol_provenance(source, version, digest, symbol, bars, fixes)
-            summary.append(summary_line(symbol, bars, fixes))
+            derived.append(actions)
+            symbols[symbol] = symbol_provenance(
+                source, version, digest, symbol, bars, actions, difference, fixes
+            )
+            summary.append(summary_line(symbol, bars, actions, fixes))
 
     table = to_table(pd.concat(built, ignore_index=True))
+    actions = actions_table(pd.concat(derived, ignore_index=True))
     write_atomically(PARQUET_PATH, lambda temporary: write_parquet(table, temporary))
+    write_atomically(ACTIONS_PATH, lambda temporary: write_parquet(actions, temporary))
     size = PARQUET_PATH.stat().st_size
     provenance = {
         "file": PARQUET_PATH.name,
         "sha256": hashlib.sha256(PARQUET_PATH.read_bytes()).hexdigest(),
         "size_bytes": size,
         "rows": table.num_rows,
+        "actions_file": ACTIONS_PATH.name,
+        "actions_sha256": hashlib.sha256(ACTIONS_PATH.read_bytes()).hexdigest(),
+        "actions_rows": actions.num_rows,
         "build_script": BUILD_SCRIPT,
         "build_date": dt.datetime.now(dt.UTC).date().isoformat(),
         "build_environment": {
@@ -370,13 +499,14 @@ def main() -> None:
             "pyarrow": pa.__version__,
         },
         "adjustment": (
-            "factor = adj_close / close; open, high, low and close multiplied by it, volume "
-            "divided by it. The adjusted close is as of each source's snapshot: for the Quandl "
-            "WIKI series it includes corporate actions after 2013 (e.g. AAPL's 2014 7:1 split)."
+            "none: the bars are raw, as traded. The actions are derived from the changes of "
+            "factor = adj_close / close between sessions: a split where the inverse ratio is "
+            f"a fraction of terms up to {LARGEST_SPLIT_TERM} within {SPLIT_TOLERANCE:g} "
+            "relative, else a dividend of (1 - ratio) x the previous close rounded to cents, "
+            "paid on its ex-date. The provider's adjusted close is inexact, so a dividend can "
+            "differ from the declared amount by a few cents."
         ),
-        "rounding": (
-            f"after adjustment: prices to {PRICE_DECIMALS} decimals, volume to whole shares"
-        ),
+        "rounding": f"prices to {PRICE_DECIMALS} decimals, volume to whole shares",
         "symbols": symbols,
     }
     text = json.dumps(provenance, indent=2, ensure_ascii=False) + "\n"
@@ -385,6 +515,7 @@ def main() -> None:
     )
 
     print(f"wrote {PARQUET_PATH.relative_to(REPO_ROOT)}: {table.num_rows} rows, {size:,} bytes")
+    print(f"wrote {ACTIONS_PATH.relative_to(REPO_ROOT)}: {actions.num_rows} actions")
     print("\n".join(summary))
     print(f"wrote {PROVENANCE_PATH.relative_to(REPO_ROOT)}")
 

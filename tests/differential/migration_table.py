@@ -60,6 +60,16 @@ DIFFERS: dict[str, str] = {
 }
 """Names that work, but not exactly as in zipline: how they differ."""
 
+DATA_DIFFERS: dict[str, str] = {
+    "csvdir dividends": "a csvdir file's `dividend` column is paid in cash on its ex-date. "
+    "zipline's csvdir ingest leaves the pay date empty and never pays the cash (the price "
+    "still drops, and its history windows are still adjusted), so a dividend-paying stock "
+    "loses value in zipline that it keeps in RustyBT. The suite compares against zipline "
+    "with the pay date set to the ex-date (`test_corporate_actions.py`). Splits, the "
+    "history adjustments and dividends with a pay date are zipline's",
+}
+"""Behaviours of the data, not of an API name, that differ from zipline on purpose."""
+
 
 def unsupported_reason(name: str) -> str | None:
     """Why ``rustybt.api`` does not support ``name`` (None when it does)."""
@@ -139,6 +149,14 @@ def page() -> str:
         "|---|---|---|",
     ]
     lines += [f"| `{name}` | {status} | {detail} |" for name, status, detail in rows()]
+    lines += [
+        "",
+        "Where the data is treated differently:",
+        "",
+        "| what | how it differs |",
+        "|---|---|",
+    ]
+    lines += [f"| {what} | {how} |" for what, how in DATA_DIFFERS.items()]
     lines += [
         "",
         "More on writing strategies, and the semantics the suite pins: "

@@ -81,7 +81,7 @@ def validate_actions(actions: pd.DataFrame, *, where: str) -> pd.DataFrame:
     if frame.empty:
         return empty_actions()
     for name in ("ex_date", "pay_date"):
-        stamps = pd.to_datetime(frame[name], utc=True, errors="coerce")
+        stamps = pd.to_datetime(frame[name], utc=True, errors="coerce", format="ISO8601")
         bad = stamps.isna() & frame[name].notna() if name == "pay_date" else stamps.isna()
         if bad.any():
             row = frame[bad].iloc[0]

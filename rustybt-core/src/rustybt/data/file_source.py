@@ -9,6 +9,16 @@ bar rules of :func:`~rustybt.data.validation.validate_bars` and this module's ow
 CSV or Parquet file, at least one bar, every column once, dates from 1678 to 2261, bars a
 supported frequency apart); the first violation is a :class:`DataError` naming the file, the
 line (CSV) or row (Parquet), the column or date, and what a valid file needs.
+
+Corporate actions (:mod:`rustybt.data.actions`), as zipline's csvdir bundle reads them: the
+optional columns ``split`` (new shares per old share, 1 on other days) and ``dividend`` (cash
+per share, 0 on other days; an empty cell is no action) make the bar's date an ex-date, and
+such a dividend is paid on its ex-date. An optional file ``SYMBOL.actions.csv`` beside the
+bars lists a symbol's actions with the columns ``ex_date,kind,value,pay_date`` (``kind``
+``split`` or ``dividend``, ``value`` as in those columns, ``pay_date`` empty or a dividend's
+pay date); its rows replace the columns' rows of the same date and kind, which must have the
+same value, and add the others. A folder without either has no actions: its bars are taken
+as they are.
 """
 
 from __future__ import annotations
@@ -17,26 +27,35 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from rustybt.data.actions import csvdir_actions, empty_actions, validate_actions
 from rustybt.data.bar_table import BarTable
 from rustybt.data.parquet_files import read_table
-from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, PRICE_COLUMNS
+from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, PRICE_COLUMNS, to_utc_timestamp
 from rustybt.data.source import SourceCapabilities
 from rustybt.data.validation import bar_time, quoted, validate_bars
 from rustybt.errors import ConfigError, DataError
 
 SUFFIXES = (".csv", ".parquet")
+ACTIONS_SUFFIX = ".actions.csv"
+"""A symbol's corporate actions file is ``SYMBOL.actions.csv`` (see the module's docstring)."""
 _DAY_NS = 86_400 * 10**9
 _NUMBERS = (*PRICE_COLUMNS, "volume")
 _LAYOUT = "a bar file is text: a line date,open,high,low,close,volume, then one line per bar"
 _COLUMNS = "a bar file needs the columns date (or timestamp), open, high, low, close, volume"
 _NUMBER_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal)
 _SERIAL = pa_csv.ReadOptions(use_threads=False)
+_ACTION_NEUTRALS = {"split": 1.0, "dividend": 0.0}
+"""The csvdir action columns and their value on a day without that action."""
 _BAR_NAMES = ("timestamp", "date", *_NUMBERS)
+_READ_NAMES = (*_BAR_NAMES, *_ACTION_NEUTRALS)
+_ACTIONS_LAYOUT = "an actions file is a line ex_date,kind,value,pay_date, then one line per action"
 # Timestamps are int64 nanoseconds, which reach from 1677-09-21 to 2262-04-11.
 _EARLIEST = pd.Timestamp("1678-01-01", tz="UTC")
 _AFTER_LATEST = pd.Timestamp("2262-01-01", tz="UTC")
@@ -45,6 +64,17 @@ _AFTER_LATEST = pd.Timestamp("2262-01-01", tz="UTC")
 def symbol_file_stem(symbol: str) -> str:
     """The file name (without suffix) that holds ``symbol``'s bars."""
     return symbol.replace("/", "-")
+
+
+@attrs.frozen
+class _Parsed:
+    """One file's bars in the canonical schema (not yet checked against the bar rules), a
+    function naming row ``i`` as ``file, line N`` (CSV) or ``file, row N``, and the
+    corporate actions of its ``split`` and ``dividend`` columns (None: it has none)."""
+
+    table: pa.Table
+    locate: Callable[[int], str]
+    actions: pd.DataFrame | None
 
 
 class FileDataSource:
@@ -68,6 +98,8 @@ class FileDataSource:
         if not self.data_dir.is_dir():
             raise ConfigError(f"data directory {self.data_dir} does not exist")
         self._tables: dict[str, BarTable] = {}
+        self._column_actions: dict[str, pd.DataFrame | None] = {}
+        self._actions: dict[str, pd.DataFrame | None] = {}
         # The bars of each batch of files read, keyed by their symbols in the order read;
         # each symbol's table is a view of its rows.
         self._reads: dict[tuple[str, ...], pd.DataFrame] = {}
@@ -75,7 +107,13 @@ class FileDataSource:
     @property
     def symbols(self) -> list[str]:
         """Symbols for which ``data_dir`` holds a file (``-`` kept as written)."""
-        return sorted({p.stem for p in self.data_dir.iterdir() if p.suffix.lower() in SUFFIXES})
+        return sorted(
+            {
+                p.stem
+                for p in self.data_dir.iterdir()
+                if p.suffix.lower() in SUFFIXES and not p.name.lower().endswith(ACTIONS_SUFFIX)
+            }
+        )
 
     def has_symbol(self, symbol: str) -> bool:
         """True when ``data_dir`` holds a file for ``symbol``."""
@@ -92,13 +130,13 @@ class FileDataSource:
         if unread:
             paths = [self._path_of(symbol) for symbol in unread]
             parsed = [self._parse(symbol, path) for symbol, path in zip(unread, paths, strict=True)]
-            offsets = np.concatenate([[0], np.cumsum([table.num_rows for table, _ in parsed])])
+            offsets = np.concatenate([[0], np.cumsum([p.table.num_rows for p in parsed])])
 
             def locate(i: int) -> str:
                 k = int(np.searchsorted(offsets, i, side="right")) - 1
-                return parsed[k][1](int(i - offsets[k]))
+                return parsed[k].locate(int(i - offsets[k]))
 
-            combined = _numpy_frame(pa.concat_tables([table for table, _ in parsed]))
+            combined = _numpy_frame(pa.concat_tables([p.table for p in parsed]))
             combined = validate_bars(combined, locate)
             stamps = pd.DatetimeIndex(combined["timestamp"]).asi8
             for k, symbol in enumerate(unread):
@@ -106,10 +144,11 @@ class FileDataSource:
                 self._tables[symbol] = BarTable(
                     combined.iloc[rows],
                     source_name="files",
-                    frequency=_infer_frequency(stamps[rows], parsed[k][1]),
+                    frequency=_infer_frequency(stamps[rows], parsed[k].locate),
                     symbol=symbol,
                     stamps=stamps[rows],
                 )
+                self._column_actions[symbol] = parsed[k].actions
             self._reads[tuple(unread)] = combined
             del parsed, combined
             # Parsing takes two or three times the bars' size from Arrow's allocator, which
@@ -130,14 +169,13 @@ class FileDataSource:
             f"expected {self.data_dir / (stem + '.csv')}"
         )
 
-    def _parse(self, symbol: str, path: Path) -> tuple[pa.Table, Callable[[int], str]]:
-        """The file's bars in the canonical schema (not yet checked against the bar rules),
-        and a function naming row ``i`` as ``file, line N`` (CSV) or ``file, row N``."""
+    def _parse(self, symbol: str, path: Path) -> _Parsed:
+        """The file's bars and actions (see :class:`_Parsed`)."""
         if path.suffix.lower() == ".csv":
             return self._parse_csv(symbol, path)
         return self._parse_parquet(symbol, path)
 
-    def _parse_csv(self, symbol: str, path: Path) -> tuple[pa.Table, Callable[[int], str]]:
+    def _parse_csv(self, symbol: str, path: Path) -> _Parsed:
         def locate(i: int) -> str:
             return str(path) if i < 0 else f"{path}, line {i + 2}"
 
@@ -145,7 +183,8 @@ class FileDataSource:
             raise DataError(f"{path}: cannot read file: it is empty; {_LAYOUT}")
         fast = _usual_csv(path, symbol)
         if fast is not None:
-            return fast, locate
+            table, actions = fast
+            return _Parsed(table, locate, _arrow_actions(symbol, table, actions, path))
         try:
             with warnings.catch_warnings():
                 # index_col=False: lines with more fields than the header must not turn the
@@ -163,9 +202,10 @@ class FileDataSource:
         raw.columns = _column_names(raw.columns, path)
         time_column = _time_column(raw.columns, path)
         _no_bars_without(len(raw), path)
-        return _canonical(raw, time_column, symbol, locate), locate
+        table = _canonical(raw, time_column, symbol, locate)
+        return _Parsed(table, locate, _pandas_actions(symbol, table, raw, path))
 
-    def _parse_parquet(self, symbol: str, path: Path) -> tuple[pa.Table, Callable[[int], str]]:
+    def _parse_parquet(self, symbol: str, path: Path) -> _Parsed:
         def locate(i: int) -> str:
             return str(path) if i < 0 else f"{path}, row {i + 1}"
 
@@ -176,16 +216,21 @@ class FileDataSource:
         table = table.rename_columns(_column_names(table.column_names, path))
         time_column = _time_column(table.column_names, path)
         _no_bars_without(table.num_rows, path)
+        present = [name for name in _ACTION_NEUTRALS if name in table.column_names]
+        numeric = {name: _float64(table.column(name)) for name in present}
         usual = _usual_table(table, time_column, symbol)
-        if usual is not None:
-            return usual, locate
-        raw = pd.DataFrame(
-            {
-                name: _arrow_to_pandas(table.column(name), name, path)
-                for name in (time_column, *_NUMBERS)
-            }
-        )
-        return _canonical(raw, time_column, symbol, locate), locate
+        if usual is None:
+            raw = pd.DataFrame(
+                {
+                    name: _arrow_to_pandas(table.column(name), name, path)
+                    for name in (time_column, *_NUMBERS)
+                }
+            )
+            usual = _canonical(raw, time_column, symbol, locate)
+        if all(column.type == pa.float64() for column in numeric.values()):
+            return _Parsed(usual, locate, _arrow_actions(symbol, usual, numeric, path))
+        texts = pd.DataFrame({name: table.column(name).to_pandas() for name in numeric})
+        return _Parsed(usual, locate, _pandas_actions(symbol, usual, texts, path))
 
     def fetch_bars(
         self, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp, frequency: str
@@ -213,6 +258,35 @@ class FileDataSource:
         frames = [t.latest([s], frequency) for t, s in zip(tables, wanted, strict=True)]
         return pd.concat(frames, ignore_index=True).sort_values("symbol", ignore_index=True)
 
+    def fetch_actions(
+        self, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
+        """The splits and dividends of ``symbols`` with ex-dates from ``start`` to ``end``
+        inclusive, from their bar files' ``split`` and ``dividend`` columns and their
+        ``SYMBOL.actions.csv`` files (see the module's docstring), in
+        :data:`~rustybt.data.actions.ACTIONS_SCHEMA`; none for a symbol without either."""
+        wanted = list(dict.fromkeys(symbols))
+        self._tables_for(wanted)
+        frames = [self._actions_of(symbol) for symbol in wanted]
+        actions = pd.concat([f for f in frames if f is not None] or [empty_actions()])
+        inside = actions["ex_date"].between(to_utc_timestamp(start), to_utc_timestamp(end))
+        return actions[inside].reset_index(drop=True)
+
+    def _actions_of(self, symbol: str) -> pd.DataFrame | None:
+        """``symbol``'s actions (None: it has none): its bar file's, with its actions file's
+        rows in place of those of the same date and kind."""
+        if symbol not in self._actions:
+            columns = self._column_actions[symbol]
+            path = self.data_dir / f"{symbol_file_stem(symbol)}{ACTIONS_SUFFIX}"
+            if not path.is_file():
+                self._actions[symbol] = columns
+            else:
+                listed = _read_actions_file(symbol, path)
+                self._actions[symbol] = _merged_actions(
+                    empty_actions() if columns is None else columns, listed, symbol, path
+                )
+        return self._actions[symbol]
+
 
 def _numpy_frame(table: pa.Table) -> pd.DataFrame:
     """``table`` (in the canonical schema) as the frame ``to_pandas`` makes, but with its
@@ -239,7 +313,7 @@ def _column_names(names: Iterable[object], path: Path) -> list[str]:
     """``names`` stripped and in lower case; raises :class:`DataError` when a column the
     source reads is there twice (``Close`` and ``close``)."""
     cleaned = [str(name).strip().lower() for name in names]
-    for name in ("timestamp", "date", *_NUMBERS):
+    for name in _READ_NAMES:
         if cleaned.count(name) > 1:
             raise DataError(
                 f"{path}: column {name!r} is there {cleaned.count(name)} times (names are "
@@ -296,12 +370,13 @@ def _usual_table(table: pa.Table, time_column: str, symbol: str) -> pa.Table | N
     return pa.Table.from_arrays([columns[name] for name in BAR_SCHEMA.names], schema=BAR_SCHEMA)
 
 
-def _usual_csv(path: Path, symbol: str) -> pa.Table | None:
+def _usual_csv(path: Path, symbol: str) -> tuple[pa.Table, dict[str, pa.ChunkedArray]] | None:
     """The bars of the CSV file at ``path`` read by Arrow's CSV reader, when it is the usual
     file: distinct column names, ISO dates or times, numbers, no empty cell in the columns a
-    bar needs. None for anything else (including what Arrow cannot read), which pandas'
-    reader reads and reports line by line. Both readers parse decimal text to the same,
-    correctly rounded doubles."""
+    bar needs; and its ``split`` and ``dividend`` columns, numbers or empty, when it has
+    them. None for anything else (including what Arrow cannot read), which pandas' reader
+    reads and reports line by line. Both readers parse decimal text to the same, correctly
+    rounded doubles."""
     try:
         data = path.read_bytes()
         # Parsed on this thread: Arrow's threads would keep memory after the parse (about
@@ -313,7 +388,11 @@ def _usual_csv(path: Path, symbol: str) -> pa.Table | None:
         names = [name.strip().lower() for name in table.column_names]
     except (pa.ArrowException, OSError, UnicodeDecodeError):
         return None
-    empty_cells = any(column.null_count for column in table.columns)
+    empty_cells = any(
+        column.null_count
+        for name, column in zip(names, table.columns, strict=True)
+        if name not in _ACTION_NEUTRALS
+    )
     if len(set(names)) != len(names) or table.num_rows == 0 or empty_cells:
         return None
     table = table.rename_columns(names)
@@ -325,7 +404,10 @@ def _usual_csv(path: Path, symbol: str) -> pa.Table | None:
         table = table.set_column(
             names.index(time_column), time_column, stamps.cast(pa.timestamp("s"))
         )
-    return _usual_table(table, time_column, symbol)
+    bars = _usual_table(table, time_column, symbol)
+    if bars is None:
+        return None
+    return bars, {name: table.column(name) for name in _ACTION_NEUTRALS if name in names}
 
 
 def _bar_columns(data: bytes) -> pa_csv.ConvertOptions | None:
@@ -343,10 +425,76 @@ def _bar_columns(data: bytes) -> pa_csv.ConvertOptions | None:
     cleaned = dict(zip(names, (name.strip().lower() for name in names), strict=True))
     if len(set(cleaned.values())) != len(names):
         return None
+    numbers = (*_NUMBERS, *_ACTION_NEUTRALS)
     return pa_csv.ConvertOptions(
-        include_columns=[name for name, clean in cleaned.items() if clean in _BAR_NAMES],
-        column_types={name: pa.float64() for name, clean in cleaned.items() if clean in _NUMBERS},
+        include_columns=[name for name, clean in cleaned.items() if clean in _READ_NAMES],
+        column_types={name: pa.float64() for name, clean in cleaned.items() if clean in numbers},
     )
+
+
+def _arrow_actions(
+    symbol: str, bars: pa.Table, columns: dict[str, pa.ChunkedArray], path: Path
+) -> pd.DataFrame | None:
+    """The actions in a file's float64 ``split`` and ``dividend`` ``columns`` (any present),
+    dated by the ``bars`` of the same rows (None: no action); only the rows with an action
+    leave Arrow."""
+    events = None
+    for name, column in columns.items():
+        hits = pc.fill_null(pc.not_equal(column, _ACTION_NEUTRALS[name]), False)
+        events = hits if events is None else pc.or_(events, hits)
+    if events is None or not pc.any(events).as_py():
+        return None
+    rows = pa.table({"date": bars.column("timestamp"), **columns}).filter(events)
+    return csvdir_actions(symbol, rows.to_pandas(), where=str(path))
+
+
+def _pandas_actions(
+    symbol: str, bars: pa.Table, raw: pd.DataFrame, path: Path
+) -> pd.DataFrame | None:
+    """The actions in ``raw``'s ``split`` and ``dividend`` columns as read (numbers, text or
+    empty), dated by the ``bars`` of the same rows (None: no such column); a cell that is
+    no number raises :class:`DataError`."""
+    present = [name for name in _ACTION_NEUTRALS if name in raw.columns]
+    if not present:
+        return None
+    frame = raw[present].reset_index(drop=True)
+    frame.insert(0, "date", bars.column("timestamp").to_pandas())
+    return csvdir_actions(symbol, frame, where=str(path))
+
+
+def _read_actions_file(symbol: str, path: Path) -> pd.DataFrame:
+    """The actions listed in ``path`` (``SYMBOL.actions.csv``), validated; raises
+    :class:`DataError` for a file that is no such list."""
+    try:
+        listed = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
+    except (ValueError, OSError) as exc:  # pandas' parser errors are ValueErrors
+        raise DataError(
+            f"{path}: cannot read corporate actions: {_first_line(exc)}; {_ACTIONS_LAYOUT}"
+        ) from None
+    listed.columns = [str(name).strip().lower() for name in listed.columns]
+    listed = listed.replace("", None)
+    listed["symbol"] = symbol
+    return validate_actions(listed, where=str(path))
+
+
+def _merged_actions(
+    columns: pd.DataFrame, listed: pd.DataFrame, symbol: str, path: Path
+) -> pd.DataFrame:
+    """The actions of a bar file's columns and of its actions file ``path`` together: a row
+    of both (same date and kind) is the actions file's, and must have the same value."""
+    keys = ["ex_date", "kind"]
+    both = columns.merge(listed, on=keys, suffixes=("", "_listed"))
+    differ = ~np.isclose(both["value"], both["value_listed"], rtol=1e-9, atol=0.0)
+    if differ.any():
+        row = both[differ].iloc[0]
+        raise DataError(
+            f"{path}: {symbol}: the {row['kind']} on {row['ex_date'].date()} is "
+            f"{row['value_listed']:g} here but {row['value']:g} in the bar file's "
+            f"{row['kind']} column; make them agree"
+        )
+    kept = columns.merge(listed[keys], on=keys, how="left", indicator=True)
+    only_columns = columns[(kept["_merge"] == "left_only").to_numpy()]
+    return validate_actions(pd.concat([only_columns, listed]), where=str(path))
 
 
 def _utc_nanoseconds(stamps: pa.ChunkedArray) -> pa.ChunkedArray:
