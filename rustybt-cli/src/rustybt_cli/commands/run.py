@@ -163,7 +163,10 @@ def actions_line(provenance: dict[str, object]) -> str:
     )
     if provenance.get("adjustment") == "adjusted":
         return f"adjusted for {actions or 'no splits or dividends'}"
-    return f"raw, {actions or 'no splits or dividends'} applied on their dates"
+    if not actions:
+        return "raw, no splits or dividends in the run"
+    its = "its date" if sum(counted.values()) == 1 else "their dates"
+    return f"raw, {actions} applied on {its}"
 
 
 def timings_line(timings: dict[str, float | None]) -> str:
