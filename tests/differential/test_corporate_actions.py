@@ -28,10 +28,6 @@ from test_perf_frame import FIGURES, NEAR_ZERO, disagreements
 
 STRATEGIES = sorted((Path(__file__).parent / "action_strategies").glob("*.py"))
 
-NOT_YET = pytest.mark.xfail(
-    reason="issue #19: RustyBT does not apply splits and dividends yet", strict=False
-)
-
 CASH_FIGURES = ("ending_cash", "capital_used", "portfolio_value", "starting_cash", "pnl")
 """The daily figures that must agree to the cent."""
 HISTORY = 1e-9
@@ -192,7 +188,6 @@ def test_zipline_history_adjusts_earlier_rows_from_the_ex_date_on(
     )
 
 
-@NOT_YET
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=[s.stem for s in STRATEGIES])
 def test_the_strategy_trades_as_under_zipline(
     strategy: Path, actions_oracle: dict, our_frame: Callable[[Path], pd.DataFrame]
@@ -213,7 +208,6 @@ def test_the_strategy_trades_as_under_zipline(
     assert not off, f"{len(off)} fills differ in price, first: {off[:1]}"
 
 
-@NOT_YET
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=[s.stem for s in STRATEGIES])
 def test_cash_value_and_pnl_agree_with_zipline_to_the_cent(
     strategy: Path, actions_oracle: dict, our_frame: Callable[[Path], pd.DataFrame]
@@ -231,7 +225,6 @@ def test_cash_value_and_pnl_agree_with_zipline_to_the_cent(
     assert not off, f"first session more than a cent off, (day, ours, zipline's): {off}"
 
 
-@NOT_YET
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=[s.stem for s in STRATEGIES])
 def test_our_run_reports_zipline_perf_figures(
     strategy: Path, actions_oracle: dict, our_frame: Callable[[Path], pd.DataFrame]
@@ -251,8 +244,11 @@ def test_our_run_reports_zipline_perf_figures(
     assert not off, f"(session, ours, zipline's), first three per column: {off}"
 
 
-@NOT_YET
-@pytest.mark.parametrize("strategy", STRATEGIES, ids=[s.stem for s in STRATEGIES])
+@pytest.mark.parametrize(
+    "strategy",
+    STRATEGIES,
+    ids=[s.stem for s in STRATEGIES],
+)
 def test_recorded_positions_orders_and_history_are_zipline_s(
     strategy: Path, actions_oracle: dict, our_frame: Callable[[Path], pd.DataFrame]
 ) -> None:

@@ -37,6 +37,9 @@ class ColumnAdjustments:
 
     bars: list[int]
     ratios: list[float]
+    stored_as_thousandths: bool = False
+    """True for prices: zipline stores them as whole thousandths and adjusts what it reads
+    back (``n × 0.001``), so an adjusted window starts from the same values."""
 
     def affects(self, first: int, current: int) -> bool:
         """Whether an adjustment falls inside a window whose first row is timeline row
@@ -52,6 +55,8 @@ class ColumnAdjustments:
         :data:`HISTORY_DECIMALS`."""
         bars, ratios = self.bars, self.ratios
         first = int(rows[0])
+        if self.stored_as_thousandths:
+            np.multiply(np.round(values * 1000), 0.001, out=values)
         for k in range(bisect_right(bars, first), bisect_right(bars, current)):
             bar = bars[k]
             before = bar - first if type(rows) is range else int(np.searchsorted(rows, bar))
@@ -89,8 +94,8 @@ class HistoryAdjustments:
     :class:`~rustybt.data.actions.RunActions`), quick to ask about a window."""
 
     def __init__(self, run_actions: RunActions) -> None:
-        prices = _by_column(run_actions.prices)
-        volumes = _by_column(run_actions.volumes)
+        prices = _by_column(run_actions.prices, stored_as_thousandths=True)
+        volumes = _by_column(run_actions.volumes, stored_as_thousandths=False)
         self._tables: dict[str, dict[int, ColumnAdjustments]] = dict.fromkeys(PRICE_FIELDS, prices)
         self._tables[VOLUME_FIELD] = volumes
 
@@ -123,9 +128,15 @@ class HistoryAdjustments:
         return adjusted
 
 
-def _by_column(table: Mapping[int, Adjustments]) -> dict[int, ColumnAdjustments]:
+def _by_column(
+    table: Mapping[int, Adjustments], *, stored_as_thousandths: bool
+) -> dict[int, ColumnAdjustments]:
     return {
-        column: ColumnAdjustments(bars=a.bars.tolist(), ratios=a.ratios.tolist())
+        column: ColumnAdjustments(
+            bars=a.bars.tolist(),
+            ratios=a.ratios.tolist(),
+            stored_as_thousandths=stored_as_thousandths,
+        )
         for column, a in table.items()
         if len(a.bars)
     }

@@ -39,7 +39,13 @@ from rustybt.engine.collector import collections_of_run_objects_only, no_collect
 from rustybt.engine.feed import fetch_run_bars
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.engine.perf_frame import perf_frame
-from rustybt.engine.records import HeldPositionChanges, SessionRecords
+from rustybt.engine.records import (
+    AppliedAction,
+    AppliedSplit,
+    HeldPositionChanges,
+    PaidDividend,
+    SessionRecords,
+)
 from rustybt.engine.results import BacktestResult, RunTimings
 from rustybt.errors import (
     ConfigError,
@@ -566,7 +572,8 @@ class TradingEngine:
         )
         if self.actions.prices:
             self.data.set_actions(self.actions)
-        self._unpaid_dividends: dict[int, Decimal] = {}
+        self._unpaid_dividends: dict[int, list[PaidDividend]] = {}
+        """The dividends earned and not paid yet, by the session that pays them."""
         self._position_change_tracker = HeldPositionChanges(self.ledger)
         self.units = self.ledger.value_units(self.arrays.ticks)
         self._schedule = self._compile_schedule()
@@ -588,26 +595,91 @@ class TradingEngine:
             closes=arrays.fields["price"],
         )
 
-    def _apply_actions(self, session: int) -> None:
+    def _apply_actions(self, session: int, records: SessionRecords) -> bool:
         """The session's corporate actions, at its start, in zipline's order: dividends
         earned on their ex-date (by the shares held now; a short owes them) and those due
         paid, then splits of the open orders and of the positions (the fraction of a share
-        paid in cash)."""
+        paid in cash). What changed the books goes to ``records`` for the session; returns
+        whether a position changed."""
         actions, ledger, assets = self.actions, self.ledger, self.arrays.assets
+        sessions = self.all_sessions
         unpaid = self._unpaid_dividends
         for dividend in actions.dividends.get(session, ()):
             asset = assets[dividend.column]
             held = ledger.amount(asset)
             if held:
-                due = unpaid.get(dividend.pay_session, Decimal(0))
-                unpaid[dividend.pay_session] = due + held * dividend.amount
-        paid = unpaid.pop(session, None)
-        if paid is not None:
-            ledger.credit(paid)
+                pay = dividend.pay_session
+                unpaid.setdefault(pay, []).append(
+                    PaidDividend(
+                        asset=asset,
+                        ex_date=sessions[session],
+                        pay_date=sessions[pay] if pay < len(sessions) else None,
+                        amount=dividend.amount,
+                        shares=held,
+                        cash=held * dividend.amount,
+                    )
+                )
+        applied: list[AppliedAction] = list(unpaid.pop(session, ()))
+        if applied:
+            ledger.credit(sum((paid.cash for paid in applied), Decimal(0)))
+        moved = False
         for split in actions.splits.get(session, ()):
             asset = assets[split.column]
+            held = ledger.amount(asset)
+            ordered = asset in self.orders.open_by_asset
             self.orders.split(asset, split.ratio)
-            ledger.split(asset, split.ratio)
+            cash = ledger.split(asset, split.ratio)
+            if held or ordered:
+                applied.append(
+                    AppliedSplit(
+                        asset=asset,
+                        ex_date=sessions[session],
+                        ratio=split.ratio,
+                        shares=held,
+                        new_shares=ledger.amount(asset),
+                        cash=cash,
+                    )
+                )
+            moved = moved or bool(held)
+        if applied:
+            records.add_actions(tuple(applied))
+        return moved
+
+    def unpaid_dividends(self) -> list[dict[str, Any]]:
+        """The dividends earned and not paid yet, as plain values a checkpoint keeps
+        (:meth:`restore_unpaid_dividends` takes them back)."""
+        return [
+            {
+                "symbol": d.asset.symbol,
+                "ex_date": d.ex_date,
+                "pay_date": d.pay_date,
+                "amount": d.amount,
+                "shares": d.shares,
+            }
+            for pay in sorted(self._unpaid_dividends)
+            for d in self._unpaid_dividends[pay]
+        ]
+
+    def restore_unpaid_dividends(self, dividends: Sequence[Mapping[str, Any]]) -> None:
+        """Owe again the dividends :meth:`unpaid_dividends` gave (of this run's assets and
+        sessions), each paid on its pay date's session, in place of those owed now."""
+        unpaid: dict[int, list[PaidDividend]] = {}
+        sessions = self.all_sessions
+        for kept in dividends:
+            pay_date = kept["pay_date"]
+            pay = len(sessions) if pay_date is None else int(sessions.searchsorted(pay_date))
+            amount, shares = Decimal(kept["amount"]), Decimal(kept["shares"])
+            unpaid.setdefault(pay, []).append(
+                PaidDividend(
+                    asset=self._assets[kept["symbol"]],
+                    ex_date=kept["ex_date"],
+                    pay_date=pay_date,
+                    amount=amount,
+                    shares=shares,
+                    cash=shares * amount,
+                )
+            )
+        self._unpaid_dividends = unpaid
 
     def _load_bars(
         self, assets: Sequence[Asset], timeline: pd.DatetimeIndex, first_run_bar: int
@@ -743,7 +815,8 @@ class TradingEngine:
         sees_its_session = self.config.frequency == "daily" and not self.feed.grows
         handle_data = algorithm.handler("handle_data")
         schedule, next_fire = self._schedule, self._next_fire
-        records = SessionRecords(starting_value=self.portfolio_value())
+        ledger = self.ledger
+        records = SessionRecords(starting_value=self.portfolio_value(), starting_cash=ledger.cash)
         total = len(self.all_sessions) - from_session
         data = self.data
         set_bar, call = data.set_bar, self._call
@@ -764,8 +837,7 @@ class TradingEngine:
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
             start_session()
-            if has_actions:
-                self._apply_actions(s)
+            moved = has_actions and self._apply_actions(s, records)
             session_first_fill = len(fills)
             if before_trading_start is not None:
                 self._bar = first - 1
@@ -806,7 +878,7 @@ class TradingEngine:
                 return records
             if cancels_at_session_end and orders.open_by_asset:
                 self._cancel_open_orders()
-            record_session(records, session_first_fill)
+            record_session(records, session_first_fill, moved)
             for observer in observers:
                 observer.session_ended(stop - 1)
             if progress is not None:
@@ -827,11 +899,12 @@ class TradingEngine:
         if message is not None:
             raise TradingControlViolation(f"at {self.current_dt()}: {message}")
 
-    def _record_session(self, records: SessionRecords, fills_before: int) -> None:
+    def _record_session(self, records: SessionRecords, fills_before: int, moved: bool) -> None:
         """Add the session's row; ``fills_before`` is how many fills the books held when
-        the session began (during a run, positions change only through fills)."""
+        the session began (during a session, positions change only through fills), and
+        ``moved`` whether a split changed a position at its start."""
         fills = self.books.fills
-        filled = len(fills) > fills_before or not records.cash
+        filled = moved or len(fills) > fills_before or not records.cash
         valuation = self._current_valuation()
         records.add(
             self.ledger.cash,
@@ -883,6 +956,7 @@ class TradingEngine:
             ending_cash=self.ledger.cash,
             ending_value=ending_value,
             transactions=tuple(self.books.fills),
+            actions=records.applied_actions(),
             data_provenance={
                 "source": self.feed.source.name,
                 "symbols": [a.symbol for a in self.arrays.assets],

@@ -46,15 +46,17 @@ def perf_frame(
     and closing at ``closes``.
 
     ``columns`` are the ledger's (``portfolio_value``, ``returns``, ``pnl``, ``cash``,
-    ``positions_value``, ``capital_used``, ``long_value``, ``short_value``, ``longs_count``,
-    ``shorts_count``, ``positions``, ``transactions``, ``orders``); ``recorded`` the
+    ``starting_cash``, ``positions_value``, ``capital_used``, ``long_value``,
+    ``short_value``, ``longs_count``, ``shorts_count``, ``positions``, ``transactions``,
+    ``orders``, ``actions``); ``recorded`` the
     strategy's recorded variables, which follow the other columns (one named like a column
     replaces it); ``starting_cash`` the run's capital; ``benchmark_returns`` the benchmark's daily
     returns, one per session.
 
     As zipline's, the frame is indexed by each session's close (UTC, unnamed) and adds:
     ``period_open`` (the session's first minute, labelled by its end as zipline labels
-    minutes) and ``period_close``; ``starting_cash``/``ending_cash``,
+    minutes) and ``period_close``; ``ending_cash`` (``starting_cash`` as given: the
+    previous session's cash and any dividend paid at the session's start),
     ``starting_value``/``ending_value`` (positions) and
     ``starting_exposure``/``ending_exposure`` at the previous and this session's close;
     ``long_exposure``/``short_exposure`` (the long and short values: every asset is valued
@@ -64,7 +66,8 @@ def perf_frame(
     ``algorithm_period_return`` (value over starting cash, minus 1); the cumulative risk
     metrics with ``benchmark_period_return``; ``treasury_period_return`` and
     ``excess_return`` (0.0, as zipline keeps them); ``period_label`` (``YYYY-MM``) and
-    ``trading_days`` (1, 2, …).
+    ``trading_days`` (1, 2, …). ``actions`` (after ``orders``; zipline has no such column)
+    lists the splits applied and the dividends paid at each session's start.
     """
     value = columns["portfolio_value"]
     positions_value = columns["positions_value"]
@@ -81,7 +84,7 @@ def perf_frame(
             for name in ("portfolio_value", "returns", "pnl", "cash", "positions_value")
         },
         "capital_used": columns["capital_used"],
-        "starting_cash": _previous(cash, starting_cash),
+        "starting_cash": columns["starting_cash"],
         "ending_cash": cash.copy(),
         "starting_value": _previous(positions_value, 0.0),
         "ending_value": positions_value.copy(),
@@ -99,6 +102,7 @@ def perf_frame(
         "positions": columns["positions"],
         "transactions": columns["transactions"],
         "orders": columns["orders"],
+        "actions": columns["actions"],
         "algorithm_period_return": value / starting_cash - 1.0,
         **cumulative_risk_metrics(columns["returns"], benchmark_returns),
         "treasury_period_return": np.zeros(len(value)),

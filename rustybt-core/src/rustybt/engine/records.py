@@ -3,8 +3,9 @@
 The loop appends each session's cash, the positions that changed (:class:`PositionChange`,
 none while the ledger stays the same), their value when the loop already worked it out, the
 recorded variables (one shared dict until the strategy records again), and the session's
-transactions and orders only when there are any. :meth:`SessionRecords.columns` turns it
-all into the ledger's columns of the frame once, at the end, valuing each session exactly;
+transactions, orders and corporate actions (:class:`AppliedSplit`, :class:`PaidDividend`)
+only when there are any. :meth:`SessionRecords.columns` turns it all into the ledger's
+columns of the frame once, at the end, valuing each session exactly;
 :meth:`SessionRecords.recorded_columns` gives the recorded variables.
 """
 
@@ -106,6 +107,98 @@ def zipline_transaction(fill: Transaction) -> dict[str, Any]:
     }
 
 
+@attrs.frozen(kw_only=True)
+class AppliedSplit:
+    """A split applied to the position in ``asset`` at the start of its ex-date
+    ``ex_date``: ``ratio`` is zipline's (old shares per new share, 0.25 for 4-for-1);
+    ``shares`` were held before it, ``new_shares`` after; ``cash`` is the fraction of a share
+    cut off, paid at the new cost basis (negative: a short paid it)."""
+
+    asset: Asset
+    ex_date: pd.Timestamp
+    ratio: float
+    shares: Decimal
+    new_shares: Decimal
+    cash: Decimal
+
+    def entry(self) -> dict[str, Any]:
+        """The split as an entry of the results' ``actions`` column (figures as floats,
+        share counts as the position's amounts are)."""
+        asset = self.asset
+        return {
+            "kind": "split",
+            "sid": asset,
+            "symbol": asset.symbol,
+            "ex_date": self.ex_date,
+            "ratio": self.ratio,
+            "shares": _shares(asset, self.shares),
+            "new_shares": _shares(asset, self.new_shares),
+            "cash": float(self.cash),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, the exact figures as decimal strings."""
+        return {
+            "kind": "split",
+            "symbol": self.asset.symbol,
+            "ex_date": self.ex_date.date().isoformat(),
+            "ratio": self.ratio,
+            "shares": str(self.shares),
+            "new_shares": str(self.new_shares),
+            "cash": str(self.cash),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class PaidDividend:
+    """A cash dividend of ``amount`` per share of ``asset``, earned by the ``shares`` held at
+    the start of ``ex_date`` and paid (``cash`` = shares × amount; negative: a short owed
+    it) at the start of ``pay_date`` (None: after the run's last session)."""
+
+    asset: Asset
+    ex_date: pd.Timestamp
+    pay_date: pd.Timestamp | None
+    amount: Decimal
+    shares: Decimal
+    cash: Decimal
+
+    def entry(self) -> dict[str, Any]:
+        """The dividend as an entry of the results' ``actions`` column (figures as floats,
+        share counts as the position's amounts are)."""
+        asset = self.asset
+        return {
+            "kind": "dividend",
+            "sid": asset,
+            "symbol": asset.symbol,
+            "ex_date": self.ex_date,
+            "pay_date": self.pay_date,
+            "amount": float(self.amount),
+            "shares": _shares(asset, self.shares),
+            "cash": float(self.cash),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, the exact figures as decimal strings."""
+        return {
+            "kind": "dividend",
+            "symbol": self.asset.symbol,
+            "ex_date": self.ex_date.date().isoformat(),
+            "pay_date": None if self.pay_date is None else self.pay_date.date().isoformat(),
+            "amount": str(self.amount),
+            "shares": str(self.shares),
+            "cash": str(self.cash),
+        }
+
+
+AppliedAction = AppliedSplit | PaidDividend
+"""A corporate action as it changed a run's books at a session's start."""
+
+
+def _shares(asset: Asset, shares: Decimal) -> int | float:
+    """A share count as the results show amounts: an int for whole units."""
+    return int(shares) if asset.lot_exponent >= 0 else float(shares)
+
+
 def held_by_session(changes: list[PositionChanges]) -> list[tuple[HeldRow, ...]]:
     """The held positions of each session (in asset order), from the changes recorded per
     session; sessions without changes share the previous tuple."""
@@ -130,14 +223,27 @@ class SessionRecords:
 
     A session's value is not worked out while the run goes on: its cash and held positions
     are kept, and :meth:`columns` values them at the session's closing prices at the end.
+    ``starting_value`` and ``starting_cash`` are the books' before the first session
+    (``starting_cash`` None: the starting value, nothing held).
     """
 
     starting_value: Decimal
+    starting_cash: Decimal | None = None
     cash: list[Decimal] = attrs.Factory(list)
     position_changes: list[PositionChanges] = attrs.Factory(list)
     positions_units: list[int | None] = attrs.Factory(list)
     recorded: list[dict[str, Any]] = attrs.Factory(list)
     activity: dict[int, tuple[Sequence[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
+    actions: dict[int, tuple[AppliedAction, ...]] = attrs.Factory(dict)
+
+    def add_actions(self, applied: tuple[AppliedAction, ...]) -> None:
+        """The corporate actions applied at the start of the session to be added next
+        (call before its :meth:`add`)."""
+        self.actions[len(self.cash)] = applied
+
+    def applied_actions(self) -> tuple[AppliedAction, ...]:
+        """Every action applied, in the order of the sessions."""
+        return tuple(action for row in sorted(self.actions) for action in self.actions[row])
 
     def add(
         self,
@@ -169,34 +275,61 @@ class SessionRecords:
 
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
         asset); ``ledger`` is the run's, whose value units turn them into money. The
-        ``transactions`` and ``orders`` dicts carry the asset as ``sid``, as Zipline's do,
-        beside its ``symbol``.
+        ``transactions``, ``orders`` and ``actions`` dicts carry the asset as ``sid``, as
+        Zipline's do, beside its ``symbol``.
+
+        Cash moved by corporate actions shows as zipline shows it: in ``capital_used``
+        (dividends paid and split fractions alike); a dividend paid at a session's start
+        is in that session's ``starting_cash`` already and in none of the ``pnl``, as
+        zipline takes both after paying it (its ``returns`` do count it).
         """
         count = len(self.cash)
         transactions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
-        capital_used = [0.0] * count
+        actions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        flows: dict[int, Decimal] = {}
         for row, (session_transactions, session_orders) in self.activity.items():
             transactions[row] = [zipline_transaction(t) for t in session_transactions]
             orders[row] = session_orders
-            capital_used[row] = float(sum((t.cash_flow for t in session_transactions), Decimal(0)))
+            flows[row] = sum((t.cash_flow for t in session_transactions), Decimal(0))
+        paid: dict[int, Decimal] = {}
+        for row, applied in self.actions.items():
+            actions[row] = [action.entry() for action in applied]
+            flows[row] = flows.get(row, Decimal(0)) + sum((a.cash for a in applied), Decimal(0))
+            dividends = [a.cash for a in applied if isinstance(a, PaidDividend)]
+            if dividends:
+                paid[row] = sum(dividends, Decimal(0))
+        capital_used = [0.0] * count
+        for row, flow in flows.items():
+            capital_used[row] = float(flow)
         held = held_by_session(self.position_changes)
         columns: dict[str, np.ndarray] = {
             name: np.array(values, dtype=np.float64)
             for name, values in {
-                **self._values(held, _rows_of(ticks_at_session_end), ledger),
+                **self._values(held, _rows_of(ticks_at_session_end), ledger, paid),
                 "capital_used": capital_used,
             }.items()
         }
+        columns["starting_cash"] = self._starting_cash(columns["cash"], paid)
         # Lists per row as one-dimensional object arrays, ready for the frame.
         for name, rows in (
             ("positions", self._positions(held, _rows_of(ticks_at_session_end))),
             ("transactions", transactions),
             ("orders", orders),
+            ("actions", actions),
         ):
             columns[name] = np.fromiter(rows, dtype=object, count=count)
         columns.update(self._long_and_short(ticks_at_session_end, ledger))
         return columns
+
+    def _starting_cash(self, cash: np.ndarray, paid: dict[int, Decimal]) -> np.ndarray:
+        """Each session's cash at its start: the previous session's (``cash``, floats), plus
+        the dividends ``paid`` at its start, exactly, where there are any."""
+        first = self.starting_value if self.starting_cash is None else self.starting_cash
+        starting = np.concatenate(([float(first)], cash[:-1]))
+        for row, dividends in paid.items():
+            starting[row] = float((self.cash[row - 1] if row else first) + dividends)
+        return starting
 
     def recorded_columns(self) -> dict[str, np.ndarray]:
         """Each recorded variable's value per session (NaN before it was first recorded)."""
@@ -240,9 +373,14 @@ class SessionRecords:
         }
 
     def _values(
-        self, held: list[tuple[HeldRow, ...]], ticks: Iterable[list[int]], ledger: Ledger
+        self,
+        held: list[tuple[HeldRow, ...]],
+        ticks: Iterable[list[int]],
+        ledger: Ledger,
+        paid: dict[int, Decimal],
     ) -> dict[str, list[float]]:
-        """Value, return, P&L, cash and positions value per session.
+        """Value, return, P&L, cash and positions value per session; the P&L leaves out
+        the dividends ``paid`` at a session's start (by row).
 
         Each is an exact fraction of integers (cash's numerator and denominator, positions
         in the ledger's value units), which Python divides into the nearest float: the
@@ -257,9 +395,8 @@ class SessionRecords:
         previous_num, previous_den = self.starting_value.as_integer_ratio()
         last_cash: Decimal | None = None
         flat = False
-        for holdings, cash, known, closes in zip(
-            held, self.cash, self.positions_units, ticks, strict=True
-        ):
+        rows = zip(held, self.cash, self.positions_units, ticks, strict=True)
+        for row, (holdings, cash, known, closes) in enumerate(rows):
             if cash is not last_cash:
                 last_cash = cash
                 cash_num, cash_den = cash.as_integer_ratio()
@@ -292,7 +429,12 @@ class SessionRecords:
             cash_column.append(cash_float)
             positions_value.append(units / unit_den if units else 0.0)
             change = num * previous_den - previous_num * den
-            if change:
+            if paid and row in paid:
+                paid_num, paid_den = paid[row].as_integer_ratio()
+                earned = change * paid_den - paid_num * den * previous_den
+                pnl.append(earned / (den * previous_den * paid_den))
+                returns.append(change / (den * previous_num) if previous_num else 0.0)
+            elif change:
                 pnl.append(change / (den * previous_den))
                 returns.append(change / (den * previous_num) if previous_num else 0.0)
             else:

@@ -11,10 +11,11 @@ import attrs
 import pandas as pd
 
 from rustybt.atomic_files import atomic_path
+from rustybt.engine.records import AppliedAction
 from rustybt.finance.transaction import Transaction
 from rustybt.metrics import PerformanceSummary
 
-OBJECT_COLUMNS = ("positions", "transactions", "orders")
+OBJECT_COLUMNS = ("positions", "transactions", "orders", "actions")
 
 
 @attrs.frozen(kw_only=True)
@@ -42,11 +43,12 @@ class BacktestResult:
     ``frame`` is zipline's perf frame (:func:`rustybt.engine.perf_frame.perf_frame`):
     indexed by each session's close (UTC), with zipline's columns (``portfolio_value``,
     ``returns``, ``pnl``, the exposures, the cumulative risk metrics, ``positions``,
-    ``transactions``, ``orders``, …) and the recorded variables; its money columns are
-    floats for analysis, while ``positions``, ``transactions`` and ``orders`` hold dicts
-    with exact Decimals. ``ending_cash`` and ``ending_value`` are the exact final figures
-    and ``transactions`` every fill. ``timings`` says how long each phase of the run took
-    (None for a result not made by ``TradingEngine.run``).
+    ``transactions``, ``orders``, …, then ``actions``: the splits and dividends applied at
+    each session's start) and the recorded variables; its figures are floats for analysis.
+    ``ending_cash`` and ``ending_value`` are the exact final figures, ``transactions`` every
+    fill and ``actions`` every split applied and dividend paid, in order, exactly.
+    ``timings`` says how long each phase of the run took (None for a result not made by
+    ``TradingEngine.run``).
     """
 
     frame: pd.DataFrame
@@ -56,16 +58,19 @@ class BacktestResult:
     ending_value: Decimal
     transactions: tuple[Transaction, ...]
     data_provenance: dict[str, Any]
+    actions: tuple[AppliedAction, ...] = ()
     timings: RunTimings | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary, exact final figures and phase timings, JSON-ready."""
+        """The summary, exact final figures, the splits and dividends applied and phase
+        timings, JSON-ready."""
         return {
             "summary": self.summary.to_dict(),
             "starting_cash": str(self.starting_cash),
             "ending_cash": str(self.ending_cash),
             "ending_portfolio_value": str(self.ending_value),
             "transactions": len(self.transactions),
+            "actions": [action.to_dict() for action in self.actions],
             "data": self.data_provenance,
             "timings": None if self.timings is None else self.timings.to_dict(),
         }
@@ -73,8 +78,9 @@ class BacktestResult:
     def write_parquet(self, path: str | Path) -> Path:
         """Write ``frame`` to ``path`` atomically (temp file in the same directory, then rename).
 
-        The dict columns are stored as JSON text with Decimals as strings, so nothing is
-        rounded.
+        The dict columns (``positions``, ``transactions``, ``orders``, ``actions``) are
+        stored as JSON text with Decimals as strings, so nothing is rounded (an asset as its
+        repr, ``Asset('AAA')``; a date in ISO form).
         """
         frame = self.frame.copy()
         for column in OBJECT_COLUMNS:

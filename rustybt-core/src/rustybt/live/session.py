@@ -521,6 +521,7 @@ class TradingSession:
             "cost_basis": list(ledger.cost_basis),
             "realized_pnl": list(ledger.realized_pnl),
             "commissions": ledger.commissions,
+            "unpaid_dividends": engine.unpaid_dividends(),
             "orders": [attrs.asdict(o, recurse=False) for o in engine.open_orders()],
             "order_counter": engine.orders.next_number,
             "venue": self.venue.state(),
@@ -577,6 +578,8 @@ class TradingSession:
             state["symbols"], state["lots"], state["cost_basis"], strict=True
         ):
             ledger.set_position(ledger.assets[index[symbol]], lots, basis)
+        # Checkpoints from before corporate actions were applied owe no dividends.
+        engine.restore_unpaid_dividends(state.get("unpaid_dividends", ()))
         engine.orders.restore(
             (Order(**fields) for fields in state["orders"]), state["order_counter"]
         )
