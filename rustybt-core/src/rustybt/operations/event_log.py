@@ -475,7 +475,13 @@ def _restamp_resumed_replays(events: list[LogEvent]) -> list[LogEvent]:
 
 
 def _resumed_from(event: LogEvent) -> datetime | None:
-    value = event.fields.get("resumed_from") if event.event == "engine_started" else None
+    return time_field(event, "resumed_from") if event.event == "engine_started" else None
+
+
+def time_field(event: LogEvent, name: str) -> datetime | None:
+    """The field ``name`` of ``event`` as a time with its zone (None when it is missing, not
+    text, not an ISO time, or has no zone)."""
+    value = event.fields.get(name)
     if not isinstance(value, str):
         return None
     try:

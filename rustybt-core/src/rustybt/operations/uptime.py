@@ -37,7 +37,13 @@ from typing import Any, Literal, TypeVar
 import attrs
 
 from rustybt.errors import DataError
-from rustybt.operations.event_log import EventLog, LogEvent, UnreadableTail, format_ts
+from rustybt.operations.event_log import (
+    EventLog,
+    LogEvent,
+    UnreadableTail,
+    format_ts,
+    time_field,
+)
 
 DowntimeCause = Literal["engine stopped", "heartbeat gap"]
 OPERATION_EVENTS = frozenset({"order_submitted", "order_filled"})
@@ -319,14 +325,8 @@ def _run(
 def _summarized_since(event: LogEvent) -> datetime | None:
     """When the first heartbeat a summarizing heartbeat line stands for was due (None for
     any other event, or a ``since`` that is not a time before the line's)."""
-    value = event.fields.get("since") if event.event == "heartbeat" else None
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None or moment >= event.ts:
+    moment = time_field(event, "since") if event.event == "heartbeat" else None
+    if moment is None or moment >= event.ts:
         return None
     return moment.astimezone(UTC)
 
