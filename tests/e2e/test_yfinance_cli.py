@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import attrs
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from rustybt.data.store import BarStore
 from rustybt_cli.main import main
-from rustybt_yfinance.testing import FakeYahoo, serve_fake_yahoo
+from rustybt_yfinance.testing import Dividend, FakeYahoo, Split, serve_fake_yahoo
 
 REPO = Path(__file__).resolve().parents[2]
 FETCH = ("fetch-data", "--source", "yfinance", "--symbols", "AAPL,MSFT")
@@ -195,3 +196,27 @@ def test_fetch_data_killed_mid_write_leaves_no_corrupt_parquet(rustybt, fake_yah
         "MSFT.parquet",
         "manifest.json",
     ]
+
+
+def test_fetch_data_stores_the_actions_and_counts_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aapl = [Dividend(date(2020, 5, 8), 0.82), Dividend(date(2020, 8, 7), 0.82)]
+    actions = {"AAPL": [*aapl, Split(date(2020, 8, 31), 4), Dividend(date(2020, 11, 6), 0.205)]}
+    fetch = ("fetch-data", "--source", "yfinance", "--symbols", "AAPL,SPY")
+    with serve_fake_yahoo(["AAPL", "SPY"], actions=actions) as fake:
+        monkeypatch.setenv("RUSTYBT_YFINANCE_BASE_URL", fake.base_url)
+        code = main([*fetch, "--start", "2020-01-02", "--end", "2020-12-31"])
+        table = capsys.readouterr().out
+        main([*fetch, "--start", "2020-01-02", "--end", "2020-12-31", "--output", "json"])
+        payload = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert "splits" in table and "dividends" in table
+    assert [
+        (s["symbol"], s["status"], s["splits"], s["dividends"]) for s in payload["symbols"]
+    ] == [
+        ("AAPL", "cached", 1, 3),
+        ("SPY", "cached", 0, 0),
+    ]
+    assert BarStore().stored_actions("yfinance") is not None

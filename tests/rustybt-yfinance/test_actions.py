@@ -5,7 +5,6 @@ yfinance library over loopback."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Iterator
 from datetime import date
@@ -136,26 +135,6 @@ def test_a_buy_and_hold_backtest_holds_four_times_the_shares_after_the_split(
     assert cash["2020-11-06"] - cash["2020-11-05"] == pytest.approx(82.0)
     prices = {day: frame.loc[day, "positions"][0]["last_sale_price"] for day in ("2020-08-28",)}
     assert prices["2020-08-28"] == round(served("2020-08-28")["close"] * 4, 4)
-
-
-def test_fetch_data_stores_the_actions_and_counts_them(fake_yahoo, capsys):
-    from rustybt_cli.main import main
-
-    fetch = ("fetch-data", "--source", "yfinance", "--symbols", "AAPL,SPY")
-    code = main([*fetch, "--start", "2020-01-02", "--end", "2020-12-31"])
-    table = capsys.readouterr().out
-    main([*fetch, "--start", "2020-01-02", "--end", "2020-12-31", "--output", "json"])
-    payload = json.loads(capsys.readouterr().out)
-
-    assert code == 0
-    assert "splits" in table and "dividends" in table
-    assert [
-        (s["symbol"], s["status"], s["splits"], s["dividends"]) for s in payload["symbols"]
-    ] == [
-        ("AAPL", "cached", 1, 3),
-        ("SPY", "cached", 0, 0),
-    ]
-    assert BarStore().stored_actions("yfinance") is not None
 
 
 def test_hourly_bars_before_a_recent_split_are_undone_by_their_exchange_date(
