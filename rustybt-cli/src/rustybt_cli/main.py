@@ -18,6 +18,7 @@ from rustybt.plugins import PluginRegistry, installed_distributions
 
 from rustybt_cli.commands import COMMAND_MODULES
 from rustybt_cli.exit_codes import ExitCode, exited_with, failure, signals_end_the_command
+from rustybt_cli.startup import collector_paused
 from rustybt_cli.state import CliState
 
 HELP = """RustyBT: backtest, paper-trade and live-trade one strategy.
@@ -102,8 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = debug_first(list(sys.argv[1:] if argv is None else argv))
     try:
         with signals_end_the_command():
-            registry = PluginRegistry.from_environment()
-            app = build_app(registry)
+            with collector_paused():
+                registry = PluginRegistry.from_environment()
+                app = build_app(registry)
             # Not standalone: Typer raises usage errors and returns the code of a
             # typer.Exit, so each ending is reported here, one line each.
             returned = app(
