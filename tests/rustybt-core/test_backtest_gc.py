@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 import pytest
-from rustybt.engine.collector import collections_of_run_objects_only
+from rustybt.collector import collections_of_run_objects_only
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_a_disabled_collector_is_left_alone(collector_settings) -> None:
 
 
 def test_building_the_results_pauses_the_collector_and_restores_it() -> None:
-    from rustybt.engine.collector import no_collections
+    from rustybt.collector import no_collections
 
     assert gc.isenabled()
     with no_collections():

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from rustybt.collector import no_collections
 from rustybt.plugins import PluginRegistry, installed_distributions
 
 from rustybt_cli.commands import COMMAND_MODULES
 from rustybt_cli.exit_codes import ExitCode, exited_with, failure, signals_end_the_command
-from rustybt_cli.startup import collector_paused
 from rustybt_cli.state import CliState
 
 HELP = """RustyBT: backtest, paper-trade and live-trade one strategy.
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = debug_first(list(sys.argv[1:] if argv is None else argv))
     try:
         with signals_end_the_command():
-            with collector_paused():
+            with no_collections():  # the imports make no garbage: no passes over them
                 registry = PluginRegistry.from_environment()
                 app = build_app(registry)
             # Not standalone: Typer raises usage errors and returns the code of a

@@ -1,13 +1,9 @@
-"""A command's start: how long the process took to reach it (interpreter start, imports,
-plugin loading), and importing the library without collector passes."""
+"""How long the process took to reach a command: interpreter start, imports, plugin loading."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 PROC_STAT = Path("/proc/self/stat")
@@ -29,19 +25,3 @@ def seconds_since_process_start() -> float | None:
     start_ticks = int(stat.rsplit(")", 1)[1].split()[19])
     now = time.clock_gettime(time.CLOCK_BOOTTIME)
     return max(0.0, now - start_ticks / os.sysconf("SC_CLK_TCK"))
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a command imports the library: the imports
-    create hundreds of thousands of objects and no garbage, and the collection passes they
-    would trigger walk them all (0.05 to 0.15 s of a backtest's start). The collector runs
-    again afterwards as before; one disabled by the caller stays disabled."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

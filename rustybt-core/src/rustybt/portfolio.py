@@ -282,7 +282,7 @@ class Positions(dict[Asset, Position]):
         positions = _new_positions(cls)  # what __init__ does, without its call
         positions._edited = False
         positions._holdings = holdings
-        dict.update(positions, holdings.held)
+        dict.update(positions, holdings.held)  # type: ignore[misc]  # holdings until read
         return positions
 
     def _fill(self) -> None:

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rustybt.collector import no_collections
 
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 from rustybt_cli.progress import progress_bar
 from rustybt_cli.sources import DataDirOption, ExchangeOption, SourceOption, split_symbols
-from rustybt_cli.startup import collector_paused, seconds_since_process_start
+from rustybt_cli.startup import seconds_since_process_start
 from rustybt_cli.state import cli_state
 
 EPILOG = """Examples:
@@ -113,7 +114,7 @@ def run(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Backtest a strategy on stored bars; print its performance summary and timings."""
-    with collector_paused():
+    with no_collections():  # the imports make no garbage: no passes over them
         from rustybt.backtest import run_backtest
 
     # After the library's imports: startup is everything before the run itself.

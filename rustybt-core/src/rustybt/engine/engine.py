@@ -30,12 +30,12 @@ from rustybt.algorithm import ScheduledFunction, TradingAlgorithm
 from rustybt.assets import Asset, AssetClass
 from rustybt.bar_data import BarData
 from rustybt.calendars import TradingCalendar, get_calendar
+from rustybt.collector import collections_of_run_objects_only, no_collections
 from rustybt.data.actions import RunActions, adjustment_mode, has_actions, source_actions
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.data.schema import date_option
 from rustybt.engine import benchmark
 from rustybt.engine.books import Books
-from rustybt.engine.collector import collections_of_run_objects_only, no_collections
 from rustybt.engine.feed import fetch_run_bars
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.engine.perf_frame import perf_frame

@@ -1,4 +1,9 @@
-"""The garbage collector during a run: set to what a run allocates."""
+"""The cyclic garbage collector while RustyBT does its own heavy lifting: during a run, set
+to what the run allocates; paused while building many objects that form no cycles (the
+results frame, importing the library).
+
+A module of its own, light to import, so a command can pause the collector before it
+imports the engine."""
 
 from __future__ import annotations
 
@@ -46,9 +51,10 @@ def collections_of_run_objects_only() -> Iterator[None]:
 @contextlib.contextmanager
 def no_collections() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many objects that form no cycles
-    (the results frame's hundreds of thousands of position dicts), so their allocation
-    triggers no collection passes; it runs again afterwards as it did before. An
-    application that disabled the collector keeps it disabled."""
+    (the results frame's hundreds of thousands of position dicts, the objects a command's
+    imports create), so their allocation triggers no collection passes; it runs again
+    afterwards as it did before. An application that disabled the collector keeps it
+    disabled."""
     if not gc.isenabled():
         yield
         return
