@@ -128,3 +128,102 @@ def corporate_action_bars(sessions: pd.DatetimeIndex) -> pd.DataFrame:
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+PIPELINE_DATA_START, PIPELINE_START, PIPELINE_END = "2016-10-03", "2018-01-02", "2019-12-31"
+"""The pipeline data: five quarters of warm-up (a year-long window plus a returns row needs
+253 sessions before the first), then two years of pipeline output."""
+PIPELINE_SYMBOLS = (
+    *("ALFA", "BRVO", "CHRL", "DLTA", "ECHO", "FXTR", "GOLF", "HTEL", "INDA", "JLET"),
+    *("KILO", "LIMA", "MIKE", "NOVM", "OSCR", "DEAD", "GAPS", "GONE", "LATE", "NEXT"),
+)
+PIPELINE_LIFETIMES = {
+    "DEAD": (None, "2017-06-30"),
+    "GONE": (None, "2019-06-14"),
+    "LATE": ("2018-06-15", None),
+    "NEXT": ("2019-12-27", None),
+}
+"""Symbols trading only part of the data, (first, last) bar dates (None: the data's own):
+DEAD ends before the output starts, GONE ends within it, LATE starts within it and NEXT two
+sessions before its end."""
+PIPELINE_GAPS = {
+    "GAPS": (
+        *("2017-12-29", "2018-03-05", "2018-03-06", "2018-03-07", "2018-03-08", "2018-03-09"),
+        *("2018-07-05", "2018-10-22", "2019-01-02", "2019-04-12", "2019-08-20", "2019-11-29"),
+    ),
+    "LATE": ("2018-06-19",),
+}
+"""Sessions without a bar, by symbol: the last before the output starts, a week, single days,
+the day before a dividend's ex-date (zipline then finds no close to compute its ratio from
+and leaves the prices unadjusted), and LATE's third day."""
+PIPELINE_ACTIONS: dict[str, dict[str, tuple[tuple[str, float], ...]]] = {
+    "ALFA": {
+        "split": (("2018-09-04", 2.0),),
+        "dividend": (
+            *(("2018-02-15", 0.2), ("2018-05-15", 0.2), ("2018-08-15", 0.2)),
+            *(("2018-11-15", 0.11), ("2019-02-15", 0.11), ("2019-05-15", 0.11)),
+            *(("2019-08-15", 0.12), ("2019-11-15", 0.12)),
+        ),
+    },
+    "BRVO": {"split": (("2019-03-18", 0.25),), "dividend": (("2018-12-14", 0.5),)},
+    "CHRL": {
+        "split": (("2017-11-01", 3.0), ("2019-07-01", 1.5)),
+        "dividend": (("2019-07-01", 0.3),),
+    },
+    "GAPS": {"split": (), "dividend": (("2019-04-15", 0.4),)},
+    "GONE": {"split": (("2019-05-01", 2.0),), "dividend": ()},
+    "LATE": {"split": (("2018-07-02", 2.0),), "dividend": ()},
+}
+"""Splits and dividends as CORPORATE_ACTIONS gives them: ALFA's 2-for-1 split and quarterly
+dividends, BRVO's 1-for-4 reverse split, CHRL's 3-for-1 split in the warm-up (every output
+window straddles it at first) and a 3-for-2 split on a dividend's ex-date, GAPS's dividend
+after a missing bar, GONE's split before it ends, LATE's within its first window."""
+
+
+def pipeline_actions() -> pd.DataFrame:
+    """PIPELINE_ACTIONS as a frame of rustybt's corporate-actions schema."""
+    from rustybt.data.actions import validate_actions
+
+    rows = [
+        {"symbol": symbol, "ex_date": pd.Timestamp(day, tz="UTC"), "kind": kind, "value": value}
+        for symbol, kinds in PIPELINE_ACTIONS.items()
+        for kind, events in kinds.items()
+        for day, value in events
+    ]
+    return validate_actions(pd.DataFrame(rows), where="the differential pipeline actions")
+
+
+def pipeline_bars(sessions: pd.DatetimeIndex) -> pd.DataFrame:
+    """Deterministic raw daily bars of PIPELINE_SYMBOLS over ``sessions`` (each symbol within
+    its PIPELINE_LIFETIMES, without its PIPELINE_GAPS): random walks seeded by the symbol's
+    name that drop by each dividend on its ex-date and trade at the new share's price from
+    each split's ex-date on; prices in tenths of a cent, whole-share volumes."""
+    frames = []
+    days = sessions.strftime("%Y-%m-%d")
+    for symbol in PIPELINE_SYMBOLS:
+        rng = np.random.default_rng(int(hashlib.sha256(symbol.encode()).hexdigest()[:8], 16))
+        kinds = PIPELINE_ACTIONS.get(symbol, {})
+        dividends, splits = dict(kinds.get("dividend", ())), dict(kinds.get("split", ()))
+        moves = 1 + rng.normal(0.0003, 0.018, len(days))
+        close, level = np.empty(len(days)), rng.uniform(15.0, 150.0)
+        for i, day in enumerate(days):
+            level = (level - dividends.get(day, 0.0)) / splits.get(day, 1.0) * moves[i]
+            close[i] = level
+        opens = close * (1 + rng.normal(0, 0.005, len(days)))
+        spread = close * rng.uniform(0.002, 0.02, len(days))
+        frame = pd.DataFrame(
+            {
+                "symbol": symbol,
+                "timestamp": sessions,
+                "open": opens.round(3),
+                "high": (np.maximum(opens, close) + spread).round(3),
+                "low": (np.minimum(opens, close) - spread).round(3),
+                "close": close.round(3),
+                "volume": rng.integers(100_000, 5_000_001, len(days)).astype("float64"),
+            }
+        )
+        first, last = PIPELINE_LIFETIMES.get(symbol, (None, None))
+        kept = ~days.isin(PIPELINE_GAPS.get(symbol, ()))
+        kept &= (days >= (first or days[0])) & (days <= (last or days[-1]))
+        frames.append(frame[kept])
+    return pd.concat(frames, ignore_index=True)

@@ -21,7 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 PAGE = REPO / "docs" / "zipline-migration.md"
-STRATEGIES = sorted((HERE / "strategies").glob("*.py"))
+STRATEGIES = sorted(
+    [*(HERE / "strategies").glob("*.py"), *(HERE / "pipeline_strategies").glob("*.py")]
+)
 
 ZIPLINE_API = (
     "EODCancel", "FixedBasisPointsSlippage", "FixedSlippage", "HistoricalRestrictions",

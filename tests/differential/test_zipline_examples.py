@@ -5,6 +5,7 @@ matplotlib, an optional extra, drawing off-screen).
 
 The examples trade AAPL and MSFT (the sample data) and, for OLMAR, seven more stocks, whose
 bars here are a seeded random walk: the point is that both engines see the same bars.
+``momentum_pipeline`` ranks all eleven by RSI each day through an attached pipeline.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ import pytest
 from harness import DATA_START, END, ORACLE_PYTHON, REPO, START, SYMBOLS, write_csvdir
 from test_against_zipline import CENT, run_with_rustybt, trades
 
-EXAMPLES = ("buyapple", "buy_and_hold", "dual_moving_average", "dual_ema_talib", "olmar")
+EXAMPLES = (
+    *("buyapple", "buy_and_hold", "dual_moving_average", "dual_ema_talib", "olmar"),
+    "momentum_pipeline",
+)
+PIPELINE_EXAMPLES = ("momentum_pipeline",)
+"""Examples the oracle runs with zipline_pipeline_oracle.py: its bundle puts csvdir's assets
+in the US, without which zipline's pipelines (domain US_EQUITIES on XNYS) see no asset."""
 OLMAR_STOCKS = ("AMD", "CERN", "COST", "DELL", "GPS", "INTC", "MMM")
 NEEDS = {"dual_ema_talib": ("talib",)}
 """Modules an example imports beyond zipline's own (skipped when missing on our side)."""
@@ -87,9 +94,24 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def oracle_answers(examples: dict[str, Path], examples_csvdir: Path) -> dict[str, dict]:
     """What zipline did with each example (cached like the corpus's answers)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    runner = Path(__file__).parent / "zipline_oracle.py"
+    here = Path(__file__).parent
+    plain = {n: p for n, p in examples.items() if n not in PIPELINE_EXAMPLES}
+    piped = {n: p for n, p in examples.items() if n in PIPELINE_EXAMPLES}
+    return {
+        **ask_the_oracle([here / "zipline_oracle.py"], plain, examples_csvdir),
+        **ask_the_oracle(
+            [here / "zipline_pipeline_oracle.py", here / "zipline_oracle.py"],
+            piped,
+            examples_csvdir,
+        ),
+    }
+
+
+def ask_the_oracle(runner: list[Path], examples: dict[str, Path], csvdir: Path) -> dict[str, dict]:
+    """What ``runner[0]`` (importing the rest of ``runner``) answered for ``examples`` on
+    ``csvdir``, cached by a hash of them all."""
     digest = hashlib.sha256()
-    for path in (runner, *examples.values(), *sorted(examples_csvdir.iterdir())):
+    for path in (*runner, *examples.values(), *sorted(csvdir.iterdir())):
         digest.update(path.name.encode() + path.read_bytes())
     digest.update(f"examples {START} {END}".encode())
     cache = REPO / ".cache" / "differential" / digest.hexdigest()[:16]
@@ -97,7 +119,7 @@ def oracle_answers(examples: dict[str, Path], examples_csvdir: Path) -> dict[str
         cache.mkdir(parents=True, exist_ok=True)
         ran = subprocess.run(
             [
-                *(os.environ[ORACLE_PYTHON], str(runner), str(examples_csvdir.parent)),
+                *(os.environ[ORACLE_PYTHON], str(runner[0]), str(csvdir.parent)),
                 *(DATA_START, START, END, str(cache), *map(str, examples.values())),
             ],
             capture_output=True,

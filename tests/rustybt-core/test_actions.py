@@ -120,6 +120,39 @@ def test_a_run_places_each_action_on_its_session_and_column() -> None:
     )
 
 
+def test_a_dividend_after_a_session_without_a_bar_adjusts_no_price_as_in_zipline() -> None:
+    # BBB has no bar on 2020-08-31, the session before its dividend's ex-date; zipline
+    # cannot compute the ratio then and leaves its prices alone (it still pays it).
+    closes = np.array([[100.0, 50.0], [104.0, 51.0], [26.5, np.nan], [27.0, 50.0], [27.5, 49.0]])
+    placed = RunActions.build(
+        actions(
+            ("BBB", "2020-09-01", "dividend", 0.5, None),
+            ("AAA", "2020-09-01", "dividend", 0.5, None),
+        ).pipe(validate_actions, where="x"),
+        columns={"AAA": 0, "BBB": 1},
+        sessions=SESSIONS,
+        session_bounds=np.arange(6),
+        closes=closes,
+    )
+    assert 1 not in placed.prices
+    assert placed.prices[0].ratios.tolist() == [1.0 - 0.5 / 26.5]
+    assert [e.column for e in placed.dividends[3]] == [0, 1]
+
+
+def test_the_dividend_ratio_takes_the_last_close_of_the_session_before() -> None:
+    # Two bars a session (minute runs): the session's close is its last traded bar's.
+    closes = np.array([[10.0], [11.0], [12.0], [np.nan], [13.0], [14.0]])
+    placed = RunActions.build(
+        actions(("AAA", "2020-08-31", "dividend", 0.6, None)).pipe(validate_actions, where="x"),
+        columns={"AAA": 0},
+        sessions=SESSIONS[:3],
+        session_bounds=np.array([0, 2, 4, 6]),
+        closes=closes,
+    )
+    assert placed.prices[0].bars.tolist() == [4]
+    assert placed.prices[0].ratios.tolist() == [1.0 - 0.6 / 12.0]
+
+
 def test_bars_back_adjusted_as_of_the_end_carry_every_split_and_dividend() -> None:
     bars = pd.DataFrame(
         {

@@ -18,7 +18,6 @@ from rustybt.api import (
     HistoricalRestrictions,
     Restriction,
     StaticRestrictions,
-    attach_pipeline,
     batch_market_order,
     fetch_csv,
     get_datetime,
@@ -570,11 +569,6 @@ def test_the_largest_sane_order_is_still_placed(run_strategy) -> None:
 
 
 # -- unsupported for good --------------------------------------------------------------------
-
-
-def test_the_pipeline_api_points_to_its_issue(run_strategy) -> None:
-    with pytest.raises(StrategyError, match=r"Pipeline API is not built yet \(#20\)"):
-        run_strategy({"AAA": FLAT}, initialize=lambda context: attach_pipeline(None, "p"))
 
 
 @pytest.mark.parametrize(("keyword", "label"), [("limit_price", "limit"), ("stop_price", "stop")])

@@ -66,6 +66,8 @@ from rustybt.strategy_data import StrategyData
 if TYPE_CHECKING:
     from rustybt.engine.engine import BacktestConfig
     from rustybt.engine.parts import Clock
+    from rustybt.pipeline.attached import AttachedPipeline
+    from rustybt.pipeline.pipeline import Pipeline
 
 ROUNDING_EPSILON = Decimal("0.0001")
 MAX_ORDER_UNITS = Decimal(10) ** 15
@@ -160,6 +162,10 @@ class AlgorithmRuntime(Protocol):
 
     def record(self, values: Mapping[str, Any]) -> None:
         """Record variables for the current session's results row."""
+        ...
+
+    def pipeline_output(self, name: str) -> pd.DataFrame:
+        """The current session's output of the attached pipeline ``name``, by asset."""
         ...
 
 
@@ -308,6 +314,7 @@ class TradingAlgorithm:
         self._symbol_lookup_date: pd.Timestamp | None = None
         self._cancel_policy: CancelPolicy | None = None
         self._benchmark: Asset | None = None
+        self._pipelines: dict[str, AttachedPipeline] = {}
         self._setup_done = False
         self.source_path = source_path
 
@@ -393,6 +400,62 @@ class TradingAlgorithm:
     def benchmark(self) -> Asset | None:
         """The asset set with ``set_benchmark``, if any."""
         return self._benchmark
+
+    @property
+    def attached_pipelines(self) -> Mapping[str, AttachedPipeline]:
+        """The pipelines attached with ``attach_pipeline``, by name, in attach order."""
+        return self._pipelines
+
+    # -- pipelines ------------------------------------------------------------------------
+
+    def attach_pipeline(
+        self, pipeline: Pipeline, name: str, chunks: Any = None, eager: bool = True
+    ) -> Pipeline:
+        """Compute ``pipeline`` for every session of the run, its output read with
+        ``pipeline_output(name)`` (zipline's ``attach_pipeline``; only in ``initialize``).
+
+        ``chunks``: how many sessions after the first each precomputed block covers (a
+        number, or an iterable of numbers in turn; default 5, then 126). ``eager``: compute
+        it before ``before_trading_start`` even on sessions that do not ask for it.
+        Returns ``pipeline``.
+        """
+        # rustybt.pipeline loads only for strategies that use it: runs start faster.
+        from rustybt.pipeline.attached import (
+            AttachPipelineAfterInitialize,
+            DuplicatePipelineName,
+            attached_pipeline,
+        )
+
+        self._check_setup("attach_pipeline", AttachPipelineAfterInitialize)
+        attached = attached_pipeline(pipeline, name, chunks, eager)
+        if name in self._pipelines:
+            raise DuplicatePipelineName(
+                f"attach_pipeline: a pipeline named {name!r} is already attached; give "
+                "this one another name"
+            )
+        self._pipelines[name] = attached
+        return pipeline
+
+    def pipeline_output(self, name: str) -> pd.DataFrame:
+        """The output of the pipeline attached as ``name`` for the current session: one
+        row per asset that passed its screen, indexed by asset, computed from the data up
+        to the previous session's close (zipline's ``pipeline_output``). Available from
+        ``before_trading_start`` on."""
+        from rustybt.pipeline.attached import NoSuchPipeline, PipelineOutputDuringInitialize
+
+        if not self._setup_done:
+            raise PipelineOutputDuringInitialize(
+                f"pipeline_output({name!r}) was called in initialize, before any session's "
+                "output exists: call it in before_trading_start or handle_data"
+            )
+        if name not in self._pipelines:
+            attached = ", ".join(repr(n) for n in self._pipelines) or "none"
+            raise NoSuchPipeline(
+                f"pipeline_output({name!r}): no pipeline of that name is attached "
+                f"(attached: {attached}); attach it in initialize with "
+                f"attach_pipeline(pipeline, {name!r})"
+            )
+        return self.runtime.pipeline_output(name)
 
     # -- assets ---------------------------------------------------------------------------
 

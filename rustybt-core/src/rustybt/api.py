@@ -69,6 +69,7 @@ def _delegate(name: str) -> Callable[..., Any]:
     return call
 
 
+attach_pipeline = _delegate("attach_pipeline")
 batch_market_order = _delegate("batch_market_order")
 cancel_order = _delegate("cancel_order")
 fetch_csv = _delegate("fetch_csv")
@@ -82,6 +83,7 @@ order_target = _delegate("order_target")
 order_target_percent = _delegate("order_target_percent")
 order_target_value = _delegate("order_target_value")
 order_value = _delegate("order_value")
+pipeline_output = _delegate("pipeline_output")
 record = _delegate("record")
 schedule_function = _delegate("schedule_function")
 set_asset_restrictions = _delegate("set_asset_restrictions")
@@ -129,8 +131,6 @@ class _UnsupportedModule:
         return self._fail()
 
 
-attach_pipeline = _unsupported("attach_pipeline", "the Pipeline API is not built yet (#20)")
-pipeline_output = _unsupported("pipeline_output", "the Pipeline API is not built yet (#20)")
 future_symbol = _unsupported("future_symbol", "futures are not supported")
 continuous_future = _unsupported("continuous_future", "futures are not supported")
 math_utils = _UnsupportedModule("math_utils", "use numpy's nan-aware functions directly")

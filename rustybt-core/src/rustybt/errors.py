@@ -101,3 +101,21 @@ class HistoryWindowStartsBeforeData(StrategyError):
 
 class TradingControlViolation(StrategyError):
     """An order broke a trading control set with ``set_max_order_size`` and friends."""
+
+
+class AttachPipelineAfterInitialize(StrategyError):
+    """``attach_pipeline`` was called after ``initialize`` (zipline's name)."""
+
+
+class PipelineOutputDuringInitialize(StrategyError):
+    """``pipeline_output`` was called in ``initialize``, before any output exists."""
+
+
+class DuplicatePipelineName(StrategyError):
+    """``attach_pipeline`` was given a name another attached pipeline has."""
+
+
+class NoSuchPipeline(StrategyError, KeyError):
+    """``pipeline_output`` named no attached pipeline (a KeyError too, as in zipline)."""
+
+    __str__ = StrategyError.__str__  # KeyError's would quote the message

@@ -10,6 +10,11 @@ A **date rule** picks sessions; :meth:`DateRule.session_mask` evaluates it over 
 sessions index at once. A **time rule** picks the algorithm time within each chosen
 session; the algorithm time of a minute bar is its *close* (bar open + 1 minute), so the
 first bar of a 14:30 UTC open is seen at 14:31 UTC.
+
+As in Zipline, a scheduled function runs at most once per "day" of its own
+(:func:`once_per_day`): a day lasts 24 hours from the bar that began it, so in a daily run
+an early close that directly follows a session on which the function ran is part of that
+session's day, and a minute rule that picks every minute runs at the first one only.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ __all__ = [
     "TimeRule",
     "calendars",
     "date_rules",
+    "once_per_day",
     "time_rules",
 ]
 
@@ -40,6 +46,7 @@ Period = Literal["week", "month"]
 #: Largest ``days_offset`` + 1 per period, as in Zipline (MAX_WEEK_RANGE, MAX_MONTH_RANGE).
 _OFFSET_LIMITS: dict[Period, int] = {"week": 5, "month": 23}
 _ONE_MINUTE = pd.Timedelta(minutes=1)
+_DAY_NS = 86_400 * 10**9
 
 
 class DateRule(Protocol):
@@ -251,3 +258,30 @@ class calendars:
 
     US_EQUITIES = "US_EQUITIES"
     US_FUTURES = "US_FUTURES"
+
+
+def once_per_day(
+    rule_bars: npt.NDArray[np.int64], bar_times_ns: npt.NDArray[np.int64], first_checked: int
+) -> npt.NDArray[np.int64]:
+    """The bars at which a scheduled function runs, of the sorted ``rule_bars`` at which
+    its date and time rules hold, as Zipline's ``OncePerDay`` lets it: the rules are
+    checked at every bar from ``first_checked`` on (``bar_times_ns``: each bar's time,
+    increasing); a "day" begins at that bar and, after it, at the first bar at least 24
+    hours after the day's beginning; the function runs at the first rule bar of each day.
+
+    So in a daily run (a bar per session close) a half day closing less than 24 hours
+    after a session on which the function ran does not run it (Zipline's 2012-07-03), while
+    a half day after a holiday does; in a minute run the days begin at each session's first
+    minute and only every-minute rules lose bars (they run at each day's first one)."""
+    rule_bars = rule_bars[rule_bars >= first_checked]
+    if not len(rule_bars):
+        return rule_bars
+    day_starts = []
+    bar, last = first_checked, int(rule_bars[-1])
+    while bar <= last:
+        day_starts.append(bar)
+        bar = int(np.searchsorted(bar_times_ns, bar_times_ns[bar] + _DAY_NS))
+    day = np.searchsorted(np.asarray(day_starts, dtype=np.int64), rule_bars, side="right")
+    first_of_day = np.ones(len(rule_bars), dtype=bool)
+    first_of_day[1:] = day[1:] != day[:-1]
+    return rule_bars[first_of_day]

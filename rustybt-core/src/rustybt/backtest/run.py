@@ -4,7 +4,7 @@ result) and ``backtest_engine``, the engine composed for a backtest."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,12 @@ def backtest_engine(
     config: BacktestConfig,
     *,
     progress: Progress | None = None,
+    custom_loader: Mapping[Any, Any] | None = None,
 ) -> TradingEngine:
     """A backtest: the engine on simulated time, over ``source``'s stored bars, filling
-    orders with the simulated execution. ``engine.run()`` returns the result."""
+    orders with the simulated execution. ``engine.run()`` returns the result.
+    ``custom_loader`` maps the columns (or datasets) of the strategy's custom pipeline
+    datasets to their loaders."""
     return TradingEngine(
         algorithm,
         config,
@@ -44,6 +47,7 @@ def backtest_engine(
         feed=StoredBars(source),
         execution=SimulatedExecution(),
         progress=progress,
+        pipeline_loaders=custom_loader,
     )
 
 
@@ -63,6 +67,7 @@ def run_backtest(
     progress: Progress | None = None,
     benchmark_returns: pd.Series | None = None,
     adjustment: str = "raw",
+    custom_loader: Mapping[Any, Any] | None = None,
 ) -> BacktestResult:
     """Run ``algorithm`` (an instance, or the path of a strategy file) on a registered source.
 
@@ -77,6 +82,8 @@ def run_backtest(
     ``adjustment`` (:data:`rustybt.data.actions.ADJUSTMENTS`): ``raw`` applies the
     source's splits and dividends on their dates, ``adjusted`` runs on bars adjusted for
     them (see :class:`rustybt.engine.BacktestConfig`).
+    ``custom_loader`` (zipline's): the loaders of the custom datasets the strategy's
+    pipelines read, keyed by BoundColumn or DataSet; pricing columns come from ``source``.
 
     Raises:
         ConfigError: ``benchmark_returns`` is not a Series of numbers indexed by date with
@@ -99,7 +106,9 @@ def run_backtest(
         benchmark_returns=benchmark_returns,
         adjustment=adjustment,
     )
-    engine = backtest_engine(algorithm, data_source, config, progress=progress)
+    engine = backtest_engine(
+        algorithm, data_source, config, progress=progress, custom_loader=custom_loader
+    )
     prepared = time.perf_counter() - began
     result = engine.run()
     timings = result.timings
@@ -125,6 +134,7 @@ def run_algorithm(
     data_dir: str | Path | None = None,
     algorithm: TradingAlgorithm | None = None,
     benchmark_returns: pd.Series | None = None,
+    custom_loader: Mapping[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """Zipline's ``run_algorithm``: run the given functions and return the results frame.
 
@@ -134,6 +144,8 @@ def run_algorithm(
     ``benchmark_returns`` is zipline's: the benchmark's daily returns, indexed by date (a
     session it leaves out returns 0); ``set_benchmark`` in the strategy takes precedence,
     and without either the benchmark returns 0, as zipline's ``run_algorithm`` assumes.
+    ``custom_loader`` is zipline's: BoundColumn (or DataSet) -> the loader of the strategy's
+    custom pipeline datasets.
     """
     if algorithm is None:
         algorithm = TradingAlgorithm(
@@ -153,5 +165,6 @@ def run_algorithm(
         symbols=symbols,
         trading_calendar=trading_calendar or "XNYS",
         benchmark_returns=benchmark_returns,
+        custom_loader=custom_loader,
     )
     return result.frame

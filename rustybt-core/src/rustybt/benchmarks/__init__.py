@@ -3,7 +3,7 @@
 A benchmark is registered with ``rustybt_register_benchmarks(register)`` as
 ``register(name, factory)``, by the package that owns the code it measures, under a name
 starting with its suite (``backtest-``, ``data-``, ``broker-``, ``ledger-``, ``paper-``,
-``startup-``).
+``pipeline-``, ``startup-``).
 ``factory(scale=1.0)`` returns an object with ``description``, ``setup(workdir)`` (untimed
 preparation, e.g. writing data files) and ``run()`` returning its metrics; ``run()`` is
 called twice, a warm-up and then the measured run (:func:`measure`). ``scale`` shrinks the

@@ -1,10 +1,10 @@
 """Registers core's built-in benchmarks without importing what they measure until one runs
 (every ``rustybt`` invocation loads plugin hooks, so this module stays light).
 
-Names start with their suite (``backtest-``, ``data-``, ``ledger-``, ``startup-``), which
-is what ``rustybt benchmark --suite`` selects by. The backtest rows of a strategy written as
-a user writes it come first; the ``-tuned`` rows run strategies written for the engine's
-fast paths.
+Names start with their suite (``backtest-``, ``data-``, ``ledger-``, ``pipeline-``,
+``startup-``), which is what ``rustybt benchmark --suite`` selects by. The backtest rows of
+a strategy written as a user writes it come first; the ``-tuned`` rows run strategies
+written for the engine's fast paths.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ BENCHMARKS = {
     "data-parse-files-csv": "data_throughput:files_csv_parse",
     "data-parse-files-parquet": "data_throughput:files_parquet_parse",
     "ledger-update": "ledger_update:ledger_update",
+    "pipeline-500-assets-10y": "pipeline_throughput:pipeline_500_assets_10y",
     "startup-import-api": "startup:import_api",
 }
 CLI_BENCHMARKS = {"startup-cli-help": "startup:cli_help"}
@@ -34,8 +35,9 @@ CLI_BENCHMARKS = {"startup-cli-help": "startup:cli_help"}
 
 @hookimpl
 def rustybt_register_benchmarks(register: Register) -> None:
-    """Register the backtest throughput, data load and parse, ledger and startup benchmarks
-    (``startup-cli-help`` only with rustybt-cli installed: it times the ``rustybt`` command)."""
+    """Register the backtest throughput, data load and parse, ledger, pipeline and startup
+    benchmarks (``startup-cli-help`` only with rustybt-cli installed: it times the
+    ``rustybt`` command)."""
     with_cli = importlib.util.find_spec("rustybt_cli") is not None
     for name, target in (BENCHMARKS | (CLI_BENCHMARKS if with_cli else {})).items():
         register(name, LazyFactory(f"rustybt.benchmarks.{target}"))

@@ -231,7 +231,7 @@ class RunActions:
     that session, before any bar; ``prices``/``volumes`` by column are the adjustments of
     history windows: a split multiplies earlier prices by its ratio and earlier volumes by
     its inverse; a dividend multiplies earlier prices by ``1 - amount / close`` of the
-    session before its ex-date (zipline's ratio; none when there is no such close).
+    session before its ex-date (zipline's ratio; none when that session has no bar).
     """
 
     splits: Mapping[int, tuple[SplitEvent, ...]] = attrs.field(factory=dict)
@@ -287,9 +287,11 @@ class RunActions:
         """Place ``actions`` (validated, :data:`ACTIONS_SCHEMA`) on the arrays of a run:
         its symbols are array columns ``columns``; its sessions (labels at 00:00 UTC, warm-up
         sessions included) span rows ``session_bounds[i]:session_bounds[i + 1]``; ``closes``
-        (``[row, column]``) are the raw closes carried forward. Actions of other symbols, or
-        whose ex-date is not one of the sessions after the first, are left out (as zipline
-        applies an action only on a session, and the first has no earlier prices)."""
+        (``[row, column]``) are the raw closes, NaN where there is no bar. Actions of other
+        symbols, or whose ex-date is not one of the sessions after the first, are left out
+        (as zipline applies an action only on a session, and the first has no earlier
+        prices). A dividend whose previous session has no bar adjusts no prices, as in
+        zipline, which cannot compute its ratio; it is still earned and paid."""
         if actions.empty:
             return cls()
         labels = sessions.as_unit("ns").asi8
@@ -319,8 +321,7 @@ class RunActions:
             dividends.setdefault(session, []).append(
                 DividendEvent(column=column, amount=Decimal(repr(float(value))), pay_session=paid)
             )
-            before = closes[first_bar - 1, column] if first_bar > 0 else np.nan
-            ratio = 1.0 - float(value) / before
+            ratio = 1.0 - float(value) / _last_close(closes, session_bounds, session, column)
             if np.isfinite(ratio) and ratio > 0:
                 _add(prices, column, first_bar, ratio)
         return cls(
@@ -329,6 +330,14 @@ class RunActions:
             prices={c: _adjustments(bars, ratios) for c, (bars, ratios) in prices.items()},
             volumes={c: _adjustments(bars, ratios) for c, (bars, ratios) in volumes.items()},
         )
+
+
+def _last_close(closes: np.ndarray, session_bounds: np.ndarray, session: int, column: int) -> float:
+    """The close of the session before ``session`` (its last bar's), NaN when that
+    session has no bar: zipline's dividend ratio takes that session's daily close."""
+    rows = closes[int(session_bounds[session - 1]) : int(session_bounds[session]), column]
+    traded = rows[~np.isnan(rows)]
+    return float(traded[-1]) if len(traded) else float("nan")
 
 
 def _add(

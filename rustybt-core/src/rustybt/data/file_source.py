@@ -103,6 +103,9 @@ class FileDataSource:
         # The bars of each batch of files read, keyed by their symbols in the order read;
         # each symbol's table is a view of its rows.
         self._reads: dict[tuple[str, ...], pd.DataFrame] = {}
+        self._read_stamps: dict[tuple[str, ...], np.ndarray] = {}
+        # Each symbol's bar times (int64 ns), a view of its batch's.
+        self._stamps: dict[str, np.ndarray] = {}
 
     @property
     def symbols(self) -> list[str]:
@@ -149,7 +152,9 @@ class FileDataSource:
                     stamps=stamps[rows],
                 )
                 self._column_actions[symbol] = parsed[k].actions
+                self._stamps[symbol] = stamps[rows]
             self._reads[tuple(unread)] = combined
+            self._read_stamps[tuple(unread)] = stamps
             del parsed, combined
             # Parsing takes two or three times the bars' size from Arrow's allocator, which
             # keeps what is freed for later Arrow work; a backtest does none, and would hold
@@ -238,6 +243,9 @@ class FileDataSource:
         """Bars of ``symbols`` from their files, ``start`` to ``end`` inclusive (see DataSource)."""
         wanted = list(dict.fromkeys(symbols))
         tables = self._tables_for(wanted)
+        batch = self._batch_between(wanted, tables, start, end, frequency)
+        if batch is not None:
+            return batch
         frames = [
             t.bars_between(s, start, end, frequency) for t, s in zip(tables, wanted, strict=True)
         ]
@@ -250,6 +258,37 @@ class FileDataSource:
         if read is not None and sum(len(frame) for frame in frames) == len(read):
             return read.copy(deep=False)
         return pd.concat([frames[i] for i in order], ignore_index=True)
+
+    def _batch_between(
+        self,
+        wanted: list[str],
+        tables: list[BarTable],
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        frequency: str,
+    ) -> pd.DataFrame | None:
+        """What :meth:`fetch_bars` returns for several symbols read together in one batch,
+        selected from that batch's frame at once; None when ``wanted`` is not such a
+        batch or when some symbol has no bar in the range (the symbol-by-symbol path then
+        answers, raising what it raises)."""
+        key = tuple(sorted(wanted))
+        read = self._reads.get(key)
+        if read is None or len(wanted) < 2 or any(t.frequency != frequency for t in tables):
+            return None
+        first, last = to_utc_timestamp(start).value, to_utc_timestamp(end).value
+        if last < first:
+            return None
+        inside = 0
+        for symbol in key:
+            stamps = self._stamps[symbol]
+            count = int(stamps.searchsorted(last, "right")) - int(stamps.searchsorted(first))
+            if count <= 0:
+                return None
+            inside += count
+        if inside == len(read):
+            return read.copy(deep=False)
+        stamps = self._read_stamps[key]
+        return read[(stamps >= first) & (stamps <= last)].reset_index(drop=True)
 
     def latest_bars(self, symbols: Sequence[str], frequency: str) -> pd.DataFrame:
         """The last bar in each symbol's file."""

@@ -2,7 +2,8 @@
 an execution (:mod:`rustybt.engine.parts`). A backtest, a paper session and a live session
 are this one engine with different parts; the engine has no mode of its own.
 
-Per session: ``before_trading_start`` (seeing the previous bar), then for each bar: the
+Per session: the attached pipelines' output (:mod:`rustybt.pipeline.attached`), then
+``before_trading_start`` (seeing the previous bar), then for each bar: the
 clock lets it run, the feed brings it when it arrives live, the execution reports fills of
 orders placed in earlier bars, ``handle_data``, scheduled functions; at the end of the
 session: the cancel policy, one results row, and the observers (a journal's checkpoint).
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -36,6 +37,7 @@ from rustybt.data.bar_arrays import BarArrays
 from rustybt.data.schema import date_option
 from rustybt.engine import benchmark
 from rustybt.engine.books import Books
+from rustybt.engine.clock import SimulatedClock
 from rustybt.engine.feed import fetch_run_bars
 from rustybt.engine.parts import BarFeed, Clock, Execution, SessionObserver
 from rustybt.engine.perf_frame import perf_frame
@@ -61,14 +63,20 @@ from rustybt.finance.cancel_policy import NeverCancel
 from rustybt.finance.controls import MaxLeverage
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order
+from rustybt.finance.transaction import Transaction
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
 from rustybt.portfolio import Account, HoldingsAtBar, Portfolio
+from rustybt.scheduling import once_per_day
 from rustybt.strategy_file import strategy_error
+
+if TYPE_CHECKING:
+    from rustybt.pipeline.attached import PipelineOutputs
 
 WARMUP_DAYS = {"daily": 600, "minute": 7}
 BEFORE_OPEN = pd.Timedelta(minutes=45)
 MINUTE = pd.Timedelta(minutes=1)
+DAY_NS = 86_400 * 10**9
 
 Progress = Callable[[int, int], None]
 CAPITAL_BASE_RANGE = (Decimal("1e-8"), Decimal(10) ** 15)
@@ -159,7 +167,13 @@ class TradingEngine:
         observers: Sequence[SessionObserver] = (),
         id_prefix: str = "o",
         progress: Progress | None = None,
+        pipeline_loaders: Mapping[Any, Any] | None = None,
+        pipelines_each_session: bool = False,
     ) -> None:
+        """``pipeline_loaders``: the loaders of the custom datasets the strategy's
+        pipelines read (zipline's ``custom_loader``: BoundColumn or DataSet -> loader).
+        ``pipelines_each_session``: compute each session's pipeline output at its start
+        (a trading session, whose later bars do not exist yet) instead of in chunks ahead."""
         self.algorithm = algorithm
         self.config = config
         self.clock = clock
@@ -171,6 +185,10 @@ class TradingEngine:
         """Each new order passes these before it is executed; the first reason one gives
         rejects the order (a session's risk limits)."""
         self.progress = progress
+        self.pipeline_loaders = pipeline_loaders
+        self.pipelines_each_session = pipelines_each_session
+        self.pipelines: PipelineOutputs | None = None
+        """The attached pipelines' outputs (None when the strategy attaches none)."""
         self.calendar: TradingCalendar = get_calendar(config.calendar)
         _check_inside_calendar(config, self.calendar)
         self.sessions = self.calendar.sessions(config.start, config.end)
@@ -195,6 +213,14 @@ class TradingEngine:
         self._start_date = self.sessions[0]
         self._portfolio_cache: tuple[int, int, Portfolio] | None = None
         self._account_cache: tuple[int, int, Account] | None = None
+        # A backtest's stored data ending means the asset ended (zipline's auto-close); a
+        # session's feed merely stopping does not, and its broker holds the positions.
+        self._closes_ended_assets = not feed.grows and isinstance(clock, SimulatedClock)
+        self._auto_close = np.zeros(0, dtype=np.int64)
+        """Per asset (ledger order), the session at whose end its positions are closed
+        and its orders cancelled (:meth:`_auto_close_sessions`)."""
+        self._first_auto_close = 0
+        """The first session of ``_auto_close`` (past the last session when there is none)."""
         execution.bind(self)
         for observer in observers:
             self.observe(observer)
@@ -281,7 +307,10 @@ class TradingEngine:
     def schedule(self, scheduled: ScheduledFunction) -> None:
         """Run ``scheduled``, registered after ``initialize``, from the current bar on: as
         in Zipline, a function scheduled in ``handle_data`` can fire in the same bar."""
-        bars = self._fire_bars(scheduled)
+        # Registered in a bar, it is checked from that bar on; before the session's first
+        # bar (before_trading_start), from that first bar.
+        within_bar = self._bar >= 0 and self._now_ns == self.bar_times.asi8[self._bar]
+        bars = self._fire_bars(scheduled, self._bar if within_bar else self._bar + 1)
         self._schedule.append((scheduled.func, bars))
         self._next_fire.append(int(np.searchsorted(bars, self._bar)))
 
@@ -334,6 +363,8 @@ class TradingEngine:
         self.arrays.add_assets([asset], bars)
         self.units = ledger.value_units(self.arrays.ticks)
         self._record_trading_dates([asset])
+        self._auto_close = np.concatenate([self._auto_close, self._auto_close_sessions([asset])])
+        self._first_auto_close = int(self._auto_close.min())
 
     def current_dt(self) -> pd.Timestamp:
         """The algorithm's current time (UTC)."""
@@ -510,6 +541,11 @@ class TradingEngine:
         # A new dict, not an update: rows already taken keep the dict they were given.
         self._recorded = {**self._recorded, **values}
 
+    def pipeline_output(self, name: str) -> pd.DataFrame:
+        """The current session's output of the attached pipeline ``name``, by asset."""
+        assert self.pipelines is not None  # the algorithm asks only for attached names
+        return self.pipelines.output(name)
+
     # -- setup ------------------------------------------------------------------------------
 
     def _column(self, asset: Asset) -> int:
@@ -549,12 +585,21 @@ class TradingEngine:
             self.bar_times = timeline + MINUTE
         self.all_sessions = all_sessions
         self.session_bounds = np.searchsorted(self.session_of_bar, np.arange(len(all_sessions) + 1))
+        first_run_bar = int(self.session_bounds[self.first_session])
+        universe_bars = (
+            self._join_pipeline_universe(timeline, first_run_bar)
+            if self.algorithm.attached_pipelines
+            else None
+        )
         # Added at once (the ledger re-bases its value units per call); the ledger's asset
         # order is the arrays' column order, which records rely on.
         self.ledger.add_assets(list(self._assets.values()))
         assets = list(self.ledger.assets)
-        first_run_bar = int(self.session_bounds[self.first_session])
-        bars = self._load_bars(assets, timeline, first_run_bar)
+        bars = (
+            self._load_bars(assets, timeline, first_run_bar)
+            if universe_bars is None
+            else universe_bars
+        )
         self.arrays = BarArrays(bars, assets, timeline)
         placed = self._run_actions(assets, all_sessions)
         if config.adjustment == "adjusted":
@@ -579,7 +624,71 @@ class TradingEngine:
         self._schedule = self._compile_schedule()
         self._next_fire = [0] * len(self._schedule)
         self._record_trading_dates(assets)
+        self._auto_close = self._auto_close_sessions(assets)
+        self._first_auto_close = int(self._auto_close.min(initial=len(all_sessions)))
         self._check_run_inside_data()
+        if self.algorithm.attached_pipelines:
+            self.pipelines = self._pipeline_outputs()
+
+    def _pipeline_universe(self) -> list[str]:
+        """The symbols a pipeline computes over: every symbol the source lists (sorted,
+        so sids are positions), else the run's own."""
+        return self._listed_symbols() or list(self._assets)
+
+    def _join_pipeline_universe(
+        self, timeline: pd.DatetimeIndex, first_run_bar: int
+    ) -> pd.DataFrame:
+        """Add the pipeline universe's symbols to the run, before its books and arrays
+        are made, so pipeline outputs hold the run's own assets; return the bars of them
+        all. A listed symbol without bars over the run's timeline cannot pass any
+        session's mask and stays out (found only when the source refuses the whole load)."""
+        joining = [s for s in self._pipeline_universe() if s not in self._assets]
+        for symbol in joining:
+            self._assets[symbol] = self._new_asset(symbol)
+        if not joining:
+            return self._load_bars(list(self._assets.values()), timeline, first_run_bar)
+        frequency = RUN_FREQUENCIES[self.config.frequency]
+        try:
+            return self.feed.load(list(self._assets.values()), timeline, first_run_bar, frequency)
+        except DataError:
+            pass
+        # The range a feed reads up front: the whole timeline, or a live feed's warm-up.
+        end = timeline[-1] if not self.feed.grows else timeline[max(first_run_bar - 1, 0)]
+        for symbol in joining:
+            try:
+                self.feed.source.fetch_bars([symbol], timeline[0], end, frequency)
+            except DataError:
+                del self._assets[symbol]
+        return self._load_bars(list(self._assets.values()), timeline, first_run_bar)
+
+    def _pipeline_outputs(self) -> PipelineOutputs:
+        """The outputs of the strategy's attached pipelines over the run's sessions, on
+        the run's source, calendar and adjustment, holding the run's assets."""
+        # Imported here: runs without a pipeline never load the pipeline machinery.
+        from rustybt.pipeline.attached import PipelineOutputs
+        from rustybt.pipeline.engine import PipelineEngine
+
+        assets = [self._assets[s] for s in self._pipeline_universe() if s in self._assets]
+        if self.feed.grows:
+            # A live feed has loaded only the warm-up: its assets trade on through the run,
+            # and a pipeline counts them alive (zipline's lifetimes) until its last session.
+            last = self.sessions[-1]
+            for asset in assets:
+                if asset.start_date is not None:
+                    asset.record_trading_dates(asset.start_date, last)
+        engine = PipelineEngine(
+            self.feed.source,
+            assets=assets,
+            calendar=self.config.calendar,
+            adjustment=self.config.adjustment,
+            loaders=self.pipeline_loaders,
+        )
+        return PipelineOutputs(
+            self.algorithm.attached_pipelines,
+            engine,
+            self.sessions,
+            each_session=self.pipelines_each_session,
+        )
 
     def _run_actions(self, assets: Sequence[Asset], sessions: pd.DatetimeIndex) -> RunActions:
         """The source's splits and dividends of the run's assets, placed on its sessions."""
@@ -592,7 +701,7 @@ class TradingEngine:
             columns={a.symbol: arrays.column[a] for a in assets},
             sessions=sessions,
             session_bounds=self.session_bounds,
-            closes=arrays.fields["price"],
+            closes=arrays.fields["close"],
         )
 
     def _apply_actions(self, session: int, records: SessionRecords) -> bool:
@@ -710,6 +819,52 @@ class TradingEngine:
                     sessions[session_of_bar[first]], sessions[session_of_bar[last]]
                 )
 
+    def _auto_close_sessions(self, assets: Sequence[Asset]) -> np.ndarray:
+        """Per asset, the session at whose end its positions are closed, as zipline does
+        with a csvdir bundle's ``auto_close_date`` (the day after the asset's last bar): the
+        first session closing on or after that day. Past the last session when the asset's
+        data lasts the run, or in a paper or live session.
+
+        Data ending on the run's last session is taken to go on (the run loaded no later
+        bars): on a calendar whose sessions close at midnight (24/7) zipline would close
+        such positions at the end of the run if its bundle ended there too."""
+        sessions = np.full(len(assets), len(self.all_sessions), dtype=np.int64)
+        if not self._closes_ended_assets:
+            return sessions
+        closes, last_session = self.closes.asi8, self.all_sessions[-1]
+        for i, asset in enumerate(assets):
+            if asset.end_date is not None and asset.end_date < last_session:
+                auto_close_ns = asset.end_date.normalize().value + DAY_NS
+                sessions[i] = np.searchsorted(closes, auto_close_ns)
+        return sessions
+
+    def _close_ended_assets(self, session: int) -> None:
+        """Zipline's auto-close at the end of ``session``: every position in an asset whose
+        auto-close session has come is closed at the asset's last price by a transaction of
+        no order and no commission, and the asset's open orders are cancelled."""
+        ended = self._auto_close <= session
+        ledger = self.ledger
+        held = ledger.held()
+        closing = held[ended[held]].tolist()
+        if closing:
+            ticks, now = self.arrays.ticks[self._bar], self.current_dt()
+            for column in closing:
+                asset = ledger.assets[column]
+                transaction = Transaction(
+                    order_id=None,
+                    asset=asset,
+                    amount=-ledger.amount(asset),
+                    price=asset.price_from_ticks(int(ticks[column])),
+                    dt=now,
+                )
+                ledger.apply(transaction)
+                self.books.fills.append(transaction)
+        open_by_asset, index = self.orders.open_by_asset, ledger.index
+        for asset in [a for a in open_by_asset if ended[index[a]]]:
+            for order in list(open_by_asset.get(asset, ())):
+                if order.is_open:
+                    self.cancel_order(order)
+
     def _check_run_inside_data(self) -> None:
         """Refuse a backtest whose first or last session lies outside every asset's data:
         its sessions there would be made up of nothing."""
@@ -740,10 +895,13 @@ class TradingEngine:
 
     def _compile_schedule(self) -> list[tuple[Callable[..., Any], np.ndarray]]:
         """Per scheduled function, the bar indices at which it runs (sorted)."""
-        return [(f.func, self._fire_bars(f)) for f in self.algorithm.scheduled_functions]
+        first_bar = int(self.session_bounds[self.first_session])
+        return [(f.func, self._fire_bars(f, first_bar)) for f in self.algorithm.scheduled_functions]
 
-    def _fire_bars(self, scheduled: ScheduledFunction) -> np.ndarray:
-        """The bars (sorted indices) of the run at which ``scheduled`` fires."""
+    def _fire_bars(self, scheduled: ScheduledFunction, first_checked: int) -> np.ndarray:
+        """The bars (sorted indices) of the run at which ``scheduled`` fires, its rules
+        checked from bar ``first_checked`` on: those its date and time rules pick, at most
+        one per Zipline "day" (:func:`rustybt.scheduling.once_per_day`)."""
         run_sessions = self.all_sessions[self.first_session :]
         # Date rules judge whole weeks and months, as Zipline does over its full calendar.
         padded = self.calendar.sessions(
@@ -755,8 +913,12 @@ class TradingEngine:
             mask &= ~self.calendar.early_closes(run_sessions)
         sessions = np.flatnonzero(mask) + self.first_session
         if self.config.frequency == "daily":
-            return np.asarray(sessions, dtype=np.int64)
-        return np.asarray(self._minute_bars_for(scheduled.time_rule, sessions), dtype=np.int64)
+            rule_bars = np.asarray(sessions, dtype=np.int64)
+        else:
+            rule_bars = np.asarray(
+                self._minute_bars_for(scheduled.time_rule, sessions), dtype=np.int64
+            )
+        return once_per_day(rule_bars, self.bar_times.asi8, first_checked)
 
     def _minute_bars_for(self, time_rule: Any, sessions: np.ndarray) -> np.ndarray:
         if getattr(time_rule, "every_minute", False):
@@ -833,12 +995,15 @@ class TradingEngine:
         bar_times_ns = self.bar_times.asi8.tolist()
         bounds = self.session_bounds.tolist()
         has_actions = not self.actions.empty
+        pipelines, first_session = self.pipelines, self.first_session
         for s in range(from_session, len(self.all_sessions)):
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
             start_session()
             moved = has_actions and self._apply_actions(s, records)
             session_first_fill = len(fills)
+            if pipelines is not None:
+                call(pipelines.begin_session, s - first_session)
             if before_trading_start is not None:
                 self._bar = first - 1
                 self._now_ns = opens_ns[s] - BEFORE_OPEN.value
@@ -876,6 +1041,8 @@ class TradingEngine:
                     self._check_leverage(algorithm.max_leverage)
             if bar != stop - 1:  # the clock stopped the run
                 return records
+            if s >= self._first_auto_close:
+                self._close_ended_assets(s)
             if cancels_at_session_end and orders.open_by_asset:
                 self._cancel_open_orders()
             record_session(records, session_first_fill, moved)

@@ -15,14 +15,15 @@ from rustybt.portfolio import position_amount
 @attrs.frozen(kw_only=True)
 class Transaction:
     """One fill. ``amount`` is signed (positive buys); ``price`` is the slippage model's,
-    unrounded as zipline uses it.
+    unrounded as zipline uses it. ``order_id`` is None for a position the engine closed
+    itself, without an order (an ended asset's auto-close, as zipline's).
 
     ``commission`` is what the commission model charged for this fill (``Decimal(0)``
     until it has been computed). ``fill_id`` names the fill uniquely within its session
     (the venue's trade id for a real broker).
     """
 
-    order_id: str
+    order_id: str | None
     asset: Asset
     amount: Decimal
     price: Decimal
@@ -63,7 +64,7 @@ class TransactionView:
     amount: int | float
     dt: pd.Timestamp
     price: float
-    order_id: str
+    order_id: str | None
     transaction: Transaction = attrs.field(repr=False)
 
     @classmethod

@@ -704,6 +704,9 @@ def _assemble(
         feed=feed,
         execution=execution,
         id_prefix=parts.journal.session_id,
+        # Each session's pipeline output from the bars known at its start: a restart from
+        # a checkpoint computes the same output again.
+        pipelines_each_session=True,
     )
     return TradingSession(
         engine,

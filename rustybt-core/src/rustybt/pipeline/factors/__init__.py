@@ -1,0 +1,78 @@
+"""Factors for pipelines: the base classes and zipline-reloaded's built-ins, by zipline's
+names (``from rustybt.pipeline.factors import SimpleMovingAverage, RSI, ...``)."""
+
+from rustybt.pipeline.factor import CustomFactor, Factor, Latest
+from rustybt.pipeline.factors.basic import (
+    EWMA,
+    EWMSTD,
+    VWAP,
+    AnnualizedVolatility,
+    AverageDollarVolume,
+    DailyReturns,
+    ExponentialWeightedMovingAverage,
+    ExponentialWeightedMovingStdDev,
+    LinearWeightedMovingAverage,
+    MaxDrawdown,
+    PercentChange,
+    Returns,
+    SimpleMovingAverage,
+    WeightedAverageValue,
+)
+from rustybt.pipeline.factors.statistical import (
+    RollingLinearRegression,
+    RollingLinearRegressionOfReturns,
+    RollingPearson,
+    RollingPearsonOfReturns,
+    RollingSpearman,
+    RollingSpearmanOfReturns,
+    SimpleBeta,
+)
+from rustybt.pipeline.factors.technical import (
+    RSI,
+    Aroon,
+    BollingerBands,
+    FastStochasticOscillator,
+    IchimokuKinkoHyo,
+    MACDSignal,
+    MovingAverageConvergenceDivergenceSignal,
+    RateOfChangePercentage,
+    TrueRange,
+)
+from rustybt.pipeline.term import RecarrayField
+
+__all__ = [
+    "EWMA",
+    "EWMSTD",
+    "RSI",
+    "VWAP",
+    "AnnualizedVolatility",
+    "Aroon",
+    "AverageDollarVolume",
+    "BollingerBands",
+    "CustomFactor",
+    "DailyReturns",
+    "ExponentialWeightedMovingAverage",
+    "ExponentialWeightedMovingStdDev",
+    "Factor",
+    "FastStochasticOscillator",
+    "IchimokuKinkoHyo",
+    "Latest",
+    "LinearWeightedMovingAverage",
+    "MACDSignal",
+    "MaxDrawdown",
+    "MovingAverageConvergenceDivergenceSignal",
+    "PercentChange",
+    "RateOfChangePercentage",
+    "RecarrayField",
+    "Returns",
+    "RollingLinearRegression",
+    "RollingLinearRegressionOfReturns",
+    "RollingPearson",
+    "RollingPearsonOfReturns",
+    "RollingSpearman",
+    "RollingSpearmanOfReturns",
+    "SimpleBeta",
+    "SimpleMovingAverage",
+    "TrueRange",
+    "WeightedAverageValue",
+]
