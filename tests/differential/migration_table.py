@@ -22,7 +22,8 @@ HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 PAGE = REPO / "docs" / "zipline-migration.md"
 STRATEGIES = sorted(
-    [*(HERE / "strategies").glob("*.py"), *(HERE / "pipeline_strategies").glob("*.py")]
+    [*(HERE / "strategies").glob("*.py"), *(HERE / "pipeline_strategies").glob("*.py")],
+    key=lambda path: path.stem,
 )
 
 ZIPLINE_API = (
@@ -69,6 +70,15 @@ DATA_DIFFERS: dict[str, str] = {
     "loses value in zipline that it keeps in RustyBT. The suite compares against zipline "
     "with the pay date set to the ex-date (`test_corporate_actions.py`). Splits, the "
     "history adjustments and dividends with a pay date are zipline's",
+    "ended assets": "a backtest closes the position in an asset whose data has ended at the "
+    "end of the first session after its last bar, as zipline's auto-close does "
+    "(`test_engine_lifetimes.py`); paper and live sessions never do, since the broker holds "
+    "the positions and a feed may merely pause. Data ending on the run's last session counts "
+    "as continuing. The closing transaction's commission is 0.0 (zipline's is None)",
+    "Pipeline": "the output frames and the trades of pipeline strategies are zipline's "
+    "(`test_pipeline.py`); around the engine (the research entry point, domains, the asset "
+    "objects, a few inputs zipline crashes on) see [Pipeline](pipeline.md#differences-from-"
+    "zipline)",
 }
 """Behaviours of the data, not of an API name, that differ from zipline on purpose."""
 

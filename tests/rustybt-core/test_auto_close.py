@@ -195,3 +195,29 @@ def test_on_a_24_7_calendar_the_close_comes_at_the_end_of_the_last_bar_s_own_day
         ("ETH/USDT", -1, pd.Timestamp("2024-01-06", tz="UTC"))
     ]
     assert [p["symbol"] for p in result.frame["positions"].iloc[-1]] == ["BTC/USDT"]
+
+
+def test_an_order_for_an_asset_past_its_last_bar_is_refused_with_a_warning(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    placed: dict[str, object] = {}
+
+    def order_gone_every_day(context: object, data: object) -> None:
+        day = str(data.current_session.date())  # type: ignore[attr-defined]
+        placed[day] = order(symbol("GONE"), 1)
+
+    with caplog.at_level("WARNING", logger="rustybt.algorithm"):
+        run_backtest(
+            TradingAlgorithm(initialize=setup, handle_data=order_gone_every_day),
+            start=DAYS[0],
+            end=DAYS[-1],
+            source="files",
+            data_dir=data_dir,
+        )
+
+    # GONE's last bar is Monday 2024-01-08: orders up to that session are placed, none after.
+    assert all(placed[day] is not None for day in ("2024-01-02", "2024-01-08"))
+    assert [day for day, order_id in placed.items() if order_id is None] == [
+        d for d in DAYS.strftime("%Y-%m-%d") if d > "2024-01-08"
+    ]
+    assert "no order placed: the data of GONE ended on 2024-01-08" in caplog.text

@@ -168,6 +168,11 @@ class AlgorithmRuntime(Protocol):
         """The current session's output of the attached pipeline ``name``, by asset."""
         ...
 
+    def can_order(self, asset: Asset) -> bool:
+        """Whether an order for ``asset`` may be placed now (False once a backtest is past
+        the asset's last bar)."""
+        ...
+
 
 @attrs.frozen(kw_only=True)
 class ScheduledFunction:
@@ -655,7 +660,17 @@ class TradingAlgorithm:
     def _place(self, call: _OrderCall, amount: Decimal, style: ExecutionStyle) -> str | None:
         """Place ``amount`` units of the call's asset in ``style`` (its prices checked),
         rounded to the lot and passed through the trading controls; None when it rounds to
-        nothing."""
+        nothing, or when a backtest is past the asset's last bar (zipline's warning and
+        None for a delisted asset)."""
+        if not self.runtime.can_order(call.asset):
+            self.log.warning(
+                "%s: no order placed: the data of %s ended on %s; a position in it is "
+                "closed at the end of the session after that",
+                call,
+                call.asset.symbol,
+                call.asset.end_date.date() if call.asset.end_date is not None else "?",
+            )
+            return None
         if abs(amount) > MAX_ORDER_UNITS:
             raise StrategyError(
                 f"{call}: {float(amount):.6g} units is more than any order may be "

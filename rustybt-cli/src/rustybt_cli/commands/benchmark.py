@@ -24,6 +24,8 @@ EPILOG = """Examples:
 
   rustybt benchmark --suite startup --suite paper-replay --repeat 5
 
+  rustybt benchmark --suite pipeline --scale 0.02 --repeat 1
+
   rustybt benchmark --scale 0.05 --repeat 1 --save bench.json
 """
 
@@ -109,8 +111,9 @@ def benchmark(
         list[str] | None,
         typer.Option(
             help="Run only benchmarks whose name starts with this (repeatable): a suite "
-            "(backtest, data, data-parse, broker, ledger, paper-replay, startup) or a whole "
-            "name."
+            "(backtest, data, data-parse, broker, ledger, paper-replay, startup, pipeline) or "
+            "a whole name; pipeline also times zipline's engine when RUSTYBT_ZIPLINE_PYTHON "
+            "names a python with zipline-reloaded."
         ),
     ] = None,
     repeat: Annotated[

@@ -23,6 +23,7 @@ as they are.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -36,10 +37,10 @@ import pyarrow.csv as pa_csv
 
 from rustybt.data.actions import csvdir_actions, empty_actions, validate_actions
 from rustybt.data.bar_table import BarTable
-from rustybt.data.parquet_files import read_table
+from rustybt.data.parquet_files import read_columns, read_table
 from rustybt.data.schema import BAR_SCHEMA, FREQUENCIES, PRICE_COLUMNS, to_utc_timestamp
 from rustybt.data.source import SourceCapabilities
-from rustybt.data.validation import bar_time, quoted, validate_bars
+from rustybt.data.validation import bar_time, quoted, validate_bars, values_pass
 from rustybt.errors import ConfigError, DataError
 
 SUFFIXES = (".csv", ".parquet")
@@ -77,6 +78,28 @@ class _Parsed:
     actions: pd.DataFrame | None
 
 
+@attrs.frozen(eq=False)
+class BarColumns:
+    """Some columns of the daily bars of several symbols, one symbol after another:
+    ``stamps`` (int64 UTC nanoseconds, increasing within each symbol), ``values`` (column
+    name -> float64) and ``bounds``: the bars of the ``k``-th symbol are the rows
+    ``bounds[k]:bounds[k + 1]``."""
+
+    stamps: np.ndarray
+    bounds: np.ndarray
+    values: dict[str, np.ndarray]
+
+
+@attrs.frozen
+class _ColumnRead:
+    """One usual Parquet file read in part: its bar times, the number columns asked for,
+    and its float64 ``split`` and ``dividend`` columns (empty: it has none)."""
+
+    stamps: pa.ChunkedArray
+    values: dict[str, pa.ChunkedArray]
+    actions: dict[str, pa.ChunkedArray]
+
+
 class FileDataSource:
     """Bars read from ``data_dir``, one CSV or Parquet file per symbol."""
 
@@ -106,6 +129,7 @@ class FileDataSource:
         self._read_stamps: dict[tuple[str, ...], np.ndarray] = {}
         # Each symbol's bar times (int64 ns), a view of its batch's.
         self._stamps: dict[str, np.ndarray] = {}
+        self._column_reads: dict[tuple[tuple[str, ...], tuple[str, ...]], BarColumns] = {}
 
     @property
     def symbols(self) -> list[str]:
@@ -161,6 +185,57 @@ class FileDataSource:
             # it through the run (about 15 MB for 100 symbols of 10 years).
             pa.default_memory_pool().release_unused()
         return [self._tables[s] for s in symbols]
+
+    def bar_columns(self, symbols: Sequence[str], columns: Sequence[str]) -> BarColumns | None:
+        """Every daily bar of ``symbols``, with only ``columns`` (of open, high, low,
+        close, volume) read from their files: for a reader of a few columns of many files
+        (a pipeline). Its bars keep the bar rules that concern what is read (the
+        ``low <= open, close <= high`` rule when a price besides the close is asked for:
+        all four are then read), and the files' ``split`` and ``dividend`` columns are read
+        as :meth:`fetch_bars` reads them, for :meth:`fetch_actions`.
+
+        None unless every symbol's file is a usual Parquet file not read whole yet: times
+        and numbers, at least one bar, daily bars (dates), values that keep those rules.
+        :meth:`fetch_bars` then reads the files whole and reports what is wrong with them.
+        """
+        wanted = tuple(dict.fromkeys(symbols))
+        names = tuple(name for name in _NUMBERS if name in columns)
+        if set(names) & {"open", "high", "low"}:
+            names = tuple(name for name in _NUMBERS if name in PRICE_COLUMNS or name in names)
+        if not wanted or any(symbol in self._tables for symbol in wanted):
+            return None
+        known = self._column_reads.get((wanted, names))
+        if known is not None:
+            return known
+        with os.scandir(self.data_dir) as entries:
+            files = {entry.name for entry in entries if entry.is_file()}
+        paths = []
+        for symbol in wanted:
+            stem = symbol_file_stem(symbol)
+            if f"{stem}.csv" in files or f"{stem}.parquet" not in files:
+                return None
+            paths.append(self.data_dir / f"{stem}.parquet")
+        reads = _read_all_usual_columns(paths, names)
+        if reads is None:
+            return None
+        result = _checked_columns(reads, names)
+        if result is None:
+            return None
+        actions = {}
+        for symbol, read in zip(wanted, reads, strict=True):
+            if read.actions:
+                bars = pa.table({"timestamp": read.stamps})
+                path = self.data_dir / f"{symbol_file_stem(symbol)}.parquet"
+                try:
+                    actions[symbol] = _arrow_actions(symbol, bars, read.actions, path)
+                except DataError:
+                    return None
+        del reads
+        pa.default_memory_pool().release_unused()
+        for symbol in wanted:
+            self._column_actions.setdefault(symbol, actions.get(symbol))
+        self._column_reads[(wanted, names)] = result
+        return result
 
     def _path_of(self, symbol: str) -> Path:
         stem = symbol_file_stem(symbol)
@@ -305,7 +380,8 @@ class FileDataSource:
         ``SYMBOL.actions.csv`` files (see the module's docstring), in
         :data:`~rustybt.data.actions.ACTIONS_SCHEMA`; none for a symbol without either."""
         wanted = list(dict.fromkeys(symbols))
-        self._tables_for(wanted)
+        # Symbols read in part (bar_columns) have their column actions already.
+        self._tables_for([symbol for symbol in wanted if symbol not in self._column_actions])
         frames = [self._actions_of(symbol) for symbol in wanted]
         actions = pd.concat([f for f in frames if f is not None] or [empty_actions()])
         inside = actions["ex_date"].between(to_utc_timestamp(start), to_utc_timestamp(end))
@@ -325,6 +401,84 @@ class FileDataSource:
                     empty_actions() if columns is None else columns, listed, symbol, path
                 )
         return self._actions[symbol]
+
+
+def _read_all_usual_columns(paths: list[Path], names: tuple[str, ...]) -> list[_ColumnRead] | None:
+    """:func:`_read_usual_columns` of each file, in order; None when any is unusual."""
+    reads = []
+    for path in paths:
+        read = _read_usual_columns(path, names)
+        if read is None:
+            return None
+        reads.append(read)
+    return reads
+
+
+def _read_usual_columns(path: Path, names: tuple[str, ...]) -> _ColumnRead | None:
+    """The times, the number columns ``names`` and the ``split`` and ``dividend`` columns
+    of the Parquet file at ``path``, when it is a usual one (see
+    :meth:`FileDataSource.bar_columns`); None for any other file."""
+    picked: dict[str, str] = {}
+
+    def choose(columns: list[str]) -> list[str] | None:
+        cleaned = [str(name).strip().lower() for name in columns]
+        if any(cleaned.count(name) > 1 for name in _READ_NAMES):
+            return None
+        by_name = dict(zip(cleaned, columns, strict=True))
+        time_column = next((n for n in ("timestamp", "date") if n in by_name), None)
+        if time_column is None or any(name not in by_name for name in _NUMBERS):
+            return None
+        picked.update(
+            (name, by_name[name])
+            for name in (time_column, *names, *_ACTION_NEUTRALS)
+            if name in by_name
+        )
+        picked["time"] = picked.pop(time_column)
+        return list(picked.values())
+
+    try:
+        table = read_columns(path, choose)
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if table is None or table.num_rows == 0:
+        return None
+    columns = {name: table.column(original) for name, original in picked.items()}
+    stamps = _utc_nanoseconds(columns["time"])
+    numbers = {name: _float64(column) for name, column in columns.items() if name != "time"}
+    if stamps.type != BAR_SCHEMA.field("timestamp").type:
+        return None
+    if any(column.type != pa.float64() for column in numbers.values()):
+        return None
+    return _ColumnRead(
+        stamps=stamps,
+        values={name: numbers[name] for name in names},
+        actions={name: numbers[name] for name in _ACTION_NEUTRALS if name in numbers},
+    )
+
+
+def _checked_columns(reads: list[_ColumnRead], names: tuple[str, ...]) -> BarColumns | None:
+    """The files' columns end to end as numpy arrays, when their bars are daily, in
+    increasing time per file and keep the rules on values; None otherwise."""
+    counts = [len(read.stamps) for read in reads]
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    stamps = np.concatenate([chunk for read in reads for chunk in _numpy_chunks(read.stamps)]).view(
+        np.int64
+    )
+    # A missing time (NaT, the least int64) is no midnight either: 2**63 is no whole
+    # number of days.
+    if np.remainder(stamps, _DAY_NS).any():
+        return None
+    later = stamps[1:] > stamps[:-1]
+    later[bounds[1:-1] - 1] = True  # a file's first bar follows another file's last
+    if not later.all():
+        return None
+    values = {
+        name: np.concatenate([c for read in reads for c in _numpy_chunks(read.values[name])])
+        for name in names
+    }
+    if not values_pass(values):
+        return None
+    return BarColumns(stamps=stamps, bounds=bounds, values=values)
 
 
 def _numpy_frame(table: pa.Table) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,3 +17,16 @@ def read_table(path: str | Path) -> pa.Table:
     ``UnicodeDecodeError`` (a ``ValueError``) for column names that are not UTF-8."""
     with pq.ParquetFile(path, pre_buffer=False) as parquet_file:
         return parquet_file.read(use_threads=False)
+
+
+def read_columns(
+    path: str | Path, choose: Callable[[list[str]], list[str] | None]
+) -> pa.Table | None:
+    """The columns of the file that ``choose`` picks from its column names, read as
+    :func:`read_table` reads (None when ``choose`` picks none: the file is not one the
+    caller reads in part). Raises what :func:`read_table` raises."""
+    with pq.ParquetFile(path, pre_buffer=False) as parquet_file:
+        names = choose(parquet_file.schema_arrow.names)
+        if names is None:
+            return None
+        return parquet_file.read(columns=names, use_threads=False)

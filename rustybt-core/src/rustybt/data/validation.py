@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,27 @@ def validate_bars(frame: pd.DataFrame, locate: RowLocator) -> pd.DataFrame:
     _check_ohlc(frame, values, locate)
     _check_order(frame, locate)
     return frame.reset_index(drop=True)
+
+
+def values_pass(values: Mapping[str, np.ndarray]) -> bool:
+    """Whether the float64 columns in ``values`` (some of open, high, low, close, volume)
+    keep :func:`validate_bars`' rules on values: prices finite, above 0 and at most
+    :data:`MAX_PRICE`; volume finite, at least 0 and at most :data:`MAX_VOLUME`; and
+    ``low <= open, close <= high`` when all four prices are there. A yes or no over many
+    bars at once; :func:`validate_bars` tells what is wrong, and where."""
+    for column, data in values.items():
+        if not len(data):
+            continue
+        # A NaN makes the minimum NaN, which fails the comparison.
+        low, high = float(data.min()), float(data.max())
+        if column == "volume" and not (low >= 0 and high <= MAX_VOLUME):
+            return False
+        if column != "volume" and not (low > 0 and high <= MAX_PRICE):
+            return False
+    if not all(column in values for column in PRICE_COLUMNS):
+        return True
+    opens, highs, lows, closes = (values[c] for c in PRICE_COLUMNS)
+    return not ((highs < np.maximum(opens, closes)) | (lows > np.minimum(opens, closes))).any()
 
 
 def _as_float(column: pd.Series, name: str, locate: RowLocator) -> pd.Series:

@@ -6,7 +6,8 @@ Per session: the attached pipelines' output (:mod:`rustybt.pipeline.attached`), 
 ``before_trading_start`` (seeing the previous bar), then for each bar: the
 clock lets it run, the feed brings it when it arrives live, the execution reports fills of
 orders placed in earlier bars, ``handle_data``, scheduled functions; at the end of the
-session: the cancel policy, one results row, and the observers (a journal's checkpoint).
+session: in a backtest, zipline's auto-close of the assets whose data ended, then the cancel
+policy, one results row, and the observers (a journal's checkpoint).
 Everything the loop touches per bar is a numpy array prepared once
 (:class:`rustybt.data.bar_arrays.BarArrays`); Decimals appear only when orders are sized or
 filled and when the portfolio is valued.
@@ -220,6 +221,8 @@ class TradingEngine:
         """Per asset (ledger order), the session at whose end its positions are closed
         and its orders cancelled (:meth:`_auto_close_sessions`)."""
         self._first_auto_close = 0
+        self._session = -1
+        """The position in ``all_sessions`` of the session being run (-1 before the first)."""
         """The first session of ``_auto_close`` (past the last session when there is none)."""
         execution.bind(self)
         for observer in observers:
@@ -838,6 +841,17 @@ class TradingEngine:
                 sessions[i] = np.searchsorted(closes, auto_close_ns)
         return sessions
 
+    def can_order(self, asset: Asset) -> bool:
+        """Whether an order for ``asset`` may be placed now: in a backtest, not once the run
+        is past the session of the asset's last bar (zipline refuses orders for an asset
+        after its end date; its position is closed by :meth:`_close_ended_assets`). Data
+        lasting the run, and paper and live sessions, never end an asset."""
+        if self._session < 0 or not self._closes_ended_assets or asset.end_date is None:
+            return True
+        if self._auto_close[self.ledger.index[asset]] >= len(self.all_sessions):
+            return True
+        return bool(self.all_sessions[self._session] <= asset.end_date)
+
     def _close_ended_assets(self, session: int) -> None:
         """Zipline's auto-close at the end of ``session``: every position in an asset whose
         auto-close session has come is closed at the asset's last price by a transaction of
@@ -999,6 +1013,7 @@ class TradingEngine:
         for s in range(from_session, len(self.all_sessions)):
             session = sessions_ns[s]
             first, stop = bounds[s], bounds[s + 1]
+            self._session = s
             start_session()
             moved = has_actions and self._apply_actions(s, records)
             session_first_fill = len(fills)

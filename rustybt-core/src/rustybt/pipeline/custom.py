@@ -80,6 +80,8 @@ def compute_all_sessions(term: Any, windows: list[Windows], mask: np.ndarray) ->
     values = term.compute_rolling(*[w.rolling() for w in windows], **term.params)
     if values is None:
         return None
+    if values.dtype == term.dtype and values.shape == mask.shape and mask.all():
+        return values
     out: np.ndarray = np.where(mask, values, np.asarray(term.missing_value, dtype=term.dtype))
     return out
 

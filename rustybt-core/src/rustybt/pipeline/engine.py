@@ -148,7 +148,7 @@ class PipelineEngine:
             )
         all_dates = self._sessions[position - extra : position + len(dates)]
         assets = self.assets
-        chunk = self.pricing.chunk(all_dates, assets)
+        chunk = self.pricing.chunk(all_dates, assets, _pricing_fields(graph))
         root = _lifetimes(chunk, assets)
         alive = np.asarray(root.any(axis=0), dtype=bool)
         if not alive.any():
@@ -169,7 +169,7 @@ class PipelineEngine:
         return _output_frame(columns, data, screen_values, dates, kept)
 
     def _loader_for(self, column: BoundColumn) -> Any:
-        if column.dataset is EquityPricing or column in EquityPricing.columns:
+        if _is_pricing(column):
             return self.pricing
         loader = self._loaders.get(column)
         if loader is None:
@@ -181,12 +181,21 @@ class PipelineEngine:
         if loader is None:
             name = column.dataset.__name__
             raise ConfigError(
-                f"no loader for {column.qualname}: give {name} a `loader = FilesLoader(...)` "
-                f"attribute, or pass loaders={{{name}: a loader}} to run_pipeline, or "
+                f"no loader for {column.qualname}: give {name} a loader attribute (loader = "
+                f"FilesLoader(...)), or pass loaders={{{name}: a loader}} to run_pipeline, or "
                 f"custom_loader={{{name}: a loader}} to run_algorithm (e.g. a FilesLoader or "
                 "DataFrameLoader)"
             )
         return loader
+
+
+def _is_pricing(column: BoundColumn) -> bool:
+    return column.dataset is EquityPricing or column in EquityPricing.columns
+
+
+def _pricing_fields(graph: TermGraph) -> list[str]:
+    """The EquityPricing columns the graph's terms read (only those are loaded)."""
+    return [t.name for t in graph.order if isinstance(t, BoundColumn) and _is_pricing(t)]
 
 
 def _lifetimes(chunk: PricingChunk, assets: Sequence[Asset]) -> np.ndarray:
@@ -284,10 +293,11 @@ class _Workspace:
             loaded = loader.load([column], self.dates, self.assets)
         result = loaded[column]
         if loader is self.engine.pricing:
-            result = LoadedColumn(
-                values=result.values[:, self.alive],
-                adjustments=_kept_adjustments(result.adjustments, self.alive),
-            )
+            if not self.alive.all():
+                result = LoadedColumn(
+                    values=result.values[:, self.alive],
+                    adjustments=_kept_adjustments(result.adjustments, self.alive),
+                )
             self._check_shape(column, result)
         else:
             self._check_shape(column, result)
@@ -341,18 +351,19 @@ def _output_frame(
     assets: list[Asset],
 ) -> pd.DataFrame:
     """zipline's narrow frame: a row per (date, asset) where ``screen`` holds."""
-    if not screen.any():
+    cells = np.flatnonzero(screen)
+    if not len(cells):
         return pd.DataFrame(
             data={name: _empty_column(columns[name]) for name in columns},
             index=pd.MultiIndex.from_arrays([dates[:0], pd.Index(np.array([], dtype=object))]),
         )
-    date_codes, asset_codes = np.nonzero(screen)
+    date_codes, asset_codes = np.divmod(cells, screen.shape[1])
     index = pd.MultiIndex(
         levels=[dates, pd.Index(np.array(assets, dtype=object))],
         codes=[date_codes, asset_codes],
         verify_integrity=False,
     )
-    values = {name: _postprocess(columns[name], data[name], screen) for name in columns}
+    values = {name: _postprocess(columns[name], data[name], screen, cells) for name in columns}
     return pd.DataFrame(values, index=index, columns=list(columns))
 
 
@@ -362,8 +373,10 @@ def _empty_column(term: Term) -> Any:
     return np.array([], dtype=term.dtype)
 
 
-def _postprocess(term: Term, data: np.ndarray, screen: np.ndarray) -> Any:
-    values = data[screen]
+def _postprocess(term: Term, data: np.ndarray, screen: np.ndarray, cells: np.ndarray) -> Any:
+    """The values of ``data`` where ``screen`` holds (at the flat positions ``cells``) as
+    the frame's column."""
+    values = np.take(data, cells) if data.shape == screen.shape else data[screen]
     if term.dtype == np.dtype(object):
         return pd.Categorical(values, categories=_categories(term, data))
     if term.outputs is not NotSpecified:

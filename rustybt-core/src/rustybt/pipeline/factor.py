@@ -207,12 +207,22 @@ class Factor(ComputableTerm):
             from rustybt.pipeline.filter import MaximumFilter
 
             return MaximumFilter.create(self, groupby, mask)
-        return self.rank(ascending=False, mask=mask, groupby=groupby) <= N
+        return self._ranked_first(N, False, mask, groupby)
 
     def bottom(self, N: int, mask: Any = NotSpecified, groupby: Any = NotSpecified) -> Any:
         """True for the ``N`` assets with the smallest values each session (per group)."""
         _check_count(N, "bottom")
-        return self.rank(ascending=True, mask=mask, groupby=groupby) <= N
+        return self._ranked_first(N, True, mask, groupby)
+
+    def _ranked_first(self, count: int, ascending: bool, mask: Any, groupby: Any) -> Any:
+        """``self.rank(ascending=ascending, mask=mask, groupby=groupby) <= count``, as
+        zipline's top and bottom are; without groups, a filter computing just that."""
+        if groupby is not NotSpecified:
+            return self.rank(ascending=ascending, mask=mask, groupby=groupby) <= count
+        from rustybt.pipeline.filter import RankedFirst
+
+        _check_filter(mask, "rank")
+        return RankedFirst.create(self, count, ascending, mask)
 
     def percentile_between(
         self, min_percentile: float, max_percentile: float, mask: Any = NotSpecified

@@ -238,6 +238,42 @@ class MaximumFilter(Filter):
         return rowwise.maximal(data, codes, usable)
 
 
+class RankedFirst(Filter):
+    """``factor.top(N)`` (N > 1) and ``factor.bottom(N)`` without ``groupby``: zipline's
+    ``factor.rank(ascending=...) <= N``, True for the N assets of the first ordinal ranks
+    each session among those ``mask`` holds with a value (equal values: the lower sid
+    first), found without ranking every asset."""
+
+    window_length = 0
+    count: int
+    ascending: bool
+
+    @classmethod
+    def create(cls, factor: Any, count: int, ascending: bool, mask: Any) -> Any:
+        """The filter of the ``count`` first assets of ``factor`` in ``ascending`` order."""
+        # An explicit mask need not be within the universe: the comparison zipline makes
+        # is, so the universe comes in as an input too.
+        inputs = (factor,) if mask is NotSpecified else (factor, AssetExists())
+        return cls._make(
+            inputs=inputs,
+            window_length=0,
+            mask=mask,
+            extra={"count": int(count), "ascending": bool(ascending)},
+        )
+
+    def compute_rows(
+        self, inputs: list[Any], dates: pd.DatetimeIndex, assets: np.ndarray, mask: np.ndarray
+    ) -> np.ndarray:
+        """The first ``count`` usable assets of each session."""
+        data = np.asarray(inputs[0], dtype=np.float64)
+        chosen = rowwise.first_ordinal(data, mask, self.count, self.ascending)
+        return chosen if len(inputs) == 1 else chosen & inputs[1]
+
+    def __repr__(self) -> str:
+        name = "bottom" if self.ascending else "top"
+        return f"{self.inputs[0]!r}.{name}({self.count})"
+
+
 class IfElse(ComputableTerm):
     """``condition.if_else(if_true, if_false)``: element-wise choice between two terms or
     numbers."""

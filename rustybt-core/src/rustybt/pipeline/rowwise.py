@@ -65,14 +65,72 @@ def rank_rows(data: np.ndarray, method: str) -> np.ndarray:
 def masked_rank(data: np.ndarray, mask: np.ndarray, method: str, ascending: bool) -> np.ndarray:
     """zipline's Rank: ranks among the entries ``mask`` holds that are not NaN; NaN
     elsewhere."""
-    missing = ~mask | np.isnan(data)
-    values = np.array(data, dtype=np.float64, copy=True)
-    values[missing] = np.nan
-    if not ascending:
-        values = -values
+    usable = mask & ~np.isnan(data)
+    if method == "ordinal":
+        return _usable_ordinal_ranks(data, usable, ascending)
+    values = np.where(usable, data if ascending else -data, np.nan)
     result = rank_rows(values, method)
-    result[missing] = np.nan
+    result[~usable] = np.nan
     return result
+
+
+def _usable_ordinal_ranks(data: np.ndarray, usable: np.ndarray, ascending: bool) -> np.ndarray:
+    """The ordinal ranks of the ``usable`` entries of each row among themselves (ties by
+    column order), NaN elsewhere: :func:`rank_rows_ordinal`'s, from numpy's quickest sort
+    (not a stable one) with the order of equal values put right afterwards."""
+    width = data.shape[1]
+    keys = _sort_keys(data, usable, ascending)
+    order = np.argsort(keys, axis=1)
+    ordered = np.take_along_axis(keys, order, axis=1)
+    equal = ordered[:, 1:] == ordered[:, :-1]
+    rows = np.flatnonzero(equal.any(axis=1))
+    if len(rows):
+        # Equal keys whose order matters: two usable values, or a usable infinity next to
+        # the unusable entries (keyed infinite too), which must stay after it.
+        usable_ordered = np.take_along_axis(usable[rows], order[rows], axis=1)
+        tied = equal[rows] & (usable_ordered[:, 1:] | usable_ordered[:, :-1])
+        picked = tied.any(axis=1)
+        rows, equal, usable_ordered = rows[picked], equal[rows[picked]], usable_ordered[picked]
+    if len(rows):
+        # Sort each such row again by (group of equal keys, unusable, column).
+        group = np.ones((len(rows), width), dtype=np.int64)
+        group[:, 1:] = ~equal
+        np.cumsum(group, axis=1, out=group)
+        composite = (group * 2 + ~usable_ordered) * width + order[rows]
+        order[rows] = np.take_along_axis(order[rows], np.argsort(composite, axis=1), axis=1)
+    ranks = np.empty(data.shape)
+    positions = np.broadcast_to(np.arange(1.0, width + 1.0), data.shape)
+    np.put_along_axis(ranks, order, positions, axis=1)
+    np.copyto(ranks, np.nan, where=~usable)
+    return ranks
+
+
+def first_ordinal(data: np.ndarray, mask: np.ndarray, count: int, ascending: bool) -> np.ndarray:
+    """Where ``masked_rank(data, mask, "ordinal", ascending) <= count`` (zipline's
+    ``top``/``bottom``): the ``count`` first usable entries of each row in value order,
+    equal values in column order, found from each row's ``count``-th value (one sort of
+    the values, no ranking)."""
+    usable = mask & ~np.isnan(data)
+    if count >= data.shape[1]:
+        return usable
+    keys = _sort_keys(data, usable, ascending)
+    last = np.sort(keys, axis=1)[:, count - 1 : count]
+    chosen = keys < last
+    tied = (keys == last) & usable
+    room = count - chosen.sum(axis=1)
+    crowded = np.flatnonzero(tied.sum(axis=1) > room)
+    if len(crowded):
+        # More values equal to the last one than places left: the first columns win.
+        tied[crowded] &= np.cumsum(tied[crowded], axis=1) <= room[crowded, None]
+    chosen |= tied
+    return chosen
+
+
+def _sort_keys(data: np.ndarray, usable: np.ndarray, ascending: bool) -> np.ndarray:
+    """Float keys ordering each row as the ranks do: the values (negated when descending,
+    so -0.0 and 0.0 stay equal), infinity where not usable."""
+    with np.errstate(invalid="ignore"):
+        return np.where(usable, data if ascending else -data, np.inf)
 
 
 def demean(data: np.ndarray) -> np.ndarray:

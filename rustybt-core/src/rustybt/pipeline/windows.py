@@ -158,7 +158,8 @@ block, so rounding does not pile up over a long history."""
 
 def rolling_nansum(data: np.ndarray, window_length: int) -> tuple[np.ndarray, np.ndarray]:
     """The sums of ``data`` over every run of ``window_length`` rows skipping NaN, and how
-    many values each sum has: two (len(data) - window_length + 1, columns) arrays.
+    many values each sum has: two (len(data) - window_length + 1, columns) arrays, the
+    sums new (the caller may write into them), the counts possibly read-only.
 
     Sums are differences of running sums restarted every block of windows (at least
     :data:`ROLLING_BLOCK` rows and four windows long), so each is within a few ulps of the
@@ -174,7 +175,8 @@ def rolling_nansum(data: np.ndarray, window_length: int) -> tuple[np.ndarray, np
         counts[1:] -= counts_so_far[: windows - 1]
     else:
         filled = data
-        counts = np.full((windows, data.shape[1]), window_length, dtype=np.int64)
+        # Every window is full: one count stands for all (a read-only view).
+        counts = np.broadcast_to(np.int64(window_length), (windows, data.shape[1]))
     sums = np.empty((windows, data.shape[1]))
     block = max(ROLLING_BLOCK, 4 * window_length)
     for start in range(0, windows, block):

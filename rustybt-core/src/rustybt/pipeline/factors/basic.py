@@ -112,8 +112,9 @@ class SimpleMovingAverage(CustomFactor):
             return None
         sums, counts = rolling_nansum(data.values, data.window_length)
         with np.errstate(divide="ignore", invalid="ignore"):
-            result: FloatArray = sums / counts / data.scale
-        return result
+            sums /= counts
+            sums /= data.scale
+        return sums
 
 
 class WeightedAverageValue(CustomFactor):
@@ -175,8 +176,9 @@ class AverageDollarVolume(CustomFactor):
         if not close.one_signed(traded):
             return None
         sums = rolling_nansum(traded, close.window_length)[0]
-        result: FloatArray = sums / (close.scale * volume.scale) / close.window_length
-        return result
+        sums /= close.scale * volume.scale
+        sums /= close.window_length
+        return sums
 
 
 class MaxDrawdown(CustomFactor):

@@ -60,10 +60,15 @@ class RSI(CustomFactor):
         length = closes.window_length - 1
         gains, counts = rolling_nansum(np.clip(changes, 0, np.inf), length)
         losses = rolling_nansum(np.clip(changes, -np.inf, 0), length)[0]
+        # 100 - 100 / (1 + mean gain / |mean loss|), written into the sums' arrays.
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = (gains / counts) / np.abs(losses / counts)
-            result: FloatArray = 100 - (100 / (1 + ratio))
-        return result
+            gains /= counts
+            losses /= counts
+            gains /= np.abs(losses, out=losses)
+            gains += 1
+            np.divide(100, gains, out=gains)
+            np.subtract(100, gains, out=gains)
+        return gains
 
 
 class BollingerBands(CustomFactor):

@@ -63,13 +63,19 @@ class PricingLoader:
         self._chunk: PricingChunk | None = None
         self._chunk_key: tuple[Any, ...] | None = None
 
-    def chunk(self, dates: pd.DatetimeIndex, assets: Sequence[Asset]) -> PricingChunk:
+    def chunk(
+        self, dates: pd.DatetimeIndex, assets: Sequence[Asset], fields: Sequence[str] = FIELDS
+    ) -> PricingChunk:
         """The bars for ``dates`` (pipeline sessions, tz-naive) of ``assets``, read once
-        per range."""
+        per range: the ``fields`` asked for (the close always: dividends need it) and
+        those of the range's earlier reads."""
         key = (dates[0], dates[-1], len(dates), tuple(a.symbol for a in assets))
+        wanted = {"close", *fields}
         if self._chunk is not None and self._chunk_key == key:
-            return self._chunk
-        chunk = self._read(dates, assets)
+            if wanted <= self._chunk.fields.keys():
+                return self._chunk
+            wanted |= self._chunk.fields.keys()
+        chunk = self._read(dates, assets, tuple(name for name in FIELDS if name in wanted))
         self._chunk, self._chunk_key = chunk, key
         return chunk
 
@@ -77,21 +83,24 @@ class PricingLoader:
         self, columns: Sequence[Any], dates: pd.DatetimeIndex, assets: Sequence[Asset]
     ) -> dict[Any, LoadedColumn]:
         """The EquityPricing ``columns`` on ``dates`` for ``assets``."""
-        chunk = self.chunk(dates, assets)
-        loaded = {}
         for column in columns:
             if column.name not in FIELDS:
                 raise DataError(
                     f"EquityPricing has no column {column.name!r} in source "
                     f"'{self.source.name}' (has: {', '.join(FIELDS)})"
                 )
+        chunk = self.chunk(dates, assets, [column.name for column in columns])
+        loaded = {}
+        for column in columns:
             kind = "volume" if column.name == "volume" else "price"
             loaded[column] = LoadedColumn(
                 values=chunk.fields[column.name], adjustments=chunk.adjustments[kind]
             )
         return loaded
 
-    def _read(self, dates: pd.DatetimeIndex, assets: Sequence[Asset]) -> PricingChunk:
+    def _read(
+        self, dates: pd.DatetimeIndex, assets: Sequence[Asset], names: tuple[str, ...]
+    ) -> PricingChunk:
         position = int(self.sessions.searchsorted(dates[0]))
         if position == 0:
             raise DataError(
@@ -99,26 +108,29 @@ class PricingLoader:
                 "session before it to read a bar from"
             )
         first = self.sessions[position - 1]
-        bar_sessions = pd.DatetimeIndex([first, *dates])
+        bar_sessions = dates.insert(0, first)
         symbols = [a.symbol for a in assets]
         shape = (len(bar_sessions), len(assets))
-        raw = {name: np.full(shape, np.nan) for name in FIELDS}
-        raw["volume"][:] = 0.0
+        raw = {name: np.full(shape, 0.0 if name == "volume" else np.nan) for name in names}
         present = np.zeros(shape, dtype=bool)
-        start = pd.Timestamp(bar_sessions[0]).tz_localize("UTC")
-        end = pd.Timestamp(bar_sessions[-1]).tz_localize("UTC")
-        bars = self._fetch(symbols, start, end)
-        if len(bars):
-            cells = _cells(bars, bar_sessions, symbols)
-            kept = cells >= 0
-            cells = cells[kept]
-            for name in FIELDS:
-                values = bars[name].to_numpy(dtype=np.float64)
-                raw[name].reshape(-1)[cells] = values if kept.all() else values[kept]
-            present.reshape(-1)[cells] = True
-        for name in PRICE_FIELDS:
-            raw[name] = as_zipline_reads(raw[name])
-        first_bars, last_bars = self._bar_range(present, bar_sessions, symbols)
+        labels = bar_sessions.as_unit("ns").asi8
+        history = None
+        batch = self._bar_columns(symbols, names)
+        if batch is not None:
+            _place_batch(batch, labels, raw, present)
+            history = (batch.stamps[batch.bounds[:-1]], batch.stamps[batch.bounds[1:] - 1])
+        else:
+            start = pd.Timestamp(bar_sessions[0]).tz_localize("UTC")
+            end = pd.Timestamp(bar_sessions[-1]).tz_localize("UTC")
+            bars = self._fetch(symbols, start, end)
+            stamps = bars["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            columns = _symbol_columns(bars["symbol"], symbols)
+            values = {name: bars[name].to_numpy(dtype=np.float64) for name in names}
+            _scatter(stamps, columns, values, labels, raw, present)
+        for name in names:
+            if name in PRICE_FIELDS:
+                raw[name] = as_zipline_reads(raw[name])
+        first_bars, last_bars = self._bar_range(present, bar_sessions, symbols, history)
         fields = {name: values[:-1] for name, values in raw.items()}
         adjustments: dict[str, dict[int, list[Adjustment]]] = {"price": {}, "volume": {}}
         if self.adjustment == "raw":
@@ -135,19 +147,38 @@ class PricingLoader:
             adjustments=adjustments,
         )
 
+    def _bar_columns(self, symbols: list[str], names: tuple[str, ...]) -> Any:
+        """The source's bars of ``symbols`` read in part (``bar_columns``, see
+        :meth:`rustybt.data.file_source.FileDataSource.bar_columns`), or None when it has
+        no such reading or declines it."""
+        read = getattr(self.source, "bar_columns", None)
+        return read(symbols, names) if read is not None and symbols else None
+
     def _bar_range(
-        self, present: np.ndarray, bar_sessions: pd.DatetimeIndex, symbols: list[str]
+        self,
+        present: np.ndarray,
+        bar_sessions: pd.DatetimeIndex,
+        symbols: list[str],
+        history: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per asset, the row of ``bar_sessions`` of its first and of its last bar in the
         source's whole history: -1 for a first bar before the first row, ``len`` for a last
         bar after the last row (zipline's asset database records an asset's first and last
-        bar of the whole bundle). Only a source that lists its symbols (one holding whole
-        datasets) is asked about bars outside the range; for others the range's bars tell."""
+        bar of the whole bundle). ``history``: each asset's first and last bar time (int64
+        ns) when known; otherwise only a source that lists its symbols (one holding whole
+        datasets) is asked about bars outside the range, and for others the range's bars
+        tell."""
         rows = len(bar_sessions)
         any_bar = present.any(axis=0)
         first = np.where(any_bar, np.argmax(present, axis=0), rows)
         last = np.where(any_bar, rows - 1 - np.argmax(present[::-1], axis=0), -1)
         unsure = np.flatnonzero((first > 0) | (last < rows - 1))
+        labels = bar_sessions.as_unit("ns").asi8
+        if history is not None:
+            earliest, latest = history
+            first[unsure[earliest[unsure] < labels[0]]] = -1
+            last[unsure[latest[unsure] > labels[-1]]] = rows
+            return first, last
         if not len(unsure) or getattr(self.source, "symbols", None) is None:
             return first, last
         bars = self._fetch([symbols[i] for i in unsure], EARLIEST_BAR, LATEST_BAR)
@@ -155,7 +186,6 @@ class PricingLoader:
             return first, last
         stamps = bars["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
         columns = _symbol_columns(bars["symbol"], symbols)
-        labels = bar_sessions.as_unit("ns").asi8
         for column in unsure:
             mine = stamps[columns == column]
             if not len(mine):
@@ -247,15 +277,71 @@ def as_zipline_reads(prices: np.ndarray) -> np.ndarray:
     """``prices`` as zipline's daily bar reader gives them: stored as whole thousandths
     of a dollar (rounded half to even) and read back as ``thousandths * 0.001``, so that
     equal-looking prices compare and rank as they do in zipline."""
-    result: np.ndarray = np.round(prices * 1000.0) * 0.001
+    result: np.ndarray = prices * 1000.0
+    np.round(result, out=result)
+    result *= 0.001
     return result
 
 
-def _cells(bars: pd.DataFrame, bar_sessions: pd.DatetimeIndex, symbols: list[str]) -> np.ndarray:
-    """The flat position in a (bar sessions x symbols) array of each bar, -1 for a bar off
-    the sessions or of a symbol not asked for."""
-    labels = bar_sessions.as_unit("ns").asi8
-    stamps = bars["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+def _place_batch(
+    batch: Any, labels: np.ndarray, raw: dict[str, np.ndarray], present: np.ndarray
+) -> None:
+    """Write the bars of ``batch`` (a source's ``BarColumns``: symbol after symbol, in the
+    columns' order) that fall on the sessions ``labels`` into ``raw`` (field -> sessions x
+    symbols) and ``present``. A symbol whose bars there are on consecutive sessions, as
+    usual, is copied at once; the bars of the others go one by one."""
+    stamps = batch.stamps
+    bounds = batch.bounds.tolist()
+    scattered = []
+    for column in range(len(bounds) - 1):
+        start, stop = bounds[column], bounds[column + 1]
+        mine = stamps[start:stop]
+        low = start + int(mine.searchsorted(labels[0]))
+        high = start + int(mine.searchsorted(labels[-1], side="right"))
+        if low == high:
+            continue
+        row = int(labels.searchsorted(stamps[low]))
+        rows = slice(row, row + high - low)
+        if np.array_equal(stamps[low:high], labels[rows]):
+            for name, values in raw.items():
+                values[rows, column] = batch.values[name][low:high]
+            present[rows, column] = True
+        else:
+            scattered.append(np.arange(low, high))
+    if scattered:
+        picked = np.concatenate(scattered)
+        columns = np.searchsorted(batch.bounds, picked, side="right") - 1
+        fields = {name: batch.values[name][picked] for name in raw}
+        _scatter(stamps[picked], columns, fields, labels, raw, present)
+
+
+def _scatter(
+    stamps: np.ndarray,
+    columns: np.ndarray,
+    values: dict[str, np.ndarray],
+    labels: np.ndarray,
+    raw: dict[str, np.ndarray],
+    present: np.ndarray,
+) -> None:
+    """Write bars one by one (times ``stamps``, in symbol ``columns``, fields ``values``)
+    into ``raw`` and ``present`` (sessions ``labels`` x symbols); bars off the sessions
+    and of symbols not asked for (column -1) are left out."""
+    if not len(stamps):
+        return
+    cells = _cells(stamps, columns, labels, present.shape[1])
+    kept = cells >= 0
+    every = bool(kept.all())
+    if not every:
+        cells = cells[kept]
+    for name, column in values.items():
+        raw[name].reshape(-1)[cells] = column if every else column[kept]
+    present.reshape(-1)[cells] = True
+
+
+def _cells(stamps: np.ndarray, columns: np.ndarray, labels: np.ndarray, width: int) -> np.ndarray:
+    """The flat position in a (sessions x ``width`` symbols) array of each bar stamped
+    ``stamps`` (int64 ns) of the symbol in column ``columns`` (-1: not asked for), -1 for a
+    bar off the sessions (``labels``, int64 ns midnights) or of a symbol not asked for."""
     # Sessions are midnights: a table from each day of the range to its session's row
     # places the bars in one gather.
     days = (labels - labels[0]) // _DAY_NS
@@ -264,8 +350,7 @@ def _cells(bars: pd.DataFrame, bar_sessions: pd.DatetimeIndex, symbols: list[str
     offsets = stamps - labels[0]
     day = np.clip(offsets // _DAY_NS, 0, len(row_of_day) - 1)
     rows = row_of_day[day]
-    columns = _symbol_columns(bars["symbol"], symbols)
-    cells = rows * len(symbols) + columns
+    cells = rows * width + columns
     on_session = (offsets % _DAY_NS == 0) & (offsets >= 0) & (stamps <= labels[-1]) & (rows >= 0)
     cells[~on_session | (columns < 0)] = -1
     return cells
