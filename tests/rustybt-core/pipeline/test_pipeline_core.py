@@ -412,7 +412,7 @@ def test_run_pipeline_on_the_sample_source():
         (lambda: Pipeline(columns={"c": EquityPricing.close}), "did you mean"),
         (lambda: Pipeline(screen=EquityPricing.close.latest), "screen must be a Filter"),
         (lambda: EquityPricing.close.latest + "x", "cannot combine"),
-        (lambda: MeanClose(inputs=[MeanClose().rank()]), "window-safe"),
+        (lambda: MeanClose(inputs=[MeanClose()]), "window-safe"),
         (lambda: EquityPricing.get_column("adj_close"), "no column 'adj_close'"),
     ],
 )

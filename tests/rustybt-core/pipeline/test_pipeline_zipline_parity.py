@@ -108,6 +108,17 @@ def test_a_one_session_window_may_read_a_rank(data_dir):
     assert frame["r"].tolist() == [1.0, 2.0]
 
 
+def test_a_rank_is_window_safe_as_in_zipline(data_dir):
+    class MeanRank(CustomFactor):
+        window_length = 3
+
+        def compute(self, today, assets, out, ranks):
+            out[:] = ranks.mean(axis=0)
+
+    frame = run(data_dir, {"r": MeanRank(inputs=[CLOSE.latest.rank()])}, "2020-01-08", "2020-01-08")
+    assert frame["r"].tolist() == [1.0, 2.0]
+
+
 # ---- custom data is masked by the assets' lifetimes (zipline's DataFrameLoader) --------
 
 

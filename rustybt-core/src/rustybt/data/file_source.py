@@ -56,6 +56,9 @@ _ACTION_NEUTRALS = {"split": 1.0, "dividend": 0.0}
 """The csvdir action columns and their value on a day without that action."""
 _BAR_NAMES = ("timestamp", "date", *_NUMBERS)
 _READ_NAMES = (*_BAR_NAMES, *_ACTION_NEUTRALS)
+_READ_SET = frozenset(_READ_NAMES)
+_TIMES = BAR_SCHEMA.field("timestamp").type
+_FLOAT = pa.float64()
 _ACTIONS_LAYOUT = "an actions file is a line ex_date,kind,value,pay_date, then one line per action"
 # Timestamps are int64 nanoseconds, which reach from 1677-09-21 to 2262-04-11.
 _EARLIEST = pd.Timestamp("1678-01-01", tz="UTC")
@@ -207,17 +210,23 @@ class FileDataSource:
         known = self._column_reads.get((wanted, names))
         if known is not None:
             return known
-        with os.scandir(self.data_dir) as entries:
-            files = {entry.name for entry in entries if entry.is_file()}
+        try:
+            with os.scandir(self.data_dir) as entries:
+                files = {entry.name for entry in entries if entry.is_file()}
+        except OSError:
+            return None
         paths = []
         for symbol in wanted:
             stem = symbol_file_stem(symbol)
             if f"{stem}.csv" in files or f"{stem}.parquet" not in files:
                 return None
             paths.append(self.data_dir / f"{stem}.parquet")
-        reads = _read_all_usual_columns(paths, names)
-        if reads is None:
-            return None
+        reads = []
+        for path in paths:
+            read = _read_usual_columns(path, names)
+            if read is None:
+                return None
+            reads.append(read)
         result = _checked_columns(reads, names)
         if result is None:
             return None
@@ -403,17 +412,6 @@ class FileDataSource:
         return self._actions[symbol]
 
 
-def _read_all_usual_columns(paths: list[Path], names: tuple[str, ...]) -> list[_ColumnRead] | None:
-    """:func:`_read_usual_columns` of each file, in order; None when any is unusual."""
-    reads = []
-    for path in paths:
-        read = _read_usual_columns(path, names)
-        if read is None:
-            return None
-        reads.append(read)
-    return reads
-
-
 def _read_usual_columns(path: Path, names: tuple[str, ...]) -> _ColumnRead | None:
     """The times, the number columns ``names`` and the ``split`` and ``dividend`` columns
     of the Parquet file at ``path``, when it is a usual one (see
@@ -421,19 +419,18 @@ def _read_usual_columns(path: Path, names: tuple[str, ...]) -> _ColumnRead | Non
     picked: dict[str, str] = {}
 
     def choose(columns: list[str]) -> list[str] | None:
-        cleaned = [str(name).strip().lower() for name in columns]
-        if any(cleaned.count(name) > 1 for name in _READ_NAMES):
+        found: dict[str, str] = {}
+        for original in columns:
+            name = str(original).strip().lower()
+            if name in _READ_SET:
+                if name in found:  # twice: the whole reading reports it
+                    return None
+                found[name] = original
+        time_column = "timestamp" if "timestamp" in found else "date"
+        if time_column not in found or not found.keys() >= set(_NUMBERS):
             return None
-        by_name = dict(zip(cleaned, columns, strict=True))
-        time_column = next((n for n in ("timestamp", "date") if n in by_name), None)
-        if time_column is None or any(name not in by_name for name in _NUMBERS):
-            return None
-        picked.update(
-            (name, by_name[name])
-            for name in (time_column, *names, *_ACTION_NEUTRALS)
-            if name in by_name
-        )
-        picked["time"] = picked.pop(time_column)
+        picked["time"] = found[time_column]
+        picked.update((name, found[name]) for name in (*names, *_ACTION_NEUTRALS) if name in found)
         return list(picked.values())
 
     try:
@@ -442,12 +439,9 @@ def _read_usual_columns(path: Path, names: tuple[str, ...]) -> _ColumnRead | Non
         return None
     if table is None or table.num_rows == 0:
         return None
-    columns = {name: table.column(original) for name, original in picked.items()}
-    stamps = _utc_nanoseconds(columns["time"])
-    numbers = {name: _float64(column) for name, column in columns.items() if name != "time"}
-    if stamps.type != BAR_SCHEMA.field("timestamp").type:
-        return None
-    if any(column.type != pa.float64() for column in numbers.values()):
+    stamps = _utc_nanoseconds(table.column(picked.pop("time")))
+    numbers = {name: _float64(table.column(original)) for name, original in picked.items()}
+    if stamps.type != _TIMES or any(column.type != _FLOAT for column in numbers.values()):
         return None
     return _ColumnRead(
         stamps=stamps,
@@ -459,11 +453,9 @@ def _read_usual_columns(path: Path, names: tuple[str, ...]) -> _ColumnRead | Non
 def _checked_columns(reads: list[_ColumnRead], names: tuple[str, ...]) -> BarColumns | None:
     """The files' columns end to end as numpy arrays, when their bars are daily, in
     increasing time per file and keep the rules on values; None otherwise."""
-    counts = [len(read.stamps) for read in reads]
-    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    stamps = np.concatenate([chunk for read in reads for chunk in _numpy_chunks(read.stamps)]).view(
-        np.int64
-    )
+    bounds = np.cumsum([0, *(len(read.stamps) for read in reads)], dtype=np.int64)
+    stamps = np.concatenate([c for read in reads for c in _numpy_chunks(read.stamps)])
+    stamps = stamps.view(np.int64)
     # A missing time (NaT, the least int64) is no midnight either: 2**63 is no whole
     # number of days.
     if np.remainder(stamps, _DAY_NS).any():

@@ -449,6 +449,7 @@ class Rank(Factor):
     """``factor.rank(...)``: see :meth:`Factor.rank`."""
 
     window_length = 0
+    window_safe = True  # a rank does not move when a split rescales prices (zipline's)
     method: str
     ascending: bool
 

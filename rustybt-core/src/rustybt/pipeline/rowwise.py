@@ -129,8 +129,9 @@ def first_ordinal(data: np.ndarray, mask: np.ndarray, count: int, ascending: boo
 def _sort_keys(data: np.ndarray, usable: np.ndarray, ascending: bool) -> np.ndarray:
     """Float keys ordering each row as the ranks do: the values (negated when descending,
     so -0.0 and 0.0 stay equal), infinity where not usable."""
-    with np.errstate(invalid="ignore"):
-        return np.where(usable, data if ascending else -data, np.inf)
+    keys = np.array(data, dtype=np.float64) if ascending else np.negative(data, dtype=np.float64)
+    np.copyto(keys, np.inf, where=~usable)
+    return keys
 
 
 def demean(data: np.ndarray) -> np.ndarray:

@@ -305,8 +305,8 @@ class ComputableTerm(Term):
                 if not term.window_safe:
                     raise StrategyError(
                         f"{name}: input {term!r} is not window-safe (its values are not "
-                        "comparable across sessions, e.g. a rank); only window-safe terms "
-                        "can feed a windowed term"
+                        "comparable across sessions, e.g. an average of prices that a split "
+                        "rescales); only window-safe terms can feed a windowed term"
                     )
         if self.mask is not NotSpecified:
             from rustybt.pipeline.filter import Filter

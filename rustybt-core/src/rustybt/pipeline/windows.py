@@ -129,7 +129,7 @@ class Rolling:
 
     def row(self, offset: int) -> np.ndarray:
         """Row ``offset`` (0 the oldest, -1 the newest) of every window, adjusted as of it:
-        a (count, assets) array."""
+        a new (count, assets) array, which the caller may write into."""
         first = offset % self.window_length
         rows = self.values[first : first + self.count]
         result: np.ndarray = rows / self.scale
@@ -167,8 +167,9 @@ def rolling_nansum(data: np.ndarray, window_length: int) -> tuple[np.ndarray, np
     window-by-window sum gives. A window without values sums to 0 with a count of 0.
     """
     windows = len(data) - window_length + 1
-    missing = np.isnan(data)
-    if missing.any():
+    # The minimum is NaN exactly when a value is: one pass, nothing allocated.
+    if data.size and np.isnan(np.min(data)):
+        missing = np.isnan(data)
         filled = np.where(missing, 0.0, data)
         counts_so_far = np.cumsum(~missing, axis=0, dtype=np.int64)
         counts = counts_so_far[window_length - 1 :].copy()
@@ -183,6 +184,9 @@ def rolling_nansum(data: np.ndarray, window_length: int) -> tuple[np.ndarray, np
         stop = min(windows, start + block)
         running = np.cumsum(filled[start : stop + window_length - 1], axis=0)
         sums[start] = running[window_length - 1]
-        sums[start + 1 : stop] = running[window_length : window_length + stop - start - 1]
-        sums[start + 1 : stop] -= running[: stop - start - 1]
+        np.subtract(
+            running[window_length : window_length + stop - start - 1],
+            running[: stop - start - 1],
+            out=sums[start + 1 : stop],
+        )
     return sums, counts

@@ -87,8 +87,11 @@ class PercentChange(CustomFactor):
         if values.values.dtype != np.float64:
             return None
         first = values.row(0)
+        # (last - first) / |first|, written into the rows' new arrays.
+        result = values.row(-1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            result: FloatArray = (values.row(-1) - first) / np.abs(first)
+            result -= first
+            result /= np.abs(first, out=first)
         return result
 
 

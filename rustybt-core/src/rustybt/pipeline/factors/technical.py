@@ -58,8 +58,8 @@ class RSI(CustomFactor):
         if np.isinf(changes).any():
             return None
         length = closes.window_length - 1
-        gains, counts = rolling_nansum(np.clip(changes, 0, np.inf), length)
         losses = rolling_nansum(np.clip(changes, -np.inf, 0), length)[0]
+        gains, counts = rolling_nansum(np.clip(changes, 0, np.inf, out=changes), length)
         # 100 - 100 / (1 + mean gain / |mean loss|), written into the sums' arrays.
         with np.errstate(divide="ignore", invalid="ignore"):
             gains /= counts
