@@ -247,3 +247,28 @@ def test_the_example_is_the_seed_strategy_verbatim() -> None:
     assert (EXAMPLES / "validation_strategy.py").read_text() == (
         "# File: validation_strategy.py\n" + block
     )
+
+
+def test_a_failing_pipeline_factor_names_its_file_and_line_run_from_its_folder(
+    rustybt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path / "factor.py",
+        "from rustybt.api import attach_pipeline\n"
+        "from rustybt.pipeline import CustomFactor, Pipeline\n"
+        "from rustybt.pipeline.data import EquityPricing\n\n"
+        "class Last(CustomFactor):\n"
+        "    inputs = [EquityPricing.close]\n"
+        "    window_length = 5\n\n"
+        "    def compute(self, today, assets, out, close):\n"
+        "        out[:] = close[10]\n\n"
+        "def initialize(context):\n"
+        "    attach_pipeline(Pipeline(columns={'last': Last()}), 'p')\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = rustybt("run", "-f", "factor.py", "--start", "2010-01-04", "--end", "2010-02-26")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: factor.py:10 in compute: IndexError: index 10 is out of bounds for axis 0 "
+        "with size 5 (Last.compute, on 2010-01-04); fix the factor's compute"
+    )

@@ -61,9 +61,17 @@ def strategy_error(exc: BaseException, strategy_path: str | None = None) -> Stra
 
 def _is_source_file(filename: str) -> bool:
     """Whether a traceback frame's ``filename`` can be code a user wrote: an absolute path,
-    or a name such as ``<ipython-input-3>``; compiled extensions (Cython's ``.pyx`` frames)
-    name their file relative to where they were built."""
-    return bool(filename) and (Path(filename).is_absolute() or filename.startswith("<"))
+    a name such as ``<ipython-input-3>``, or a Python file relative to the working directory
+    (a strategy run as ``rustybt run -f strategy.py``); compiled extensions (Cython's
+    ``.pyx`` frames) name their file relative to where they were built."""
+    if not filename:
+        return False
+    path = Path(filename)
+    return (
+        path.is_absolute()
+        or filename.startswith("<")
+        or (path.suffix == ".py" and path.is_file())
+    )
 
 
 def load_strategy(path: str | Path) -> TradingAlgorithm:

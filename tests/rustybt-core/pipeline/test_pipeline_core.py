@@ -446,5 +446,9 @@ def test_an_error_in_compute_names_the_factor(data_dir):
         def compute(self, today, assets, out, close):
             raise ZeroDivisionError("boom")
 
-    with pytest.raises(StrategyError, match=r"Broken\.compute raised ZeroDivisionError"):
+    with pytest.raises(
+        StrategyError,
+        match=r"test_pipeline_core\.py:\d+ in compute: ZeroDivisionError: boom "
+        r"\(Broken\.compute, on 2020-01-06\)",
+    ):
         engine(data_dir).run(Pipeline(columns={"b": Broken()}), "2020-01-06", "2020-01-06")

@@ -19,6 +19,7 @@ import pandas as pd
 from rustybt.errors import StrategyCodeError, StrategyError
 from rustybt.pipeline.term import NotSpecified
 from rustybt.pipeline.windows import Windows
+from rustybt.strategy_file import strategy_error
 
 
 def allocate_output(term: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -60,9 +61,10 @@ def compute_per_session(
         except (StrategyError, KeyboardInterrupt):
             raise
         except Exception as exc:
+            # The user's file and line come first, as for any error in strategy code.
             raise StrategyCodeError(
-                f"{type(term).__name__}.compute raised {type(exc).__name__}: {exc} "
-                f"(on {today.date()}); fix the factor's compute"
+                f"{strategy_error(exc)} ({type(term).__name__}.compute, on {today.date()}); "
+                "fix the factor's compute"
             ) from exc
         out[row][out_mask] = out_row
     return out
