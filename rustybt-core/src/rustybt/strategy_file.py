@@ -68,9 +68,7 @@ def _is_source_file(filename: str) -> bool:
         return False
     path = Path(filename)
     return (
-        path.is_absolute()
-        or filename.startswith("<")
-        or (path.suffix == ".py" and path.is_file())
+        path.is_absolute() or filename.startswith("<") or (path.suffix == ".py" and path.is_file())
     )
 
 
