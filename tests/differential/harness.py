@@ -82,15 +82,23 @@ def write_csvdir(bars: pd.DataFrame, folder: Path, actions: pd.DataFrame | None 
 def corporate_actions() -> pd.DataFrame:
     """CORPORATE_ACTIONS as a frame of rustybt's corporate-actions schema (dividends paid on
     their ex-dates)."""
+    return _actions_frame(CORPORATE_ACTIONS, where="the differential corporate actions")
+
+
+def _actions_frame(
+    actions: dict[str, dict[str, tuple[tuple[str, float], ...]]], where: str
+) -> pd.DataFrame:
+    """``actions`` (by symbol and kind, (ex-date, value)) as a frame of rustybt's
+    corporate-actions schema, validated; ``where`` names them in a validation error."""
     from rustybt.data.actions import validate_actions
 
     rows = [
         {"symbol": symbol, "ex_date": pd.Timestamp(day, tz="UTC"), "kind": kind, "value": value}
-        for symbol, kinds in CORPORATE_ACTIONS.items()
+        for symbol, kinds in actions.items()
         for kind, events in kinds.items()
         for day, value in events
     ]
-    return validate_actions(pd.DataFrame(rows), where="the differential corporate actions")
+    return validate_actions(pd.DataFrame(rows), where=where)
 
 
 def corporate_action_bars(sessions: pd.DatetimeIndex) -> pd.DataFrame:
@@ -99,35 +107,69 @@ def corporate_action_bars(sessions: pd.DatetimeIndex) -> pd.DataFrame:
     trades at the new share's price from each split's ex-date on; prices in tenths of a cent,
     whole-share volumes."""
     frames = []
+    days = sessions.strftime("%Y-%m-%d")
     for symbol, kinds in CORPORATE_ACTIONS.items():
-        rng = np.random.default_rng(int(hashlib.sha256(symbol.encode()).hexdigest()[:8], 16))
-        days = sessions.strftime("%Y-%m-%d")
-        dividends = dict(kinds["dividend"])
-        splits = dict(kinds["split"])
-        if missing := (set(dividends) | set(splits)) - set(days):
+        if missing := {day for events in kinds.values() for day, _ in events} - set(days):
             raise ValueError(f"{symbol}: ex-dates off the sessions: {sorted(missing)}")
+        rng = _symbol_rng(symbol)
         moves = 1 + rng.normal(0.0002, 0.015, len(days))
-        close, level = np.empty(len(days)), OPENING_PRICES[symbol]
-        for i, day in enumerate(days):
-            level = (level - dividends.get(day, 0.0)) / splits.get(day, 1.0) * moves[i]
-            close[i] = level
-        opens = close * (1 + rng.normal(0, 0.004, len(days)))
-        spread = close * rng.uniform(0.002, 0.015, len(days))
-        volume = rng.integers(200_000, 3_000_001, len(days))
         frames.append(
-            pd.DataFrame(
-                {
-                    "symbol": symbol,
-                    "timestamp": sessions,
-                    "open": opens.round(3),
-                    "high": (np.maximum(opens, close) + spread).round(3),
-                    "low": (np.minimum(opens, close) - spread).round(3),
-                    "close": close.round(3),
-                    "volume": volume.astype("float64"),
-                }
+            _walk_bars(
+                symbol,
+                sessions,
+                rng,
+                moves,
+                OPENING_PRICES[symbol],
+                kinds,
+                open_noise=0.004,
+                spreads=(0.002, 0.015),
+                volumes=(200_000, 3_000_001),
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _symbol_rng(symbol: str) -> np.random.Generator:
+    """A random generator seeded by ``symbol``'s name: the same draws on every machine."""
+    return np.random.default_rng(int(hashlib.sha256(symbol.encode()).hexdigest()[:8], 16))
+
+
+def _walk_bars(
+    symbol: str,
+    sessions: pd.DatetimeIndex,
+    rng: np.random.Generator,
+    moves: np.ndarray,
+    level: float,
+    actions: dict[str, tuple[tuple[str, float], ...]],
+    *,
+    open_noise: float,
+    spreads: tuple[float, float],
+    volumes: tuple[int, int],
+) -> pd.DataFrame:
+    """``symbol``'s raw daily bars over ``sessions``: closes walking from ``level`` by the
+    factors ``moves``, dropping by each dividend of ``actions`` on its ex-date and trading at
+    the new share's price from each split's ex-date on; opens, spreads (fractions of the
+    close) and whole-share volumes drawn from ``rng``; prices in tenths of a cent."""
+    days = sessions.strftime("%Y-%m-%d")
+    dividends, splits = dict(actions.get("dividend", ())), dict(actions.get("split", ()))
+    close = np.empty(len(days))
+    for i, day in enumerate(days):
+        level = (level - dividends.get(day, 0.0)) / splits.get(day, 1.0) * moves[i]
+        close[i] = level
+    opens = close * (1 + rng.normal(0, open_noise, len(days)))
+    spread = close * rng.uniform(*spreads, len(days))
+    volume = rng.integers(*volumes, len(days))
+    return pd.DataFrame(
+        {
+            "symbol": symbol,
+            "timestamp": sessions,
+            "open": opens.round(3),
+            "high": (np.maximum(opens, close) + spread).round(3),
+            "low": (np.minimum(opens, close) - spread).round(3),
+            "close": close.round(3),
+            "volume": volume.astype("float64"),
+        }
+    )
 
 
 PIPELINE_DATA_START, PIPELINE_START, PIPELINE_END = "2016-10-03", "2018-01-02", "2019-12-31"
@@ -182,15 +224,7 @@ after a missing bar, GONE's split before it ends, LATE's within its first window
 
 def pipeline_actions() -> pd.DataFrame:
     """PIPELINE_ACTIONS as a frame of rustybt's corporate-actions schema."""
-    from rustybt.data.actions import validate_actions
-
-    rows = [
-        {"symbol": symbol, "ex_date": pd.Timestamp(day, tz="UTC"), "kind": kind, "value": value}
-        for symbol, kinds in PIPELINE_ACTIONS.items()
-        for kind, events in kinds.items()
-        for day, value in events
-    ]
-    return validate_actions(pd.DataFrame(rows), where="the differential pipeline actions")
+    return _actions_frame(PIPELINE_ACTIONS, where="the differential pipeline actions")
 
 
 def pipeline_bars(sessions: pd.DatetimeIndex) -> pd.DataFrame:
@@ -201,26 +235,18 @@ def pipeline_bars(sessions: pd.DatetimeIndex) -> pd.DataFrame:
     frames = []
     days = sessions.strftime("%Y-%m-%d")
     for symbol in PIPELINE_SYMBOLS:
-        rng = np.random.default_rng(int(hashlib.sha256(symbol.encode()).hexdigest()[:8], 16))
-        kinds = PIPELINE_ACTIONS.get(symbol, {})
-        dividends, splits = dict(kinds.get("dividend", ())), dict(kinds.get("split", ()))
+        rng = _symbol_rng(symbol)
         moves = 1 + rng.normal(0.0003, 0.018, len(days))
-        close, level = np.empty(len(days)), rng.uniform(15.0, 150.0)
-        for i, day in enumerate(days):
-            level = (level - dividends.get(day, 0.0)) / splits.get(day, 1.0) * moves[i]
-            close[i] = level
-        opens = close * (1 + rng.normal(0, 0.005, len(days)))
-        spread = close * rng.uniform(0.002, 0.02, len(days))
-        frame = pd.DataFrame(
-            {
-                "symbol": symbol,
-                "timestamp": sessions,
-                "open": opens.round(3),
-                "high": (np.maximum(opens, close) + spread).round(3),
-                "low": (np.minimum(opens, close) - spread).round(3),
-                "close": close.round(3),
-                "volume": rng.integers(100_000, 5_000_001, len(days)).astype("float64"),
-            }
+        frame = _walk_bars(
+            symbol,
+            sessions,
+            rng,
+            moves,
+            rng.uniform(15.0, 150.0),
+            PIPELINE_ACTIONS.get(symbol, {}),
+            open_noise=0.005,
+            spreads=(0.002, 0.02),
+            volumes=(100_000, 5_000_001),
         )
         first, last = PIPELINE_LIFETIMES.get(symbol, (None, None))
         kept = ~days.isin(PIPELINE_GAPS.get(symbol, ()))

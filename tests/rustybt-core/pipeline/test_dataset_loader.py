@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from rustybt.backtest import run_backtest
 from rustybt.calendars import get_calendar
 
@@ -46,25 +46,14 @@ def handle_data(context, data):
 """
 
 
-def write_bars(folder: Path, symbol: str) -> None:
-    closes = 50.0 + np.arange(len(SESSIONS))
-    pd.DataFrame(
-        {
-            "date": SESSIONS.strftime("%Y-%m-%d"),
-            "open": closes,
-            "high": closes + 1,
-            "low": closes - 1,
-            "close": closes,
-            "volume": 1e6,
-        }
-    ).to_csv(folder / f"{symbol}.csv", index=False)
-
-
-def test_a_dataset_with_its_own_loader_drives_a_strategy_file(tmp_path: Path) -> None:
+def test_a_dataset_with_its_own_loader_drives_a_strategy_file(
+    tmp_path: Path, write_bars: Callable[..., None]
+) -> None:
     bars = tmp_path / "bars"
     bars.mkdir()
+    closes, days = 50.0 + np.arange(len(SESSIONS)), SESSIONS.strftime("%Y-%m-%d")
     for symbol in ("AAA", "BBB"):
-        write_bars(bars, symbol)
+        write_bars(bars, symbol, closes, days=days, volume=1e6)
     (tmp_path / "ratings.csv").write_text(
         "date,symbol,stars\n2020-01-02,AAA,5\n2020-01-02,BBB,3\n2020-01-10,BBB,9\n"
     )

@@ -1,7 +1,8 @@
 """The Pipeline core: terms, the engine's windows, masks, adjustments and output frame.
 
-The data are small csvdir folders written per test (FileDataSource reads them, with their
-split and dividend columns), so every expected number can be worked out by hand.
+The data are small csvdir folders written per test (conftest.py: ``data_dir`` and
+``write_bars``; FileDataSource reads them, with their split and dividend columns), so every
+expected number can be worked out by hand.
 """
 
 from __future__ import annotations
@@ -30,39 +31,6 @@ from rustybt.pipeline.loaders import DataFrameLoader, FilesLoader
 
 SESSIONS = get_calendar("XNYS").sessions("2020-01-02", "2020-03-31")
 DAYS = SESSIONS.strftime("%Y-%m-%d")
-
-
-def write_symbol(folder: Path, symbol: str, closes: np.ndarray, days=DAYS, **events) -> None:
-    """A csvdir file of ``closes`` (open = close, high/low +-1, volume 1000 per day) with
-    optional ``split``/``dividend`` dicts of date -> value."""
-    frame = pd.DataFrame(
-        {
-            "date": days,
-            "open": closes,
-            "high": closes + 1,
-            "low": closes - 1,
-            "close": closes,
-            "volume": 1000.0,
-            "dividend": 0.0,
-            "split": 1.0,
-        }
-    )
-    for kind, by_date in events.items():
-        for day, value in by_date.items():
-            frame.loc[frame["date"] == day, kind] = value
-    frame.to_csv(folder / f"{symbol}.csv", index=False)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    """AAA rises 1 a day from 100; BBB falls 1 a day from 200; CCC starts trading on
-    2020-02-03."""
-    n = len(DAYS)
-    write_symbol(tmp_path, "AAA", 100.0 + np.arange(n))
-    write_symbol(tmp_path, "BBB", 200.0 - np.arange(n))
-    late = DAYS[DAYS >= "2020-02-03"]
-    write_symbol(tmp_path, "CCC", 50.0 + np.arange(len(late)), days=late)
-    return tmp_path
 
 
 def engine(folder: Path, **options) -> PipelineEngine:
@@ -116,10 +84,10 @@ def test_windows_reaching_before_an_assets_first_bar_hold_nan(data_dir):
     assert ccc["mean"].iloc[2] == 51.0
 
 
-def test_split_inside_a_window_is_adjusted_as_of_each_session(tmp_path):
+def test_split_inside_a_window_is_adjusted_as_of_each_session(tmp_path, write_bars):
     closes = np.full(len(DAYS), 100.0)
     closes[DAYS >= "2020-01-10"] = 50.0
-    write_symbol(tmp_path, "SPL", closes, split={"2020-01-10": 2.0})
+    write_bars(tmp_path, "SPL", closes, split={"2020-01-10": 2.0})
     pipeline = Pipeline(
         columns={"mean": MeanClose(), "last": EquityPricing.close.latest, "vol": MeanVolume()}
     )
@@ -139,18 +107,18 @@ class MeanVolume(CustomFactor):
         out[:] = volume.mean(axis=0)
 
 
-def test_dividend_ratio_uses_the_close_before_the_ex_date(tmp_path):
-    write_symbol(tmp_path, "DIV", np.full(len(DAYS), 100.0), dividend={"2020-01-10": 2.0})
+def test_dividend_ratio_uses_the_close_before_the_ex_date(tmp_path, write_bars):
+    write_bars(tmp_path, "DIV", np.full(len(DAYS), 100.0), dividend={"2020-01-10": 2.0})
     frame = engine(tmp_path).run(
         Pipeline(columns={"mean": MeanClose()}), "2020-01-10", "2020-01-10"
     )
     assert frame["mean"].iloc[0] == pytest.approx(98.0, rel=1e-12)
 
 
-def test_adjusted_mode_gives_back_adjusted_bars_without_as_of_adjustments(tmp_path):
+def test_adjusted_mode_gives_back_adjusted_bars_without_as_of_adjustments(tmp_path, write_bars):
     closes = np.full(len(DAYS), 100.0)
     closes[DAYS >= "2020-01-10"] = 50.0
-    write_symbol(tmp_path, "SPL", closes, split={"2020-01-10": 2.0})
+    write_bars(tmp_path, "SPL", closes, split={"2020-01-10": 2.0})
     frame = engine(tmp_path, adjustment="adjusted").run(
         Pipeline(columns={"last": EquityPricing.close.latest}), "2020-01-09", "2020-01-14"
     )

@@ -10,6 +10,7 @@ batch of symbols at once as it does symbol by symbol.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -174,22 +175,10 @@ def test_rolling_sums_of_a_long_history_stay_within_rounding() -> None:
 DAYS = get_calendar("XNYS").sessions("2020-01-02", "2020-03-31").strftime("%Y-%m-%d")
 
 
-def write_bars(folder: Path, symbol: str, days: Any, closes: Any) -> None:
-    closes = np.asarray(closes, dtype=float)
-    pd.DataFrame(
-        {
-            "date": days,
-            "open": closes,
-            "high": closes + 1,
-            "low": closes - 1,
-            "close": closes,
-            "volume": 1000.0,
-        }
-    ).to_csv(folder / f"{symbol}.csv", index=False)
-
-
-def test_prices_are_read_as_zipline_reads_its_thousandths(tmp_path: Path) -> None:
-    write_bars(tmp_path, "AAA", DAYS, np.full(len(DAYS), 20.644))
+def test_prices_are_read_as_zipline_reads_its_thousandths(
+    tmp_path: Path, write_bars: Callable[..., None]
+) -> None:
+    write_bars(tmp_path, "AAA", np.full(len(DAYS), 20.644))
     frame = PipelineEngine(FileDataSource(data_dir=tmp_path)).run(
         Pipeline(columns={"close": CLOSE.latest, "volume": VOLUME.latest}), DAYS[5], DAYS[6]
     )
@@ -198,13 +187,15 @@ def test_prices_are_read_as_zipline_reads_its_thousandths(tmp_path: Path) -> Non
     assert frame["volume"].tolist() == [1000.0, 1000.0]
 
 
-def test_an_asset_lives_from_its_first_bar_in_the_whole_history(tmp_path: Path) -> None:
+def test_an_asset_lives_from_its_first_bar_in_the_whole_history(
+    tmp_path: Path, write_bars: Callable[..., None]
+) -> None:
     # GAPS trades from the first day but has no bar on 2020-02-14 nor 2020-03-02..03-06,
     # so neither the session before the pipeline's first date nor the end of the first
     # chunk shows a bar of it; zipline's lifetimes use the whole history.
     gaps = [d for d in DAYS if d != "2020-02-14" and not "2020-03-02" <= d <= "2020-03-06"]
-    write_bars(tmp_path, "GAPS", gaps, np.arange(len(gaps)) + 10.0)
-    write_bars(tmp_path, "LATE", DAYS[30:], np.arange(len(DAYS) - 30) + 10.0)
+    write_bars(tmp_path, "GAPS", np.arange(len(gaps)) + 10.0, days=gaps)
+    write_bars(tmp_path, "LATE", np.arange(len(DAYS) - 30) + 10.0, days=DAYS[30:])
     engine = PipelineEngine(FileDataSource(data_dir=tmp_path))
     pipeline = Pipeline(columns={"close": CLOSE.latest})
     frame = engine.run(pipeline, "2020-02-18", "2020-03-10", chunksize=10)
@@ -217,9 +208,11 @@ def test_an_asset_lives_from_its_first_bar_in_the_whole_history(tmp_path: Path) 
     assert np.isnan(frame.xs(pd.Timestamp("2020-03-03"))["close"].iloc[0])
 
 
-def test_a_batch_of_symbols_is_fetched_as_symbol_by_symbol(tmp_path: Path) -> None:
-    write_bars(tmp_path, "AAA", DAYS, np.arange(len(DAYS)) + 10.0)
-    write_bars(tmp_path, "BBB", DAYS[10:50], np.arange(40) + 20.0)
+def test_a_batch_of_symbols_is_fetched_as_symbol_by_symbol(
+    tmp_path: Path, write_bars: Callable[..., None]
+) -> None:
+    write_bars(tmp_path, "AAA", np.arange(len(DAYS)) + 10.0)
+    write_bars(tmp_path, "BBB", np.arange(40) + 20.0, days=DAYS[10:50])
     source = FileDataSource(data_dir=tmp_path)
     start, end = pd.Timestamp(DAYS[20], tz="UTC"), pd.Timestamp(DAYS[30], tz="UTC")
     batch = source.fetch_bars(["BBB", "AAA"], start, end, "1d")

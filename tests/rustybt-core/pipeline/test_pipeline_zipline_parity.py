@@ -3,8 +3,9 @@ by asset lifetimes, string classifiers, downsampling, aliases, correlation metho
 pipeline errors' home in rustybt.errors.
 
 Each expectation was checked against zipline-reloaded (the oracle in .nox/zipline-oracle).
-The data are csvdir folders written per test: AAA rises 1 a day from 100, BBB falls 1 a day
-from 200, CCC trades from 2020-02-03 (so it is in the universe from 2020-02-04 on).
+The data are csvdir folders written per test (conftest.py's ``data_dir``): AAA rises 1 a day
+from 100, BBB falls 1 a day from 200, CCC trades from 2020-02-03 (so it is in the universe
+from 2020-02-04 on).
 """
 
 from __future__ import annotations
@@ -28,31 +29,6 @@ from rustybt.pipeline.loaders import DataFrameLoader, FilesLoader
 SESSIONS = get_calendar("XNYS").sessions("2020-01-02", "2020-03-31").tz_localize(None)
 DAYS = SESSIONS.strftime("%Y-%m-%d")
 CLOSE = EquityPricing.close
-
-
-def write_symbol(folder: Path, symbol: str, closes: np.ndarray, days=DAYS) -> None:
-    pd.DataFrame(
-        {
-            "date": days,
-            "open": closes,
-            "high": closes + 1,
-            "low": closes - 1,
-            "close": closes,
-            "volume": 1000.0,
-            "dividend": 0.0,
-            "split": 1.0,
-        }
-    ).to_csv(folder / f"{symbol}.csv", index=False)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    n = len(DAYS)
-    write_symbol(tmp_path, "AAA", 100.0 + np.arange(n))
-    write_symbol(tmp_path, "BBB", 200.0 - np.arange(n))
-    late = DAYS[DAYS >= "2020-02-03"]
-    write_symbol(tmp_path, "CCC", 50.0 + np.arange(len(late)), days=late)
-    return tmp_path
 
 
 def run(folder: Path, columns, start, end, **options) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import os
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from rustybt.benchmarks.portable import peak_memory_mb, reset_peak_memory
 from rustybt.errors import RustyBTError
 
 
@@ -179,36 +179,10 @@ def measure(benchmark: Benchmark) -> dict[str, Any]:
         # are freed by the cycle collector, which might otherwise wait until the measured
         # run has allocated its own: the peak would then count two runs.
         gc.collect()
-        _reset_peak_memory()
+        reset_peak_memory()
         metrics = benchmark.run()
     return {
         "description": benchmark.description,
         "metrics": {key: attrs.asdict(metric) for key, metric in metrics.items()},
         "peak_memory_mb": round(peak_memory_mb(), 1),
     }
-
-
-def peak_memory_mb() -> float:
-    """This process's resident-memory high-water mark in MB.
-
-    On Linux it is the process's own ``VmHWM``, which ``getrusage`` is not: a child started
-    by ``vfork`` and ``exec`` (as :mod:`subprocess` starts one) reports at least its
-    parent's peak there. Elsewhere it is ``getrusage``'s ``ru_maxrss`` (bytes on macOS,
-    kilobytes on other systems).
-    """
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
-
-
-def _reset_peak_memory() -> None:
-    # Linux >= 4.0 resets the high-water mark (VmHWM) on "5"; without it (other systems, a
-    # locked-down /proc) the peak stays the process's, which is still an upper bound.
-    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")

@@ -30,14 +30,13 @@ from typing import Any
 import attrs
 import pandas as pd
 
+from rustybt.benchmarks import portable
 from rustybt.benchmarks.measurement import Metric
 from rustybt.benchmarks.synthetic_bars import random_walk_bars, synthetic_symbols
 from rustybt.calendars import get_calendar
 from rustybt.data.store import data_root
 from rustybt.errors import ConfigError, RustyBTError
 from rustybt.pipeline import Pipeline, run_pipeline
-from rustybt.pipeline.data import EquityPricing
-from rustybt.pipeline.factors import RSI, AverageDollarVolume, Returns, SimpleMovingAverage
 
 ORACLE_PYTHON = "RUSTYBT_ZIPLINE_PYTHON"
 """The environment variable naming zipline-reloaded's python, as for the differential tests."""
@@ -52,21 +51,10 @@ ZIPLINE_SCRIPT = Path(__file__).with_name("pipeline_zipline.py")
 
 
 def make_pipeline() -> Pipeline:
-    """The benchmark's pipeline; its twin in zipline's names is
-    ``rustybt.benchmarks.pipeline_zipline.make_pipeline``."""
-    returns = Returns(window_length=20)
-    dollar_volume = AverageDollarVolume(window_length=30)
-    return Pipeline(
-        columns={
-            "sma_50": SimpleMovingAverage(inputs=[EquityPricing.close], window_length=50),
-            "sma_200": SimpleMovingAverage(inputs=[EquityPricing.close], window_length=200),
-            "returns_20": returns,
-            "dollar_volume_30": dollar_volume,
-            "rsi_14": RSI(window_length=14),
-            "returns_rank": returns.rank(),
-        },
-        screen=dollar_volume.top(50),
-    )
+    """The benchmark's pipeline in rustybt's names; zipline's side builds the same one
+    (:func:`rustybt.benchmarks.portable.make_pipeline`)."""
+    pipeline: Pipeline = portable.make_pipeline("rustybt")
+    return pipeline
 
 
 def benchmark_bars(symbol: str, days: pd.DatetimeIndex, seed: int) -> pd.DataFrame:

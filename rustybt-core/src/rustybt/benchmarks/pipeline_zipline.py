@@ -3,7 +3,7 @@ same pipeline on the same bars, timed and measured as the rustybt row is.
 
 This file runs in zipline's environment (the differential oracle's python, named by
 ``RUSTYBT_ZIPLINE_PYTHON``), where rustybt is not installed, so it imports nothing of
-rustybt:
+rustybt but :mod:`rustybt.benchmarks.portable`, the file beside it, which both sides share:
 
     python pipeline_zipline.py CSV_DIR ZIPLINE_ROOT DATA_START START END
 
@@ -20,7 +20,6 @@ skipped), which tell whether both engines computed the same frame.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import os
@@ -30,29 +29,11 @@ from pathlib import Path
 
 import pandas as pd
 
+# portable.py is the file beside this one (a script's folder leads sys.path), not rustybt's
+# package, which zipline's python does not have.
+from portable import make_pipeline, peak_memory_mb, reset_peak_memory
+
 BUNDLE = "rustybt-pipeline-benchmark"
-
-
-def make_pipeline():
-    """The benchmark's pipeline; its twin, in rustybt's names, is
-    ``rustybt.benchmarks.pipeline_throughput.make_pipeline``."""
-    from zipline.pipeline import Pipeline
-    from zipline.pipeline.data import EquityPricing
-    from zipline.pipeline.factors import RSI, AverageDollarVolume, Returns, SimpleMovingAverage
-
-    returns = Returns(window_length=20)
-    dollar_volume = AverageDollarVolume(window_length=30)
-    return Pipeline(
-        columns={
-            "sma_50": SimpleMovingAverage(inputs=[EquityPricing.close], window_length=50),
-            "sma_200": SimpleMovingAverage(inputs=[EquityPricing.close], window_length=200),
-            "returns_20": returns,
-            "dollar_volume_30": dollar_volume,
-            "rsi_14": RSI(window_length=14),
-            "returns_rank": returns.rank(),
-        },
-        screen=dollar_volume.top(50),
-    )
 
 
 def ingest(csv_dir: Path, data_start: pd.Timestamp, end: pd.Timestamp) -> None:
@@ -81,7 +62,7 @@ def run_once(start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, pd.DataFram
     from zipline.pipeline.engine import SimplePipelineEngine
     from zipline.pipeline.loaders import EquityPricingLoader
 
-    pipeline = make_pipeline()
+    pipeline = make_pipeline("zipline")
     began = time.perf_counter()
     bundle = bundles.load(BUNDLE)
     loader = EquityPricingLoader.without_fx(
@@ -101,19 +82,6 @@ def run_once(start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, pd.DataFram
     return time.perf_counter() - began, frame
 
 
-def peak_memory_mb() -> float:
-    """This process's resident high-water mark (``VmHWM``; ``ru_maxrss`` off Linux)."""
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
-
-
 def main(argv: list[str]) -> None:
     csv_dir, zipline_root, data_start, start, end = argv
     os.environ["ZIPLINE_ROOT"] = zipline_root
@@ -121,8 +89,7 @@ def main(argv: list[str]) -> None:
     ingest(Path(csv_dir), pd.Timestamp(data_start), last)
     run_once(first, last)
     gc.collect()
-    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")
+    reset_peak_memory()
     seconds, frame = run_once(first, last)
     peak = peak_memory_mb()
     sums = {str(name): float(column.sum()) for name, column in frame.items()}

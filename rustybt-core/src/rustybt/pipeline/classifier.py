@@ -14,7 +14,7 @@ import pandas as pd
 from rustybt.errors import StrategyError
 from rustybt.pipeline.custom import CustomTermMixin, LatestMixin
 from rustybt.pipeline.factor import Factor
-from rustybt.pipeline.term import INT64, OBJECT, ComputableTerm, NotSpecified, Term
+from rustybt.pipeline.term import INT64, OBJECT, ComputableTerm, NotSpecified, RootTerm, Term
 
 
 class Classifier(ComputableTerm):
@@ -211,17 +211,8 @@ def _text(value: Any, where: str) -> str:
 _PREDICATE: dict[type, Any] = {}
 
 
-class Everything(Classifier):
+class Everything(RootTerm, Classifier):
     """One group holding every asset (label 0)."""
-
-    window_length = 0
-
-    def __new__(cls) -> Any:
-        return cls._make(inputs=(), window_length=0)
-
-    @property
-    def dependencies(self) -> dict[Term, int]:
-        return {}
 
     def compute_rows(
         self, inputs: list[Any], dates: pd.DatetimeIndex, assets: np.ndarray, mask: np.ndarray

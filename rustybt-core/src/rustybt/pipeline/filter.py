@@ -14,7 +14,7 @@ from rustybt.errors import StrategyError
 from rustybt.pipeline import rowwise
 from rustybt.pipeline.custom import CustomTermMixin, LatestMixin
 from rustybt.pipeline.expression import ExpressionMixin, make_expression
-from rustybt.pipeline.term import BOOL, ComputableTerm, NotSpecified, Term
+from rustybt.pipeline.term import BOOL, ComputableTerm, NotSpecified, RootTerm, Term
 
 
 class Filter(ComputableTerm):
@@ -75,19 +75,10 @@ class NumExprFilter(ExpressionMixin, Filter):
     """A comparison of factors or a logical combination of filters."""
 
 
-class AssetExists(Filter):
+class AssetExists(RootTerm, Filter):
     """True where an asset is alive: after its first bar and up to its last (zipline's
     lifetimes: ``start_date < session <= end_date``). The root of every mask; the engine
     provides its values."""
-
-    window_length = 0
-
-    def __new__(cls) -> Any:
-        return cls._make(inputs=(), window_length=0)
-
-    @property
-    def dependencies(self) -> dict[Term, int]:
-        return {}
 
     def compute_rows(
         self, inputs: list[Any], dates: pd.DatetimeIndex, assets: np.ndarray, mask: np.ndarray

@@ -414,6 +414,20 @@ class ComputableTerm(Term):
         return f"{type(self).__name__}()"
 
 
+class RootTerm(ComputableTerm):
+    """A computed term built from nothing: no arguments, no inputs, no window and no
+    dependencies, not even a mask (the engine's universe, the one-group classifier)."""
+
+    window_length = 0
+
+    def __new__(cls) -> Any:
+        return cls._make(inputs=(), window_length=0)
+
+    @property
+    def dependencies(self) -> dict[Term, int]:
+        return {}
+
+
 def _names(terms: Sequence[Term]) -> str:
     return ", ".join(getattr(t, "qualname", None) or repr(t) for t in terms)
 
@@ -428,6 +442,29 @@ def kind_class(dtype: np.dtype) -> str:
     return "factor"
 
 
+def _wrap(cache: dict[type, Any], mixin: type, term: Term, name: str, **attributes: Any) -> Any:
+    """The term of ``mixin`` over ``term``: of the kind (Factor, Filter, Classifier) of
+    ``term``'s values, a class named by filling ``name``'s ``{}`` with the kind's and made
+    once per kind in ``cache``; with ``term``'s dtype, missing value and window safety and,
+    unless ``attributes`` say otherwise, ``term`` as its one input, not windowed."""
+    from rustybt.pipeline.classifier import Classifier
+    from rustybt.pipeline.factor import Factor
+    from rustybt.pipeline.filter import Filter
+
+    base = {"factor": Factor, "filter": Filter, "classifier": Classifier}[kind_class(term.dtype)]
+    wrapper = cache.setdefault(base, type(name.format(base.__name__), (mixin, base), {}))
+    return wrapper._make(
+        **{
+            "inputs": (term,),
+            "window_length": 0,
+            "dtype": term.dtype,
+            "missing_value": term.missing_value,
+            "window_safe": term.window_safe,
+            **attributes,
+        }
+    )
+
+
 class Slice(ComputableTerm):
     """``term[asset]``: one asset's column of a term, usable only as an input of a custom
     term, where it arrives as a (window_length, 1) array."""
@@ -437,22 +474,7 @@ class Slice(ComputableTerm):
 
     @classmethod
     def _of(cls, term: ComputableTerm | LoadableTerm, asset: Any) -> Any:
-        kind = kind_class(term.dtype)
-        from rustybt.pipeline.classifier import Classifier
-        from rustybt.pipeline.factor import Factor
-        from rustybt.pipeline.filter import Filter
-
-        base = {"factor": Factor, "filter": Filter, "classifier": Classifier}[kind]
-        sliced = _SLICE_CLASSES.setdefault(base, type(f"{base.__name__}Slice", (cls, base), {}))
-        return sliced._make(
-            inputs=(term,),
-            window_length=0,
-            dtype=term.dtype,
-            missing_value=term.missing_value,
-            window_safe=term.window_safe,
-            ndim=1,
-            extra={"asset": asset},
-        )
+        return _wrap(_SLICE_CLASSES, cls, term, "{}Slice", ndim=1, extra={"asset": asset})
 
     def compute_rows(
         self, inputs: list[Any], dates: pd.DatetimeIndex, assets: np.ndarray, mask: np.ndarray
@@ -481,23 +503,8 @@ class RecarrayField(ComputableTerm):
 
     @classmethod
     def _of(cls, term: ComputableTerm, name: str) -> Any:
-        kind = kind_class(term.dtype)
-        from rustybt.pipeline.classifier import Classifier
-        from rustybt.pipeline.factor import Factor
-        from rustybt.pipeline.filter import Filter
-
-        base = {"factor": Factor, "filter": Filter, "classifier": Classifier}[kind]
-        field_class = _FIELD_CLASSES.setdefault(
-            base, type(f"{base.__name__}Output", (cls, base), {})
-        )
-        return field_class._make(
-            inputs=(term,),
-            window_length=0,
-            mask=term.mask,
-            dtype=term.dtype,
-            missing_value=term.missing_value,
-            window_safe=term.window_safe,
-            extra={"attribute": name},
+        return _wrap(
+            _FIELD_CLASSES, cls, term, "{}Output", mask=term.mask, extra={"attribute": name}
         )
 
     def compute_rows(
@@ -513,16 +520,6 @@ class RecarrayField(ComputableTerm):
 _FIELD_CLASSES: dict[type, Any] = {}
 
 
-def _wrapper_class(cache: dict[type, Any], mixin: type, term: Term, prefix: str) -> Any:
-    """``mixin`` combined with the kind (Factor, Filter, Classifier) of ``term``."""
-    from rustybt.pipeline.classifier import Classifier
-    from rustybt.pipeline.factor import Factor
-    from rustybt.pipeline.filter import Filter
-
-    base = {"factor": Factor, "filter": Filter, "classifier": Classifier}[kind_class(term.dtype)]
-    return cache.setdefault(base, type(f"{prefix}{base.__name__}", (mixin, base), {}))
-
-
 class Aliased(ComputableTerm):
     """``term.alias(name)``: ``term``'s values, named."""
 
@@ -533,13 +530,12 @@ class Aliased(ComputableTerm):
     def _of(cls, term: Term, name: str) -> Any:
         if not isinstance(name, str):
             raise StrategyError(f"alias: the name must be a string, not {name!r}")
-        return _wrapper_class(_ALIASED, cls, term, "Aliased")._make(
-            inputs=(term,),
+        return _wrap(
+            _ALIASED,
+            cls,
+            term,
+            "Aliased{}",
             outputs=term.outputs,
-            window_length=0,
-            dtype=term.dtype,
-            missing_value=term.missing_value,
-            window_safe=term.window_safe,
             ndim=term.ndim,
             extra={"name": name},
         )
@@ -593,12 +589,14 @@ class Downsampled(ComputableTerm):
             raise StrategyError(
                 f"downsample: {term!r} has several outputs; downsample each output instead"
             )
-        return _wrapper_class(_DOWNSAMPLED, cls, term, "Downsampled")._make(
+        return _wrap(
+            _DOWNSAMPLED,
+            cls,
+            term,
+            "Downsampled{}",
             inputs=term.inputs,
             window_length=term.window_length,
             mask=term.mask,
-            dtype=term.dtype,
-            missing_value=term.missing_value,
             window_safe=False,
             ndim=term.ndim,
             extra={"frequency": frequency, "wrapped": term},

@@ -35,15 +35,28 @@ class _RollingCorrelation(CustomFactor):
     ) -> Any:
         """The rolling statistic of ``base_factor`` against ``target`` (a factor, column or
         slice of a numeric dtype) over ``correlation_length`` (>= 2) rows."""
-        name = cls.__name__
-        require_numeric_term(name, "base_factor", base_factor)
-        require_numeric_term(name, "target", target)
-        if correlation_length < 2:
-            raise StrategyError(
-                f"{name}: correlation_length must be at least 2, got {correlation_length!r}"
-            )
-        require_same_mask(name, base_factor, target)
-        return _new_custom(cls, [base_factor, target], correlation_length, mask)
+        return _new_pairwise(
+            cls,
+            ("base_factor", base_factor),
+            ("target", target),
+            correlation_length,
+            mask,
+            too_short=(
+                f"{cls.__name__}: correlation_length must be at least 2, got {correlation_length!r}"
+            ),
+        )
+
+
+class _CorrelationOfReturns(_RollingCorrelation):
+    """Shared constructor: every asset's returns against the ``target`` asset's."""
+
+    def __new__(
+        cls, target: Asset, returns_length: int, correlation_length: int, mask: Any = NotSpecified
+    ) -> Any:
+        """The rolling correlation of ``returns_length`` returns with ``target``'s returns
+        over ``correlation_length`` rows."""
+        returns = returns_with_target(target, returns_length)
+        return super().__new__(cls, returns, returns[target], correlation_length, mask)
 
 
 class RollingPearson(_RollingCorrelation):
@@ -135,15 +148,16 @@ class RollingLinearRegression(CustomFactor):
     ) -> Any:
         """The rolling regression of ``dependent`` on ``independent`` over
         ``regression_length`` (>= 2) rows."""
-        name = cls.__name__
-        require_numeric_term(name, "dependent", dependent)
-        require_numeric_term(name, "independent", independent)
-        if regression_length < 2:
-            raise StrategyError(
-                f"{name}: regression_length must be at least 2, got {regression_length!r}"
-            )
-        require_same_mask(name, dependent, independent)
-        return _new_custom(cls, [dependent, independent], regression_length, mask)
+        return _new_pairwise(
+            cls,
+            ("dependent", dependent),
+            ("independent", independent),
+            regression_length,
+            mask,
+            too_short=(
+                f"{cls.__name__}: regression_length must be at least 2, got {regression_length!r}"
+            ),
+        )
 
     def compute(
         self,
@@ -188,31 +202,17 @@ class RollingLinearRegression(CustomFactor):
             out[name] = np.where(constant_x, np.nan, values)
 
 
-class RollingPearsonOfReturns(RollingPearson):
+class RollingPearsonOfReturns(_CorrelationOfReturns, RollingPearson):
     """Pearson correlation of every asset's ``returns_length`` returns with the ``target``
     asset's over ``correlation_length`` rows. The target's returns are computed even when
     ``mask`` excludes it.
     """
 
-    def __new__(
-        cls, target: Asset, returns_length: int, correlation_length: int, mask: Any = NotSpecified
-    ) -> Any:
-        """The rolling correlation of returns with ``target``'s returns."""
-        returns = returns_with_target(target, returns_length)
-        return super().__new__(cls, returns, returns[target], correlation_length, mask)
 
-
-class RollingSpearmanOfReturns(RollingSpearman):
+class RollingSpearmanOfReturns(_CorrelationOfReturns, RollingSpearman):
     """Spearman rank correlation of every asset's ``returns_length`` returns with the
     ``target`` asset's over ``correlation_length`` rows.
     """
-
-    def __new__(
-        cls, target: Asset, returns_length: int, correlation_length: int, mask: Any = NotSpecified
-    ) -> Any:
-        """The rolling rank correlation of returns with ``target``'s returns."""
-        returns = returns_with_target(target, returns_length)
-        return super().__new__(cls, returns, returns[target], correlation_length, mask)
 
 
 class RollingLinearRegressionOfReturns(RollingLinearRegression):
@@ -327,6 +327,27 @@ def returns_with_target(target: Asset, window_length: int) -> Returns:
     target's returns are NaN on the sessions it is not alive.
     """
     return Returns(window_length=window_length)
+
+
+def _new_pairwise(
+    cls: type,
+    first: tuple[str, Any],
+    second: tuple[str, Any],
+    length: int,
+    mask: Any,
+    *,
+    too_short: str,
+) -> Any:
+    """Build ``cls`` over the (argument name, term) pair ``first`` against ``second``:
+    numeric terms with the same mask, over ``length`` rows; ``too_short`` is the error when
+    ``length`` is under 2."""
+    name = cls.__name__
+    require_numeric_term(name, *first)
+    require_numeric_term(name, *second)
+    if length < 2:
+        raise StrategyError(too_short)
+    require_same_mask(name, first[1], second[1])
+    return _new_custom(cls, [first[1], second[1]], length, mask)
 
 
 def _new_custom(cls: type, inputs: list[Any], window_length: int, mask: Any, **params: Any) -> Any:
