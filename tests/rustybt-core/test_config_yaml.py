@@ -50,3 +50,10 @@ def test_a_python_tag_is_refused(tmp_path: Path) -> None:
     config.write_text("broker: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(ConfigError, match=r"tag.yaml:.*invalid YAML"):
         parse_trading_config(config)
+
+
+def test_a_date_shaped_value_that_is_no_date_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "month13.yaml"
+    config.write_text("backtest:\n  start: 2006-13-01\n")
+    with pytest.raises(ConfigError, match=r"month13.yaml: invalid YAML: .*a date is YYYY-MM-DD"):
+        parse_trading_config(config)

@@ -60,6 +60,7 @@ from rustybt.finance.decimals import to_decimal
 from rustybt.finance.execution import CostModels
 from rustybt.finance.order import ExecutionStyle, Order, OrderView
 from rustybt.finance.slippage import SlippageModel
+from rustybt.params import StrategyParams
 from rustybt.portfolio import Account, Portfolio
 from rustybt.strategy_data import StrategyData
 
@@ -322,6 +323,9 @@ class TradingAlgorithm:
         self._pipelines: dict[str, AttachedPipeline] = {}
         self._setup_done = False
         self.source_path = source_path
+        self.params: Mapping[str, Any] = StrategyParams()
+        """``context.params``: the run's parameters (``-D``, ``--params``, ``params=``),
+        typed by the strategy's ``PARAMS`` (:mod:`rustybt.params`); read-only."""
 
     # -- lifecycle, overridden by subclasses or given as functions -------------------------
 

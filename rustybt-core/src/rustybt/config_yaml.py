@@ -44,7 +44,8 @@ def read_config_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
     Everything that stops the file being read is a one-line :class:`ConfigError` naming
     it: a missing or unreadable file or a directory, bytes that are not UTF-8, invalid
-    YAML (with its line), a tag outside YAML's safe types (``!!python/object``), a file over
+    YAML (with its line), a date-shaped value that is no date (``2006-13-01``), a tag
+    outside YAML's safe types (``!!python/object``), a file over
     :data:`MAX_CONFIG_BYTES`, or aliases expanding to more than :data:`MAX_EXPANDED_VALUES`
     values; the document is never built in those cases.
     """
@@ -81,6 +82,8 @@ def read_config_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         return loader.construct_document(node), node
     except yaml.YAMLError as exc:
         raise _invalid(path, exc) from None
+    except ValueError as exc:  # a date-shaped value that is no date: 2006-13-01
+        raise ConfigError(f"{path}: invalid YAML: {exc}; a date is YYYY-MM-DD") from None
     except RecursionError:
         raise ConfigError(
             f"{path}: invalid YAML: nested too deeply; a configuration is a few levels deep"

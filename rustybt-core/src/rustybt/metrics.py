@@ -16,6 +16,8 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from rustybt.analytics import risk
+
 DAYS_PER_YEAR = 365.25
 """Calendar days in a year, the time unit of :attr:`PerformanceSummary.cagr`."""
 
@@ -156,7 +158,7 @@ def summarize(
         ending_value=ending_value,
         total_return=ending_value / starting_value - 1.0,
         cagr=_cagr(ending_value / starting_value, _elapsed_days(values.index)),
-        annual_volatility=_volatility(returns) * math.sqrt(periods_per_year),
+        annual_volatility=_volatility(returns, periods_per_year),
         sharpe=_sharpe(returns, periods_per_year),
         sortino=_sortino(returns, periods_per_year),
         max_drawdown=float(np.min(series / np.maximum.accumulate(series) - 1.0)),
@@ -182,25 +184,30 @@ def _cagr(growth: float, days: float) -> float:
         return float(np.power(max(growth, 0.0), DAYS_PER_YEAR / days)) - 1.0
 
 
-def _volatility(returns: np.ndarray) -> float:
-    """Per-period ``std(returns, ddof=1)``, 0.0 when it is undefined or zero."""
+def _dispersed(returns: np.ndarray) -> bool:
+    """Whether the returns have a measurable spread: at least 2 that differ."""
     # A constant growth rate yields returns that differ only by float rounding; their tiny
     # std would make Sharpe explode, so returns equal within a relative 1e-9 count as equal.
-    if len(returns) < 2 or np.allclose(returns, returns[0], rtol=1e-9, atol=0.0):
+    return len(returns) >= 2 and not np.allclose(returns, returns[0], rtol=1e-9, atol=0.0)
+
+
+def _volatility(returns: np.ndarray, periods_per_year: int) -> float:
+    if not _dispersed(returns):
         return 0.0
-    return float(np.std(returns, ddof=1))
+    return risk.annual_volatility(returns, periods_per_year)
 
 
 def _sharpe(returns: np.ndarray, periods_per_year: int) -> float:
-    volatility = _volatility(returns)
-    if volatility == 0.0:
+    if not _dispersed(returns):
         return 0.0
-    return float(np.mean(returns)) / volatility * math.sqrt(periods_per_year)
+    return risk.sharpe_ratio(returns, periods_per_year=periods_per_year)
 
 
 def _sortino(returns: np.ndarray, periods_per_year: int) -> float:
+    # Not risk.sortino_ratio: a single return has a Sortino ratio here, and 0 gains over 0
+    # losses is 0.0 rather than NaN.
     mean = float(np.mean(returns))
-    downside = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2)) * periods_per_year)
+    downside = risk.downside_risk(returns, periods_per_year=periods_per_year)
     if downside == 0.0:
         return math.inf if mean > 0 else 0.0
     return mean * periods_per_year / downside

@@ -9,6 +9,7 @@ from rustybt_cli.commands import (
     data_check,
     fetch_data,
     plugins,
+    report,
     run,
     trade,
     verify_config,
@@ -16,6 +17,7 @@ from rustybt_cli.commands import (
 
 COMMAND_MODULES = (
     run,
+    report,
     trade,
     benchmark,
     data_check,

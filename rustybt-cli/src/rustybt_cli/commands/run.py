@@ -24,7 +24,29 @@ EPILOG = """Examples:
 
   rustybt run -f examples/monthly_rebalance.py --start 2006-01-03 --end 2012-12-31 \\
       -o results.parquet --output json
+
+  rustybt run -f examples/sma_params.py --start 2005-01-03 --end 2012-12-31 -D fast=10
 """
+
+DefineOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--define",
+        "-D",
+        help=(
+            "A strategy parameter, name=value, read as context.params.name (repeatable; "
+            "wins over --params)."
+        ),
+    ),
+]
+ParamsFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--params",
+        dir_okay=False,
+        help="A YAML file of strategy parameters (name: value), read as context.params.",
+    ),
+]
 
 
 class RunFrequency(StrEnum):
@@ -111,11 +133,14 @@ def run(
         LogLevel,
         typer.Option(case_sensitive=False, help="Level of the strategy's log messages on stderr."),
     ] = LogLevel.WARNING,
+    define: DefineOption = None,
+    params_file: ParamsFileOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Backtest a strategy on stored bars; print its performance summary and timings."""
     with no_collections():  # the imports make no garbage: no passes over them
         from rustybt.backtest import run_backtest
+        from rustybt.params import command_line_params
 
     # After the library's imports: startup is everything before the run itself.
     startup = seconds_since_process_start()
@@ -135,6 +160,7 @@ def run(
             adjustment=adjustment.value,
             registry=cli_state(ctx).registry,
             progress=update,
+            params=command_line_params(define or (), params_file),
         )
     if output_file is not None:
         result.write_parquet(output_file)
@@ -143,12 +169,15 @@ def run(
     if output is OutputFormat.JSON:
         payload = result.to_dict()
         payload["timings"] = timings
+        payload["params"] = result.frame.attrs["params"]
         payload["output_file"] = str(output_file) if output_file else None
         print_json(payload)
         return
     print_table(f"Backtest of {algofile.name}", ("metric", "value"), result.summary.rows())
     stdout.print(f"Ending portfolio value (exact): {result.ending_value}", highlight=False)
     stdout.print(f"Prices: {actions_line(result.data_provenance)}", highlight=False)
+    if result.frame.attrs["params"]:
+        stdout.print(f"Parameters: {params_line(result.frame.attrs['params'])}", highlight=False)
     stdout.print(f"Timings: {timings_line(timings)}", highlight=False)
     if output_file is not None:
         stdout.print(f"Results written to {output_file}", highlight=False)
@@ -169,6 +198,14 @@ def actions_line(provenance: dict[str, object]) -> str:
         return "raw, no splits or dividends in the run"
     its = "its date" if sum(counted.values()) == 1 else "their dates"
     return f"raw, {actions} applied on {its}"
+
+
+def params_line(params: dict[str, object]) -> str:
+    """``fast=10, slow=50``: the run's parameters as given on a command line."""
+    return ", ".join(
+        f"{name}={str(value).lower() if isinstance(value, bool) else value}"
+        for name, value in params.items()
+    )
 
 
 def timings_line(timings: dict[str, float | None]) -> str:

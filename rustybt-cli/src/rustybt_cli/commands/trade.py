@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rustybt.errors import ConfigError
 
+from rustybt_cli.commands.run import DefineOption, ParamsFileOption
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 from rustybt_cli.sources import DataDirOption, ExchangeOption, split_symbols
 from rustybt_cli.state import cli_state
@@ -104,6 +105,8 @@ def paper_trade(
     heartbeat_interval: Heartbeat = None,
     log_level: LogLevel = None,
     stop: Stop = False,
+    define: DefineOption = None,
+    params_file: ParamsFileOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Paper-trade a strategy: the backtest's fills, journaled so a crash loses nothing.
@@ -136,6 +139,8 @@ def paper_trade(
         state=state,
         accept_broker_state=False,
         stop=stop,
+        define=define or [],
+        params_file=params_file,
         output=output,
     )
 
@@ -162,6 +167,8 @@ def live_trade(
     heartbeat_interval: Heartbeat = None,
     log_level: LogLevel = None,
     stop: Stop = False,
+    define: DefineOption = None,
+    params_file: ParamsFileOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Trade a strategy live through a broker (orders are real unless --testnet)."""
@@ -198,6 +205,8 @@ def live_trade(
         state=state,
         accept_broker_state=accept_broker_state,
         stop=stop,
+        define=define or [],
+        params_file=params_file,
         output=output,
     )
 
@@ -218,9 +227,12 @@ def _run(
     state: Path | None,
     accept_broker_state: bool,
     stop: bool,
+    define: list[str],
+    params_file: Path | None,
     output: OutputFormat,
 ) -> None:
     from rustybt.live import request_stop, state_file_of, trade
+    from rustybt.params import command_line_params
 
     state_file = state_file_of(mode, settings, state)
     if stop:
@@ -241,6 +253,7 @@ def _run(
         duration=duration,
         accept_broker_state=accept_broker_state,
         registry=cli_state(ctx).registry,
+        params=command_line_params(define, params_file),
     )
     if output is OutputFormat.JSON:
         print_json({**summary.to_dict(), "state_file": str(state_file), "log_file": str(log_file)})

@@ -24,6 +24,7 @@ from rustybt.engine import (
     TradingEngine,
 )
 from rustybt.engine.results import BacktestResult
+from rustybt.params import bind_params
 from rustybt.plugins import PluginRegistry
 from rustybt.strategy_file import load_strategy
 
@@ -68,6 +69,7 @@ def run_backtest(
     benchmark_returns: pd.Series | None = None,
     adjustment: str = "raw",
     custom_loader: Mapping[Any, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
     """Run ``algorithm`` (an instance, or the path of a strategy file) on a registered source.
 
@@ -84,14 +86,18 @@ def run_backtest(
     them (see :class:`rustybt.engine.BacktestConfig`).
     ``custom_loader`` (zipline's): the loaders of the custom datasets the strategy's
     pipelines read, keyed by BoundColumn or DataSet; pricing columns come from ``source``.
+    ``params`` are the strategy's parameters by name (``context.params``), converted to the
+    types its ``PARAMS`` declares (:mod:`rustybt.params`); the frame's
+    ``attrs["params"]`` holds them JSON-ready, and the Parquet file keeps them.
 
     Raises:
         ConfigError: ``benchmark_returns`` is not a Series of numbers indexed by date with
-            one return per date.
+            one return per date; a parameter is unknown, mistyped or missing.
     """
     began = time.perf_counter()
     if not isinstance(algorithm, TradingAlgorithm):
         algorithm = load_strategy(algorithm)
+    resolved = bind_params(algorithm, params)
     registry = registry or PluginRegistry.from_environment()
     data_source = read_through_store(
         registry.data_source(source, data_dir=data_dir, exchange=exchange)
@@ -111,6 +117,7 @@ def run_backtest(
     )
     prepared = time.perf_counter() - began
     result = engine.run()
+    result.frame.attrs["params"] = resolved.to_json()
     timings = result.timings
     assert timings is not None  # TradingEngine.run always times its phases
     # Loading the strategy file and opening the source count as loading too.
@@ -135,6 +142,7 @@ def run_algorithm(
     algorithm: TradingAlgorithm | None = None,
     benchmark_returns: pd.Series | None = None,
     custom_loader: Mapping[Any, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Zipline's ``run_algorithm``: run the given functions and return the results frame.
 
@@ -145,7 +153,8 @@ def run_algorithm(
     session it leaves out returns 0); ``set_benchmark`` in the strategy takes precedence,
     and without either the benchmark returns 0, as zipline's ``run_algorithm`` assumes.
     ``custom_loader`` is zipline's: BoundColumn (or DataSet) -> the loader of the strategy's
-    custom pipeline datasets.
+    custom pipeline datasets. ``params`` are the strategy's ``context.params`` (see
+    :func:`run_backtest`).
     """
     if algorithm is None:
         algorithm = TradingAlgorithm(
@@ -166,5 +175,6 @@ def run_algorithm(
         trading_calendar=trading_calendar or "XNYS",
         benchmark_returns=benchmark_returns,
         custom_loader=custom_loader,
+        params=params,
     )
     return result.frame

@@ -6,7 +6,8 @@ empyrical on the returns so far, which takes time quadratic in the number of ses
 Here each is one pass of running sums: counts, means and Welford's centred sums of
 squares and products, whose increments are computed for all sessions at once. They give
 empyrical's figures up to float rounding, and exactly 0 where every return so far is 0
-(a strategy that has not traded yet).
+(a strategy that has not traded yet). They are the expanding versions of
+:mod:`rustybt.analytics.risk`'s whole-series figures, sharing its constants.
 
 Figures are annualised with 252 sessions a year, empyrical's daily default, whatever the
 calendar, as zipline does. A figure zipline reports as None (one that is not finite: too
@@ -17,11 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-SESSIONS_PER_YEAR = 252
-"""empyrical's annualisation factor for daily returns, which zipline's metrics use."""
-
-MIN_BENCHMARK_VARIANCE = 1.0e-30
-"""Below this benchmark variance empyrical's beta (and so alpha) is undefined."""
+from rustybt.analytics.risk import MIN_BENCHMARK_VARIANCE
+from rustybt.analytics.risk import TRADING_DAYS_PER_YEAR as SESSIONS_PER_YEAR
 
 RISK_COLUMNS = (
     "benchmark_period_return",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from rustybt.live.session import (
 from rustybt.live.session_clock import utc_datetime
 from rustybt.live.state_lock import exclusive_state_file
 from rustybt.operations.event_log import EventLogWriter
+from rustybt.params import bind_params
 from rustybt.plugins import PluginRegistry
 from rustybt.strategy_file import load_strategy
 
@@ -76,6 +77,7 @@ def run_trading_session(
     feed: str = "replay",
     clock: TimeSource | None = None,
     registry: PluginRegistry | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> SessionSummary:
     """Replay the bars from ``start`` to ``end`` through ``strategy`` and the configured
     broker, journaled to ``state_file`` (resuming from it when it holds a checkpoint), with
@@ -84,10 +86,12 @@ def run_trading_session(
 
     ``speed`` scales the replay clock (0: as fast as possible). With ``feed="poll"`` each
     bar is fetched from the source when its time comes instead of up front, on the wall
-    clock unless another ``clock`` is given. Returns the summary.
+    clock unless another ``clock`` is given. ``params`` are the strategy's parameters
+    (``context.params``, see :mod:`rustybt.params`). Returns the summary.
     """
     registry = registry or PluginRegistry.from_environment()
     algorithm = load_strategy(strategy)
+    bind_params(algorithm, params)
     backtest = BacktestConfig(
         start=start,
         end=end,
@@ -339,6 +343,7 @@ def trade(
     duration: str | None = None,
     accept_broker_state: bool = False,
     registry: PluginRegistry | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> SessionSummary:
     """Run a ``mode`` session as ``rustybt paper-trade`` / ``live-trade`` do: a replay of the
     stored bars from ``start`` to ``end`` with ``replay``, otherwise live from today for
@@ -371,4 +376,5 @@ def trade(
         mode=mode,
         feed="replay" if replay else "poll",
         registry=registry,
+        params=params,
     )

@@ -1,0 +1,20 @@
+"""HTML reports of a run's results: ``rustybt report RESULTS -o report.html``.
+
+:func:`write_report` reads the results file ``rustybt run -o`` writes and writes one
+self-contained, offline page (:mod:`rustybt.report.html` documents its element ids).
+Drawing needs plotly, installed by the ``report`` extra (``rustybt-core[report]``); it is
+imported only when a report is made.
+"""
+
+from rustybt.report.html import render_report, write_report
+from rustybt.report.load import BacktestResults, load_results
+from rustybt.report.metrics_table import metrics_rows, summary_metrics
+
+__all__ = [
+    "BacktestResults",
+    "load_results",
+    "metrics_rows",
+    "render_report",
+    "summary_metrics",
+    "write_report",
+]

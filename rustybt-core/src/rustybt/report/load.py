@@ -1,0 +1,105 @@
+"""Reading the results file ``rustybt run -o results.parquet`` writes, for a report.
+
+The file is zipline's perf frame (:mod:`rustybt.engine.perf_frame`), one row per session
+indexed by the session's close, with ``positions``, ``transactions``, ``orders`` and
+``actions`` stored as JSON text (:meth:`rustybt.engine.results.BacktestResult.write_parquet`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pandas as pd
+
+from rustybt.errors import ConfigError, DataError
+
+REQUIRED_COLUMNS = (
+    "portfolio_value",
+    "returns",
+    "starting_cash",
+    "algorithm_period_return",
+    "benchmark_period_return",
+    "gross_leverage",
+    "net_leverage",
+    "transactions",
+)
+"""The columns a results file must have for a report."""
+
+ONE_NANOSECOND = pd.Timedelta(1, "ns")
+
+
+@attrs.frozen(kw_only=True)
+class BacktestResults:
+    """A backtest's results as a report reads them.
+
+    ``frame`` is the results frame indexed by session label (the UTC midnight of each
+    session, as the run's summary labels them); ``transactions`` every fill, in order, as
+    the run recorded it (``dt``, ``symbol``, ``amount``, ``price``, ``commission``,
+    ``order_id``); ``starting_value`` the run's capital; ``periods_per_year`` the sessions in
+    a year of its calendar (365 when it traded on weekends, i.e. ran on the 24/7 calendar,
+    252 otherwise); ``source`` the file read.
+    """
+
+    frame: pd.DataFrame
+    transactions: tuple[dict[str, Any], ...]
+    starting_value: float
+    periods_per_year: int
+    source: Path
+
+
+def load_results(path: str | Path) -> BacktestResults:
+    """Read the results file at ``path``.
+
+    Raises:
+        ConfigError: there is no file at ``path``.
+        DataError: the file is not a Parquet file, lacks a results frame's columns, or
+            holds no sessions.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ConfigError(
+            f"results file {source} does not exist: write one with `rustybt run ... -o {source}`"
+        )
+    try:
+        frame = pd.read_parquet(source)
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise DataError(
+            f"{source} is not a results file: it cannot be read as Parquet "
+            f"({type(exc).__name__}); give the file `rustybt run -o` wrote"
+        ) from exc
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing or not isinstance(frame.index, pd.DatetimeIndex):
+        lacking = ", ".join(missing) if missing else "a session index"
+        raise DataError(f"{source} is not a results file of `rustybt run -o`: it lacks {lacking}")
+    if frame.empty:
+        raise DataError(f"{source} holds no sessions: there is nothing to report")
+    closes = frame.index if frame.index.tz is not None else frame.index.tz_localize("UTC")
+    # A session closes within its UTC date (24/7: at the next midnight), so the instant
+    # before its close falls on the date that labels it.
+    frame = frame.set_axis((closes.tz_convert("UTC") - ONE_NANOSECOND).normalize())
+    fills = tuple(fill for text in frame["transactions"] for fill in _json_list(text, source))
+    return BacktestResults(
+        frame=frame,
+        transactions=fills,
+        # The first session starts without positions: its starting cash is the capital.
+        starting_value=float(frame["starting_cash"].iloc[0]),
+        periods_per_year=365 if bool((frame.index.day_of_week >= 5).any()) else 252,
+        source=source,
+    )
+
+
+def _json_list(text: object, source: Path) -> list[dict[str, Any]]:
+    try:
+        value = json.loads(str(text))
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            f"{source} is not a results file of `rustybt run -o`: a transactions cell is not JSON"
+        ) from exc
+    if not isinstance(value, list):
+        raise DataError(
+            f"{source} is not a results file of `rustybt run -o`: a transactions cell is not a list"
+        )
+    return value

@@ -1,0 +1,103 @@
+"""The report's metrics table: which metrics it shows, how, and where their values come from.
+
+The table is built from a plain mapping of metric name to value (:func:`metrics_rows`), so
+any source of metrics can fill it; :func:`summary_metrics` is today's source, the run's
+performance summary (:func:`rustybt.metrics.summarize`) recomputed from the results file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import attrs
+import pandas as pd
+
+from rustybt.metrics import summarize
+from rustybt.report.load import BacktestResults
+
+
+def _percent(value: float) -> str:
+    return f"{value:,.2%}"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+METRICS: dict[str, tuple[str, Callable[[float], str]]] = {
+    "total_return": ("Total return", _percent),
+    "cagr": ("CAGR", _percent),
+    "annual_volatility": ("Annual volatility", _percent),
+    "sharpe": ("Sharpe ratio", _ratio),
+    "sortino": ("Sortino ratio", _ratio),
+    "max_drawdown": ("Max drawdown", _percent),
+    "trades": ("Trades", _count),
+}
+"""Each metric the table knows, in table order: its label and how its value is shown."""
+
+
+@attrs.frozen(kw_only=True)
+class MetricRow:
+    """One row of the metrics table: the metric's ``name`` (a key of :data:`METRICS`, or
+    the name given for one it does not know), its ``label``, its ``value`` (None when
+    undefined) and ``text``, the value as shown (``n/a`` when undefined)."""
+
+    name: str
+    label: str
+    value: float | None
+    text: str
+
+
+def metrics_rows(metrics: Mapping[str, float | None]) -> list[MetricRow]:
+    """The table's rows for ``metrics`` (name to value): the known metrics first, in
+    :data:`METRICS` order, then any other in the order given, labelled by its name and
+    shown with 4 decimals. A None or non-finite value shows as ``n/a`` (``inf``/``-inf``
+    for an unbounded ratio)."""
+    ordered = [name for name in METRICS if name in metrics]
+    ordered += [name for name in metrics if name not in METRICS]
+    rows = []
+    for name in ordered:
+        label, render = METRICS.get(name, (name.replace("_", " ").capitalize(), _decimal))
+        value = metrics[name]
+        rows.append(MetricRow(name=name, label=label, value=value, text=_text(value, render)))
+    return rows
+
+
+def summary_metrics(results: BacktestResults) -> dict[str, float]:
+    """The run's performance summary, as ``rustybt run`` prints it, from its results file:
+    total return, CAGR, annual volatility, Sharpe, Sortino and max drawdown by the
+    formulas of :func:`rustybt.metrics.summarize`, and the number of fills."""
+    values = results.frame["portfolio_value"].astype("float64")
+    summary = summarize(
+        pd.Series(values.to_numpy(), index=results.frame.index),
+        starting_value=results.starting_value,
+        periods_per_year=results.periods_per_year,
+        trades=len(results.transactions),
+        realized_pnl=(),  # round trips need the ledger's cost basis, not in the file
+    )
+    return {
+        "total_return": summary.total_return,
+        "cagr": summary.cagr,
+        "annual_volatility": summary.annual_volatility,
+        "sharpe": summary.sharpe,
+        "sortino": summary.sortino,
+        "max_drawdown": summary.max_drawdown,
+        "trades": float(summary.trades),
+    }
+
+
+def _decimal(value: float) -> str:
+    return f"{value:,.4f}"
+
+
+def _text(value: float | None, render: Callable[[float], str]) -> str:
+    if value is None or math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return render(value)
