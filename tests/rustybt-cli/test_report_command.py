@@ -10,9 +10,11 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly
 import pytest
+from rustybt.analytics import risk
 from rustybt.report import metrics_rows
 
 REPO = Path(__file__).resolve().parents[2]
@@ -134,12 +136,28 @@ def test_the_metrics_table_holds_the_runs_summary(page: str, backtest) -> None:
     assert sharpe in page
 
 
+def test_the_metrics_table_holds_empyrical_s_risk_figures_of_the_daily_returns(
+    page: str, backtest
+) -> None:
+    results, _ = backtest
+    frame = pd.read_parquet(results)
+    growth = 1.0 + frame["benchmark_period_return"].to_numpy()
+    benchmark = growth / np.concatenate([[1.0], growth[:-1]]) - 1.0
+    figures = risk.summary(frame["returns"].to_numpy(), benchmark)
+    shown = dict(re.findall(r'<tr data-metric="(\w+)">.*?data-value="([^"]*)"', page))
+    assert float(shown["calmar"]) == figures["calmar_ratio"]
+    assert float(shown["tail_ratio"]) == figures["tail_ratio"]
+    assert float(shown["value_at_risk"]) == figures["value_at_risk"]
+    # The sample run's benchmark returns 0 every session: no beta to measure against it.
+    assert (shown["beta"], shown["alpha"]) == ("", "")
+
+
 def test_the_metrics_table_takes_any_metrics_by_name() -> None:
-    rows = metrics_rows({"tail_ratio": 1.25, "sortino": math.inf, "sharpe": None})
+    rows = metrics_rows({"information_ratio": 1.25, "sortino": math.inf, "sharpe": None})
     assert [(row.name, row.label, row.text) for row in rows] == [
         ("sharpe", "Sharpe ratio", "n/a"),
         ("sortino", "Sortino ratio", "inf"),
-        ("tail_ratio", "Tail ratio", "1.2500"),
+        ("information_ratio", "Information ratio", "1.2500"),
     ]
 
 

@@ -7,7 +7,8 @@ network request. Its parts, with ids and classes that stay stable for tests and 
   results file read;
 - ``<table id="metrics-table">``: one ``<tr data-metric="NAME">`` per metric (names as in
   :data:`rustybt.report.metrics_table.METRICS`), its ``<td>`` showing the value and holding
-  it exactly in ``data-value`` (Python's ``repr`` of the float, empty when undefined);
+  it exactly in ``data-value`` (Python's ``repr`` of the float, empty when undefined: None
+  or NaN);
 - one ``<div class="rustybt-chart" id="ID">`` per chart, where ``ID`` is one of
   ``chart-equity``, ``chart-drawdown``, ``chart-monthly-returns``, ``chart-annual-returns``,
   ``chart-rolling-sharpe``, ``chart-rolling-volatility``, ``chart-exposure``; its figure
@@ -20,6 +21,7 @@ network request. Its parts, with ids and classes that stay stable for tests and 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -127,7 +129,8 @@ def render_report(results: BacktestResults, metrics: Mapping[str, float | None])
 def _metrics_table(rows: Sequence[MetricRow]) -> str:
     lines = ['<table id="metrics-table">']
     for row in rows:
-        exact = "" if row.value is None else repr(float(row.value))
+        undefined = row.value is None or math.isnan(row.value)
+        exact = "" if undefined else repr(float(row.value))
         lines.append(
             f'<tr data-metric="{_text(row.name)}"><th>{_text(row.label)}</th>'
             f'<td class="number" data-value="{_text(exact)}">{_text(row.text)}</td></tr>'

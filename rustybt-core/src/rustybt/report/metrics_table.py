@@ -1,8 +1,10 @@
 """The report's metrics table: which metrics it shows, how, and where their values come from.
 
 The table is built from a plain mapping of metric name to value (:func:`metrics_rows`), so
-any source of metrics can fill it; :func:`summary_metrics` is today's source, the run's
-performance summary (:func:`rustybt.metrics.summarize`) recomputed from the results file.
+any source of metrics can fill it; :func:`summary_metrics` gives a backtest's: the run's
+performance summary (:func:`rustybt.metrics.summarize`) recomputed from the results file,
+and the risk figures of :mod:`rustybt.analytics.risk` (empyrical's formulas) on its daily
+returns against its benchmark's.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import math
 from collections.abc import Callable, Mapping
 
 import attrs
+import numpy as np
 import pandas as pd
 
+from rustybt.analytics import risk
 from rustybt.metrics import summarize
 from rustybt.report.load import BacktestResults
 
@@ -36,6 +40,13 @@ METRICS: dict[str, tuple[str, Callable[[float], str]]] = {
     "sharpe": ("Sharpe ratio", _ratio),
     "sortino": ("Sortino ratio", _ratio),
     "max_drawdown": ("Max drawdown", _percent),
+    "calmar": ("Calmar ratio", _ratio),
+    "omega": ("Omega ratio", _ratio),
+    "tail_ratio": ("Tail ratio", _ratio),
+    "stability": ("Stability", _ratio),
+    "value_at_risk": ("Daily value at risk (5 %)", _percent),
+    "alpha": ("Alpha (annual)", _ratio),
+    "beta": ("Beta", _ratio),
     "trades": ("Trades", _count),
 }
 """Each metric the table knows, in table order: its label and how its value is shown."""
@@ -71,7 +82,10 @@ def metrics_rows(metrics: Mapping[str, float | None]) -> list[MetricRow]:
 def summary_metrics(results: BacktestResults) -> dict[str, float]:
     """The run's performance summary, as ``rustybt run`` prints it, from its results file:
     total return, CAGR, annual volatility, Sharpe, Sortino and max drawdown by the
-    formulas of :func:`rustybt.metrics.summarize`, and the number of fills."""
+    formulas of :func:`rustybt.metrics.summarize`, and the number of fills; then calmar,
+    omega, tail ratio, stability, value at risk, alpha and beta of its daily returns
+    (against the benchmark's, from ``benchmark_period_return``) by
+    :func:`rustybt.analytics.risk.summary`."""
     values = results.frame["portfolio_value"].astype("float64")
     summary = summarize(
         pd.Series(values.to_numpy(), index=results.frame.index),
@@ -87,7 +101,25 @@ def summary_metrics(results: BacktestResults) -> dict[str, float]:
         "sharpe": summary.sharpe,
         "sortino": summary.sortino,
         "max_drawdown": summary.max_drawdown,
+        **_risk_figures(results),
         "trades": float(summary.trades),
+    }
+
+
+def _risk_figures(results: BacktestResults) -> dict[str, float]:
+    frame = results.frame
+    returns = frame["returns"].astype("float64").to_numpy()
+    benchmark_growth = 1.0 + frame["benchmark_period_return"].astype("float64").to_numpy()
+    benchmark = benchmark_growth / np.concatenate([[1.0], benchmark_growth[:-1]]) - 1.0
+    figures = risk.summary(returns, benchmark, periods_per_year=results.periods_per_year)
+    return {
+        "calmar": figures["calmar_ratio"],
+        "omega": figures["omega_ratio"],
+        "tail_ratio": figures["tail_ratio"],
+        "stability": figures["stability_of_timeseries"],
+        "value_at_risk": figures["value_at_risk"],
+        "alpha": figures["alpha"],
+        "beta": figures["beta"],
     }
 
 
