@@ -8,6 +8,7 @@ declare in its pyproject fails here even though the workspace env would hide it.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -50,7 +51,24 @@ def tests(session: nox.Session, package: str) -> None:
 @nox.session
 def e2e(session: nox.Session) -> None:
     """Tests that cross packages (and the docs' commands), with every package installed."""
+    # The reports' browser test drives the machine's Chromium: no browser is downloaded.
+    session.install("playwright>=1.40")
+    _install_chromium(session)
     _run_tests(session, "tests/e2e", *PACKAGES)
+
+
+def _install_chromium(session: nox.Session) -> None:
+    """Install Debian's chromium for the browser test when it is missing and this user may
+    (root with apt-get); otherwise leave it to the test, which skips saying what is missing."""
+    if any(shutil.which(name) for name in ("chromium", "chromium-browser")):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.log("no chromium, and no apt-get as root to install it: the browser test skips")
+        return
+    # apt-get's 100 (no network, a locked database) leaves the test to skip, saying why.
+    apt = ("apt-get", "-qq")
+    session.run(*apt, "update", external=True, success_codes=[0, 100])
+    session.run(*apt, "install", "-y", "chromium", external=True, success_codes=[0, 100])
 
 
 def _run_tests(session: nox.Session, test_dir: str, *packages: str) -> None:

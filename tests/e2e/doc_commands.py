@@ -1,4 +1,5 @@
-"""Finding the `rustybt` commands shown in README.md and docs/ (fenced shell blocks)."""
+"""Finding the `rustybt` commands shown in README.md and docs/ (fenced shell blocks), and
+the Python blocks a page runs as a notebook."""
 
 from __future__ import annotations
 
@@ -96,3 +97,56 @@ def documented_commands(repo: Path) -> list[DocCommand]:
         if path.is_file()
         for command in commands_in(path.read_text(), str(path.relative_to(repo)))
     ]
+
+
+@attrs.frozen
+class PythonBlock:
+    """One fenced ``python`` block: where it starts, its code, and why it is skipped if so."""
+
+    line: int
+    code: str
+    skip_reason: str | None = None
+
+
+def python_blocks(text: str) -> list[PythonBlock]:
+    """The fenced ``python`` blocks of a Markdown ``text``, in order."""
+    blocks: list[PythonBlock] = []
+    language: str | None = None  # of the fenced block we are in, None outside one
+    lines: list[str] = []
+    start, skip, pending_skip = 0, None, None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if language is None:
+            marker = SKIP_MARKER.search(stripped)
+            if marker:
+                pending_skip = marker.group("why").strip()
+            elif stripped.startswith("```"):
+                language = stripped[3:].strip().lower()
+                lines, start, skip, pending_skip = [], number + 1, pending_skip, None
+        elif stripped.startswith("```"):
+            if language == "python":
+                blocks.append(PythonBlock(start, "\n".join(lines), skip))
+            language = None
+        else:
+            lines.append(line)
+    return blocks
+
+
+def run_python_blocks(page: Path, workdir: Path, repo: Path) -> dict:
+    """Run ``page``'s Python blocks top to bottom in one namespace, as a reader pastes them
+    into a notebook, in ``workdir`` (where ``examples/`` is the repository's and ``out/`` is
+    made, as for the documented commands) with a data directory of its own; the namespace
+    they leave behind. Blocks marked ``<!-- docs-test: skip (why) -->`` are not run."""
+    import pytest
+
+    if not (workdir / "examples").exists():
+        (workdir / "examples").symlink_to(repo / "examples")
+    (workdir / "out").mkdir(exist_ok=True)
+    namespace: dict = {"__name__": page.stem.replace("-", "_") + "_docs"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(workdir)
+        patch.setenv("RUSTYBT_DATA_DIR", str(workdir / "data"))
+        for block in python_blocks(page.read_text()):
+            if block.skip_reason is None:
+                exec(compile(block.code, f"{page}:{block.line}", "exec"), namespace)
+    return namespace

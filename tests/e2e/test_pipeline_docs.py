@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import attrs
 import pandas as pd
 import pytest
 
@@ -20,39 +19,7 @@ doc_commands = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(doc_commands)
 
 
-@attrs.frozen
-class PythonBlock:
-    """One fenced ``python`` block: where it starts, its code, and why it is skipped if so."""
-
-    line: int
-    code: str
-    skip_reason: str | None = None
-
-
-def python_blocks(text: str) -> list[PythonBlock]:
-    """The fenced ``python`` blocks of a Markdown ``text``, in order."""
-    blocks: list[PythonBlock] = []
-    language: str | None = None  # of the fenced block we are in, None outside one
-    lines: list[str] = []
-    start, skip, pending_skip = 0, None, None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if language is None:
-            marker = doc_commands.SKIP_MARKER.search(stripped)
-            if marker:
-                pending_skip = marker.group("why").strip()
-            elif stripped.startswith("```"):
-                language = stripped[3:].strip().lower()
-                lines, start, skip, pending_skip = [], number + 1, pending_skip, None
-        elif stripped.startswith("```"):
-            if language == "python":
-                blocks.append(PythonBlock(start, "\n".join(lines), skip))
-            language = None
-        else:
-            lines.append(line)
-    return blocks
-
-
+PythonBlock, python_blocks = doc_commands.PythonBlock, doc_commands.python_blocks
 BLOCKS = python_blocks(PAGE.read_text())
 STOCKS = {"AAPL", "GOOG", "IBM", "MSFT"}
 
@@ -64,17 +31,8 @@ def test_the_page_has_a_research_example_that_runs() -> None:
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The namespace the page's blocks leave behind, run in a new directory with a data
-    directory of their own."""
-    workdir = tmp_path_factory.mktemp("pipeline-page")
-    namespace: dict = {"__name__": "pipeline_docs"}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(workdir)
-        patch.setenv("RUSTYBT_DATA_DIR", str(workdir / "data"))
-        for block in BLOCKS:
-            if block.skip_reason is None:
-                exec(compile(block.code, f"{PAGE}:{block.line}", "exec"), namespace)
-    return namespace
+    """The namespace the page's blocks leave behind, run in a new directory."""
+    return doc_commands.run_python_blocks(PAGE, tmp_path_factory.mktemp("pipeline-page"), REPO)
 
 
 def test_the_research_example_gives_a_date_asset_frame_of_the_screened_stocks(page: dict) -> None:

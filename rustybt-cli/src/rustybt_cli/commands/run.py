@@ -26,6 +26,9 @@ EPILOG = """Examples:
       -o results.parquet --output json
 
   rustybt run -f examples/sma_params.py --start 2005-01-03 --end 2012-12-31 -D fast=10
+
+  rustybt run -f examples/sma_crossover.py --start 2005-01-03 --end 2012-12-31 \\
+      --report report.html
 """
 
 DefineOption = Annotated[
@@ -129,6 +132,14 @@ def run(
             help="Write the per-session results frame to this Parquet file.",
         ),
     ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            dir_okay=False,
+            help="Write the run's HTML report (as `rustybt report` makes) to this file.",
+        ),
+    ] = None,
     log_level: Annotated[
         LogLevel,
         typer.Option(case_sensitive=False, help="Level of the strategy's log messages on stderr."),
@@ -142,6 +153,14 @@ def run(
         from rustybt.backtest import run_backtest
         from rustybt.params import command_line_params
 
+    if report_file is not None and not report_file.parent.is_dir():
+        from rustybt.errors import ConfigError
+
+        # Checked before the run, not after it: a mistyped path costs no backtest.
+        raise ConfigError(
+            f"cannot write the report to {report_file}: directory {report_file.parent} does "
+            "not exist; create it or give --report another path"
+        )
     # After the library's imports: startup is everything before the run itself.
     startup = seconds_since_process_start()
     logging.basicConfig(level=log_level.value, format="%(levelname)s %(name)s: %(message)s")
@@ -164,6 +183,8 @@ def run(
         )
     if output_file is not None:
         result.write_parquet(output_file)
+    if report_file is not None:
+        result.report(report_file)
     assert result.timings is not None  # run_backtest always times its phases
     timings = {"startup": startup, **result.timings.to_dict()}
     if output is OutputFormat.JSON:
@@ -171,6 +192,7 @@ def run(
         payload["timings"] = timings
         payload["params"] = result.frame.attrs["params"]
         payload["output_file"] = str(output_file) if output_file else None
+        payload["report"] = str(report_file) if report_file else None
         print_json(payload)
         return
     print_table(f"Backtest of {algofile.name}", ("metric", "value"), result.summary.rows())
@@ -181,6 +203,8 @@ def run(
     stdout.print(f"Timings: {timings_line(timings)}", highlight=False)
     if output_file is not None:
         stdout.print(f"Results written to {output_file}", highlight=False)
+    if report_file is not None:
+        stdout.print(f"Report written to {report_file}", highlight=False)
 
 
 def actions_line(provenance: dict[str, object]) -> str:

@@ -1,7 +1,12 @@
-"""What a backtest returns: the per-session results frame, the summary, the exact ledger."""
+"""What a backtest returns: the per-session results frame, the summary, the exact ledger.
+
+In a notebook the result shows as its summary table and draws (``plot``) or writes
+(``report``) its HTML report; the report's modules and plotly load only when asked.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +54,9 @@ class BacktestResult:
     fill and ``actions`` every split applied and dividend paid, in order, exactly.
     ``timings`` says how long each phase of the run took (None for a result not made by
     ``TradingEngine.run``).
+
+    In a notebook it shows as its summary (``_repr_html_``); :meth:`plot` draws its equity
+    curve and :meth:`report` writes its HTML report.
     """
 
     frame: pd.DataFrame
@@ -89,3 +97,53 @@ class BacktestResult:
         with atomic_path(path) as temporary:
             frame.to_parquet(temporary)
         return Path(path)
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table, for notebooks: the period, every figure of
+        :meth:`rustybt.metrics.PerformanceSummary.rows` as ``rustybt run`` prints it, then
+        the strategy's parameters (``frame.attrs["params"]``) when it has any."""
+        rows = self.summary.rows()
+        params = self.frame.attrs.get("params") or {}
+        rows += [(f"Parameter {name}", _param_text(value)) for name, value in params.items()]
+        period = f"{self.summary.start:%Y-%m-%d} to {self.summary.end:%Y-%m-%d}"
+        lines = [
+            '<table class="rustybt-result">',
+            f"<caption>Backtest, {html.escape(period)}</caption>",
+        ]
+        lines += [
+            f"<tr><th>{html.escape(label)}</th>"
+            f'<td style="text-align: right">{html.escape(value)}</td></tr>'
+            for label, value in rows
+        ]
+        lines.append("</table>")
+        return "\n".join(lines)
+
+    def plot(self) -> Any:
+        """The strategy's and the benchmark's cumulative returns, session by session, as a
+        Plotly figure: the report's equity chart (:func:`rustybt.report.figures.equity_figure`).
+
+        Raises:
+            ConfigError: plotly is not installed; the message gives the command installing it.
+        """
+        from rustybt.report.figures import equity_figure
+        from rustybt.report.load import run_results
+
+        return equity_figure(run_results(self))
+
+    def report(self, path: str | Path) -> Path:
+        """Write this run's HTML report to ``path``, atomically: the page ``rustybt report``
+        makes of the file :meth:`write_parquet` writes, but for the header naming that file.
+        Returns ``path``.
+
+        Raises:
+            ConfigError: ``path``'s directory does not exist, or plotly is not installed.
+        """
+        from rustybt.report.html import write_results_report
+        from rustybt.report.load import run_results
+
+        return write_results_report(run_results(self), path)
+
+
+def _param_text(value: object) -> str:
+    """A parameter as given on a command line (``-D flag=true``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -4,7 +4,7 @@ The page carries plotly.js inline (from the installed ``plotly`` package) and ma
 network request. Its parts, with ids and classes that stay stable for tests and styling:
 
 - ``<header id="report-header">``: the title, the run's first and last session and the
-  results file read;
+  results file read (none for a run's result in memory);
 - ``<table id="metrics-table">``: one ``<tr data-metric="NAME">`` per metric (names as in
   :data:`rustybt.report.metrics_table.METRICS`), its ``<td>`` showing the value and holding
   it exactly in ``data-value`` (Python's ``repr`` of the float, empty when undefined: None
@@ -68,7 +68,18 @@ def write_report(results_file: str | Path, output: str | Path) -> Path:
             plotly is not installed.
         DataError: ``results_file`` is not a results file or holds no sessions.
     """
-    results = load_results(results_file)
+    return write_results_report(load_results(results_file), output)
+
+
+def write_results_report(results: BacktestResults, output: str | Path) -> Path:
+    """Write the HTML report of ``results`` (read from a file by
+    :func:`rustybt.report.load.load_results` or from a run in memory by
+    :func:`rustybt.report.load.run_results`) to ``output``, atomically, with the metrics
+    of :func:`rustybt.report.metrics_table.summary_metrics`. Returns ``output``.
+
+    Raises:
+        ConfigError: ``output``'s directory does not exist, or plotly is not installed.
+    """
     page = render_report(results, summary_metrics(results))
     with atomic_path(output) as temporary:
         temporary.write_text(page, encoding="utf-8")
@@ -81,11 +92,10 @@ def render_report(results: BacktestResults, metrics: Mapping[str, float | None])
     plotly_js = plotly_module("plotly.offline").get_plotlyjs()
     charts = backtest_charts(results)
     index = results.frame.index
-    title = f"Backtest report: {results.source.name}"
-    period = (
-        f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}, {len(index):,} sessions, "
-        f"from {results.source}"
-    )
+    period = f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}, {len(index):,} sessions"
+    title = "Backtest report"
+    if results.source is not None:
+        title, period = f"{title}: {results.source.name}", f"{period}, from {results.source}"
     body = "\n".join(
         [
             '<header id="report-header">',
@@ -129,8 +139,8 @@ def render_report(results: BacktestResults, metrics: Mapping[str, float | None])
 def _metrics_table(rows: Sequence[MetricRow]) -> str:
     lines = ['<table id="metrics-table">']
     for row in rows:
-        undefined = row.value is None or math.isnan(row.value)
-        exact = "" if undefined else repr(float(row.value))
+        value = row.value
+        exact = "" if value is None or math.isnan(value) else repr(float(value))
         lines.append(
             f'<tr data-metric="{_text(row.name)}"><th>{_text(row.label)}</th>'
             f'<td class="number" data-value="{_text(exact)}">{_text(row.text)}</td></tr>'

@@ -1,20 +1,26 @@
-"""Reading the results file ``rustybt run -o results.parquet`` writes, for a report.
+"""A backtest's results as a report reads them: from the results file ``rustybt run -o``
+writes (:func:`load_results`) or from the result of a run in this process (:func:`run_results`).
 
-The file is zipline's perf frame (:mod:`rustybt.engine.perf_frame`), one row per session
-indexed by the session's close, with ``positions``, ``transactions``, ``orders`` and
-``actions`` stored as JSON text (:meth:`rustybt.engine.results.BacktestResult.write_parquet`).
+Both read zipline's perf frame (:mod:`rustybt.engine.perf_frame`), one row per session
+indexed by the session's close, through :func:`results_from_frame`. The file stores the
+``positions``, ``transactions``, ``orders`` and ``actions`` cells as JSON text
+(:meth:`rustybt.engine.results.BacktestResult.write_parquet`); a run's frame holds them as
+Python values, which are read as that JSON would be, so both give the same report.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pandas as pd
 
 from rustybt.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from rustybt.engine.results import BacktestResult
 
 REQUIRED_COLUMNS = (
     "portfolio_value",
@@ -39,15 +45,15 @@ class BacktestResults:
     session, as the run's summary labels them); ``transactions`` every fill, in order, as
     the run recorded it (``dt``, ``symbol``, ``amount``, ``price``, ``commission``,
     ``order_id``); ``starting_value`` the run's capital; ``periods_per_year`` the sessions in
-    a year of its calendar (365 when it traded on weekends, i.e. ran on the 24/7 calendar,
-    252 otherwise); ``source`` the file read.
+    a year of its calendar (365 on the 24/7 calendar, 252 otherwise); ``source`` the file
+    read, None for a run's result in memory.
     """
 
     frame: pd.DataFrame
     transactions: tuple[dict[str, Any], ...]
     starting_value: float
     periods_per_year: int
-    source: Path
+    source: Path | None = None
 
 
 def load_results(path: str | Path) -> BacktestResults:
@@ -76,24 +82,55 @@ def load_results(path: str | Path) -> BacktestResults:
         raise DataError(f"{source} is not a results file of `rustybt run -o`: it lacks {lacking}")
     if frame.empty:
         raise DataError(f"{source} holds no sessions: there is nothing to report")
+    return results_from_frame(frame, source=source)
+
+
+def run_results(result: BacktestResult) -> BacktestResults:
+    """The results of a run made in this process (what ``run_backtest`` returns), as
+    :func:`load_results` reads them from the file the run's ``write_parquet`` writes: a
+    report of either is the same page but for the header naming the file."""
+    from rustybt.calendars import get_calendar  # loaded already: the run used it
+
+    calendar = get_calendar(str(result.data_provenance["calendar"]))
+    return results_from_frame(result.frame, periods_per_year=calendar.periods_per_year)
+
+
+def results_from_frame(
+    frame: pd.DataFrame, *, source: Path | None = None, periods_per_year: int | None = None
+) -> BacktestResults:
+    """The results of a run's frame (one row per session, indexed by its close, with the
+    columns of :data:`REQUIRED_COLUMNS`), read from ``source`` (None: in memory).
+
+    The ``transactions`` cells may be JSON text (the file's) or lists of fills (a run's);
+    a fill is read as the JSON the file holds (an asset as its repr, a Decimal or date as
+    text). Without ``periods_per_year``, a run that traded on a weekend counts 365 sessions
+    a year (the 24/7 calendar), any other 252.
+
+    Raises:
+        DataError: a ``transactions`` cell is not a list of fills.
+    """
     closes = frame.index if frame.index.tz is not None else frame.index.tz_localize("UTC")
     # A session closes within its UTC date (24/7: at the next midnight), so the instant
     # before its close falls on the date that labels it.
     frame = frame.set_axis((closes.tz_convert("UTC") - ONE_NANOSECOND).normalize())
-    fills = tuple(fill for text in frame["transactions"] for fill in _json_list(text, source))
+    fills = tuple(fill for cell in frame["transactions"] for fill in _json_list(cell, source))
+    if periods_per_year is None:
+        periods_per_year = 365 if bool((frame.index.day_of_week >= 5).any()) else 252
     return BacktestResults(
         frame=frame,
         transactions=fills,
         # The first session starts without positions: its starting cash is the capital.
         starting_value=float(frame["starting_cash"].iloc[0]),
-        periods_per_year=365 if bool((frame.index.day_of_week >= 5).any()) else 252,
+        periods_per_year=periods_per_year,
         source=source,
     )
 
 
-def _json_list(text: object, source: Path) -> list[dict[str, Any]]:
+def _json_list(cell: object, source: Path | None) -> list[dict[str, Any]]:
+    # A run's cell is read as write_parquet stores it, so memory and file agree.
+    text = cell if isinstance(cell, str) else json.dumps(cell, default=str)
     try:
-        value = json.loads(str(text))
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(
             f"{source} is not a results file of `rustybt run -o`: a transactions cell is not JSON"

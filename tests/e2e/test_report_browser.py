@@ -1,0 +1,192 @@
+"""Each kind of HTML report, opened offline in headless Chromium, draws every chart and
+asks nothing of the network.
+
+The browser is the machine's own Chromium (Debian's ``chromium`` package, at
+``/usr/bin/chromium`` or on PATH) driven by Playwright for Python through
+``executable_path``: Playwright never downloads a browser here. Without one of the two the
+tests skip, saying which is missing and how to install it.
+
+Screenshots are the tests' artifacts, in ``out/artifacts/report-browser/`` of the
+repository (``out/`` is git-ignored), rewritten on every run: ``KIND.png`` the whole page,
+``KIND-top.png`` its top 1280x1400 pixels. docs/images/report-backtest.png is a copy of
+``backtest-top.png``.
+
+A new kind of report is one more :class:`ReportKind` in ``KINDS``: how to make it from
+nothing, and the charts and tables its page must show.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "out" / "artifacts" / "report-browser"
+VIEWPORT = {"width": 1280, "height": 900}
+TOP = {"x": 0, "y": 0, "width": 1280, "height": 1400}
+CHROMIUM_ARGS = (
+    # As root (CI, containers) Chromium refuses to start sandboxed; this machine's network
+    # is closed, so Chromium's own background connections are switched off rather than
+    # refused by the dozen.
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+DRAWN = """ids => ids.every(id => document.querySelector(`#${id} svg.main-svg`))"""
+TRACES = "svg.main-svg .mlayer > *"
+"""What Plotly draws for each trace: a group in its layer (scatter, bar, heatmap) of a plot."""
+
+
+@attrs.frozen
+class ReportKind:
+    """One kind of report: ``make`` writes it in an empty directory and returns its path;
+    its page must draw ``charts`` (ids of ``div.rustybt-chart``) and hold at least one row
+    matching each of ``rows`` (CSS selectors)."""
+
+    name: str
+    make: Callable[[Path], Path]
+    charts: tuple[str, ...]
+    rows: tuple[str, ...]
+
+
+def rustybt(workdir: Path, *args: str) -> None:
+    """Run ``rustybt ARGS`` in ``workdir`` (``examples/`` being the repository's), with a
+    data directory of its own; fail the test with its output when it fails."""
+    if not (workdir / "examples").exists():
+        (workdir / "examples").symlink_to(REPO / "examples")
+    done = subprocess.run(
+        [sys.executable, "-m", "rustybt", *args],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=600,
+        env={
+            **os.environ,
+            "RUSTYBT_STRICT_PLUGINS": "1",
+            "RUSTYBT_DATA_DIR": str(workdir / "data"),
+        },
+    )
+    assert done.returncode == 0, f"rustybt {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+
+
+def backtest_report(workdir: Path) -> Path:
+    """The SMA crossover example over 2005-2012, as the docs make it."""
+    rustybt(
+        workdir,
+        *("run", "-f", "examples/sma_crossover.py"),
+        *("--start", "2005-01-03", "--end", "2012-12-31", "-o", "results.parquet"),
+    )
+    rustybt(workdir, "report", "results.parquet", "-o", "report.html")
+    return workdir / "report.html"
+
+
+KINDS = (
+    ReportKind(
+        name="backtest",
+        make=backtest_report,
+        charts=(
+            "chart-equity",
+            "chart-drawdown",
+            "chart-monthly-returns",
+            "chart-annual-returns",
+            "chart-rolling-sharpe",
+            "chart-rolling-volatility",
+            "chart-exposure",
+        ),
+        rows=("#metrics-table tr[data-metric]", "#trades-table tr.rustybt-trade"),
+    ),
+)
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium, wherever the machine has it."""
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium under Playwright, or a skip naming what is missing."""
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip(
+            "no Chromium for the browser test (looked for /usr/bin/chromium, and chromium "
+            "and chromium-browser on PATH): install it with `apt-get install chromium`"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip(
+            "Playwright for Python is missing for the browser test: `pip install playwright` "
+            "(nox's e2e session installs it; it drives the machine's Chromium, "
+            "no browser download needed)"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=list(CHROMIUM_ARGS)
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_the_report_draws_every_chart_offline(
+    kind: ReportKind, browser: Any, tmp_path: Path
+) -> None:
+    report = kind.make(tmp_path)
+    page_url = report.resolve().as_uri()
+    context = browser.new_context(viewport=VIEWPORT)
+    requested: list[str] = []
+    errors: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    context.on("request", lambda request: requested.append(request.url))
+    # Anything but the page itself is refused, so a stray fetch cannot reach the network.
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url == page_url else route.abort(),
+    )
+    page = context.new_page()
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    try:
+        page.goto(page_url, wait_until="load")
+        page.wait_for_function(DRAWN, arg=list(kind.charts), timeout=30_000)
+        charts_on_page = page.eval_on_selector_all(
+            "div.rustybt-chart", "divs => divs.map(div => div.id)"
+        )
+        svgs = {chart: page.locator(f"#{chart} svg.main-svg").count() for chart in kind.charts}
+        traces = {chart: page.locator(f"#{chart} {TRACES}").count() for chart in kind.charts}
+        rows = {selector: page.locator(selector).count() for selector in kind.rows}
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"{kind.name}.png", full_page=True)
+        page.screenshot(path=ARTIFACTS / f"{kind.name}-top.png", clip=TOP, full_page=True)
+    finally:
+        context.close()
+
+    assert requested == [page_url]
+    assert errors == []
+    assert sorted(charts_on_page) == sorted(kind.charts)
+    assert all(count >= 1 for count in svgs.values()), svgs
+    assert all(count >= 1 for count in traces.values()), traces
+    assert all(count >= 1 for count in rows.values()), rows
