@@ -1,4 +1,7 @@
-"""A backtest's result in a notebook: its summary table, its equity chart and its report."""
+"""A backtest's result in a notebook: its summary table, its equity chart and its report.
+
+Here rather than under rustybt-core: plotly comes with the CLI (``rustybt-core[report]``),
+and the core package's own tests run without its optional extras."""
 
 from __future__ import annotations
 
