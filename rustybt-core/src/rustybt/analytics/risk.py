@@ -21,6 +21,8 @@ empyrical's conventions, figure for figure, so that a report reads like pyfolio'
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -342,6 +344,18 @@ def _windows(values: Floats, window: int) -> Floats:
     return np.lib.stride_tricks.sliding_window_view(values, min(len(values), window))
 
 
+def _rolling(series: Sequence[Floats], window: int, figure: Callable[..., Any]) -> Floats:
+    """``figure`` of the windows of ``window`` consecutive periods of each of ``series``
+    (aligned), one value per window: empty without periods, NaN while a window holds
+    fewer than two."""
+    if len(series[0]) == 0:
+        return np.empty(0)
+    windows = [_windows(values, window) for values in series]
+    if windows[0].shape[-1] < 2:
+        return np.full(len(windows[0]), np.nan)
+    return np.asarray(figure(*windows), dtype=np.float64)
+
+
 def roll_sharpe_ratio(
     returns: ArrayLike,
     window: int,
@@ -355,13 +369,7 @@ def roll_sharpe_ratio(
     Raises:
         ConfigError: ``window`` is not a whole number ≥ 1.
     """
-    r = _returns(returns)
-    if len(r) == 0:
-        return np.empty(0)
-    windows = _windows(r, window)
-    if windows.shape[-1] < 2:
-        return np.full(len(windows), np.nan)
-    return np.asarray(_sharpe(windows, risk_free, periods_per_year), dtype=np.float64)
+    return _rolling((_returns(returns),), window, lambda w: _sharpe(w, risk_free, periods_per_year))
 
 
 def roll_annual_volatility(
@@ -373,13 +381,9 @@ def roll_annual_volatility(
     Raises:
         ConfigError: ``window`` is not a whole number ≥ 1.
     """
-    r = _returns(returns)
-    if len(r) == 0:
-        return np.empty(0)
-    windows = _windows(r, window)
-    if windows.shape[-1] < 2:
-        return np.full(len(windows), np.nan)
-    return np.asarray(_nanstd(windows, ddof=1) * periods_per_year**0.5, dtype=np.float64)
+    return _rolling(
+        (_returns(returns),), window, lambda w: _nanstd(w, ddof=1) * periods_per_year**0.5
+    )
 
 
 def roll_beta(returns: ArrayLike, benchmark_returns: ArrayLike, window: int) -> Floats:
@@ -390,13 +394,7 @@ def roll_beta(returns: ArrayLike, benchmark_returns: ArrayLike, window: int) -> 
         ConfigError: ``window`` is not a whole number ≥ 1.
         DataError: the two series differ in length or are not one-dimensional.
     """
-    r, b = _paired(returns, benchmark_returns)
-    if len(r) == 0:
-        return np.empty(0)
-    windows, benchmark_windows = _windows(r, window), _windows(b, window)
-    if windows.shape[-1] < 2:
-        return np.full(len(windows), np.nan)
-    return np.asarray(_beta(windows, benchmark_windows), dtype=np.float64)
+    return _rolling(_paired(returns, benchmark_returns), window, _beta)
 
 
 def summary(
