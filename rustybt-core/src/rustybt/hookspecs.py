@@ -78,6 +78,21 @@ def rustybt_register_alert_channels(register: Register) -> None:
 
 
 @hookspec
+def rustybt_register_executors(register: Register) -> None:
+    """Add sweep executors: where ``rustybt sweep`` runs its backtests.
+
+    Called once, when the plugin registry loads. For each executor call
+    ``register(name, factory)``; ``factory(**options)`` must return an object satisfying
+    :class:`rustybt.sweep.executor.Executor`. Options come from the command line
+    (``jobs`` from ``--jobs``, ``address`` from ``--ray-address``, ...); a factory declares
+    the ones it accepts as keyword parameters and is never passed any other. Core registers
+    ``local`` (warm worker processes on this machine). The return value is ignored.
+
+    Added in 0.3.
+    """
+
+
+@hookspec
 def rustybt_register_commands(app: Any) -> None:
     """Add commands to the ``rustybt`` command line.
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the registry stays light: every rustybt invocation imports 
     from rustybt.benchmarks.measurement import Benchmark
     from rustybt.broker import AsyncBroker, Broker
     from rustybt.data.source import DataSource
+    from rustybt.sweep.executor import Executor
 
 ENTRY_POINT_GROUP = "rustybt"
 STRICT_ENV = "RUSTYBT_STRICT_PLUGINS"
@@ -52,6 +53,7 @@ class Kind(Enum):
     BROKER = ("broker", "rustybt_register_brokers")
     BENCHMARK = ("benchmark", "rustybt_register_benchmarks")
     ALERT_CHANNEL = ("alert channel", "rustybt_register_alert_channels")
+    EXECUTOR = ("executor", "rustybt_register_executors")
 
     def __init__(self, label: str, hook_name: str) -> None:
         self.label = label
@@ -126,6 +128,7 @@ class Registration:
 _PROVIDING_PACKAGE: Mapping[Kind, Mapping[str, str]] = {
     Kind.DATA_SOURCE: {"yfinance": "rustybt-yfinance", "ccxt": "rustybt-ccxt"},
     Kind.BROKER: {"paper": "rustybt-paper", "ccxt": "rustybt-ccxt"},
+    Kind.EXECUTOR: {"ray": "rustybt-ray"},
 }
 
 
@@ -338,6 +341,11 @@ class PluginRegistry:
     def alert_channel(self, name: str, **settings: Any) -> AlertChannel:
         """The alert channel registered as ``name``, configured with ``settings``."""
         return self.create(Kind.ALERT_CHANNEL, name, **settings)
+
+    def executor(self, name: str, **options: Any) -> Executor:
+        """The sweep executor registered as ``name``, built with ``options`` (see
+        :meth:`create`)."""
+        return self.create(Kind.EXECUTOR, name, **options)
 
     def create(self, kind: Kind, name: str, *, lenient: bool = False, **options: Any) -> Any:
         """Build the ``name`` of ``kind`` from its factory, passing the options it accepts.

@@ -80,7 +80,12 @@ def write_results_report(results: BacktestResults, output: str | Path) -> Path:
     Raises:
         ConfigError: ``output``'s directory does not exist, or plotly is not installed.
     """
-    page = render_report(results, summary_metrics(results))
+    return write_page(render_report(results, summary_metrics(results)), output)
+
+
+def write_page(page: str, output: str | Path) -> Path:
+    """Write ``page`` to ``output`` atomically (no partial file on any error; an earlier
+    file stays as it was until the new one is whole). Returns ``output``."""
     with atomic_path(output) as temporary:
         temporary.write_text(page, encoding="utf-8")
     return Path(output)
@@ -89,28 +94,42 @@ def write_results_report(results: BacktestResults, output: str | Path) -> Path:
 def render_report(results: BacktestResults, metrics: Mapping[str, float | None]) -> str:
     """The page of ``results`` with the metrics table of ``metrics`` (name to value, see
     :func:`rustybt.report.metrics_table.metrics_rows`)."""
-    plotly_js = plotly_module("plotly.offline").get_plotlyjs()
     charts = backtest_charts(results)
     index = results.frame.index
     period = f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}, {len(index):,} sessions"
     title = "Backtest report"
     if results.source is not None:
         title, period = f"{title}: {results.source.name}", f"{period}, from {results.source}"
+    sections = [
+        '<section id="metrics">',
+        "<h2>Metrics</h2>",
+        _metrics_table(metrics_rows(metrics)),
+        "</section>",
+        *(chart_section(chart) for chart in charts),
+        '<section id="trades">',
+        f"<h2>Trades ({len(results.transactions):,})</h2>",
+        _trades_table(results.transactions),
+        "</section>",
+    ]
+    return render_page(title, period, sections)
+
+
+def render_page(title: str, subtitle: str, sections: Sequence[str]) -> str:
+    """A whole report page: ``<header id="report-header">`` with ``title`` and
+    ``subtitle``, then ``sections`` (HTML, in order; charts as :func:`chart_section` makes
+    them), with plotly.js and the script that draws every chart inlined.
+
+    Raises:
+        ConfigError: plotly is not installed.
+    """
+    plotly_js = plotly_module("plotly.offline").get_plotlyjs()
     body = "\n".join(
         [
             '<header id="report-header">',
             f"<h1>{_text(title)}</h1>",
-            f"<p>{_text(period)}</p>",
+            f"<p>{_text(subtitle)}</p>",
             "</header>",
-            '<section id="metrics">',
-            "<h2>Metrics</h2>",
-            _metrics_table(metrics_rows(metrics)),
-            "</section>",
-            *(_chart_section(chart) for chart in charts),
-            '<section id="trades">',
-            f"<h2>Trades ({len(results.transactions):,})</h2>",
-            _trades_table(results.transactions),
-            "</section>",
+            *sections,
         ]
     )
     return "\n".join(
@@ -149,7 +168,9 @@ def _metrics_table(rows: Sequence[MetricRow]) -> str:
     return "\n".join(lines)
 
 
-def _chart_section(chart: Chart) -> str:
+def chart_section(chart: Chart) -> str:
+    """A ``<section>`` with ``chart``'s title, its ``<div class="rustybt-chart">`` and its
+    figure's JSON, which the page's script draws (see the module's docstring)."""
     figure = plotly_module("plotly.io").to_json(chart.figure, validate=False)
     # JSON inside <script> must not close the element: "<" as its JSON escape is inert.
     payload = figure.replace("<", "\\u003c")
