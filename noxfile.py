@@ -21,7 +21,7 @@ CORE = "rustybt-core"
 PACKAGES = (CORE, "rustybt-cli", "rustybt-yfinance", "rustybt-ccxt", "rustybt-paper")
 UV = os.environ.get("UV", "uv")
 """The uv that runs nox (``uv run nox`` says which in ``UV``: the README's is not on PATH)."""
-TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "aiosmtpd>=1.4")
+TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "aiosmtpd>=1.4", "optuna>=3.6")
 
 
 def _editable(*packages: str) -> list[str]:
