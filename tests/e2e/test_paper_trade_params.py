@@ -62,3 +62,26 @@ def test_paper_trade_refuses_a_mistyped_param_before_trading(tmp_path: Path) -> 
         "error: parameter shares=many (from -D) is not an int; give a whole number such as 20"
     )
     assert not (tmp_path / "paper.sqlite").exists()
+
+
+def test_a_paper_session_resumes_only_with_the_params_it_started_with(tmp_path: Path) -> None:
+    first = paper_trade(tmp_path, "-D", "shares=3", "--end", "2012-01-05")
+    assert first.returncode == 0, first.stderr
+
+    changed = paper_trade(tmp_path, "-D", "shares=5")
+    assert changed.returncode == 1
+    state = tmp_path / "paper.sqlite"
+    assert changed.stderr.strip() == (
+        f"error: state file {state} was started with parameters shares=3, ticker=AAPL; this "
+        "start gives shares=5, ticker=AAPL: resume it with the same -D and --params, or give "
+        "--state a new file"
+    )
+
+    resumed = paper_trade(tmp_path, "-D", "shares=3", "--output", "json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert '"resumed_from"' in resumed.stdout
+    journal = Journal(state)
+    try:
+        assert [(fill.symbol, fill.amount) for fill in journal.fills()] == [("AAPL", 3)]
+    finally:
+        journal.close()

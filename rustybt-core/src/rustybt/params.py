@@ -97,6 +97,18 @@ class StrategyParams(Mapping[str, Any]):
         }
 
 
+def params_text(params: Mapping[str, Any]) -> str:
+    """``fast=10, slow=50``: parameters (JSON-ready values, as :meth:`StrategyParams.to_json`
+    gives them) as they would be given on a command line; ``none`` when there are none."""
+    return (
+        ", ".join(
+            f"{name}={str(value).lower() if isinstance(value, bool) else value}"
+            for name, value in params.items()
+        )
+        or "none"
+    )
+
+
 def _yaml_scalar(text: str) -> Any:
     """``text`` read as a YAML scalar (``20`` an int, ``true`` a bool); ``text`` itself when
     it is no scalar (a list, a mapping, invalid YAML)."""

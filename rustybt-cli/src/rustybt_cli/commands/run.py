@@ -151,7 +151,7 @@ def run(
     """Backtest a strategy on stored bars; print its performance summary and timings."""
     with no_collections():  # the imports make no garbage: no passes over them
         from rustybt.backtest import run_backtest
-        from rustybt.params import command_line_params
+        from rustybt.params import command_line_params, params_text
 
     if report_file is not None and not report_file.parent.is_dir():
         from rustybt.errors import ConfigError
@@ -199,7 +199,7 @@ def run(
     stdout.print(f"Ending portfolio value (exact): {result.ending_value}", highlight=False)
     stdout.print(f"Prices: {actions_line(result.data_provenance)}", highlight=False)
     if result.frame.attrs["params"]:
-        stdout.print(f"Parameters: {params_line(result.frame.attrs['params'])}", highlight=False)
+        stdout.print(f"Parameters: {params_text(result.frame.attrs['params'])}", highlight=False)
     stdout.print(f"Timings: {timings_line(timings)}", highlight=False)
     if output_file is not None:
         stdout.print(f"Results written to {output_file}", highlight=False)
@@ -222,14 +222,6 @@ def actions_line(provenance: dict[str, object]) -> str:
         return "raw, no splits or dividends in the run"
     its = "its date" if sum(counted.values()) == 1 else "their dates"
     return f"raw, {actions} applied on {its}"
-
-
-def params_line(params: dict[str, object]) -> str:
-    """``fast=10, slow=50``: the run's parameters as given on a command line."""
-    return ", ".join(
-        f"{name}={str(value).lower() if isinstance(value, bool) else value}"
-        for name, value in params.items()
-    )
 
 
 def timings_line(timings: dict[str, float | None]) -> str:

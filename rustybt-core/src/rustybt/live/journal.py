@@ -20,11 +20,12 @@ version 1 file is migrated in place.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +35,7 @@ import attrs
 
 from rustybt.errors import ConfigError
 from rustybt.finance.order import Order
+from rustybt.params import params_text
 
 APPLICATION_ID = int.from_bytes(b"RBT1", "big")
 """The ``PRAGMA application_id`` that marks a SQLite file as a RustyBT state file."""
@@ -175,6 +177,27 @@ class Journal:
     def set_meta(self, key: str, value: str) -> None:
         """Store a setting."""
         self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def fix_params(self, params: Mapping[str, Any]) -> None:
+        """Tie the state file to the strategy parameters of its first start (JSON-ready,
+        as :meth:`rustybt.params.StrategyParams.to_json` gives them): the first start records
+        them; a later start with other parameters is refused before it trades, since
+        resuming positions and orders under different parameters is another strategy.
+
+        Raises:
+            ConfigError: the file was started with other parameters.
+        """
+        recorded = self._meta("params")
+        if recorded is None:
+            self.set_meta("params", json.dumps(dict(params)))
+            return
+        started_with = json.loads(recorded)
+        if started_with != dict(params):
+            raise ConfigError(
+                f"state file {self.path} was started with parameters "
+                f"{params_text(started_with)}; this start gives {params_text(params)}: "
+                "resume it with the same -D and --params, or give --state a new file"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

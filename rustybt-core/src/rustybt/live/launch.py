@@ -91,7 +91,7 @@ def run_trading_session(
     """
     registry = registry or PluginRegistry.from_environment()
     algorithm = load_strategy(strategy)
-    bind_params(algorithm, params)
+    resolved = bind_params(algorithm, params)
     backtest = BacktestConfig(
         start=start,
         end=end,
@@ -147,6 +147,7 @@ def run_trading_session(
             clock=clock,
             log_file=log_file,
             alerts=alerts,
+            params=resolved.to_json(),
         )
 
 
@@ -165,6 +166,7 @@ def _run_locked(
     clock: TimeSource,
     log_file: str | Path,
     alerts: AlertDispatcher | None,
+    params: Mapping[str, Any],
 ) -> SessionSummary:
     broker_config = config.broker
     events = _open_event_log(log_file, clock)
@@ -175,6 +177,7 @@ def _run_locked(
     simulated = isinstance(broker, SimulatedExecution)
     journal = Journal(state_file, power_safe=not simulated)
     try:
+        journal.fix_params(params)
         parts = SessionParts(
             algorithm=algorithm,
             source=source,
