@@ -2,9 +2,9 @@
 (every ``rustybt`` invocation loads plugin hooks, so this module stays light).
 
 Names start with their suite (``backtest-``, ``data-``, ``ledger-``, ``pipeline-``,
-``startup-``), which is what ``rustybt benchmark --suite`` selects by. The backtest rows of
-a strategy written as a user writes it come first; the ``-tuned`` rows run strategies
-written for the engine's fast paths.
+``startup-``, ``sweep-``), which is what ``rustybt benchmark --suite`` selects by. The
+backtest rows of a strategy written as a user writes it come first; the ``-tuned`` rows run
+strategies written for the engine's fast paths.
 """
 
 from __future__ import annotations
@@ -29,15 +29,18 @@ BENCHMARKS = {
     "pipeline-500-assets-10y": "pipeline_throughput:pipeline_500_assets_10y",
     "startup-import-api": "startup:import_api",
 }
-CLI_BENCHMARKS = {"startup-cli-help": "startup:cli_help"}
+CLI_BENCHMARKS = {
+    "startup-cli-help": "startup:cli_help",
+    "sweep-w2-100-sets": "sweep_throughput:w2_hundred_sets",
+}
 """Benchmarks of the ``rustybt`` command: registered only where rustybt-cli is installed."""
 
 
 @hookimpl
 def rustybt_register_benchmarks(register: Register) -> None:
-    """Register the backtest throughput, data load and parse, ledger, pipeline and startup
-    benchmarks (``startup-cli-help`` only with rustybt-cli installed: it times the
-    ``rustybt`` command)."""
+    """Register the backtest throughput, data load and parse, ledger, pipeline, startup and
+    sweep benchmarks (``startup-cli-help`` and ``sweep-w2-100-sets`` only with rustybt-cli
+    installed: they time the ``rustybt`` command)."""
     with_cli = importlib.util.find_spec("rustybt_cli") is not None
     for name, target in (BENCHMARKS | (CLI_BENCHMARKS if with_cli else {})).items():
         register(name, LazyFactory(f"rustybt.benchmarks.{target}"))

@@ -1,6 +1,7 @@
 """The benchmark strategy as a Zipline user writes it, as a strategy file.
 
-An SMA(20)/SMA(50) crossover over every asset: one ``data.history`` of all the assets per
+An SMA(20)/SMA(50) crossover over every asset (its windows are the parameters ``fast`` and
+``slow``, so ``rustybt sweep`` can vary them): one ``data.history`` of all the assets per
 bar, turned into an array with ``np.asarray``, numpy means of the window, a
 ``context.portfolio.positions`` lookup per asset, and ``order_target_percent`` to enter
 (1/N of 98 % of the portfolio) or leave. It pays $0.001 per share and no slippage. This is
@@ -14,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-SOURCE = '''"""SMA(20)/SMA(50) crossover over every asset, written as for zipline."""
+SOURCE = '''"""SMA(fast)/SMA(slow) crossover over every asset, written as for zipline (20/50 unless
+-D fast=... -D slow=... say otherwise)."""
 
 import numpy as np
 
@@ -23,10 +25,12 @@ from rustybt.finance import commission, slippage
 
 SYMBOLS = {symbols!r}
 FREQUENCY = {frequency!r}
-FAST, SLOW, FRAC = 20, 50, 0.98
+FRAC = 0.98
+PARAMS = {{"fast": 20, "slow": 50}}
 
 
 def initialize(context):
+    context.fast, context.slow = context.params.fast, context.params.slow
     context.assets = [symbol(s) for s in SYMBOLS]
     context.bars = 0
     set_commission(commission.PerShare(cost=0.001, min_trade_cost=0))
@@ -35,10 +39,11 @@ def initialize(context):
 
 def handle_data(context, data):
     context.bars += 1
-    if context.bars < SLOW:
+    if context.bars < context.slow:
         return
-    closes = np.asarray(data.history(context.assets, "close", SLOW, FREQUENCY), dtype=float)
-    fast = closes[-FAST:].mean(axis=0)
+    window = data.history(context.assets, "close", context.slow, FREQUENCY)
+    closes = np.asarray(window, dtype=float)
+    fast = closes[-context.fast :].mean(axis=0)
     slow = closes.mean(axis=0)
     positions = context.portfolio.positions
     weight = FRAC / len(context.assets)
