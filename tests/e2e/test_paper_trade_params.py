@@ -3,6 +3,7 @@ the same context.params as a backtest's."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,10 @@ def test_paper_trade_orders_the_shares_its_params_give(tmp_path: Path) -> None:
     params_file.write_text("shares: 7\nticker: MSFT\n")
     result = paper_trade(tmp_path, "--params", str(params_file), "-D", "shares=3")
     assert result.returncode == 0, result.stderr
+    assert (
+        "parameters    │ shares=3, ticker=MSFT" in result.stdout
+        or "shares=3, ticker=MSFT" in result.stdout
+    )
     journal = Journal(tmp_path / "paper.sqlite")
     try:
         assert [(fill.symbol, fill.amount) for fill in journal.fills()] == [("MSFT", 3)]
@@ -79,7 +84,9 @@ def test_a_paper_session_resumes_only_with_the_params_it_started_with(tmp_path: 
 
     resumed = paper_trade(tmp_path, "-D", "shares=3", "--output", "json")
     assert resumed.returncode == 0, resumed.stderr
-    assert '"resumed_from"' in resumed.stdout
+    summary = json.loads(resumed.stdout)
+    assert summary["resumed_from"] is not None
+    assert summary["params"] == {"shares": 3, "ticker": "AAPL"}
     journal = Journal(state)
     try:
         assert [(fill.symbol, fill.amount) for fill in journal.fills()] == [("AAPL", 3)]

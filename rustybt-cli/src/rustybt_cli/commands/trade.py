@@ -232,7 +232,7 @@ def _run(
     output: OutputFormat,
 ) -> None:
     from rustybt.live import request_stop, state_file_of, trade
-    from rustybt.params import command_line_params
+    from rustybt.params import command_line_params, params_text
 
     state_file = state_file_of(mode, settings, state)
     if stop:
@@ -267,6 +267,7 @@ def _run(
         ("first bar", summary.first_bar or "-"),
         ("last bar", summary.last_bar or "-"),
         ("resumed from", summary.resumed_from or "-"),
+        ("parameters", params_text(summary.params)),
         ("state file", str(state_file)),
     ]
     print_table(f"{mode.capitalize()} trading session", ("", ""), rows)

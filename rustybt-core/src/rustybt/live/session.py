@@ -48,6 +48,7 @@ from rustybt.live.journal import Journal, JournaledFill, order_row
 from rustybt.live.polled_bars import PolledBars
 from rustybt.live.risk import RiskGuard, RiskLimits
 from rustybt.live.session_clock import SessionClock, StopConditions, utc_datetime
+from rustybt.params import StrategyParams
 
 PAPER_CHECKPOINT_SPACING = 0.05
 """Wall seconds between a paper session's checkpoints (at most). Each of its effects lives in
@@ -109,6 +110,8 @@ class SessionSummary:
     resumed_from: str | None
     open_orders: tuple[str, ...] = ()
     """Orders still open when the session stopped; the next start picks them up."""
+    params: dict[str, Any] = attrs.field(factory=dict)
+    """The strategy's parameters (``context.params``), JSON-ready."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals as strings."""
@@ -122,6 +125,7 @@ class SessionSummary:
             "last_bar": self.last_bar,
             "resumed_from": self.resumed_from,
             "open_orders": list(self.open_orders),
+            "params": self.params,
         }
 
 
@@ -461,8 +465,18 @@ class TradingSession:
         )
 
     def session_ended(self, bar: int) -> None:
-        """Keep the session's orders for the journal, and journal them with its fills and a
-        checkpoint, in one transaction, when one is due (see :meth:`_checkpoint_due`)."""
+        """Log ``session_closed`` (the session's date, the portfolio's value and cash at its
+        close), keep the session's orders for the journal, and journal them with its fills
+        and a checkpoint, in one transaction, when one is due (see :meth:`_checkpoint_due`)."""
+        engine = self.engine
+        label = f"{engine.all_sessions[int(engine.session_of_bar[bar])]:%Y-%m-%d}"
+        self.events.log(
+            "session_closed",
+            event_id=f"session:{label}",
+            session=label,
+            portfolio_value=str(engine.portfolio_value()),
+            cash=str(engine.ledger.cash),
+        )
         self._keep_orders()
         if self._checkpoint_due(bar):
             self._checkpoint(bar)
@@ -616,6 +630,7 @@ class TradingSession:
             last_bar=None if last is None else last.bar_time,
             resumed_from=self._resumed_from,
             open_orders=tuple(o.id for o in engine.open_orders()),
+            params=StrategyParams(engine.algorithm.params).to_json(),
         )
 
 

@@ -52,6 +52,7 @@ EVENTS: Mapping[str, tuple[str, ...]] = {
     "order_filled": ("order_id", "symbol", "amount", "price"),
     "order_rejected": ("order_id", "symbol", "amount", "reason"),
     "error": ("error_type", "message"),
+    "session_closed": ("session", "portfolio_value", "cash"),
 }
 """The events the engine writes and the fields each must carry (others may be added; events
 not named here carry what they like).
@@ -61,7 +62,9 @@ not named here carry what they like).
 ``heartbeat.portfolio_value`` and the orders' ``amount`` and ``price`` are decimal strings;
 ``heartbeat.last_bar`` is the time of the last bar seen (null before the first). A replay's
 heartbeat line may stand for several heartbeats: then ``heartbeat.beats`` says how many, and
-``heartbeat.since`` when the first of them was due.
+``heartbeat.since`` when the first of them was due. ``session_closed`` is written at the
+close of each trading session: its date (``YYYY-MM-DD``) and the portfolio's value and cash
+then, as decimal strings.
 """
 
 _RESERVED = frozenset({"ts", "level", "event"})
