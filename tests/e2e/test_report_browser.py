@@ -8,15 +8,21 @@ tests skip, saying which is missing and how to install it.
 
 Screenshots are the tests' artifacts, in ``out/artifacts/report-browser/`` of the
 repository (``out/`` is git-ignored), rewritten on every run: ``KIND.png`` the whole page,
-``KIND-top.png`` its top 1280x1400 pixels. docs/images/report-backtest.png is a copy of
-``backtest-top.png``.
+``KIND-top.png`` its top 1280x1400 pixels. docs/images/report-backtest.png and
+report-sweep.png are copies of ``backtest-top.png`` and ``sweep-top.png``.
 
 A new kind of report is one more :class:`ReportKind` in ``KINDS``: how to make it from
 nothing, and the charts and tables its page must show.
+
+Plotly draws most charts in SVG, a group per trace in a plot's ``.mlayer``; parallel
+coordinates (a sweep's) draw their axes in SVG and their lines with WebGL on canvases, so
+for those the test reads the canvases' pixels back (headless Chromium renders WebGL in
+software here).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -29,6 +35,12 @@ import attrs
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "report_compare", Path(__file__).with_name("test_report_compare.py")
+)
+assert _spec is not None and _spec.loader is not None
+report_compare = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(report_compare)
 ARTIFACTS = REPO / "out" / "artifacts" / "report-browser"
 VIEWPORT = {"width": 1280, "height": 900}
 TOP = {"x": 0, "y": 0, "width": 1280, "height": 1400}
@@ -47,18 +59,32 @@ CHROMIUM_ARGS = (
 DRAWN = """ids => ids.every(id => document.querySelector(`#${id} svg.main-svg`))"""
 TRACES = "svg.main-svg .mlayer > *"
 """What Plotly draws for each trace: a group in its layer (scatter, bar, heatmap) of a plot."""
+PARCOORDS_AXES = "svg.main-svg .parcoords g.y-axis"
+"""What Plotly draws in SVG for parallel coordinates: a group per axis."""
+PAINTED = """div => Array.from(div.querySelectorAll("canvas.gl-canvas")).map(canvas => {
+  const gl = canvas.getContext("webgl") || canvas.getContext("experimental-webgl");
+  if (!gl) return 0;
+  const pixels = new Uint8Array(canvas.width * canvas.height * 4);
+  gl.readPixels(0, 0, canvas.width, canvas.height, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+  let painted = 0;
+  for (let alpha = 3; alpha < pixels.length; alpha += 4) if (pixels[alpha] > 0) painted++;
+  return painted;
+})"""
+"""The painted (not transparent) pixels of each WebGL canvas of a chart."""
 
 
 @attrs.frozen
 class ReportKind:
     """One kind of report: ``make`` writes it in an empty directory and returns its path;
-    its page must draw ``charts`` (ids of ``div.rustybt-chart``) and hold at least one row
-    matching each of ``rows`` (CSS selectors)."""
+    its page must draw ``charts`` (ids of ``div.rustybt-chart``; the ones in ``webgl``
+    being parallel coordinates, whose lines are WebGL) and hold at least one row matching
+    each of ``rows`` (CSS selectors)."""
 
     name: str
     make: Callable[[Path], Path]
     charts: tuple[str, ...]
     rows: tuple[str, ...]
+    webgl: tuple[str, ...] = ()
 
 
 def rustybt(workdir: Path, *args: str) -> None:
@@ -92,6 +118,19 @@ def backtest_report(workdir: Path) -> Path:
     return workdir / "report.html"
 
 
+def sweep_report(workdir: Path) -> Path:
+    """A walk-forward sweep of the parameterised SMA crossover over 2005-2009, as the docs
+    make it: a heatmap of fast and slow, parallel coordinates, the runs and the folds."""
+    rustybt(
+        workdir,
+        *("sweep", "-f", "examples/sma_params.py", "--start", "2005-01-03", "--end", "2009-12-31"),
+        *("--grid", "fast=10:30:10", "--grid", "slow=50,100", "--walk-forward", "train=2y,test=1y"),
+        *("--jobs", "2", "-o", "sweep.parquet"),
+    )
+    rustybt(workdir, "report", "sweep.parquet", "-o", "sweep.html")
+    return workdir / "sweep.html"
+
+
 KINDS = (
     ReportKind(
         name="backtest",
@@ -103,9 +142,25 @@ KINDS = (
             "chart-annual-returns",
             "chart-rolling-sharpe",
             "chart-rolling-volatility",
+            "chart-rolling-beta",
             "chart-exposure",
+            "chart-positions",
+            "chart-price-fills",
         ),
         rows=("#metrics-table tr[data-metric]", "#trades-table tr.rustybt-trade"),
+    ),
+    ReportKind(
+        name="sweep",
+        make=sweep_report,
+        charts=("chart-sweep-heatmap", "chart-sweep-parallel"),
+        rows=("#runs-table tr.rustybt-run", "#folds-table tr.rustybt-fold"),
+        webgl=("chart-sweep-parallel",),
+    ),
+    ReportKind(
+        name="backtest-vs-paper",
+        make=report_compare.make_comparison_report,
+        charts=report_compare.CHARTS,
+        rows=report_compare.ROWS,
     ),
 )
 
@@ -176,7 +231,13 @@ def test_the_report_draws_every_chart_offline(
             "div.rustybt-chart", "divs => divs.map(div => div.id)"
         )
         svgs = {chart: page.locator(f"#{chart} svg.main-svg").count() for chart in kind.charts}
-        traces = {chart: page.locator(f"#{chart} {TRACES}").count() for chart in kind.charts}
+        traces = {
+            chart: page.locator(
+                f"#{chart} {PARCOORDS_AXES if chart in kind.webgl else TRACES}"
+            ).count()
+            for chart in kind.charts
+        }
+        painted = {chart: page.eval_on_selector(f"#{chart}", PAINTED) for chart in kind.webgl}
         rows = {selector: page.locator(selector).count() for selector in kind.rows}
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"{kind.name}.png", full_page=True)
@@ -189,4 +250,5 @@ def test_the_report_draws_every_chart_offline(
     assert sorted(charts_on_page) == sorted(kind.charts)
     assert all(count >= 1 for count in svgs.values()), svgs
     assert all(count >= 1 for count in traces.values()), traces
+    assert all(pixels and max(pixels) > 0 for pixels in painted.values()), painted
     assert all(count >= 1 for count in rows.values()), rows

@@ -35,9 +35,10 @@ ROWS = ("#comparison-summary tr[data-metric]", "#matched-fills-table tr.rustybt-
 """What the browser test looks for on the page: its charts, and rows of its tables."""
 
 
-def rustybt(workdir: Path, *args: str) -> None:
+def rustybt(workdir: Path, *args: str, exit_code: int = 0) -> subprocess.CompletedProcess[str]:
     """Run ``rustybt ARGS`` in ``workdir`` (``examples/`` being the repository's), with a
-    data directory of its own; fail the test with its output when it fails."""
+    data directory of its own; fail the test with its output when it does not exit with
+    ``exit_code``."""
     if not (workdir / "examples").exists():
         (workdir / "examples").symlink_to(REPO / "examples")
     done = subprocess.run(
@@ -52,7 +53,8 @@ def rustybt(workdir: Path, *args: str) -> None:
             "RUSTYBT_DATA_DIR": str(workdir / "data"),
         },
     )
-    assert done.returncode == 0, f"rustybt {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+    assert done.returncode == exit_code, f"rustybt {' '.join(args)}:\n{done.stdout}{done.stderr}"
+    return done
 
 
 def make_comparison_report(workdir: Path) -> Path:
@@ -68,12 +70,12 @@ def make_comparison_report(workdir: Path) -> Path:
         *("paper-trade", *strategy, "--broker", "paper", "--replay", *span),
         *("--state", "paper.sqlite", "--log-file", "paper.log", "--config", "paper.yaml"),
     )
-    return write_comparison_report(
-        workdir / "results.parquet",
-        workdir / "paper.sqlite",
-        workdir / "compare.html",
-        event_log=workdir / "paper.log",
+    rustybt(
+        workdir,
+        *("report", "results.parquet", "-o", "compare.html"),
+        *("--paper-state", "paper.sqlite", "--paper-log", "paper.log"),
     )
+    return workdir / "compare.html"
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +172,14 @@ def test_a_refused_comparison_leaves_the_earlier_page_as_it_was(made: Path) -> N
 
     assert made.read_bytes() == earlier
     assert sorted(p.name for p in workdir.iterdir() if p.name.startswith(".")) == []
+
+
+def test_options_of_other_report_kinds_are_usage_errors_beside_paper_state(made: Path) -> None:
+    workdir = made.parent
+    compare = ("report", "results.parquet", "-o", "other.html", "--paper-state", "paper.sqlite")
+    mixed = rustybt(workdir, *compare, "--x", "fast", exit_code=2)
+    assert "--x does not apply to a comparison with --paper-state" in mixed.stderr
+    alone = rustybt(workdir, "report", "results.parquet", "-o", "other.html", "--paper-log",
+                    "paper.log", exit_code=2)  # fmt: skip
+    assert "--paper-log goes with --paper-state" in alone.stderr
+    assert not (workdir / "other.html").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,9 @@ def test_the_pages_python_blocks_run_and_write_the_report(workdir: Path) -> None
     assert namespace["result"]._repr_html_().startswith("<")
     page = (workdir / "out" / "report.html").read_text()
     assert 'id="chart-equity"' in page and 'id="metrics-table"' in page
+
+
+def test_the_page_shows_both_reports_screenshots() -> None:
+    images = re.findall(r"\]\((images/[\w-]+\.png)\)", PAGE.read_text())
+    assert images == ["images/report-backtest.png", "images/report-sweep.png"]
+    assert all((PAGE.parent / image).stat().st_size > 10_000 for image in images)

@@ -26,7 +26,10 @@ CHART_IDS = (
     "chart-annual-returns",
     "chart-rolling-sharpe",
     "chart-rolling-volatility",
+    "chart-rolling-beta",
     "chart-exposure",
+    "chart-positions",
+    "chart-price-fills",
 )
 
 
@@ -198,9 +201,10 @@ def test_a_parquet_file_of_other_columns_is_not_a_results_file(rustybt, tmp_path
     result = rustybt("report", str(other), "-o", str(tmp_path / "report.html"))
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"error: {other} is not a results file of `rustybt run -o`: it lacks portfolio_value, "
-        "returns, starting_cash, algorithm_period_return, benchmark_period_return, "
-        "gross_leverage, net_leverage, transactions"
+        f"error: {other} is neither a results file of `rustybt run -o` nor a sweep table of "
+        "`rustybt sweep -o`: it lacks portfolio_value, returns, starting_cash, "
+        "algorithm_period_return, benchmark_period_return, gross_leverage, net_leverage, "
+        "transactions"
     )
     assert not (tmp_path / "report.html").exists()
 

@@ -17,9 +17,10 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from rustybt.analytics import risk
 from rustybt.errors import ConfigError
 from rustybt.install_hint import install_command
-from rustybt.report.load import BacktestResults
+from rustybt.report.load import BacktestResults, benchmark_returns
 
 ROLLING_SESSIONS = 126
 """The rolling window of the rolling charts: about 6 months of sessions."""
@@ -51,10 +52,15 @@ def plotly_module(name: str = "plotly") -> ModuleType:
         ) from exc
 
 
-def backtest_charts(results: BacktestResults) -> list[Chart]:
+def backtest_charts(results: BacktestResults, asset: str | None = None) -> list[Chart]:
     """Every chart of a backtest's report, in page order: equity vs benchmark, underwater
-    drawdown, monthly returns, annual returns, rolling Sharpe, rolling volatility, exposure
-    and leverage."""
+    drawdown, monthly returns, annual returns, rolling Sharpe, volatility and beta,
+    exposure and leverage, positions over time, and the price of ``asset`` (a symbol;
+    None: :func:`most_traded`) with its fills.
+
+    Raises:
+        ConfigError: the run never held nor traded ``asset``.
+    """
     builders: list[tuple[str, str, Callable[[BacktestResults], Any]]] = [
         ("chart-equity", "Cumulative return vs benchmark", equity_figure),
         ("chart-drawdown", "Underwater (drawdown from the running peak)", drawdown_figure),
@@ -62,9 +68,17 @@ def backtest_charts(results: BacktestResults) -> list[Chart]:
         ("chart-annual-returns", "Annual returns", annual_returns_figure),
         ("chart-rolling-sharpe", "Rolling 6-month Sharpe ratio", rolling_sharpe_figure),
         ("chart-rolling-volatility", "Rolling 6-month volatility", rolling_volatility_figure),
+        ("chart-rolling-beta", "Rolling 6-month beta to the benchmark", rolling_beta_figure),
         ("chart-exposure", "Exposure and leverage", exposure_figure),
+        ("chart-positions", "Positions (value held at each close)", positions_figure),
     ]
-    return [Chart(id=id_, title=title, figure=build(results)) for id_, title, build in builders]
+    charts = [Chart(id=id_, title=title, figure=build(results)) for id_, title, build in builders]
+    symbol = price_asset(results, asset)
+    title = "Price and fills" if symbol is None else f"Price of {symbol} and its fills"
+    charts.append(
+        Chart(id="chart-price-fills", title=title, figure=price_fills_figure(results, symbol))
+    )
+    return charts
 
 
 def equity_figure(results: BacktestResults) -> Any:
@@ -188,6 +202,32 @@ def rolling_volatility_figure(results: BacktestResults) -> Any:
     return _lines(results.frame.index, {"Volatility": rolling_volatility(results)}, y_format=".0%")
 
 
+def rolling_beta(results: BacktestResults) -> pd.Series:
+    """Beta of returns to the benchmark's (:func:`rustybt.analytics.risk.roll_beta`) over
+    each trailing window of :data:`ROLLING_SESSIONS` sessions, NaN until the first full
+    window or where the window's benchmark returns do not vary."""
+    returns = results.frame["returns"].astype("float64").to_numpy()
+    values = np.full(len(returns), np.nan)
+    if len(returns) >= ROLLING_SESSIONS:
+        betas = risk.roll_beta(returns, benchmark_returns(results).to_numpy(), ROLLING_SESSIONS)
+        values[ROLLING_SESSIONS - 1 :] = betas
+    return pd.Series(values, index=results.frame.index)
+
+
+def rolling_beta_figure(results: BacktestResults) -> Any:
+    """The rolling 6-month beta; a note on the chart when it is nowhere defined (a run
+    shorter than the window, or a benchmark that never moves, the default one)."""
+    series = rolling_beta(results)
+    figure = _lines(results.frame.index, {"Beta": series}, y_format=".2f")
+    if not np.isfinite(series.to_numpy()).any():
+        _note(
+            figure,
+            "Beta is undefined: the run is shorter than the window, "
+            "or the benchmark's returns do not vary",
+        )
+    return figure
+
+
 def exposure_figure(results: BacktestResults) -> Any:
     """Gross and net leverage at each session's close (long and short exposure over the
     portfolio value; undefined, left out, where the value is 0)."""
@@ -196,6 +236,131 @@ def exposure_figure(results: BacktestResults) -> Any:
         frame.index,
         {"Gross leverage": frame["gross_leverage"], "Net leverage": frame["net_leverage"]},
         y_format=".2f",
+    )
+
+
+def position_values(results: BacktestResults) -> pd.DataFrame:
+    """The value held in each asset at each session's close (amount times last sale
+    price; negative when short, 0 when not held): sessions down, symbols across in order
+    of the largest value held."""
+    positions = results.positions
+    table = positions.pivot_table(index="session", columns="symbol", values="value", aggfunc="sum")
+    table = table.reindex(index=results.frame.index).fillna(0.0)
+    order = table.abs().max().sort_values(ascending=False, kind="stable").index
+    return table[list(order)]
+
+
+def positions_figure(results: BacktestResults) -> Any:
+    """The value held in each asset at each close, stacked (longs above zero, shorts
+    below); a note on the chart when the run held nothing."""
+    go = plotly_module("plotly.graph_objects")
+    table = position_values(results)
+    figure = go.Figure()
+    dates = _dates(table.index)
+    for symbol in table.columns:
+        figure.add_trace(
+            go.Scatter(
+                x=dates,
+                y=_numbers(table[symbol]),
+                name=str(symbol),
+                mode="lines",
+                stackgroup="positions",
+            )
+        )
+    if table.columns.empty:
+        _note(figure, "The run held no positions")
+    return _layout(figure, y_format=",.0f")
+
+
+def most_traded(results: BacktestResults) -> str | None:
+    """The symbol with the most fills (ties: the first in alphabetical order); None when
+    the run made none."""
+    counts = results.fills["symbol"].value_counts()
+    if counts.empty:
+        return None
+    return str(min(counts.index[counts == counts.max()]))
+
+
+def price_asset(results: BacktestResults, asset: str | None) -> str | None:
+    """The symbol the price chart shows: ``asset``, or :func:`most_traded` when None.
+
+    Raises:
+        ConfigError: the run never held nor traded ``asset``.
+    """
+    if asset is None:
+        return most_traded(results)
+    known = sorted(set(results.fills["symbol"]) | set(results.positions["symbol"]))
+    if asset not in known:
+        listed = ", ".join(known) if known else "none: the run neither traded nor held anything"
+        raise ConfigError(
+            f"asset {asset} is not in the run: it never traded nor held it; "
+            f"give one it did ({listed})"
+        )
+    return asset
+
+
+def asset_prices(results: BacktestResults, symbol: str) -> pd.Series:
+    """The price of ``symbol`` at each session's close, as far as the results hold it:
+    the last sale price of the position in it, NaN on sessions it was not held."""
+    held = results.positions[results.positions["symbol"] == symbol]
+    prices = held.groupby("session")["last_sale_price"].last()
+    return prices.reindex(results.frame.index)
+
+
+def price_fills_figure(results: BacktestResults, symbol: str | None) -> Any:
+    """The price of ``symbol`` (:func:`asset_prices`: a line, broken where the run did not
+    hold it) with a marker per fill at its price on its session: buys as green triangles
+    up, sells as red triangles down."""
+    go = plotly_module("plotly.graph_objects")
+    figure = go.Figure()
+    if symbol is None:
+        _note(figure, "The run made no trades")
+        return _layout(figure)
+    prices = asset_prices(results, symbol)
+    figure.add_trace(
+        go.Scatter(
+            x=_dates(prices.index),
+            y=_numbers(prices),
+            name=f"{symbol} (close, while held)",
+            mode="lines",
+            line={"color": "#52606d"},
+            connectgaps=False,
+        )
+    )
+    fills = results.fills[results.fills["symbol"] == symbol]
+    for name, side, marker, color in (
+        ("Buys", fills["amount"] > 0, "triangle-up", "#27ae60"),
+        ("Sells", fills["amount"] < 0, "triangle-down", "#c0392b"),
+    ):
+        chosen = fills[side]
+        figure.add_trace(
+            go.Scatter(
+                x=_dates(pd.DatetimeIndex(chosen["session"])),
+                y=_numbers(chosen["price"]),
+                name=name,
+                mode="markers",
+                marker={"symbol": marker, "color": color, "size": 10},
+                text=[
+                    f"{amount:+,.10g} at {price:,.4f} ({dt[:19]})"
+                    for amount, price, dt in zip(
+                        chosen["amount"], chosen["price"], chosen["dt"], strict=True
+                    )
+                ],
+                hovertemplate="%{text}<extra>" + name + "</extra>",
+            )
+        )
+    return _layout(figure, y_format=",.2f")
+
+
+def _note(figure: Any, text: str) -> None:
+    figure.add_annotation(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"color": "#52606d"},
     )
 
 

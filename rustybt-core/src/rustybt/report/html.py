@@ -11,11 +11,16 @@ network request. Its parts, with ids and classes that stay stable for tests and 
   or NaN);
 - one ``<div class="rustybt-chart" id="ID">`` per chart, where ``ID`` is one of
   ``chart-equity``, ``chart-drawdown``, ``chart-monthly-returns``, ``chart-annual-returns``,
-  ``chart-rolling-sharpe``, ``chart-rolling-volatility``, ``chart-exposure``; its figure
+  ``chart-rolling-sharpe``, ``chart-rolling-volatility``, ``chart-rolling-beta``,
+  ``chart-exposure``, ``chart-positions``, ``chart-price-fills`` (every one on every
+  backtest report, in this order; a chart with nothing to draw says so on it); its figure
   (Plotly's ``{"data": ..., "layout": ...}``) is the JSON of the
   ``<script type="application/json" class="rustybt-chart-data" data-chart="ID">`` after it,
   drawn by the page's last script into the div (Plotly adds an ``svg.main-svg``);
 - ``<table id="trades-table">``: one ``<tr class="rustybt-trade">`` per fill.
+
+A sweep's report (:mod:`rustybt.report.sweep_report`) is made of the same parts:
+:func:`render_page`, :func:`chart_section` and :func:`write_page`.
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ th, td { padding: 4px 8px; border-bottom: 1px solid #e4e7eb; text-align: left; }
 td.number { text-align: right; }
 #metrics-table { width: auto; min-width: 320px; }
 .rustybt-chart { width: 100%; min-height: 360px; }
+.rustybt-table { overflow-x: auto; }
+.rustybt-table td { white-space: nowrap; }
+th.objective { text-decoration: underline; }
 """
 
 DRAW = """
@@ -58,29 +66,34 @@ document.querySelectorAll("script.rustybt-chart-data").forEach(function (node) {
 TRADE_COLUMNS = ("Date", "Symbol", "Amount", "Price", "Commission", "Value", "Order")
 
 
-def write_report(results_file: str | Path, output: str | Path) -> Path:
+def write_report(results_file: str | Path, output: str | Path, *, asset: str | None = None) -> Path:
     """Write the HTML report of the backtest whose results ``rustybt run -o`` wrote to
     ``results_file`` to ``output``, atomically: on any error no file is left at
-    ``output`` (an earlier one stays as it was). Returns ``output``.
+    ``output`` (an earlier one stays as it was). ``asset`` is the symbol of the price
+    chart (None: the most traded). Returns ``output``.
 
     Raises:
-        ConfigError: ``results_file`` does not exist, ``output``'s directory does not, or
-            plotly is not installed.
+        ConfigError: ``results_file`` does not exist, ``output``'s directory does not,
+            the run never held nor traded ``asset``, or plotly is not installed.
         DataError: ``results_file`` is not a results file or holds no sessions.
     """
-    return write_results_report(load_results(results_file), output)
+    return write_results_report(load_results(results_file), output, asset=asset)
 
 
-def write_results_report(results: BacktestResults, output: str | Path) -> Path:
+def write_results_report(
+    results: BacktestResults, output: str | Path, *, asset: str | None = None
+) -> Path:
     """Write the HTML report of ``results`` (read from a file by
     :func:`rustybt.report.load.load_results` or from a run in memory by
     :func:`rustybt.report.load.run_results`) to ``output``, atomically, with the metrics
-    of :func:`rustybt.report.metrics_table.summary_metrics`. Returns ``output``.
+    of :func:`rustybt.report.metrics_table.summary_metrics` and the price chart of
+    ``asset`` (None: the most traded). Returns ``output``.
 
     Raises:
-        ConfigError: ``output``'s directory does not exist, or plotly is not installed.
+        ConfigError: ``output``'s directory does not exist, the run never held nor traded
+            ``asset``, or plotly is not installed.
     """
-    return write_page(render_report(results, summary_metrics(results)), output)
+    return write_page(render_report(results, summary_metrics(results), asset=asset), output)
 
 
 def write_page(page: str, output: str | Path) -> Path:
@@ -91,10 +104,17 @@ def write_page(page: str, output: str | Path) -> Path:
     return Path(output)
 
 
-def render_report(results: BacktestResults, metrics: Mapping[str, float | None]) -> str:
+def render_report(
+    results: BacktestResults, metrics: Mapping[str, float | None], *, asset: str | None = None
+) -> str:
     """The page of ``results`` with the metrics table of ``metrics`` (name to value, see
-    :func:`rustybt.report.metrics_table.metrics_rows`)."""
-    charts = backtest_charts(results)
+    :func:`rustybt.report.metrics_table.metrics_rows`) and the price chart of ``asset``
+    (None: the most traded).
+
+    Raises:
+        ConfigError: the run never held nor traded ``asset``.
+    """
+    charts = backtest_charts(results, asset)
     index = results.frame.index
     period = f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}, {len(index):,} sessions"
     title = "Backtest report"

@@ -13,12 +13,11 @@ import math
 from collections.abc import Callable, Mapping
 
 import attrs
-import numpy as np
 import pandas as pd
 
 from rustybt.analytics import risk
 from rustybt.metrics import summarize
-from rustybt.report.load import BacktestResults
+from rustybt.report.load import BacktestResults, benchmark_returns
 
 
 def _percent(value: float) -> str:
@@ -48,6 +47,8 @@ METRICS: dict[str, tuple[str, Callable[[float], str]]] = {
     "alpha": ("Alpha (annual)", _ratio),
     "beta": ("Beta", _ratio),
     "trades": ("Trades", _count),
+    "win_rate": ("Win rate", _percent),
+    "exposure": ("Exposure", _percent),
 }
 """Each metric the table knows, in table order: its label and how its value is shown."""
 
@@ -71,12 +72,28 @@ def metrics_rows(metrics: Mapping[str, float | None]) -> list[MetricRow]:
     for an unbounded ratio)."""
     ordered = [name for name in METRICS if name in metrics]
     ordered += [name for name in metrics if name not in METRICS]
-    rows = []
-    for name in ordered:
-        label, render = METRICS.get(name, (name.replace("_", " ").capitalize(), _decimal))
-        value = metrics[name]
-        rows.append(MetricRow(name=name, label=label, value=value, text=_text(value, render)))
-    return rows
+    return [
+        MetricRow(
+            name=name,
+            label=metric_label(name),
+            value=metrics[name],
+            text=metric_text(name, metrics[name]),
+        )
+        for name in ordered
+    ]
+
+
+def metric_label(name: str) -> str:
+    """How the table labels the metric ``name``: its :data:`METRICS` label, or for another
+    metric its name with spaces, capitalised."""
+    return METRICS[name][0] if name in METRICS else name.replace("_", " ").capitalize()
+
+
+def metric_text(name: str, value: float | None) -> str:
+    """``value`` of the metric ``name`` as the table shows it: as :data:`METRICS` says
+    (4 decimals for another metric); ``n/a`` when None or NaN, ``inf``/``-inf`` when
+    unbounded."""
+    return _text(value, METRICS[name][1] if name in METRICS else _decimal)
 
 
 def summary_metrics(results: BacktestResults) -> dict[str, float]:
@@ -107,11 +124,10 @@ def summary_metrics(results: BacktestResults) -> dict[str, float]:
 
 
 def _risk_figures(results: BacktestResults) -> dict[str, float]:
-    frame = results.frame
-    returns = frame["returns"].astype("float64").to_numpy()
-    benchmark_growth = 1.0 + frame["benchmark_period_return"].astype("float64").to_numpy()
-    benchmark = benchmark_growth / np.concatenate([[1.0], benchmark_growth[:-1]]) - 1.0
-    figures = risk.summary(returns, benchmark, periods_per_year=results.periods_per_year)
+    returns = results.frame["returns"].astype("float64").to_numpy()
+    figures = risk.summary(
+        returns, benchmark_returns(results).to_numpy(), periods_per_year=results.periods_per_year
+    )
     return {
         "calmar": figures["calmar_ratio"],
         "omega": figures["omega_ratio"],
