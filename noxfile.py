@@ -18,7 +18,14 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
 CORE = "rustybt-core"
-PACKAGES = (CORE, "rustybt-cli", "rustybt-yfinance", "rustybt-ccxt", "rustybt-paper")
+PACKAGES = (
+    CORE,
+    "rustybt-cli",
+    "rustybt-yfinance",
+    "rustybt-ccxt",
+    "rustybt-paper",
+    "rustybt-ray",
+)
 UV = os.environ.get("UV", "uv")
 """The uv that runs nox (``uv run nox`` says which in ``UV``: the README's is not on PATH)."""
 TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "aiosmtpd>=1.4", "optuna>=3.6")
@@ -35,7 +42,9 @@ def _editable(*packages: str) -> list[str]:
 def lint(session: nox.Session) -> None:
     """Ruff: style and static checks over the whole tree; mypy: the engine's parts and the
     plugin registry's typed facade (the files listed under ``[tool.mypy]``)."""
-    session.install("ruff>=0.6", "mypy>=1.10", *_editable(CORE, "rustybt-paper"))
+    session.install(
+        "ruff>=0.6", "mypy>=1.10", *_editable(CORE, "rustybt-paper", "rustybt-cli", "rustybt-ray")
+    )
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")

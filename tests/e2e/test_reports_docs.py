@@ -50,7 +50,11 @@ def test_the_pages_python_blocks_run_and_write_the_report(workdir: Path) -> None
     assert 'id="chart-equity"' in page and 'id="metrics-table"' in page
 
 
-def test_the_page_shows_both_reports_screenshots() -> None:
+def test_the_page_shows_each_kind_of_reports_screenshot() -> None:
     images = re.findall(r"\]\((images/[\w-]+\.png)\)", PAGE.read_text())
-    assert images == ["images/report-backtest.png", "images/report-sweep.png"]
+    assert images == [
+        "images/report-backtest.png",
+        "images/report-sweep.png",
+        "images/report-compare.png",
+    ]
     assert all((PAGE.parent / image).stat().st_size > 10_000 for image in images)

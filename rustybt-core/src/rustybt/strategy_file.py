@@ -82,11 +82,35 @@ def load_strategy(path: str | Path) -> TradingAlgorithm:
     exception while importing is a :class:`StrategyError` naming the file and line.
     """
     path = Path(path)
-    source = _read_source(path)
+    return strategy_from_code(compile_strategy(read_strategy_source(path), path), path)
+
+
+def load_strategy_source(source: str, path: str | Path) -> TradingAlgorithm:
+    """The algorithm defined by ``source``, the text of the strategy file ``path`` (which
+    need not exist here: it names the file in errors and is the module's ``__file__``), as
+    :func:`load_strategy` makes it from the file."""
+    return strategy_from_code(compile_strategy(source, path), path)
+
+
+def read_strategy_source(path: str | Path) -> str:
+    """The text of the strategy file at ``path``, or a :class:`StrategyError` saying why
+    there is none to run (missing, a directory, not ``.py``, not UTF-8, empty)."""
+    return _read_source(Path(path))
+
+
+def compile_strategy(source: str, path: str | Path) -> types.CodeType:
+    """``source`` compiled as the strategy file ``path``, once for any number of runs of
+    :func:`strategy_from_code`; a syntax error is a :class:`StrategyError` naming the line."""
     try:
-        code = compile(source, str(path), "exec")
+        return compile(source, str(path), "exec")
     except SyntaxError as exc:
-        raise StrategyError(_syntax_error(path, exc)) from None
+        raise StrategyError(_syntax_error(Path(path), exc)) from None
+
+
+def strategy_from_code(code: types.CodeType, path: str | Path) -> TradingAlgorithm:
+    """The algorithm that ``code`` (:func:`compile_strategy`) defines, executed in a fresh
+    module: nothing a previous execution left in module globals is seen."""
+    path = Path(path)
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     module = types.ModuleType(f"rustybt_strategy_{path.stem}_{digest}")
     module.__file__ = str(path)

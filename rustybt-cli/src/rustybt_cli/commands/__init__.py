@@ -11,12 +11,14 @@ from rustybt_cli.commands import (
     plugins,
     report,
     run,
+    sweep,
     trade,
     verify_config,
 )
 
 COMMAND_MODULES = (
     run,
+    sweep,
     report,
     trade,
     benchmark,

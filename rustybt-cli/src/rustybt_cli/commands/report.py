@@ -112,7 +112,7 @@ def report(
     paper or live session (--paper-state)."""
     from rustybt.report import report_kind, write_report, write_sweep_report
 
-    kind = report_kind(results)
+    kind: str = report_kind(results)
     if paper_log is not None and paper_state is None:
         raise typer.BadParameter(
             "--paper-log goes with --paper-state, the session's state file",
