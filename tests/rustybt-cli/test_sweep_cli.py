@@ -74,8 +74,9 @@ def test_a_walk_forward_sweep_prints_each_folds_out_of_sample_run(rustybt) -> No
         "--jobs", "2",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "best 2 test runs by sharpe" in result.stdout
-    assert "Walk-forward: each fold's out-of-sample run" in result.stdout
+    assert "Walk-forward of sma_sweep.py: each fold's out-of-sample run" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "test_start" in line)
+    assert "fast" in header and "train_sharpe" in header and "cagr" not in header
     assert "6 runs on local" in result.stdout
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -224,7 +225,13 @@ def sweep(
             }
         )
     else:
-        _print_tables(result.best(BEST_ROWS), result.folds, algofile.name, plan.objective)
+        _print_tables(
+            result.best(BEST_ROWS),
+            result.folds,
+            algofile.name,
+            plan.objective,
+            result.metadata["params"],
+        )
         ran = [f"{runs} runs on {runner.name} ({workers} worker{'' if workers == 1 else 's'})"]
         if result.skipped:
             ran.append(f"{result.skipped} skipped (finished before, in the journal)")
@@ -245,18 +252,30 @@ def sweep(
         )
 
 
+FOLD_FIGURES = ("total_return", "sharpe", "max_drawdown", "trades")
+"""The out-of-sample figures of each fold the walk-forward table shows (the file has all)."""
+
+
 def _print_tables(
-    best: pd.DataFrame, folds: pd.DataFrame | None, name: str, objective: str
+    best: pd.DataFrame,
+    folds: pd.DataFrame | None,
+    name: str,
+    objective: str,
+    params: Sequence[str],
 ) -> None:
-    """The best runs, then with walk-forward each fold's out-of-sample run."""
-    label = "test runs" if folds is not None else "runs"
-    title = f"Sweep of {name}: best {min(len(best), BEST_ROWS)} {label} by {objective}"
-    columns = [column for column in best.columns if column != "error"]
-    print_table(title, columns, [[_cell(row[c]) for c in columns] for _, row in best.iterrows()])
-    if folds is not None:
-        columns = [c for c in folds.columns if c != "error"]
-        rows = [[_cell(row[c]) for c in columns] for _, row in folds.iterrows()]
-        print_table("Walk-forward: each fold's out-of-sample run", columns, rows)
+    """The best runs; with walk-forward instead, each fold's out-of-sample run: its test
+    window, the parameters its training chose, their training objective and a few of its
+    out-of-sample figures."""
+    if folds is None:
+        title = f"Sweep of {name}: best {min(len(best), BEST_ROWS)} runs by {objective}"
+        columns = [column for column in best.columns if column != "error"]
+        rows = [[_cell(row[c]) for c in columns] for _, row in best.iterrows()]
+        print_table(title, columns, rows)
+        return
+    wanted = ["fold", "test_start", "test_end", *params, f"train_{objective}", *FOLD_FIGURES]
+    columns = [column for column in wanted if column in folds.columns]
+    rows = [[_cell(row[c]) for c in columns] for _, row in folds.iterrows()]
+    print_table(f"Walk-forward of {name}: each fold's out-of-sample run", columns, rows)
 
 
 def _cell(value: Any) -> str:
