@@ -68,6 +68,35 @@ class Adjustment(StrEnum):
     ADJUSTED = "adjusted"
 
 
+SymbolsOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Extra symbols to load, comma-separated (symbol() calls load theirs anyway)."
+    ),
+]
+CapitalBaseOption = Annotated[str, typer.Option(help="Starting cash.")]
+FrequencyOption = Annotated[
+    RunFrequency, typer.Option(help="Bar frequency: daily (1d) or minute (1m).")
+]
+CalendarOption = Annotated[
+    str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")
+]
+AdjustmentOption = Annotated[
+    Adjustment,
+    typer.Option(
+        case_sensitive=False,
+        help=(
+            "raw: prices as they traded, the source's splits and dividends applied to "
+            "positions and cash on their dates, history windows adjusted as of each bar "
+            "(zipline's way). adjusted: prices adjusted for every split and dividend up "
+            "to the end, no actions."
+        ),
+    ),
+]
+"""The backtest options ``run`` and ``sweep`` share (with the data options of
+:mod:`rustybt_cli.sources`)."""
+
+
 class LogLevel(StrEnum):
     """The value of ``--log-level``."""
 
@@ -98,31 +127,11 @@ def run(
     source: SourceOption = "sample",
     data_dir: DataDirOption = None,
     exchange: ExchangeOption = None,
-    symbols: Annotated[
-        str | None,
-        typer.Option(
-            help="Extra symbols to load, comma-separated (symbol() calls load theirs anyway)."
-        ),
-    ] = None,
-    capital_base: Annotated[str, typer.Option(help="Starting cash.")] = "100000",
-    frequency: Annotated[
-        RunFrequency, typer.Option(help="Bar frequency: daily (1d) or minute (1m).")
-    ] = RunFrequency.DAILY,
-    calendar: Annotated[
-        str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")
-    ] = "XNYS",
-    adjustment: Annotated[
-        Adjustment,
-        typer.Option(
-            case_sensitive=False,
-            help=(
-                "raw: prices as they traded, the source's splits and dividends applied to "
-                "positions and cash on their dates, history windows adjusted as of each bar "
-                "(zipline's way). adjusted: prices adjusted for every split and dividend up "
-                "to the end, no actions."
-            ),
-        ),
-    ] = Adjustment.RAW,
+    symbols: SymbolsOption = None,
+    capital_base: CapitalBaseOption = "100000",
+    frequency: FrequencyOption = RunFrequency.DAILY,
+    calendar: CalendarOption = "XNYS",
+    adjustment: AdjustmentOption = Adjustment.RAW,
     output_file: Annotated[
         Path | None,
         typer.Option(

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rustybt_cli.commands.run import Adjustment, DefineOption, ParamsFileOption, RunFrequency
+from rustybt_cli.commands.run import (
+    Adjustment,
+    AdjustmentOption,
+    CalendarOption,
+    CapitalBaseOption,
+    DefineOption,
+    FrequencyOption,
+    ParamsFileOption,
+    RunFrequency,
+    SymbolsOption,
+)
 from rustybt_cli.output import OutputFormat, OutputOption, print_json, print_table, stdout
 from rustybt_cli.progress import progress_bar
 from rustybt_cli.sources import DataDirOption, ExchangeOption, SourceOption, split_symbols
@@ -106,23 +116,11 @@ def sweep(
     source: SourceOption = "sample",
     data_dir: DataDirOption = None,
     exchange: ExchangeOption = None,
-    symbols: Annotated[
-        str | None,
-        typer.Option(
-            help="Extra symbols to load, comma-separated (symbol() calls load theirs anyway)."
-        ),
-    ] = None,
-    capital_base: Annotated[str, typer.Option(help="Starting cash.")] = "100000",
-    frequency: Annotated[
-        RunFrequency, typer.Option(help="Bar frequency: daily (1d) or minute (1m).")
-    ] = RunFrequency.DAILY,
-    calendar: Annotated[
-        str, typer.Option(help="Trading calendar: XNYS, any exchange-calendars name, or 24/7.")
-    ] = "XNYS",
-    adjustment: Annotated[
-        Adjustment,
-        typer.Option(case_sensitive=False, help="raw or adjusted prices, as for `rustybt run`."),
-    ] = Adjustment.RAW,
+    symbols: SymbolsOption = None,
+    capital_base: CapitalBaseOption = "100000",
+    frequency: FrequencyOption = RunFrequency.DAILY,
+    calendar: CalendarOption = "XNYS",
+    adjustment: AdjustmentOption = Adjustment.RAW,
     output_file: Annotated[
         Path | None,
         typer.Option(
