@@ -11,6 +11,12 @@ every other plugin keeps working. Two settings change that, read from the enviro
 ``RUSTYBT_DISABLE_PLUGINS=a,b``
     never import the plugins named ``a`` and ``b``; they are listed with status ``blocked``.
 
+Names are settled the same whatever order plugins load in. A built-in plugin (one shipped in
+a package of :data:`BUILTIN_DISTRIBUTIONS`) keeps its names: another plugin registering one
+is refused that name. Two other plugins registering one name both lose it, and asking for it
+says why. Either way the losing plugins keep their other names and are listed with status
+``conflict`` and one line per name they lost.
+
 Core code never calls pluggy hooks directly: it asks :class:`PluginRegistry`.
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from importlib import import_module, metadata
@@ -43,7 +50,31 @@ ENTRY_POINT_GROUP = "rustybt"
 STRICT_ENV = "RUSTYBT_STRICT_PLUGINS"
 DISABLE_ENV = "RUSTYBT_DISABLE_PLUGINS"
 
-PluginStatus = Literal["ok", "error", "blocked"]
+PluginStatus = Literal["ok", "conflict", "error", "blocked"]
+
+BUILTIN_DISTRIBUTIONS = frozenset(
+    {
+        "rustybt-core",
+        "rustybt-cli",
+        "rustybt-yfinance",
+        "rustybt-ccxt",
+        "rustybt-paper",
+        "rustybt-ray",
+    }
+)
+"""The packages whose plugins are built-in: their names cannot be taken by another plugin."""
+
+
+def is_builtin(distribution: str | None) -> bool:
+    """Whether a plugin of ``distribution`` is built-in (its names cannot be shadowed)."""
+    if distribution is None:
+        return False
+    return re.sub(r"[-_.]+", "-", distribution).lower() in BUILTIN_DISTRIBUTIONS
+
+
+def describe_plugin(plugin: str, distribution: str | None) -> str:
+    """``plugin X (package Y)``, how every message names a plugin."""
+    return f"plugin {plugin} (package {distribution})" if distribution else f"plugin {plugin}"
 
 
 class Kind(Enum):
@@ -67,7 +98,13 @@ class Kind(Enum):
 
 @attrs.frozen(kw_only=True)
 class PluginInfo:
-    """What ``rustybt plugins`` reports about one plugin."""
+    """What ``rustybt plugins`` reports about one plugin.
+
+    ``name`` is the entry point's name; two distributions may both use one, so a row is
+    identified by ``(name, distribution)``. ``provides`` holds the names the plugin really
+    provides; ``conflicts`` says, one line each, why it lost the others (status
+    ``conflict``).
+    """
 
     name: str
     distribution: str | None
@@ -75,6 +112,12 @@ class PluginInfo:
     status: PluginStatus
     provides: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     error: str | None = None
+    conflicts: tuple[str, ...] = ()
+
+    @property
+    def builtin(self) -> bool:
+        """Whether this plugin ships in one of RustyBT's own packages."""
+        return is_builtin(self.distribution)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with lists instead of tuples."""
@@ -82,9 +125,11 @@ class PluginInfo:
             "name": self.name,
             "distribution": self.distribution,
             "version": self.version,
+            "builtin": self.builtin,
             "status": self.status,
             "provides": {key: list(names) for key, names in self.provides.items()},
             "error": self.error,
+            "conflicts": list(self.conflicts),
         }
 
 
@@ -122,6 +167,42 @@ class Registration:
     name: str
     factory: Callable[..., Any]
     plugin: str
+    distribution: str | None = None
+
+    @property
+    def builtin(self) -> bool:
+        """Whether a built-in plugin registered it (so no other plugin can take the name)."""
+        return is_builtin(self.distribution)
+
+    @property
+    def owner(self) -> str:
+        """``plugin X (package Y)``."""
+        return describe_plugin(self.plugin, self.distribution)
+
+
+PluginKey = tuple[str, str | None]
+"""A plugin's identity: its entry point's name and its distribution."""
+
+
+def _names(claimants: list[Registration]) -> str:
+    owners = [claimant.owner for claimant in claimants]
+    listed = ", ".join(owners[:-1]) + " and " + owners[-1]
+    return "both " + listed if len(owners) == 2 else listed
+
+
+def _clash(kind: Kind, name: str, claimants: list[Registration]) -> str:
+    return (
+        f"{kind.label} '{name}' is registered by {_names(claimants)}, so it is disabled; "
+        f"uninstall one, or block one with {DISABLE_ENV}"
+    )
+
+
+def _refusal(registration: Registration, builtin: Registration) -> str:
+    return (
+        f"{registration.kind.label} '{registration.name}' of {registration.owner} is refused: "
+        f"the built-in {builtin.owner} provides it and cannot be shadowed; "
+        "register it under another name"
+    )
 
 
 # Packages that provide well-known names, so an unknown-name error can say what to install.
@@ -144,6 +225,13 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _load_order(entry_point: metadata.EntryPoint) -> tuple[bool, str, str]:
+    # Built-ins first: the outcome does not depend on it, but in strict mode the error is
+    # then raised by the plugin that lost the name, not by the built-in that keeps it.
+    distribution = entry_point.dist.name if entry_point.dist else ""
+    return (not is_builtin(distribution), entry_point.name, distribution)
+
+
 class PluginRegistry:
     """Every plugin RustyBT found, and everything they registered, by kind and name."""
 
@@ -152,14 +240,54 @@ class PluginRegistry:
         self.disabled = frozenset(disabled)
         self._manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._manager.add_hookspecs(hookspecs)
-        self._plugins: dict[str, PluginInfo] = {}
-        self._registrations: dict[Kind, dict[str, Registration]] = {kind: {} for kind in Kind}
+        self._plugins: dict[PluginKey, PluginInfo] = {}
+        self._modules: dict[PluginKey, object] = {}
+        # Every registration of each name, in load order; who gets the name is decided on
+        # each lookup (see _winner), so it never depends on that order.
+        self._claims: dict[Kind, dict[str, list[Registration]]] = {kind: {} for kind in Kind}
 
     @classmethod
     def from_environment(cls) -> PluginRegistry:
         """A registry holding every installed plugin, honouring the environment settings."""
         registry = cls(strict=_env_flag(STRICT_ENV), disabled=_env_list(DISABLE_ENV))
         registry.load_entry_points()
+        return registry
+
+    @classmethod
+    def isolated(cls, *plugins: str | object, strict: bool = True) -> PluginRegistry:
+        """A registry holding only the built-in plugins plus ``plugins``, so a plugin can be
+        tested without any other installed plugin in the way.
+
+        Each of ``plugins`` is either the name of an entry point in the ``rustybt`` group
+        (every installed entry point of that name is loaded) or an already-imported plugin
+        object (a module, or any object with hookimpls), registered under its ``__name__``
+        or its class's name. The environment settings are ignored. A built-in that fails to
+        load is recorded, never raised; with ``strict`` (the default) a failure of one of
+        ``plugins``, a name it loses included, raises. An entry-point name that is not
+        installed is a :class:`PluginNotFoundError`.
+        """
+        installed = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+        wanted = {plugin for plugin in plugins if isinstance(plugin, str)}
+        unknown = sorted(wanted - {entry_point.name for entry_point in installed})
+        if unknown:
+            raise PluginNotFoundError(
+                f"no installed plugin named {', '.join(unknown)} (installed: "
+                f"{', '.join(sorted({ep.name for ep in installed})) or 'none'})"
+            )
+        registry = cls(strict=False)
+        registry.load_entry_points(
+            ep for ep in installed if ep.dist is not None and is_builtin(ep.dist.name)
+        )
+        registry.strict = strict
+        registry.load_entry_points(
+            ep
+            for ep in installed
+            if ep.name in wanted and not (ep.dist is not None and is_builtin(ep.dist.name))
+        )
+        for plugin in plugins:
+            if not isinstance(plugin, str):
+                name = getattr(plugin, "__name__", None) or type(plugin).__name__
+                registry.add_plugin(name, plugin)
         return registry
 
     # -- loading -------------------------------------------------------------------------
@@ -172,7 +300,7 @@ class PluginRegistry:
         if entry_points is None:
             entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
         seen: set[tuple[str, str, str | None]] = set()
-        for entry_point in sorted(entry_points, key=lambda ep: ep.name):
+        for entry_point in sorted(entry_points, key=_load_order):
             dist = entry_point.dist
             identity = (entry_point.name, entry_point.value, dist.name if dist else None)
             if identity in seen:  # the same distribution visible twice on sys.path
@@ -196,7 +324,8 @@ class PluginRegistry:
         """Register an already-imported plugin object (a module or any object with hookimpls).
 
         Used by tests and by applications that embed RustyBT; entry points go through the
-        same code.
+        same code. A plugin is built-in only when ``distribution`` is one of
+        :data:`BUILTIN_DISTRIBUTIONS`.
         """
         return self._load_one(name, lambda: plugin, distribution=distribution, version=version)
 
@@ -208,54 +337,58 @@ class PluginRegistry:
         distribution: str | None,
         version: str | None,
     ) -> PluginInfo:
+        key: PluginKey = (name, distribution)
         info = PluginInfo(name=name, distribution=distribution, version=version, status="ok")
         if name in self.disabled:
             info = attrs.evolve(info, status="blocked", error=f"disabled by {DISABLE_ENV}")
-        elif name in self._plugins:
-            other = self._plugins[name]
+        elif key in self._plugins:
             error = PluginError(
-                f"plugin name '{name}' is provided by both {other.distribution or 'unknown'} "
-                f"and {distribution or 'unknown'}"
+                f"{describe_plugin(name, distribution)} is added twice; give each plugin "
+                "its own name"
             )
-            info = self._failed(info, error)
+            return self._failed(info, error)  # the row of the first one stays
         else:
             try:
                 module = load()
-                provides = self._register(name, module)
+                info = attrs.evolve(info, provides=self._register(key, module))
             except Exception as exc:  # a plugin's failure is recorded, never fatal
                 info = self._failed(info, exc)
-            else:
-                info = attrs.evolve(info, provides=provides)
-        self._plugins[name] = info
-        return info
+        self._plugins[key] = info
+        return self._resolved(info)
 
     def _failed(self, info: PluginInfo, exc: Exception) -> PluginInfo:
         if self.strict:
             raise exc
         return attrs.evolve(info, status="error", error=_describe(exc))
 
-    def _register(self, plugin_name: str, module: object) -> dict[str, tuple[str, ...]]:
-        self._manager.register(module, name=plugin_name)
+    def _register(self, key: PluginKey, module: object) -> dict[str, tuple[str, ...]]:
+        """Register ``module``'s hooks and claim its names; what it registered, by kind."""
+        name, distribution = key
+        self._manager.register(module, name=f"{name} ({distribution})" if distribution else name)
         try:
             self._manager.check_pending()
-            staged = self._collect_registrations(plugin_name, module)
+            staged = self._collect_registrations(key, module)
+            if self.strict:
+                self._raise_on_conflict(staged)
         except Exception:
             self._manager.unregister(module)
             raise
         provides: dict[str, tuple[str, ...]] = {}
         for registration in staged:
-            self._registrations[registration.kind][registration.name] = registration
+            self._claims[registration.kind].setdefault(registration.name, []).append(registration)
             provides.setdefault(registration.kind.key, ())
             provides[registration.kind.key] += (registration.name,)
         if self._implementations("rustybt_register_commands", module):
             provides.setdefault("commands", ())
+        self._modules[key] = module
         return provides
 
     def _implementations(self, hook_name: str, plugin: object) -> list[pluggy.HookImpl]:
         caller = getattr(self._manager.hook, hook_name)
         return [impl for impl in caller.get_hookimpls() if impl.plugin is plugin]
 
-    def _collect_registrations(self, plugin_name: str, module: object) -> list[Registration]:
+    def _collect_registrations(self, key: PluginKey, module: object) -> list[Registration]:
+        plugin_name, distribution = key
         staged: list[Registration] = []
         for kind in Kind:
 
@@ -264,21 +397,32 @@ class PluginRegistry:
                     raise PluginError(f"{kind.label} names must be non-empty strings, got {name!r}")
                 if not callable(factory):
                     raise PluginError(f"{kind.label} '{name}' was registered with a non-callable")
-                existing = self._registrations[kind].get(name) or next(
-                    (r for r in staged if r.kind is kind and r.name == name), None
-                )
-                if existing is not None:
+                if any(r.kind is kind and r.name == name for r in staged):
                     raise PluginError(
-                        f"{kind.label} '{name}' is registered by both plugin "
-                        f"'{existing.plugin}' and plugin '{plugin_name}'"
+                        f"{kind.label} '{name}' is registered twice by "
+                        f"{describe_plugin(plugin_name, distribution)}"
                     )
                 staged.append(
-                    Registration(kind=kind, name=name, factory=factory, plugin=plugin_name)
+                    Registration(
+                        kind=kind,
+                        name=name,
+                        factory=factory,
+                        plugin=plugin_name,
+                        distribution=distribution,
+                    )
                 )
 
             for impl in self._implementations(kind.hook_name, module):
                 impl.function(register=register)
         return staged
+
+    def _raise_on_conflict(self, staged: list[Registration]) -> None:
+        """Strict mode: a name that ``staged`` would take from, or lose to, another plugin."""
+        for registration in staged:
+            claimants = [*self._claims[registration.kind].get(registration.name, ()), registration]
+            loser = next((c for c in claimants if _winner(claimants) is not c), None)
+            if loser is not None:
+                raise PluginError(_lost(loser, claimants))
 
     def register_commands(self, app: Any, command_names: Callable[[], set[str]]) -> None:
         """Let every working plugin add CLI commands to ``app``, each in isolation.
@@ -286,11 +430,10 @@ class PluginRegistry:
         ``command_names()`` returns the names currently on the app, so the commands each
         plugin added can be reported. A plugin that raises is marked ``error``.
         """
-        for info in list(self._plugins.values()):
+        for key, info in list(self._plugins.items()):
             if info.status != "ok":
                 continue
-            plugin = self._manager.get_plugin(info.name)
-            impls = self._implementations("rustybt_register_commands", plugin)
+            impls = self._implementations("rustybt_register_commands", self._modules[key])
             if not impls:
                 continue
             before = command_names()
@@ -298,30 +441,55 @@ class PluginRegistry:
                 for impl in impls:
                     impl.function(app=app)
             except Exception as exc:
-                self._plugins[info.name] = self._failed(info, exc)
+                self._plugins[key] = self._failed(info, exc)
                 continue
             added = tuple(sorted(command_names() - before))
-            self._plugins[info.name] = attrs.evolve(
-                info, provides={**info.provides, "commands": added}
-            )
+            self._plugins[key] = attrs.evolve(info, provides={**info.provides, "commands": added})
 
     # -- lookup --------------------------------------------------------------------------
 
     @property
     def plugins(self) -> list[PluginInfo]:
-        """Every plugin found, in name order, whatever its status."""
-        return [self._plugins[name] for name in sorted(self._plugins)]
+        """Every plugin found, in name order then package order, whatever its status; two
+        plugins with one entry-point name are both listed."""
+        keys = sorted(self._plugins, key=lambda key: (key[0], key[1] or ""))
+        return [self._resolved(self._plugins[key]) for key in keys]
+
+    def _resolved(self, info: PluginInfo) -> PluginInfo:
+        """``info`` with the names its plugin lost left out of ``provides`` and explained in
+        ``conflicts`` (status ``conflict`` when there are any)."""
+        if info.status != "ok":
+            return info
+        key = (info.name, info.distribution)
+        provides = dict(info.provides)
+        conflicts: list[str] = []
+        for kind in Kind:
+            for name, claimants in self._claims[kind].items():
+                mine = [c for c in claimants if (c.plugin, c.distribution) == key]
+                if mine and _winner(claimants) is not mine[0]:
+                    conflicts.append(_lost(mine[0], claimants))
+                    kept = tuple(n for n in provides.get(kind.key, ()) if n != name)
+                    provides[kind.key] = kept
+        if not conflicts:
+            return info
+        provides = {k: names for k, names in provides.items() if names or k == "commands"}
+        return attrs.evolve(info, status="conflict", provides=provides, conflicts=tuple(conflicts))
 
     def names(self, kind: Kind) -> list[str]:
-        """The registered names of one kind, sorted."""
-        return sorted(self._registrations[kind])
+        """The usable names of one kind, sorted (a name disabled by a clash is left out)."""
+        return sorted(name for name, claimants in self._claims[kind].items() if _winner(claimants))
 
     def registration(self, kind: Kind, name: str) -> Registration:
-        """The registration of ``name``, or :class:`PluginNotFoundError` saying what exists."""
-        try:
-            return self._registrations[kind][name]
-        except KeyError:
-            raise PluginNotFoundError(self._not_found_message(kind, name)) from None
+        """The registration of ``name``, or :class:`PluginNotFoundError` saying why there is
+        none: what exists, what to install, which plugins failed to load or are blocked, or
+        which plugins' clash disabled the name."""
+        claimants = self._claims[kind].get(name)
+        if claimants:
+            winner = _winner(claimants)
+            if winner is not None:
+                return winner
+            raise PluginNotFoundError(_clash(kind, name, claimants))
+        raise PluginNotFoundError(self._not_found_message(kind, name))
 
     def data_source(self, name: str, *, lenient: bool = False, **options: Any) -> DataSource:
         """The data source registered as ``name``, built with ``options`` (see
@@ -352,9 +520,13 @@ class PluginRegistry:
 
         Options whose value is ``None`` count as not given. An option the factory does not
         accept is a :class:`ConfigError` naming it, or, with ``lenient`` (options from a
-        config file that apply only to some plugins), left out.
+        config file that apply only to some plugins), left out. What the factory returns is
+        checked against its kind's protocol (:func:`rustybt.plugin_checks.check_product`): a
+        wrong object is a :class:`PluginError` naming the plugin and its package, and a
+        third-party data source or broker comes back wrapped so its answers are checked too.
         """
-        factory = self.registration(kind, name).factory
+        registration = self.registration(kind, name)
+        factory = registration.factory
         if isinstance(factory, LazyFactory):
             factory = factory.resolve()
         given = {key: value for key, value in options.items() if value is not None}
@@ -369,22 +541,33 @@ class PluginRegistry:
         missing = sorted(_required_keywords(factory) - set(given))
         if missing:
             raise ConfigError(f"{kind.label} '{name}' needs {', '.join(missing)}")
-        return factory(**given)
+        from rustybt.plugin_checks import check_product  # imports the protocols: only now
+
+        return check_product(
+            kind,
+            name,
+            factory(**given),
+            plugin=registration.plugin,
+            distribution=registration.distribution,
+        )
 
     def _not_found_message(self, kind: Kind, name: str) -> str:
         installed = ", ".join(self.names(kind)) or "none"
         message = f"no {kind.label} named '{name}' (installed: {installed})"
-        hint = self._hint(kind, name)
-        return f"{message}; {hint}" if hint else message
-
-    def _hint(self, kind: Kind, name: str) -> str | None:
-        lowered = name.lower()
-        package = _PROVIDING_PACKAGE.get(kind, {}).get(lowered)
+        package = _PROVIDING_PACKAGE.get(kind, {}).get(name.lower())
         if package:
-            blocked = self._plugins.get(lowered)
-            if blocked is not None and blocked.status != "ok":
-                return f"plugin '{lowered}' is installed but {blocked.status}: {blocked.error}"
-            return f"install it with: {install_command(package)}"
+            hints = [self._first_party_hint(name.lower(), package)]
+        else:
+            hints = [hint for hint in (self._plugin_hint(kind, name), self._unloaded(name)) if hint]
+        return "; ".join([message, *hints])
+
+    def _first_party_hint(self, plugin: str, package: str) -> str:
+        for info in self._plugins.values():
+            if info.name == plugin and info.builtin and info.status in ("error", "blocked"):
+                return f"plugin '{plugin}' is installed but {info.status}: {info.error}"
+        return f"install it with: {install_command(package)}"
+
+    def _plugin_hint(self, kind: Kind, name: str) -> str | None:
         for impl in self._manager.hook.rustybt_unknown_name_hint.get_hookimpls():
             try:
                 hint = impl.function(kind=kind.label, name=name)
@@ -393,6 +576,30 @@ class PluginRegistry:
             if hint:
                 return str(hint)
         return None
+
+    def _unloaded(self, name: str) -> str | None:
+        """The plugins that might have provided ``name`` but failed to load or are blocked:
+        every such third-party plugin, and a built-in of that very name."""
+        lowered = name.lower()
+        suspects = sorted(
+            (
+                info
+                for info in self._plugins.values()
+                if info.status in ("error", "blocked")
+                and (not info.builtin or info.name == lowered)
+            ),
+            key=lambda info: (info.name != lowered, info.name, info.distribution or ""),
+        )
+        if not suspects:
+            return None
+        clauses = [
+            f"{describe_plugin(info.name, info.distribution)} failed to load: {info.error}"
+            if info.status == "error"
+            else f"{describe_plugin(info.name, info.distribution)} is blocked by {DISABLE_ENV}"
+            for info in suspects
+        ]
+        ending = "it may provide it" if len(suspects) == 1 else "one of them may provide it"
+        return "; ".join([*clauses, ending])
 
     def broker_credentials(self, broker: str, options: Mapping[str, Any]) -> list[str]:
         """The environment variables the plugins say broker ``broker`` configured with
@@ -403,6 +610,25 @@ class PluginRegistry:
         ):
             named.extend(answer)
         return list(dict.fromkeys(named))
+
+
+def _winner(claimants: list[Registration]) -> Registration | None:
+    """Who gets a name registered by ``claimants``: the one built-in among them, else the
+    only claimant; None when two or more plugins of the same standing clash over it."""
+    builtins = [claimant for claimant in claimants if claimant.builtin]
+    if len(builtins) == 1:
+        return builtins[0]
+    if len(claimants) == 1:
+        return claimants[0]
+    return None
+
+
+def _lost(loser: Registration, claimants: list[Registration]) -> str:
+    """Why ``loser`` does not get the name that ``claimants`` registered."""
+    winner = _winner(claimants)
+    if winner is not None:
+        return _refusal(loser, winner)
+    return _clash(loser.kind, loser.name, claimants)
 
 
 def _keyword_parameters(factory: Callable[..., Any]) -> set[str] | None:

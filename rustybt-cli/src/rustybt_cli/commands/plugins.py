@@ -33,8 +33,10 @@ def plugins(
     json_flag: Annotated[bool, typer.Option("--json", help="Same as --output json.")] = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """List installed plugins: name, distribution, version, status (ok, error, blocked),
-    what each provides, and the error of any that failed to load."""
+    """List installed plugins: name, distribution, version, status (ok, conflict, error,
+    blocked), what each provides, and why any failed to load or lost a name to another
+    plugin (conflict). Two plugins with one name are both listed, told apart by their
+    distribution."""
     if json_flag and output is OutputFormat.TABLE and _given(ctx, "output"):
         raise typer.BadParameter(
             "--json asks for --output json; give one of them", param_hint="'--json'"
@@ -50,7 +52,7 @@ def plugins(
             info.version,
             info.status,
             "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.provides.items()),
-            info.error,
+            info.error or "; ".join(info.conflicts) or None,
         )
         for info in infos
     ]
