@@ -12,7 +12,8 @@ import pytest
 from rustybt.broker import Balance, Broker, BrokerOrder, OrderRequest, as_sync_broker
 from rustybt.errors import BrokerError
 from rustybt.finance.order import OrderStatus
-from rustybt.plugins import Kind, PluginRegistry
+from rustybt.plugins import Kind
+from rustybt.testing.registry import registry_providing
 
 _client_ids = itertools.count(1)
 
@@ -52,8 +53,9 @@ class BrokerContract:
             )
         )
 
-    def test_is_registered_under_its_name(self, plugin_registry: PluginRegistry) -> None:
-        assert self.broker_name in plugin_registry.names(Kind.BROKER)
+    def test_is_registered_under_its_name(self) -> None:
+        registry = registry_providing(Kind.BROKER, self.broker_name)
+        assert self.broker_name in registry.names(Kind.BROKER)
 
     def test_connect_and_close_can_be_repeated(self, broker: Broker) -> None:
         broker.connect()
@@ -76,8 +78,10 @@ class BrokerContract:
         assert order.status is OrderStatus.OPEN
         assert (order.symbol, order.amount, order.filled) == (self.symbol, self.order_amount, 0)
         assert order.id in [o.id for o in broker.open_orders()]
-        assert broker.get_order(order_id=order.id).client_order_id == order.client_order_id
-        assert broker.get_order(client_order_id=order.client_order_id).id == order.id
+        by_id = broker.get_order(order_id=order.id)
+        by_client_id = broker.get_order(client_order_id=order.client_order_id)
+        assert by_id is not None and by_id.client_order_id == order.client_order_id
+        assert by_client_id is not None and by_client_id.id == order.id
         assert broker.order_fills(order.id) == []
         broker.cancel_order(order.id)
 
@@ -86,7 +90,8 @@ class BrokerContract:
         cancelled = broker.cancel_order(order.id)
         assert cancelled.status is OrderStatus.CANCELLED
         assert order.id not in [o.id for o in broker.open_orders()]
-        assert broker.get_order(order_id=order.id).status is OrderStatus.CANCELLED
+        found = broker.get_order(order_id=order.id)
+        assert found is not None and found.status is OrderStatus.CANCELLED
 
     def test_a_reused_client_order_id_never_places_a_second_order(self, broker: Broker) -> None:
         first = self.resting_order(broker, "contract-duplicate")

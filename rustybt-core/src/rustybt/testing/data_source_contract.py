@@ -11,7 +11,8 @@ from rustybt.data.schema import BAR_COLUMNS, BAR_SCHEMA, to_utc_timestamp
 from rustybt.data.source import DataSource
 from rustybt.data.validation import validate_bars
 from rustybt.errors import DataError
-from rustybt.plugins import Kind, PluginRegistry
+from rustybt.plugins import Kind
+from rustybt.testing.registry import registry_providing
 
 
 class DataSourceContract:
@@ -38,8 +39,9 @@ class DataSourceContract:
             self.frequency,
         )
 
-    def test_is_registered_under_its_name(self, plugin_registry: PluginRegistry) -> None:
-        assert self.source_name in plugin_registry.names(Kind.DATA_SOURCE)
+    def test_is_registered_under_its_name(self) -> None:
+        registry = registry_providing(Kind.DATA_SOURCE, self.source_name)
+        assert self.source_name in registry.names(Kind.DATA_SOURCE)
 
     def test_satisfies_the_protocol_and_declares_the_frequency(
         self, data_source: DataSource
