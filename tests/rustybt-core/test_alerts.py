@@ -185,7 +185,9 @@ def test_core_declares_the_four_channels_as_plugins(alert_registry: PluginRegist
 def test_a_setting_a_channel_does_not_take_is_a_config_error(
     alert_registry: PluginRegistry,
 ) -> None:
-    with pytest.raises(ConfigError, match="alert channel 'webhook' does not take --colour"):
+    with pytest.raises(
+        ConfigError, match=r"^colour: unknown setting of alert channel 'webhook'; allowed: "
+    ):
         channel(alert_registry, "webhook", url="http://127.0.0.1:9", colour="red")
 
 

@@ -107,7 +107,7 @@ def alerts_config_from_dict(data: Mapping[str, Any], where: str = SECTION) -> Al
     if not isinstance(raw_channels, list) or not raw_channels:
         raise ConfigError(f"{where}.channels: must be a non-empty list of channels")
     channels = tuple(
-        _channel(raw, f"{where}.channels[{index}]") for index, raw in enumerate(raw_channels)
+        channel_config(raw, f"{where}.channels[{index}]") for index, raw in enumerate(raw_channels)
     )
     names = [channel.name for channel in channels]
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -143,7 +143,10 @@ def load_alerts_config(path: str | Path) -> AlertsConfig:
         raise ConfigError(f"{file}: {exc}") from None
 
 
-def _channel(raw: Any, where: str) -> ChannelConfig:
+def channel_config(raw: Any, where: str) -> ChannelConfig:
+    """One item of ``channels`` as a :class:`ChannelConfig`; a :class:`ConfigError` reading
+    ``<where or its key>: <what is wrong>`` when it is not a mapping with a ``type`` and an
+    optional ``name``. Its settings are checked when the channel is built."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: must be a mapping with a 'type'")
     settings = {str(key): value for key, value in raw.items()}

@@ -15,8 +15,9 @@ import attrs
 
 from rustybt.alerts.alert import Alert, AlertChannel
 from rustybt.alerts.config import AlertsConfig, ChannelConfig
+from rustybt.alerts.settings import check_settings, registered_settings
 from rustybt.engine.clock import TimeSource, WallClock
-from rustybt.errors import RustyBTError
+from rustybt.errors import ConfigError, RustyBTError
 from rustybt.plugins import PluginRegistry
 from rustybt.redaction import redact_text
 from rustybt.retry import RetriesExhaustedError, RetryPolicy, RetryWatch, call_with_retries
@@ -48,9 +49,14 @@ class DeliveryResult:
 def create_channel(registry: PluginRegistry, config: ChannelConfig) -> AlertChannel:
     """Build the channel ``config`` describes from the registered factory of its type.
 
-    Raises :class:`RustyBTError` subclasses: an unregistered type, a setting the channel does
-    not take, or a missing environment variable.
+    Raises :class:`RustyBTError` subclasses: an unregistered type, settings that do not fit
+    the channel's schema (:mod:`rustybt.alerts.settings`; the first problem is the
+    message), or a missing environment variable.
     """
+    schema = registered_settings(registry, config.type)
+    problems = check_settings(config.type, schema, config.settings)
+    if problems:
+        raise ConfigError(str(problems[0]))
     return registry.alert_channel(config.type, **config.settings)
 
 

@@ -13,6 +13,7 @@ import attrs
 
 from rustybt.alerts.alert import Alert, AlertDeliveryError
 from rustybt.alerts.env_secrets import secret_from_env
+from rustybt.alerts.settings import declare_settings
 from rustybt.errors import ConfigError
 from rustybt.hookspecs import Register, hookimpl
 
@@ -27,6 +28,7 @@ def _recipients(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+@declare_settings
 @attrs.define(kw_only=True)
 class EmailChannel:
     """Mails the alert from ``sender`` to ``recipients`` through ``host``.
@@ -53,7 +55,10 @@ class EmailChannel:
     )
     password_env: str | None = attrs.field(
         default=None,
-        metadata={"doc": "environment variable holding the login's password (with `username`)"},
+        metadata={
+            "doc": "environment variable holding the login's password (with `username`)",
+            "secret": True,
+        },
     )
     ca_file: str | None = attrs.field(
         default=None, metadata={"doc": "an extra certificate authority to trust (PEM file)"}
@@ -94,6 +99,7 @@ class EmailChannel:
         context = ssl.create_default_context(cafile=self.ca_file)
         port = self.port or DEFAULT_PORTS[self.security]
         try:
+            client: smtplib.SMTP
             if self.security == "ssl":
                 client = smtplib.SMTP_SSL(self.host, port, timeout=self.timeout, context=context)
             else:

@@ -11,15 +11,20 @@ import attrs
 from rustybt.alerts.alert import Alert
 from rustybt.alerts.env_secrets import secret_from_env
 from rustybt.alerts.json_post import encode_json, post_json
+from rustybt.alerts.settings import declare_settings
 from rustybt.hookspecs import Register, hookimpl
 
 
+@declare_settings
 @attrs.define(kw_only=True)
 class SlackChannel:
     """Posts ``{"text": "[SEVERITY] title\\nbody"}`` to the incoming webhook in ``url_env``."""
 
     url_env: str = attrs.field(
-        metadata={"doc": "environment variable holding the Slack incoming-webhook URL"}
+        metadata={
+            "doc": "environment variable holding the Slack incoming-webhook URL",
+            "secret": True,
+        }
     )
     timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for an answer"})
     _url: str = attrs.field(init=False, repr=False)

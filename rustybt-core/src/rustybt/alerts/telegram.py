@@ -9,11 +9,13 @@ import attrs
 from rustybt.alerts.alert import Alert, AlertDeliveryError
 from rustybt.alerts.env_secrets import secret_from_env
 from rustybt.alerts.json_post import encode_json, post_json
+from rustybt.alerts.settings import declare_settings
 from rustybt.hookspecs import Register, hookimpl
 
 API_URL = "https://api.telegram.org"
 
 
+@declare_settings
 @attrs.define(kw_only=True)
 class TelegramChannel:
     """Sends the alert as text to ``chat_id`` with the bot whose token is in ``token_env``.
@@ -21,7 +23,9 @@ class TelegramChannel:
     ``base_url`` is the Bot API's address (tests point it at a loopback server).
     """
 
-    token_env: str = attrs.field(metadata={"doc": "environment variable holding the bot's token"})
+    token_env: str = attrs.field(
+        metadata={"doc": "environment variable holding the bot's token", "secret": True}
+    )
     chat_id: str | int = attrs.field(metadata={"doc": "the chat the bot writes to"})
     base_url: str = attrs.field(default=API_URL, metadata={"doc": "the Bot API's address"})
     timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for an answer"})

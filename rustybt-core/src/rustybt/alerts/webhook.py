@@ -17,6 +17,7 @@ import attrs
 from rustybt.alerts.alert import Alert
 from rustybt.alerts.env_secrets import secret_from_env
 from rustybt.alerts.json_post import encode_json, post_json
+from rustybt.alerts.settings import declare_settings
 from rustybt.errors import ConfigError
 from rustybt.hookspecs import Register, hookimpl
 from rustybt.redaction import redact_url
@@ -33,6 +34,7 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
+@declare_settings
 @attrs.define(kw_only=True)
 class WebhookChannel:
     """POSTs ``{"severity", "title", "body", "dedupe_key"}`` to ``url``.
@@ -48,6 +50,7 @@ class WebhookChannel:
             "doc": "environment variable holding the secret that signs the body "
             "(HMAC-SHA256 in `X-RustyBT-Signature`)",
             "default": "unsigned",
+            "secret": True,
         },
     )
     timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for an answer"})

@@ -10,8 +10,10 @@ from typing import Any
 
 import attrs
 
-from rustybt.errors import PluginNotFoundError, RustyBTError
-from rustybt.live.config import ConfigProblem, ParsedConfig, parse_trading_config
+from rustybt.alerts.config import channel_config
+from rustybt.alerts.settings import check_settings, registered_settings
+from rustybt.errors import ConfigError, PluginError, PluginNotFoundError, RustyBTError
+from rustybt.live.config import ConfigProblem, ParsedConfig, line_of, parse_trading_config
 from rustybt.plugins import Kind, PluginRegistry
 from rustybt.redaction import redact
 
@@ -60,7 +62,8 @@ def _section(parsed: ParsedConfig, name: str) -> dict[str, Any]:
 
 
 def _problem(parsed: ParsedConfig, key_path: str, message: str) -> ConfigProblem:
-    return ConfigProblem(key_path=key_path, line=parsed.lines.get(key_path), message=message)
+    """A problem at ``key_path``'s line, else at the nearest line holding it."""
+    return ConfigProblem(key_path=key_path, line=line_of(parsed.lines, key_path), message=message)
 
 
 def _plugin_problems(parsed: ParsedConfig, registry: PluginRegistry) -> list[ConfigProblem]:
@@ -99,47 +102,57 @@ def _credential_problems(parsed: ParsedConfig, registry: PluginRegistry) -> list
                         f"credential {variable} is not set in the environment",
                     )
                 )
-    channels = _section(parsed, "alerts").get("channels")
-    for index, channel in enumerate(channels if isinstance(channels, list) else []):
-        if not isinstance(channel, dict):
-            continue
-        for key, variable in channel.items():
-            if (
-                str(key).endswith("_env")
-                and isinstance(variable, str)
-                and not os.environ.get(variable)
-            ):
-                problems.append(
-                    ConfigProblem(
-                        key_path=f"alerts.channels[{index}].{key}",
-                        line=parsed.lines.get("alerts.channels"),
-                        message=f"environment variable {variable} is not set",
-                    )
-                )
     return problems
 
 
 def _channel_problems(
     parsed: ParsedConfig, registry: PluginRegistry, found: list[ConfigProblem]
 ) -> list[ConfigProblem]:
-    """What building each alert channel refuses (a missing ``url``, a wrong scheme), for
-    the channels nothing was found wrong with yet: a session would fail on it otherwise."""
-    problems = []
+    """Every problem of each alert channel nothing was found wrong with yet, each at its
+    own line: an item that is no channel, settings its channel's schema refuses, a secret's
+    variable unset, and what building it refuses (a wrong scheme): a session would fail on
+    it otherwise."""
     channels = _section(parsed, "alerts").get("channels")
-    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+    problems = []
+    for index, raw in enumerate(channels if isinstance(channels, list) else []):
         where = f"alerts.channels[{index}]"
-        if not isinstance(channel, dict) or any(p.key_path.startswith(where) for p in found):
-            continue
-        settings = {key: value for key, value in channel.items() if key != "type"}
-        try:
-            registry.alert_channel(str(channel.get("type")), **settings)
-        except RustyBTError as exc:
-            problems.append(
-                ConfigProblem(
-                    key_path=where, line=parsed.lines.get("alerts.channels"), message=str(exc)
-                )
-            )
+        if not any(p.key_path == where or p.key_path.startswith(where + ".") for p in found):
+            problems += _problems_of_channel(parsed, registry, raw, where)
     return problems
+
+
+def _problems_of_channel(
+    parsed: ParsedConfig, registry: PluginRegistry, raw: Any, where: str
+) -> list[ConfigProblem]:
+    try:
+        channel = channel_config(raw, where)
+    except ConfigError as exc:
+        key_path, _, reason = str(exc).partition(": ")
+        return [_problem(parsed, key_path, reason)]
+    try:
+        schema = registered_settings(registry, channel.type)
+    except PluginError as exc:
+        return [_problem(parsed, f"{where}.type", str(exc))]
+    problems = [
+        _problem(parsed, f"{where}.{problem.key}" if problem.key else where, problem.message)
+        for problem in check_settings(channel.type, schema, channel.settings)
+    ]
+    if problems:
+        return problems
+    for key, variable in channel.settings.items():
+        setting = schema.get(key)
+        secret = setting.secret if setting is not None else key.endswith("_env")
+        if secret and isinstance(variable, str) and not os.environ.get(variable):
+            problems.append(
+                _problem(parsed, f"{where}.{key}", f"environment variable {variable} is not set")
+            )
+    if problems:
+        return problems
+    try:
+        registry.alert_channel(channel.type, **channel.settings)
+    except RustyBTError as exc:
+        return [_problem(parsed, where, str(exc))]
+    return []
 
 
 def _directory_problems(parsed: ParsedConfig) -> list[ConfigProblem]:
