@@ -3,8 +3,11 @@ the Python blocks a page runs as a notebook."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import attrs
@@ -130,6 +133,32 @@ def python_blocks(text: str) -> list[PythonBlock]:
         else:
             lines.append(line)
     return blocks
+
+
+def run_rustybt(
+    args: tuple[str, ...] | list[str],
+    workdir: Path,
+    repo: Path,
+    environment: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``rustybt ARGS`` (this Python's) in ``workdir``, where ``examples/`` is
+    ``repo``'s, with a data directory of its own, plugins loaded strictly and
+    ``environment`` added; what it did, output captured."""
+    if not (workdir / "examples").exists():
+        (workdir / "examples").symlink_to(repo / "examples")
+    return subprocess.run(
+        [sys.executable, "-m", "rustybt", *args],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=600,
+        env={
+            **os.environ,
+            "RUSTYBT_STRICT_PLUGINS": "1",
+            "RUSTYBT_DATA_DIR": str(workdir / "data"),
+            **(environment or {}),
+        },
+    )
 
 
 def run_python_blocks(page: Path, workdir: Path, repo: Path) -> dict:

@@ -41,13 +41,19 @@ def author_environment(home: Path) -> dict[str, str]:
 def make_venv(root: Path, *plugins: Path) -> Path:
     """A venv under ``root`` holding RustyBT's packages and each of ``plugins`` (package
     directories, installed with their ``test`` extra); its python."""
-    environment = author_environment(root)
-    venv = root / "venv"
-    _run([UV, "venv", "--quiet", str(venv)], REPO, environment)
-    python = venv / "bin" / "python"
-    install(python, *(f"./{package}" for package in RUSTYBT_PACKAGES), root=root)
+    rustybt = (f"./{package}" for package in RUSTYBT_PACKAGES)
+    python = new_venv(root / "venv", *rustybt, environment=author_environment(root))
     if plugins:
         install(python, *(f"{plugin}[test]" for plugin in plugins), root=root)
+    return python
+
+
+def new_venv(venv: Path, *requirements: str, environment: dict[str, str]) -> Path:
+    """A fresh venv at ``venv`` made by the suite's uv, offline, with ``requirements``
+    (paths relative to the repository, or absolute) installed in one go; its python."""
+    _run([UV, "venv", "--quiet", str(venv)], REPO, environment)
+    python = venv / "bin" / "python"
+    _install(python, requirements, environment)
     return python
 
 
@@ -55,8 +61,12 @@ def install(python: Path, *requirements: str, root: Path) -> None:
     """Install ``requirements`` (paths relative to the repository, or absolute) into the
     venv of ``python``. A plugin's ``rustybt-core`` dependency is met by the checkout's,
     installed first."""
+    _install(python, requirements, author_environment(root))
+
+
+def _install(python: Path, requirements: tuple[str, ...], environment: dict[str, str]) -> None:
     command = [UV, "pip", "install", "--quiet", "--python", str(python), *requirements]
-    _run(command, REPO, author_environment(root))
+    _run(command, REPO, environment)
 
 
 def run_tests(python: Path, package: Path, home: Path) -> subprocess.CompletedProcess[str]:

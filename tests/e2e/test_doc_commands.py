@@ -4,9 +4,7 @@ test_readme.py, as a whole, in a fresh copy of the repository)."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,22 +42,8 @@ def run_documented(
     """Run ``rustybt ARGS`` in ``workdir``, where ``examples/`` is the repository's and
     ``out/`` is made (as getting-started.md has the reader do), with a data directory of its
     own and ``environment`` added."""
-    if not (workdir / "examples").exists():
-        (workdir / "examples").symlink_to(REPO / "examples")
     (workdir / "out").mkdir(exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "rustybt", *args],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=600,
-        env={
-            **os.environ,
-            "RUSTYBT_STRICT_PLUGINS": "1",
-            "RUSTYBT_DATA_DIR": str(workdir / "data"),
-            **(environment or {}),
-        },
-    )
+    return doc_commands.run_rustybt(args, workdir, REPO, environment)
 
 
 def test_the_docs_show_commands() -> None:

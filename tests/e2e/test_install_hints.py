@@ -12,21 +12,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location(
-    "reader_shell", Path(__file__).with_name("reader_shell.py")
+    "plugin_packages", Path(__file__).with_name("plugin_packages.py")
 )
-reader_shell = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(reader_shell)
-UV = reader_shell.UV
+plugin_packages = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(plugin_packages)
+reader_shell = plugin_packages.reader_shell
 
 
 def test_the_hint_for_a_missing_package_installs_it_from_the_clone(tmp_path: Path) -> None:
     environment = reader_shell.reader_environment()
     venv = tmp_path / "env"
-    for command in (
-        [UV, "venv", "--quiet", str(venv)],
-        [UV, "pip", "install", "--quiet", "--python", str(venv), "./rustybt-core", "./rustybt-cli"],
-    ):
-        subprocess.run(command, cwd=REPO, env=environment, check=True)
+    plugin_packages.new_venv(venv, "./rustybt-core", "./rustybt-cli", environment=environment)
     rustybt = [str(venv / "bin" / "rustybt"), "test-broker", "--broker", "paper"]
 
     missing = subprocess.run(rustybt, capture_output=True, text=True, env=environment)

@@ -20,11 +20,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location(
-    "reader_shell", Path(__file__).with_name("reader_shell.py")
+    "plugin_packages", Path(__file__).with_name("plugin_packages.py")
 )
-reader_shell = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(reader_shell)
-UV = reader_shell.UV
+plugin_packages = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(plugin_packages)
+reader_shell = plugin_packages.reader_shell
 
 PYPROJECT = """\
 [project]
@@ -91,14 +91,12 @@ def rustybt(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         write_package(root, "mycsv-rustybt", "mycsv", [], "import mycsv_engine\n" + HOOKS),
     ]
     venv = root / "env"
-    environment = reader_shell.reader_environment()
-    subprocess.run([UV, "venv", "--quiet", str(venv)], env=environment, check=True)
-    install = [UV, "pip", "install", "--quiet", "--python", str(venv)]
-    subprocess.run(
-        [*install, "./rustybt-core", "./rustybt-cli", *map(str, packages)],
-        cwd=REPO,
-        env=environment,
-        check=True,
+    plugin_packages.new_venv(
+        venv,
+        "./rustybt-core",
+        "./rustybt-cli",
+        *map(str, packages),
+        environment=reader_shell.reader_environment(),
     )
     return [str(venv / "bin" / "rustybt")]
 

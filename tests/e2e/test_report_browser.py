@@ -23,10 +23,7 @@ software here).
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -87,47 +84,27 @@ class ReportKind:
     webgl: tuple[str, ...] = ()
 
 
-def rustybt(workdir: Path, *args: str) -> None:
-    """Run ``rustybt ARGS`` in ``workdir`` (``examples/`` being the repository's), with a
-    data directory of its own; fail the test with its output when it fails."""
-    if not (workdir / "examples").exists():
-        (workdir / "examples").symlink_to(REPO / "examples")
-    done = subprocess.run(
-        [sys.executable, "-m", "rustybt", *args],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=600,
-        env={
-            **os.environ,
-            "RUSTYBT_STRICT_PLUGINS": "1",
-            "RUSTYBT_DATA_DIR": str(workdir / "data"),
-        },
-    )
-    assert done.returncode == 0, f"rustybt {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
-
-
 def backtest_report(workdir: Path) -> Path:
     """The SMA crossover example over 2005-2012, as the docs make it."""
-    rustybt(
+    report_compare.rustybt(
         workdir,
         *("run", "-f", "examples/sma_crossover.py"),
         *("--start", "2005-01-03", "--end", "2012-12-31", "-o", "results.parquet"),
     )
-    rustybt(workdir, "report", "results.parquet", "-o", "report.html")
+    report_compare.rustybt(workdir, "report", "results.parquet", "-o", "report.html")
     return workdir / "report.html"
 
 
 def sweep_report(workdir: Path) -> Path:
     """A walk-forward sweep of the parameterised SMA crossover over 2005-2009, as the docs
     make it: a heatmap of fast and slow, parallel coordinates, the runs and the folds."""
-    rustybt(
+    report_compare.rustybt(
         workdir,
         *("sweep", "-f", "examples/sma_params.py", "--start", "2005-01-03", "--end", "2009-12-31"),
         *("--grid", "fast=10:30:10", "--grid", "slow=50,100", "--walk-forward", "train=2y,test=1y"),
         *("--jobs", "2", "-o", "sweep.parquet"),
     )
-    rustybt(workdir, "report", "sweep.parquet", "-o", "sweep.html")
+    report_compare.rustybt(workdir, "report", "sweep.parquet", "-o", "sweep.html")
     return workdir / "sweep.html"
 
 

@@ -7,13 +7,12 @@ over 2012, the paper broker slipping 15 bp where the backtest models 5.
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,11 @@ from rustybt.errors import ConfigError
 from rustybt.report.compare import write_comparison_report
 
 REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "doc_commands", Path(__file__).with_name("doc_commands.py")
+)
+doc_commands = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(doc_commands)
 START, END = "2012-01-03", "2012-12-31"
 COSTLIER_PAPER = """\
 broker:
@@ -39,20 +43,7 @@ def rustybt(workdir: Path, *args: str, exit_code: int = 0) -> subprocess.Complet
     """Run ``rustybt ARGS`` in ``workdir`` (``examples/`` being the repository's), with a
     data directory of its own; fail the test with its output when it does not exit with
     ``exit_code``."""
-    if not (workdir / "examples").exists():
-        (workdir / "examples").symlink_to(REPO / "examples")
-    done = subprocess.run(
-        [sys.executable, "-m", "rustybt", *args],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=600,
-        env={
-            **os.environ,
-            "RUSTYBT_STRICT_PLUGINS": "1",
-            "RUSTYBT_DATA_DIR": str(workdir / "data"),
-        },
-    )
+    done = doc_commands.run_rustybt(args, workdir, REPO)
     assert done.returncode == exit_code, f"rustybt {' '.join(args)}:\n{done.stdout}{done.stderr}"
     return done
 

@@ -18,19 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from rustybt.report import load_sweep_table, write_sweep_report
+from rustybt.sweep.metrics import METRICS
 
 REPO = Path(__file__).resolve().parents[2]
-METRICS = (
-    "total_return",
-    "cagr",
-    "sharpe",
-    "sortino",
-    "calmar",
-    "max_drawdown",
-    "trades",
-    "win_rate",
-    "exposure",
-)
 
 
 def write_sweep(

@@ -1,7 +1,6 @@
-"""The sweeps the tests run (the SMA crossover on the sample data; strategies that pause,
-fail or kill their worker when a parameter says so), a Ray head for the tests to join by
-address, and Ray kept on this machine's loopback, its
-files in a temporary directory, never in the user's home."""
+"""The sweeps the tests run (the SMA crossover on the sample data; a test's own strategy,
+written to a file), a Ray head for the tests to join by address, and Ray kept on this
+machine's loopback, its files in a temporary directory, never in the user's home."""
 
 from __future__ import annotations
 
@@ -93,54 +92,6 @@ REPO = Path(__file__).resolve().parents[2]
 SMA_SWEEP = REPO / "examples" / "sma_sweep.py"
 START, END = "2005-01-03", "2005-06-30"
 GRID = ("fast=5,10", "slow=20,40")
-
-PAUSING = """
-    import time
-
-    from rustybt.api import order_target_percent, symbol
-
-    PARAMS = {"pause": 0.0}
-
-
-    def initialize(context):
-        time.sleep(context.params.pause)
-        context.asset = symbol("AAPL")
-
-
-    def handle_data(context, data):
-        order_target_percent(context.asset, 0.5)
-"""
-
-FAILING = """
-    from rustybt.api import order_target_percent, symbol
-
-    PARAMS = {"weight": 0.5}
-
-
-    def initialize(context):
-        if context.params.weight > 1:
-            raise ValueError("a weight above 1 borrows")
-        context.asset = symbol("AAPL")
-
-
-    def handle_data(context, data):
-        order_target_percent(context.asset, context.params.weight)
-"""
-
-DYING = """
-    import os
-
-    PARAMS = {"die": False}
-
-
-    def initialize(context):
-        if context.params.die:
-            os._exit(3)  # the worker's process ends, as when it runs out of memory
-
-
-    def handle_data(context, data):
-        pass
-"""
 
 
 @pytest.fixture

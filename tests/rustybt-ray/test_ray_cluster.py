@@ -13,6 +13,7 @@ from rustybt.sweep.executor import Executor, SweepWorkerLost
 from rustybt.sweep.space import parse_space
 from rustybt.sweep.sweep import SweepPlan, run_sweep
 from rustybt.sweep.task import SweepRun, SweepTask
+from rustybt.testing.executor_contract import STRATEGY as FAILING
 from rustybt_ray.executor import RayExecutor
 
 START, END = "2005-01-03", "2005-03-31"
@@ -32,22 +33,6 @@ PAUSING = """
 
     def handle_data(context, data):
         order_target_percent(context.asset, 0.5)
-"""
-
-FAILING = """
-    from rustybt.api import order_target_percent, symbol
-
-    PARAMS = {"weight": 0.5}
-
-
-    def initialize(context):
-        if context.params.weight > 1:
-            raise ValueError("a weight above 1 borrows")
-        context.asset = symbol("AAPL")
-
-
-    def handle_data(context, data):
-        order_target_percent(context.asset, context.params.weight)
 """
 
 DYING = """

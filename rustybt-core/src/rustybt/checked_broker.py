@@ -14,7 +14,6 @@ resolved by client order id when it restarts). Exceptions that are no
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
@@ -175,6 +174,30 @@ class AnswerCheck:
                 self.fail(method, f"{what} of {fill.amount} for order {fill.order_id}, a {side}")
         return answer
 
+    def submit_order(self, answer: object, request: OrderRequest) -> BrokerOrder:
+        """``answer`` of ``submit_order(request)``: the order echoing ``request``."""
+        return self.order("submit_order()", answer, request=request)
+
+    def cancel_order(self, answer: object, order_id: str) -> BrokerOrder:
+        """``answer`` of ``cancel_order(order_id)``: that order."""
+        return self.order("cancel_order()", answer, order_id=order_id)
+
+    def get_order(
+        self, answer: object, *, order_id: str | None, client_order_id: str | None
+    ) -> BrokerOrder | None:
+        """``answer`` of ``get_order(...)``: None, or the order asked for."""
+        if answer is None:
+            return None
+        return self.order("get_order()", answer, order_id=order_id, client_order_id=client_order_id)
+
+    def order_fills(self, answer: object, order_id: str) -> list[BrokerFill]:
+        """``answer`` of ``order_fills(order_id)``: fills of that order."""
+        return self.fills("order_fills()", answer, order_id=order_id)
+
+    def fills_since(self, answer: object, symbol: str) -> list[BrokerFill]:
+        """``answer`` of ``fills_since(symbol, ...)``: fills of ``symbol``."""
+        return self.fills("fills_since()", answer, symbol=symbol)
+
     def _decimal(self, method: str, what: str, value: object) -> None:
         if not isinstance(value, Decimal):
             self.fail(
@@ -196,9 +219,9 @@ class AnswerCheck:
             self.fail(method, f"{what} as {value!r}, not a tz-aware pandas Timestamp")
 
 
-class CheckedBroker:
-    """A plugin's (plain) broker whose every answer :class:`AnswerCheck` checks; members
-    beyond the protocol (``test_order_request``, ...) are the broker's own."""
+class _Wrapper:
+    """A plugin's broker and the :class:`AnswerCheck` of its answers; members beyond the
+    protocol (``test_order_request``, ...) are the broker's own."""
 
     def __init__(self, broker: Any, check: AnswerCheck) -> None:
         self.broker = broker
@@ -212,41 +235,41 @@ class CheckedBroker:
             raise AttributeError(name)
         return getattr(broker, name)
 
-    def _call(self, method: str, call: Callable[[], T]) -> T:
+
+class CheckedBroker(_Wrapper):
+    """A plugin's (plain) broker whose every answer :class:`AnswerCheck` checks."""
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         try:
-            return call()
+            return getattr(self.broker, name)(*args, **kwargs)
         except RustyBTError:
             raise
         except Exception as exc:
-            self.check.raised(method, exc)
+            self.check.raised(f"{name}()", exc)
 
     def connect(self) -> None:
         """See :meth:`rustybt.broker.Broker.connect`."""
-        self._call("connect()", self.broker.connect)
+        self._call("connect")
 
     def close(self) -> None:
         """See :meth:`rustybt.broker.Broker.close`."""
-        self._call("close()", self.broker.close)
+        self._call("close")
 
     def balances(self) -> dict[str, Balance]:
         """See :meth:`rustybt.broker.Broker.balances`; checked."""
-        return self.check.balances(self._call("balances()", self.broker.balances))
+        return self.check.balances(self._call("balances"))
 
     def positions(self) -> dict[str, Decimal]:
         """See :meth:`rustybt.broker.Broker.positions`; checked."""
-        return self.check.positions(self._call("positions()", self.broker.positions))
+        return self.check.positions(self._call("positions"))
 
     def submit_order(self, request: OrderRequest) -> BrokerOrder:
         """See :meth:`rustybt.broker.Broker.submit_order`; checked."""
-        method = "submit_order()"
-        answer = self._call(method, lambda: self.broker.submit_order(request))
-        return self.check.order(method, answer, request=request)
+        return self.check.submit_order(self._call("submit_order", request), request)
 
     def cancel_order(self, order_id: str) -> BrokerOrder:
         """See :meth:`rustybt.broker.Broker.cancel_order`; checked."""
-        method = "cancel_order()"
-        answer = self._call(method, lambda: self.broker.cancel_order(order_id))
-        return self.check.order(method, answer, order_id=order_id)
+        return self.check.cancel_order(self._call("cancel_order", order_id), order_id)
 
     def get_order(
         self,
@@ -256,26 +279,17 @@ class CheckedBroker:
         symbol: str | None = None,
     ) -> BrokerOrder | None:
         """See :meth:`rustybt.broker.Broker.get_order`; checked."""
-        method = "get_order()"
-        answer = self._call(
-            method,
-            lambda: self.broker.get_order(
-                order_id=order_id, client_order_id=client_order_id, symbol=symbol
-            ),
-        )
-        if answer is None:
-            return None
-        return self.check.order(method, answer, order_id=order_id, client_order_id=client_order_id)
+        asked = {"order_id": order_id, "client_order_id": client_order_id}
+        answer = self._call("get_order", symbol=symbol, **asked)
+        return self.check.get_order(answer, **asked)
 
     def open_orders(self) -> list[BrokerOrder]:
         """See :meth:`rustybt.broker.Broker.open_orders`; checked."""
-        return self.check.open_orders(self._call("open_orders()", self.broker.open_orders))
+        return self.check.open_orders(self._call("open_orders"))
 
     def order_fills(self, order_id: str) -> list[BrokerFill]:
         """See :meth:`rustybt.broker.Broker.order_fills`; checked."""
-        method = "order_fills()"
-        answer = self._call(method, lambda: self.broker.order_fills(order_id))
-        return self.check.fills(method, answer, order_id=order_id)
+        return self.check.order_fills(self._call("order_fills", order_id), order_id)
 
 
 class CheckedTradeHistoryBroker(CheckedBroker):
@@ -286,64 +300,44 @@ class CheckedTradeHistoryBroker(CheckedBroker):
         self, symbol: str, *, after: str | None, since: pd.Timestamp
     ) -> list[BrokerFill]:
         """See :meth:`rustybt.broker.TradeHistory.fills_since`; checked."""
-        method = "fills_since()"
-        answer = self._call(
-            method, lambda: self.broker.fills_since(symbol, after=after, since=since)
-        )
-        return self.check.fills(method, answer, symbol=symbol)
+        answer = self._call("fills_since", symbol, after=after, since=since)
+        return self.check.fills_since(answer, symbol)
 
 
-class CheckedAsyncBroker:
-    """A plugin's async broker whose every answer :class:`AnswerCheck` checks; members
-    beyond the protocol are the broker's own."""
+class CheckedAsyncBroker(_Wrapper):
+    """A plugin's async broker whose every answer :class:`AnswerCheck` checks."""
 
-    def __init__(self, broker: Any, check: AnswerCheck) -> None:
-        self.broker = broker
-        self.check = check
-        self.name: str = broker.name
-
-    def __getattr__(self, name: str) -> Any:
-        """The broker's own members beyond the protocol."""
-        broker = self.__dict__.get("broker")  # absent while a copy is being made
-        if broker is None or name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(broker, name)
-
-    async def _call(self, method: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         try:
-            return await call()
+            return await getattr(self.broker, name)(*args, **kwargs)
         except RustyBTError:
             raise
         except Exception as exc:
-            self.check.raised(method, exc)
+            self.check.raised(f"{name}()", exc)
 
     async def connect(self) -> None:
         """See :meth:`rustybt.broker.AsyncBroker.connect`."""
-        await self._call("connect()", self.broker.connect)
+        await self._call("connect")
 
     async def close(self) -> None:
         """See :meth:`rustybt.broker.AsyncBroker.close`."""
-        await self._call("close()", self.broker.close)
+        await self._call("close")
 
     async def balances(self) -> dict[str, Balance]:
         """See :meth:`rustybt.broker.AsyncBroker.balances`; checked."""
-        return self.check.balances(await self._call("balances()", self.broker.balances))
+        return self.check.balances(await self._call("balances"))
 
     async def positions(self) -> dict[str, Decimal]:
         """See :meth:`rustybt.broker.AsyncBroker.positions`; checked."""
-        return self.check.positions(await self._call("positions()", self.broker.positions))
+        return self.check.positions(await self._call("positions"))
 
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
         """See :meth:`rustybt.broker.AsyncBroker.submit_order`; checked."""
-        method = "submit_order()"
-        answer = await self._call(method, lambda: self.broker.submit_order(request))
-        return self.check.order(method, answer, request=request)
+        return self.check.submit_order(await self._call("submit_order", request), request)
 
     async def cancel_order(self, order_id: str) -> BrokerOrder:
         """See :meth:`rustybt.broker.AsyncBroker.cancel_order`; checked."""
-        method = "cancel_order()"
-        answer = await self._call(method, lambda: self.broker.cancel_order(order_id))
-        return self.check.order(method, answer, order_id=order_id)
+        return self.check.cancel_order(await self._call("cancel_order", order_id), order_id)
 
     async def get_order(
         self,
@@ -353,26 +347,17 @@ class CheckedAsyncBroker:
         symbol: str | None = None,
     ) -> BrokerOrder | None:
         """See :meth:`rustybt.broker.AsyncBroker.get_order`; checked."""
-        method = "get_order()"
-        answer = await self._call(
-            method,
-            lambda: self.broker.get_order(
-                order_id=order_id, client_order_id=client_order_id, symbol=symbol
-            ),
-        )
-        if answer is None:
-            return None
-        return self.check.order(method, answer, order_id=order_id, client_order_id=client_order_id)
+        asked = {"order_id": order_id, "client_order_id": client_order_id}
+        answer = await self._call("get_order", symbol=symbol, **asked)
+        return self.check.get_order(answer, **asked)
 
     async def open_orders(self) -> list[BrokerOrder]:
         """See :meth:`rustybt.broker.AsyncBroker.open_orders`; checked."""
-        return self.check.open_orders(await self._call("open_orders()", self.broker.open_orders))
+        return self.check.open_orders(await self._call("open_orders"))
 
     async def order_fills(self, order_id: str) -> list[BrokerFill]:
         """See :meth:`rustybt.broker.AsyncBroker.order_fills`; checked."""
-        method = "order_fills()"
-        answer = await self._call(method, lambda: self.broker.order_fills(order_id))
-        return self.check.fills(method, answer, order_id=order_id)
+        return self.check.order_fills(await self._call("order_fills", order_id), order_id)
 
 
 class CheckedAsyncTradeHistoryBroker(CheckedAsyncBroker):
@@ -382,11 +367,8 @@ class CheckedAsyncTradeHistoryBroker(CheckedAsyncBroker):
         self, symbol: str, *, after: str | None, since: pd.Timestamp
     ) -> list[BrokerFill]:
         """See :meth:`rustybt.broker.TradeHistory.fills_since`; checked."""
-        method = "fills_since()"
-        answer = await self._call(
-            method, lambda: self.broker.fills_since(symbol, after=after, since=since)
-        )
-        return self.check.fills(method, answer, symbol=symbol)
+        answer = await self._call("fills_since", symbol, after=after, since=since)
+        return self.check.fills_since(answer, symbol)
 
 
 def checked_broker(broker: Any, *, prefix: str) -> Any:

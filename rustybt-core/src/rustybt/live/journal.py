@@ -359,43 +359,61 @@ def check_state_file(path: str | Path) -> int | None:
         raise ConfigError(f"state file {path} is a directory; give --state a file in it")
     if not path.exists():
         return None
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    if not Path(f"{path}-wal").exists():
-        # With no -wal file the database file holds everything, and immutable=1 stops SQLite
-        # creating -wal and -shm files beside a file that may not be ours.
-        uri += "&immutable=1"
     try:
-        with closing(sqlite3.connect(uri, uri=True)) as db:
-            (application_id,) = db.execute("PRAGMA application_id").fetchone()
-            (user_version,) = db.execute("PRAGMA user_version").fetchone()
-            tables = {
-                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-            marker = (
-                db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if "meta" in tables
-                else None
-            )
+        with read_only_state_file(path) as db:
+            version = state_file_version(db)
     except sqlite3.OperationalError as exc:
         raise ConfigError(
             f"cannot read state file {path} ({exc}); make it readable, or give --state another file"
         ) from None
     except sqlite3.DatabaseError as exc:
         raise _not_a_state_file(path, str(exc)) from None
-    if application_id == APPLICATION_ID:
-        version: int = user_version
-    elif application_id == 0 and not tables:
-        return None
-    elif application_id == 0 and marker == ("1",):
-        version = 1
-    else:
+    if version is None:
         raise _not_a_state_file(path, "it belongs to another application")
+    if version == 0:
+        return None
     if version > SCHEMA_VERSION:
         raise ConfigError(
             f"state file {path} was written by a newer RustyBT (schema {version}, this version "
             f"reads up to {SCHEMA_VERSION}); upgrade RustyBT or use another --state"
         )
     return version
+
+
+@contextmanager
+def read_only_state_file(path: Path) -> Iterator[sqlite3.Connection]:
+    """The SQLite database at ``path`` opened read-only, leaving the file and its folder
+    exactly as they were; closed on leaving. Raises :class:`sqlite3.DatabaseError` for a
+    file that is not a SQLite database (:class:`sqlite3.OperationalError`: one that cannot
+    be read)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not Path(f"{path}-wal").exists():
+        # With no -wal file the database file holds everything, and immutable=1 stops SQLite
+        # creating -wal and -shm files beside a file that may not be ours.
+        uri += "&immutable=1"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        yield db
+
+
+def state_file_version(db: sqlite3.Connection) -> int | None:
+    """The schema version of the state file open as ``db``: 0 for an empty database (a
+    state file not written yet), None for a database of another application."""
+    (application_id,) = db.execute("PRAGMA application_id").fetchone()
+    (user_version,) = db.execute("PRAGMA user_version").fetchone()
+    if application_id == APPLICATION_ID:
+        return int(user_version)
+    if application_id != 0:
+        return None
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return 0
+    # Version 1 files carry no application id, but this marker in their meta table.
+    marker = (
+        db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if "meta" in tables
+        else None
+    )
+    return 1 if marker == ("1",) else None
 
 
 def _not_a_state_file(path: Path, reason: str) -> ConfigError:

@@ -24,11 +24,8 @@ in its ``<td>``'s ``data-value``), ``matched-fills-table`` (one
 from __future__ import annotations
 
 import bisect
-import html
-import math
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +34,10 @@ import numpy as np
 import pandas as pd
 
 from rustybt.errors import ConfigError, DataError
-from rustybt.live.journal import APPLICATION_ID, SCHEMA_VERSION
+from rustybt.live.journal import SCHEMA_VERSION, read_only_state_file, state_file_version
 from rustybt.operations.event_log import LogEvent, read_event_log
-from rustybt.report.figures import Chart, plotly_module
-from rustybt.report.html import chart_section, render_page, write_page
+from rustybt.report.figures import Chart, chart_layout, finite_values, plotly_module
+from rustybt.report.html import cell, chart_section, escaped, formatted, render_page, write_page
 from rustybt.report.load import ONE_NANOSECOND, BacktestResults, load_results, run_results
 
 if TYPE_CHECKING:
@@ -131,7 +128,7 @@ class ComparisonSummary:
     def rows(self) -> list[tuple[str, str, float | int | None, str]]:
         """``(name, label, value, text)`` per figure, in the page's order."""
         return [
-            (name, label, value, _figure_text(value, pattern))
+            (name, label, value, formatted(value, pattern))
             for name, label, pattern in SUMMARY_ROWS
             for value in [getattr(self, name)]
         ]
@@ -417,11 +414,13 @@ def equity_overlay_figure(comparison: SessionComparison) -> Any:
     dates = [f"{day:%Y-%m-%d}" for day in equity.index]
     figure = go.Figure()
     for column, name in (("backtest", "Backtest"), ("session", "Session")):
-        figure.add_trace(go.Scatter(x=dates, y=_numbers(equity[column]), name=name, mode="lines"))
+        figure.add_trace(
+            go.Scatter(x=dates, y=finite_values(equity[column]), name=name, mode="lines")
+        )
     figure.add_trace(
         go.Scatter(
             x=dates,
-            y=_numbers(equity["session"] - equity["backtest"]),
+            y=finite_values(equity["session"] - equity["backtest"]),
             name="Session - backtest",
             mode="lines",
             yaxis="y2",
@@ -475,22 +474,10 @@ def _read_state(path: Path) -> _State:
             f"state file {path} does not exist: give the --state file of the paper or live "
             "session to compare"
         )
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    if not Path(f"{path}-wal").exists():
-        # Nothing beside the file to read: SQLite must not create -wal and -shm files there.
-        uri += "&immutable=1"
     try:
-        with closing(sqlite3.connect(uri, uri=True)) as db:
-            (application_id,) = db.execute("PRAGMA application_id").fetchone()
-            (version,) = db.execute("PRAGMA user_version").fetchone()
-            tables = {
-                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            # Version 1 files carry no application id, but their tables.
-            ours = application_id == APPLICATION_ID or (
-                application_id == 0 and {"meta", "fills", "checkpoints"} <= tables
-            )
-            if not ours:
+        with read_only_state_file(path) as db:
+            version = state_file_version(db)
+            if not version:
                 raise _not_a_state_file(path)
             if version > SCHEMA_VERSION:
                 raise ConfigError(
@@ -628,8 +615,8 @@ def _summary_table(summary: ComparisonSummary) -> str:
     for name, label, value, text in summary.rows():
         exact = "" if value is None else repr(value)
         lines.append(
-            f'<tr data-metric="{_text(name)}"><th>{_text(label)}</th>'
-            f'<td class="number" data-value="{_text(exact)}">{_text(text)}</td></tr>'
+            f'<tr data-metric="{escaped(name)}"><th>{escaped(label)}</th>'
+            f'<td class="number" data-value="{escaped(exact)}">{escaped(text)}</td></tr>'
         )
     lines.append("</table>")
     return "\n".join(lines)
@@ -644,8 +631,8 @@ def _pairs_table(pairs: Sequence[FillPair]) -> str:
         cells = [
             _date_cell(ours.dt),
             _date_cell(theirs.dt),
-            _cell(theirs.symbol),
-            _cell(_side(theirs)),
+            cell(theirs.symbol),
+            cell(_side(theirs)),
             _number_cell(ours.amount, "{:,.8g}"),
             _number_cell(theirs.amount, "{:,.8g}"),
             _number_cell(ours.price, "{:,.6f}"),
@@ -667,13 +654,13 @@ def _fills_table(table_id: str, row_class: str, fills: Sequence[Fill]) -> str:
     for fill in fills:
         cells = [
             _date_cell(fill.dt),
-            _cell(fill.symbol),
-            _cell(_side(fill)),
+            cell(fill.symbol),
+            cell(_side(fill)),
             _number_cell(fill.amount, "{:,.8g}"),
             _number_cell(fill.price, "{:,.6f}"),
             _number_cell(fill.commission, "{:,.2f}"),
             _number_cell(fill.amount * fill.price, "{:,.2f}"),
-            _cell(fill.order_id),
+            cell(fill.order_id),
         ]
         lines.append(f'<tr class="{row_class}">{"".join(cells)}</tr>')
     lines.append("</table>")
@@ -681,15 +668,11 @@ def _fills_table(table_id: str, row_class: str, fills: Sequence[Fill]) -> str:
 
 
 def _empty(table_id: str, message: str) -> str:
-    return f'<table id="{table_id}"><tr><td>{_text(message)}</td></tr></table>'
+    return f'<table id="{table_id}"><tr><td>{escaped(message)}</td></tr></table>'
 
 
 def _header(columns: Sequence[str]) -> str:
-    return "<tr>" + "".join(f"<th>{_text(name)}</th>" for name in columns) + "</tr>"
-
-
-def _cell(text: str) -> str:
-    return f"<td>{_text(text)}</td>"
+    return "<tr>" + "".join(f"<th>{escaped(name)}</th>" for name in columns) + "</tr>"
 
 
 def _date_cell(moment: pd.Timestamp) -> str:
@@ -697,19 +680,11 @@ def _date_cell(moment: pd.Timestamp) -> str:
 
 
 def _number_cell(value: float, pattern: str) -> str:
-    return f'<td class="number">{_text(pattern.format(value))}</td>'
+    return cell(pattern.format(value), number=True)
 
 
 def _side(fill: Fill) -> str:
     return "buy" if fill.side > 0 else "sell"
-
-
-def _text(value: str) -> str:
-    return html.escape(value, quote=True)
-
-
-def _figure_text(value: float | int | None, pattern: str) -> str:
-    return "" if value is None else pattern.format(value)
 
 
 # -- numbers -------------------------------------------------------------------------------
@@ -723,21 +698,8 @@ def _last(values: pd.Series) -> float | None:
     return float(values.iloc[-1]) if len(values) else None
 
 
-def _numbers(values: pd.Series) -> list[float | None]:
-    return [_number(value) for value in values.to_numpy(dtype=np.float64)]
-
-
-def _number(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
 def _layout(figure: Any, *, y_format: str) -> Any:
-    figure.update_layout(
-        template="plotly_white",
-        margin={"l": 70, "r": 70, "t": 20, "b": 60},
-        height=360,
-        legend={"orientation": "h", "y": 1.08},
-        hovermode="x unified",
-    )
-    figure.update_yaxes(tickformat=y_format)
+    chart_layout(figure, y_format=y_format)
+    # Wider margins than a backtest chart's: room for the overlay's right-hand axis.
+    figure.update_layout(margin={"l": 70, "r": 70, "t": 20, "b": 60})
     return figure

@@ -109,13 +109,13 @@ def drawdown_figure(results: BacktestResults) -> Any:
     figure = go.Figure(
         go.Scatter(
             x=_dates(series.index),
-            y=_numbers(series),
+            y=finite_values(series),
             name="Drawdown",
             fill="tozeroy",
             line={"color": "#c0392b"},
         )
     )
-    return _layout(figure, y_format=".1%")
+    return chart_layout(figure, y_format=".1%")
 
 
 def monthly_returns(results: BacktestResults) -> pd.DataFrame:
@@ -132,7 +132,7 @@ def monthly_returns_figure(results: BacktestResults) -> Any:
     """A heatmap of monthly returns, years down and months across."""
     go = plotly_module("plotly.graph_objects")
     table = monthly_returns(results)
-    z = [[_number(value) for value in row] for row in table.to_numpy()]
+    z = [[finite_or_none(value) for value in row] for row in table.to_numpy()]
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -147,7 +147,7 @@ def monthly_returns_figure(results: BacktestResults) -> Any:
         )
     )
     figure.update_yaxes(autorange="reversed", type="category")
-    return _layout(figure)
+    return chart_layout(figure)
 
 
 def annual_returns(results: BacktestResults) -> pd.Series:
@@ -163,13 +163,13 @@ def annual_returns_figure(results: BacktestResults) -> Any:
     figure = go.Figure(
         go.Bar(
             x=[str(year) for year in series.index],
-            y=_numbers(series),
+            y=finite_values(series),
             name="Annual return",
             marker={"color": ["#27ae60" if value >= 0 else "#c0392b" for value in series]},
         )
     )
     figure.update_xaxes(type="category")
-    return _layout(figure, y_format=".0%")
+    return chart_layout(figure, y_format=".0%")
 
 
 def rolling_volatility(results: BacktestResults) -> pd.Series:
@@ -261,7 +261,7 @@ def positions_figure(results: BacktestResults) -> Any:
         figure.add_trace(
             go.Scatter(
                 x=dates,
-                y=_numbers(table[symbol]),
+                y=finite_values(table[symbol]),
                 name=str(symbol),
                 mode="lines",
                 stackgroup="positions",
@@ -269,7 +269,7 @@ def positions_figure(results: BacktestResults) -> Any:
         )
     if table.columns.empty:
         _note(figure, "The run held no positions")
-    return _layout(figure, y_format=",.0f")
+    return chart_layout(figure, y_format=",.0f")
 
 
 def most_traded(results: BacktestResults) -> str | None:
@@ -315,12 +315,12 @@ def price_fills_figure(results: BacktestResults, symbol: str | None) -> Any:
     figure = go.Figure()
     if symbol is None:
         _note(figure, "The run made no trades")
-        return _layout(figure)
+        return chart_layout(figure)
     prices = asset_prices(results, symbol)
     figure.add_trace(
         go.Scatter(
             x=_dates(prices.index),
-            y=_numbers(prices),
+            y=finite_values(prices),
             name=f"{symbol} (close, while held)",
             mode="lines",
             line={"color": "#52606d"},
@@ -336,7 +336,7 @@ def price_fills_figure(results: BacktestResults, symbol: str | None) -> Any:
         figure.add_trace(
             go.Scatter(
                 x=_dates(pd.DatetimeIndex(chosen["session"])),
-                y=_numbers(chosen["price"]),
+                y=finite_values(chosen["price"]),
                 name=name,
                 mode="markers",
                 marker={"symbol": marker, "color": color, "size": 10},
@@ -349,7 +349,7 @@ def price_fills_figure(results: BacktestResults, symbol: str | None) -> Any:
                 hovertemplate="%{text}<extra>" + name + "</extra>",
             )
         )
-    return _layout(figure, y_format=",.2f")
+    return chart_layout(figure, y_format=",.2f")
 
 
 def _note(figure: Any, text: str) -> None:
@@ -369,11 +369,13 @@ def _lines(index: pd.DatetimeIndex, series: dict[str, pd.Series], *, y_format: s
     figure = go.Figure()
     dates = _dates(index)
     for name, values in series.items():
-        figure.add_trace(go.Scatter(x=dates, y=_numbers(values), name=name, mode="lines"))
-    return _layout(figure, y_format=y_format)
+        figure.add_trace(go.Scatter(x=dates, y=finite_values(values), name=name, mode="lines"))
+    return chart_layout(figure, y_format=y_format)
 
 
-def _layout(figure: Any, *, y_format: str | None = None) -> Any:
+def chart_layout(figure: Any, *, y_format: str | None = None) -> Any:
+    """``figure`` in the reports' look (white template, legend above, one hover for all
+    series), its y axis ticks in ``y_format`` when given; returns ``figure``."""
     figure.update_layout(
         template="plotly_white",
         margin={"l": 60, "r": 20, "t": 20, "b": 40},
@@ -390,9 +392,11 @@ def _dates(index: pd.DatetimeIndex) -> list[str]:
     return [stamp.strftime("%Y-%m-%d") for stamp in index]
 
 
-def _numbers(values: pd.Series) -> list[float | None]:
-    return [_number(value) for value in values.to_numpy(dtype=np.float64)]
+def finite_values(values: pd.Series) -> list[float | None]:
+    """``values`` as a plain list for Plotly's JSON, each undefined one (NaN, inf) None."""
+    return [finite_or_none(value) for value in values.to_numpy(dtype=np.float64)]
 
 
-def _number(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
+    """``value`` as a float, or None when it is NaN or infinite."""
     return float(value) if math.isfinite(value) else None

@@ -146,8 +146,8 @@ def render_page(title: str, subtitle: str, sections: Sequence[str]) -> str:
     body = "\n".join(
         [
             '<header id="report-header">',
-            f"<h1>{_text(title)}</h1>",
-            f"<p>{_text(subtitle)}</p>",
+            f"<h1>{escaped(title)}</h1>",
+            f"<p>{escaped(subtitle)}</p>",
             "</header>",
             *sections,
         ]
@@ -159,7 +159,7 @@ def render_page(title: str, subtitle: str, sections: Sequence[str]) -> str:
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_text(title)}</title>",
+            f"<title>{escaped(title)}</title>",
             f"<style>{STYLE}</style>",
             f'<script type="text/javascript">{plotly_js}</script>',
             "</head>",
@@ -181,8 +181,8 @@ def _metrics_table(rows: Sequence[MetricRow]) -> str:
         value = row.value
         exact = "" if value is None or math.isnan(value) else repr(float(value))
         lines.append(
-            f'<tr data-metric="{_text(row.name)}"><th>{_text(row.label)}</th>'
-            f'<td class="number" data-value="{_text(exact)}">{_text(row.text)}</td></tr>'
+            f'<tr data-metric="{escaped(row.name)}"><th>{escaped(row.label)}</th>'
+            f'<td class="number" data-value="{escaped(exact)}">{escaped(row.text)}</td></tr>'
         )
     lines.append("</table>")
     return "\n".join(lines)
@@ -197,10 +197,10 @@ def chart_section(chart: Chart) -> str:
     return "\n".join(
         [
             '<section class="rustybt-chart-section">',
-            f"<h2>{_text(chart.title)}</h2>",
-            f'<div class="rustybt-chart" id="{_text(chart.id)}"></div>',
+            f"<h2>{escaped(chart.title)}</h2>",
+            f'<div class="rustybt-chart" id="{escaped(chart.id)}"></div>',
             f'<script type="application/json" class="rustybt-chart-data" '
-            f'data-chart="{_text(chart.id)}">{payload}</script>',
+            f'data-chart="{escaped(chart.id)}">{payload}</script>',
             "</section>",
         ]
     )
@@ -215,22 +215,23 @@ def _trades_table(transactions: Sequence[Mapping[str, Any]]) -> str:
         amount, price = _float(fill.get("amount")), _float(fill.get("price"))
         value = None if amount is None or price is None else amount * price
         cells = [
-            _cell(str(fill.get("dt", ""))[:19]),
-            _cell(fill.get("symbol", "")),
-            _cell(fill.get("amount", ""), number=True),
-            _cell(_format(price, "{:,.4f}"), number=True),
-            _cell(_format(_float(fill.get("commission")), "{:,.2f}"), number=True),
-            _cell(_format(value, "{:,.2f}"), number=True),
-            _cell(fill.get("order_id", "")),
+            cell(str(fill.get("dt", ""))[:19]),
+            cell(fill.get("symbol", "")),
+            cell(fill.get("amount", ""), number=True),
+            cell(formatted(price, "{:,.4f}"), number=True),
+            cell(formatted(_float(fill.get("commission")), "{:,.2f}"), number=True),
+            cell(formatted(value, "{:,.2f}"), number=True),
+            cell(fill.get("order_id", "")),
         ]
         lines.append(f'<tr class="rustybt-trade">{"".join(cells)}</tr>')
     lines.append("</table>")
     return "\n".join(lines)
 
 
-def _cell(value: object, *, number: bool = False) -> str:
+def cell(value: object, *, number: bool = False) -> str:
+    """A ``<td>`` showing ``value`` escaped, aligned right as a number when ``number``."""
     klass = ' class="number"' if number else ""
-    return f"<td{klass}>{_text(str(value))}</td>"
+    return f"<td{klass}>{escaped(str(value))}</td>"
 
 
 def _float(value: object) -> float | None:
@@ -242,9 +243,11 @@ def _float(value: object) -> float | None:
         return None
 
 
-def _format(value: float | None, pattern: str) -> str:
+def formatted(value: float | None, pattern: str) -> str:
+    """``value`` in ``pattern`` (a ``str.format`` pattern), empty when it is None."""
     return "" if value is None else pattern.format(value)
 
 
-def _text(value: str) -> str:
+def escaped(value: str) -> str:
+    """``value`` safe as HTML text or a quoted attribute's value."""
     return html.escape(value, quote=True)

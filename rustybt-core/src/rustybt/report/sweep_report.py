@@ -23,7 +23,6 @@ its mean over the folds. Larger is better for every objective (:mod:`rustybt.swe
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Hashable, Mapping, Sequence
@@ -35,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from rustybt.errors import ConfigError, DataError
-from rustybt.report.figures import Chart, plotly_module
-from rustybt.report.html import chart_section, render_page, write_page
+from rustybt.report.figures import Chart, finite_or_none, plotly_module
+from rustybt.report.html import chart_section, escaped, render_page, write_page
 from rustybt.report.load import SWEEP_METADATA
 from rustybt.report.metrics_table import metric_label, metric_text
 
@@ -127,7 +126,7 @@ def render_sweep_report(
     sections = [chart_section(chart) for chart in charts]
     sections += [
         '<section id="runs">',
-        f"<h2>Runs ({len(table.frame):,}), best {_text(metric_label(goal))} first</h2>",
+        f"<h2>Runs ({len(table.frame):,}), best {escaped(metric_label(goal))} first</h2>",
         _runs_table(table, goal),
         "</section>",
     ]
@@ -240,7 +239,7 @@ def heatmap_figure(table: SweepTable, objective: str, x: str, y: str) -> Any:
     """The heatmap of :func:`objective_grid`, each cell showing its value."""
     go = plotly_module("plotly.graph_objects")
     grid = objective_grid(table, objective, x, y)
-    z = [[_number(value) for value in row] for row in grid.to_numpy()]
+    z = [[finite_or_none(value) for value in row] for row in grid.to_numpy()]
     texts = [["" if value is None else metric_text(objective, value) for value in row] for row in z]
     figure = go.Figure(
         go.Heatmap(
@@ -268,7 +267,7 @@ def line_figure(table: SweepTable, objective: str, x: str) -> Any:
     figure = go.Figure(
         go.Scatter(
             x=[_label(value) for value in ordered],
-            y=[_number(values.get(value, math.nan)) for value in ordered],
+            y=[finite_or_none(values.get(value, math.nan)) for value in ordered],
             mode="lines+markers",
             name=metric_label(objective),
         )
@@ -405,17 +404,17 @@ def _table_html(
     metrics = set(table.metrics) | (extra or set())
     marked = ' class="objective"'
     header = "".join(
-        f'<th data-column="{_text(name)}"{marked if name == objective else ""}>'
-        f"{_text(_heading(name, metrics))}</th>"
+        f'<th data-column="{escaped(name)}"{marked if name == objective else ""}>'
+        f"{escaped(_heading(name, metrics))}</th>"
         for name in columns
     )
     lines = ['<div class="rustybt-table">', f'<table id="{table_id}">', f"<tr>{header}</tr>"]
     for record in rows[list(columns)].to_dict("records"):
-        data = "".join(f' data-{key}="{_text(_label(record[key]))}"' for key in keys)
+        data = "".join(f' data-{key}="{escaped(_label(record[key]))}"' for key in keys)
         cells = "".join(
             _metric_cell(name, record[name])
             if name in metrics
-            else f'<td data-column="{_text(name)}">{_text(_label(record[name]))}</td>'
+            else f'<td data-column="{escaped(name)}">{escaped(_label(record[name]))}</td>'
             for name in columns
         )
         lines.append(f'<tr class="{row_class}"{data}>{cells}</tr>')
@@ -436,8 +435,8 @@ def _metric_cell(name: str, value: Any) -> str:
     exact = "" if math.isnan(number) else repr(number)
     shown = metric_text(name.removeprefix("in_sample_"), number)
     return (
-        f'<td class="number" data-column="{_text(name)}" data-value="{_text(exact)}">'
-        f"{_text(shown)}</td>"
+        f'<td class="number" data-column="{escaped(name)}" data-value="{escaped(exact)}">'
+        f"{escaped(shown)}</td>"
     )
 
 
@@ -518,11 +517,3 @@ def _label(value: Hashable) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
     return str(value)
-
-
-def _number(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-def _text(value: str) -> str:
-    return html.escape(value, quote=True)
