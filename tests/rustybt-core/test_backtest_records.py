@@ -116,7 +116,7 @@ def test_the_positions_column_prices_each_entry_at_its_session_close() -> None:
     records.add(ledger.cash, tracker.changes(), None, {}, [], [])
 
     ticks_at_close = np.array([[0, 3_100_000]], dtype=np.int64)
-    (positions,) = records.columns(ticks_at_close, ledger)["positions"]
+    (positions,) = records.detail_columns(ticks_at_close, ledger)["positions"]
 
     assert positions == [
         {
@@ -171,7 +171,7 @@ def test_session_values_are_exact_arithmetic_rounded_once(stream) -> None:
         values.append(ledger.portfolio_value(units))
         cash.append(ledger.cash)
 
-    columns = records.columns(np.array(closes, dtype=np.int64), ledger)
+    columns = records.value_columns(np.array(closes, dtype=np.int64), ledger)
 
     exact = [Fraction(value) for value in values]
     assert columns["portfolio_value"].tolist() == [float(v) for v in exact[1:]]

@@ -199,7 +199,7 @@ def run(
     if output is OutputFormat.JSON:
         payload = result.to_dict()
         payload["timings"] = timings
-        payload["params"] = result.frame.attrs["params"]
+        payload["params"] = dict(result.params)
         payload["output_file"] = str(output_file) if output_file else None
         payload["report"] = str(report_file) if report_file else None
         print_json(payload)
@@ -207,8 +207,8 @@ def run(
     print_table(f"Backtest of {algofile.name}", ("metric", "value"), result.summary.rows())
     stdout.print(f"Ending portfolio value (exact): {result.ending_value}", highlight=False)
     stdout.print(f"Prices: {actions_line(result.data_provenance)}", highlight=False)
-    if result.frame.attrs["params"]:
-        stdout.print(f"Parameters: {params_text(result.frame.attrs['params'])}", highlight=False)
+    if result.params:
+        stdout.print(f"Parameters: {params_text(result.params)}", highlight=False)
     stdout.print(f"Timings: {timings_line(timings)}", highlight=False)
     if output_file is not None:
         stdout.print(f"Results written to {output_file}", highlight=False)

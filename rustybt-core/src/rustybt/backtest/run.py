@@ -117,11 +117,14 @@ def run_backtest(
     )
     prepared = time.perf_counter() - began
     result = engine.run()
-    result.frame.attrs["params"] = resolved.to_json()
     timings = result.timings
     assert timings is not None  # TradingEngine.run always times its phases
     # Loading the strategy file and opening the source count as loading too.
-    return attrs.evolve(result, timings=attrs.evolve(timings, load=timings.load + prepared))
+    return attrs.evolve(
+        result,
+        timings=attrs.evolve(timings, load=timings.load + prepared),
+        params=resolved.to_json(),
+    )
 
 
 def run_algorithm(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -49,7 +50,7 @@ from rustybt.engine.records import (
     PaidDividend,
     SessionRecords,
 )
-from rustybt.engine.results import BacktestResult, RunTimings
+from rustybt.engine.results import BacktestResult, LazyFrame, RunTimings
 from rustybt.errors import (
     ConfigError,
     DataError,
@@ -72,6 +73,7 @@ from rustybt.scheduling import once_per_day
 from rustybt.strategy_file import strategy_error
 
 if TYPE_CHECKING:
+    from rustybt.finance.ledger import Ledger
     from rustybt.pipeline.attached import PipelineOutputs
 
 WARMUP_DAYS = {"daily": 600, "minute": 7}
@@ -1100,11 +1102,13 @@ class TradingEngine:
     def finish(self, records: SessionRecords) -> BacktestResult:
         """The results of the sessions in ``records``; ``analyze`` sees the frame first
         (:func:`rustybt.engine.perf_frame.perf_frame`: zipline's columns, indexed by each
-        session's close)."""
+        session's close). The frame is built when first read (:class:`LazyFrame`): here
+        only when the strategy has an ``analyze``."""
         # The last bar of the session before the run (-1 without one), then of each session.
         session_ends = self.session_bounds[self.first_session :] - 1
+        closing_ticks = self.arrays.ticks[session_ends[1:]]
         with no_collections():
-            columns = records.columns(self.arrays.ticks[session_ends[1:]], self.ledger)
+            columns = records.value_columns(closing_ticks, self.ledger)
         benchmark_asset = self.algorithm.benchmark
         if benchmark_asset is None:
             benchmark_returns = benchmark.returns_on_sessions(
@@ -1113,16 +1117,23 @@ class TradingEngine:
         else:
             column = self._column(benchmark_asset)
             benchmark_returns = benchmark.asset_returns(self.arrays, column, session_ends)
-        frame = perf_frame(
-            columns,
-            records.recorded_columns(),
-            sessions=self.sessions,
-            opens=self.opens[self.first_session :],
-            closes=self.closes[self.first_session :],
-            starting_cash=float(self.ledger.starting_cash),
-            benchmark_returns=benchmark_returns,
+        frame = LazyFrame(
+            functools.partial(
+                _results_frame,
+                records,
+                closing_ticks,
+                self.ledger,
+                columns,
+                sessions=self.sessions,
+                opens=self.opens[self.first_session :],
+                closes=self.closes[self.first_session :],
+                starting_cash=float(self.ledger.starting_cash),
+                benchmark_returns=benchmark_returns,
+            )
         )
-        self._call(self.algorithm.analyze, self.algorithm, frame)
+        analyze = self.algorithm.handler("analyze")
+        if analyze is not None:
+            self._call(analyze, self.algorithm, frame.get())
         ending_value = self.portfolio_value()
         summary = summarize(
             pd.Series(columns["portfolio_value"], index=self.sessions),
@@ -1151,3 +1162,18 @@ class TradingEngine:
                 else None,
             },
         )
+
+
+def _results_frame(
+    records: SessionRecords,
+    closing_ticks: np.ndarray,
+    ledger: Ledger,
+    columns: dict[str, np.ndarray],
+    **frame_arguments: Any,
+) -> pd.DataFrame:
+    """The results frame of a finished run: ``columns`` (its sessions' figures) with what
+    each session held, traded and ordered, which are made now (see :func:`perf_frame`
+    for ``frame_arguments``)."""
+    with no_collections():
+        details = records.detail_columns(closing_ticks, ledger)
+    return perf_frame({**columns, **details}, records.recorded_columns(), **frame_arguments)

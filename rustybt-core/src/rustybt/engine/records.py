@@ -4,9 +4,11 @@ The loop appends each session's cash, the positions that changed (:class:`Positi
 none while the ledger stays the same), their value when the loop already worked it out, the
 recorded variables (one shared dict until the strategy records again), and the session's
 transactions, orders and corporate actions (:class:`AppliedSplit`, :class:`PaidDividend`)
-only when there are any. :meth:`SessionRecords.columns` turns it all into the ledger's
-columns of the frame once, at the end, valuing each session exactly;
-:meth:`SessionRecords.recorded_columns` gives the recorded variables.
+only when there are any. At the end, :meth:`SessionRecords.value_columns` turns it into each
+session's figures, valuing each session exactly; :meth:`SessionRecords.detail_columns` into
+what each session held, traded and ordered (the results frame's lists of dicts, made only
+when the frame is read); :meth:`SessionRecords.recorded_columns` gives the recorded
+variables.
 """
 
 from __future__ import annotations
@@ -212,7 +214,7 @@ def held_by_session(changes: list[PositionChanges]) -> list[tuple[HeldRow, ...]]
                     entries.pop(column, None)
                 else:
                     entries[column] = row
-            held = tuple(entries[column] for column in sorted(entries))
+            held = tuple(map(entries.__getitem__, sorted(entries)))
         by_session.append(held)
     return by_session
 
@@ -222,7 +224,7 @@ class SessionRecords:
     """Per-session results of one run, in the order the sessions ran.
 
     A session's value is not worked out while the run goes on: its cash and held positions
-    are kept, and :meth:`columns` values them at the session's closing prices at the end.
+    are kept, and :meth:`value_columns` values them at the session's closing prices at the end.
     ``starting_value`` and ``starting_cash`` are the books' before the first session
     (``starting_cash`` None: the starting value, nothing held).
     """
@@ -235,6 +237,9 @@ class SessionRecords:
     recorded: list[dict[str, Any]] = attrs.Factory(list)
     activity: dict[int, tuple[Sequence[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
     actions: dict[int, tuple[AppliedAction, ...]] = attrs.Factory(dict)
+    _held_by_session: list[tuple[HeldRow, ...]] | None = attrs.field(
+        default=None, init=False, repr=False
+    )
 
     def add_actions(self, applied: tuple[AppliedAction, ...]) -> None:
         """The corporate actions applied at the start of the session to be added next
@@ -270,13 +275,15 @@ class SessionRecords:
         self.positions_units.append(positions_units)
         self.recorded.append(recorded)
 
-    def columns(self, ticks_at_session_end: np.ndarray, ledger: Ledger) -> dict[str, np.ndarray]:
-        """The ledger's columns of the frame (arrays), under Zipline's names.
+    def value_columns(
+        self, ticks_at_session_end: np.ndarray, ledger: Ledger
+    ) -> dict[str, np.ndarray]:
+        """Each session's figures, as float arrays under Zipline's names:
+        ``portfolio_value``, ``returns``, ``pnl``, ``cash``, ``positions_value``,
+        ``capital_used`` and ``starting_cash``.
 
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
-        asset); ``ledger`` is the run's, whose value units turn them into money. The
-        ``transactions``, ``orders`` and ``actions`` dicts carry the asset as ``sid``, as
-        Zipline's do, beside its ``symbol``.
+        asset); ``ledger`` is the run's, whose value units turn them into money.
 
         Cash moved by corporate actions shows as zipline shows it: in ``capital_used``
         (dividends paid and split fractions alike); a dividend paid at a session's start
@@ -284,17 +291,11 @@ class SessionRecords:
         zipline takes both after paying it (its ``returns`` do count it).
         """
         count = len(self.cash)
-        transactions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
-        orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
-        actions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         flows: dict[int, Decimal] = {}
-        for row, (session_transactions, session_orders) in self.activity.items():
-            transactions[row] = [zipline_transaction(t) for t in session_transactions]
-            orders[row] = session_orders
+        for row, (session_transactions, _) in self.activity.items():
             flows[row] = sum((t.cash_flow for t in session_transactions), Decimal(0))
         paid: dict[int, Decimal] = {}
         for row, applied in self.actions.items():
-            actions[row] = [action.entry() for action in applied]
             flows[row] = flows.get(row, Decimal(0)) + sum((a.cash for a in applied), Decimal(0))
             dividends = [a.cash for a in applied if isinstance(a, PaidDividend)]
             if dividends:
@@ -302,18 +303,40 @@ class SessionRecords:
         capital_used = [0.0] * count
         for row, flow in flows.items():
             capital_used[row] = float(flow)
-        held = held_by_session(self.position_changes)
         columns: dict[str, np.ndarray] = {
             name: np.array(values, dtype=np.float64)
             for name, values in {
-                **self._values(held, _rows_of(ticks_at_session_end), ledger, paid),
+                **self._values(self._held(), _rows_of(ticks_at_session_end), ledger, paid),
                 "capital_used": capital_used,
             }.items()
         }
         columns["starting_cash"] = self._starting_cash(columns["cash"], paid)
+        return columns
+
+    def detail_columns(
+        self, ticks_at_session_end: np.ndarray, ledger: Ledger
+    ) -> dict[str, np.ndarray]:
+        """What each session held, traded and ordered, under Zipline's names: the
+        ``positions``, ``transactions``, ``orders`` and ``actions`` (one list of dicts per
+        session, as one-dimensional object arrays), the ``long_value`` and
+        ``short_value`` and the ``longs_count`` and ``shorts_count``. The arguments are
+        :meth:`value_columns`'.
+
+        The dicts carry the asset as ``sid``, as Zipline's do, beside its ``symbol``.
+        """
+        count = len(self.cash)
+        transactions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        orders: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        actions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        for row, (session_transactions, session_orders) in self.activity.items():
+            transactions[row] = [zipline_transaction(t) for t in session_transactions]
+            orders[row] = session_orders
+        for row, applied in self.actions.items():
+            actions[row] = [action.entry() for action in applied]
+        columns: dict[str, np.ndarray] = {}
         # Lists per row as one-dimensional object arrays, ready for the frame.
         for name, rows in (
-            ("positions", self._positions(held, _rows_of(ticks_at_session_end))),
+            ("positions", self._positions(self._held(), _rows_of(ticks_at_session_end))),
             ("transactions", transactions),
             ("orders", orders),
             ("actions", actions),
@@ -321,6 +344,12 @@ class SessionRecords:
             columns[name] = np.fromiter(rows, dtype=object, count=count)
         columns.update(self._long_and_short(ticks_at_session_end, ledger))
         return columns
+
+    def _held(self) -> list[tuple[HeldRow, ...]]:
+        """The held positions of each session (:func:`held_by_session`), worked out once."""
+        if self._held_by_session is None:
+            self._held_by_session = held_by_session(self.position_changes)
+        return self._held_by_session
 
     def _starting_cash(self, cash: np.ndarray, paid: dict[int, Decimal]) -> np.ndarray:
         """Each session's cash at its start: the previous session's (``cash``, floats), plus

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,9 @@ class RunTimings:
     """Where a run's wall-clock time went, in seconds (``time.perf_counter``).
 
     ``load`` is ``initialize`` plus reading, validating and preparing the bars; ``simulate``
-    the bar loop (the strategy, orders, fills and per-session records); ``results`` building
-    the results frame, the summary and ``analyze``.
+    the bar loop (the strategy, orders, fills and per-session records); ``results`` each
+    session's figures, the summary and ``analyze`` (the frame is built when first read,
+    which is in ``analyze`` when the strategy has one).
     """
 
     load: float
@@ -39,6 +41,47 @@ class RunTimings:
     def to_dict(self) -> dict[str, float]:
         """JSON-ready: each phase in seconds."""
         return attrs.asdict(self)
+
+
+class LazyFrame:
+    """A run's results frame, built the first time it is read.
+
+    Zipline's ``positions``, ``transactions`` and ``orders`` hold a dict per session and
+    held position, fill or order: on 100 assets over 10 years that is more than half the
+    time a run spends on its results and about 25 MB. A run read only through its summary
+    (``rustybt run`` without ``-o``, a sweep's table) never makes them. Pickled, it is the
+    frame itself.
+    """
+
+    __slots__ = ("_build", "_frame")
+
+    def __init__(self, build: Callable[[], pd.DataFrame]) -> None:
+        self._build: Callable[[], pd.DataFrame] | None = build
+        self._frame: pd.DataFrame | None = None
+
+    @property
+    def built(self) -> bool:
+        """True once the frame exists."""
+        return self._frame is not None
+
+    def get(self) -> pd.DataFrame:
+        """The frame: built now when it has not been (once; what built it is let go)."""
+        if self._frame is None:
+            assert self._build is not None  # set until the frame is built
+            self._frame, self._build = self._build(), None
+        return self._frame
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (lazy_frame, (self.get(),))
+
+
+def lazy_frame(frame: pd.DataFrame | LazyFrame) -> LazyFrame:
+    """``frame`` as a :class:`LazyFrame` (already built when it is a DataFrame)."""
+    if isinstance(frame, LazyFrame):
+        return frame
+    built = LazyFrame(lambda: frame)
+    built.get()
+    return built
 
 
 @attrs.frozen(kw_only=True)
@@ -55,11 +98,14 @@ class BacktestResult:
     ``timings`` says how long each phase of the run took (None for a result not made by
     ``TradingEngine.run``).
 
+    ``params`` are the strategy's resolved parameters (also ``frame.attrs["params"]``).
+    The frame is built the first time it is read (:class:`LazyFrame`).
+
     In a notebook it shows as its summary (``_repr_html_``); :meth:`plot` draws its equity
     curve and :meth:`report` writes its HTML report.
     """
 
-    frame: pd.DataFrame
+    _frame: LazyFrame = attrs.field(alias="frame", converter=lazy_frame, eq=False)
     summary: PerformanceSummary
     starting_cash: Decimal
     ending_cash: Decimal
@@ -68,6 +114,15 @@ class BacktestResult:
     data_provenance: dict[str, Any]
     actions: tuple[AppliedAction, ...] = ()
     timings: RunTimings | None = None
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Zipline's perf frame of the run (built when first read), with the strategy's
+        parameters in ``attrs["params"]``."""
+        frame = self._frame.get()
+        frame.attrs["params"] = dict(self.params)
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
         """The summary, exact final figures, the splits and dividends applied and phase
@@ -101,10 +156,9 @@ class BacktestResult:
     def _repr_html_(self) -> str:
         """The summary as an HTML table, for notebooks: the period, every figure of
         :meth:`rustybt.metrics.PerformanceSummary.rows` as ``rustybt run`` prints it, then
-        the strategy's parameters (``frame.attrs["params"]``) when it has any."""
+        the strategy's parameters when it has any."""
         rows = self.summary.rows()
-        params = self.frame.attrs.get("params") or {}
-        rows += [(f"Parameter {name}", _param_text(value)) for name, value in params.items()]
+        rows += [(f"Parameter {name}", _param_text(value)) for name, value in self.params.items()]
         period = f"{self.summary.start:%Y-%m-%d} to {self.summary.end:%Y-%m-%d}"
         lines = [
             '<table class="rustybt-result">',
