@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 import pandas as pd
 from rustybt.algorithm import round_order_amount
 from rustybt.assets import Asset, AssetClass
@@ -86,3 +87,21 @@ def test_the_results_view_of_an_order_names_its_symbol_last_when_asked() -> None
     assert "symbol" not in plain
     assert list(named) == [*plain, "symbol"] and named["symbol"] == "AAA"
     assert (named["amount"], named["filled"], named["status"]) == (10, 0, 0)
+
+
+def test_a_snapshot_keeps_every_field_of_the_order_as_it_stood() -> None:
+    order = Order(
+        id="o-1", asset=AAA, amount=Decimal(10), created=WHEN, created_bar=3, limit=Decimal(21)
+    )
+    order.triggered(Decimal(20), WHEN)
+    order.record_fill(Decimal(4), Decimal("0.04"))
+
+    snapshot = order.snapshot()
+    order.record_fill(Decimal(6), Decimal("0.06"))
+
+    assert attrs.asdict(snapshot, recurse=False) == {
+        **attrs.asdict(order, recurse=False),
+        "filled": Decimal(4),
+        "commission": Decimal("0.04"),
+        "status": OrderStatus.OPEN,
+    }

@@ -217,7 +217,9 @@ class HoldingsAtBar:
         position._asset = asset
         position._holding = holding
         position._at = self
-        position._amount = position._cost_basis = position._price = position._date = _UNREAD
+        position._cost_basis = position._price = position._date = _UNREAD
+        # Whole lots of one unit are the amount itself: nothing to work out on reading.
+        position._amount = holding[1] if asset.lot_exponent == 0 else _UNREAD
         return position
 
     def every_position(self, made: Mapping[Asset, Any]) -> dict[Asset, Position]:
@@ -298,10 +300,18 @@ class Positions(dict[Asset, Position]):
         return Position(asset=asset)
 
     def __getitem__(self, asset: Asset) -> Position:
-        position = dict.__getitem__(self, asset)
-        if self._holdings is not None and position.__class__ is not Position:
-            position = self._holdings.make(asset, position)  # type: ignore[arg-type]
-            dict.__setitem__(self, asset, position)
+        position = _dict_getitem(self, asset)
+        if position.__class__ is Position or self._holdings is None:
+            return position  # type: ignore[no-any-return]
+        # HoldingsAtBar.make written out (a call less): strategies index positions every bar.
+        holding = position
+        position = _new_position(Position)
+        position._asset = asset
+        position._holding = holding
+        position._at = self._holdings
+        position._cost_basis = position._price = position._date = _UNREAD
+        position._amount = holding[1] if asset.lot_exponent == 0 else _UNREAD
+        _dict_setitem(self, asset, position)
         return position
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -316,6 +326,8 @@ class Positions(dict[Asset, Position]):
 
 
 _new_positions = dict.__new__
+_dict_getitem = dict.__getitem__
+_dict_setitem = dict.__setitem__
 
 
 def _filling_first(name: str, *, edits: bool) -> Callable[..., Any]:

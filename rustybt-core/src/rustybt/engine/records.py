@@ -235,7 +235,7 @@ class SessionRecords:
     position_changes: list[PositionChanges] = attrs.Factory(list)
     positions_units: list[int | None] = attrs.Factory(list)
     recorded: list[dict[str, Any]] = attrs.Factory(list)
-    activity: dict[int, tuple[Sequence[Transaction], list[dict[str, Any]]]] = attrs.Factory(dict)
+    activity: dict[int, tuple[Sequence[Transaction], list[Order]]] = attrs.Factory(dict)
     actions: dict[int, tuple[AppliedAction, ...]] = attrs.Factory(dict)
     _held_by_session: list[tuple[HeldRow, ...]] | None = attrs.field(
         default=None, init=False, repr=False
@@ -266,10 +266,7 @@ class SessionRecords:
         session's close in the ledger's value units when already known (None: worked out
         at the end). ``orders`` are captured as they stand now."""
         if transactions or orders:
-            self.activity[len(self.cash)] = (
-                transactions,
-                [zipline_order_dict(o, symbol=True) for o in orders],
-            )
+            self.activity[len(self.cash)] = (transactions, [o.snapshot() for o in orders])
         self.cash.append(cash)
         self.position_changes.append(position_changes)
         self.positions_units.append(positions_units)
@@ -330,7 +327,7 @@ class SessionRecords:
         actions: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         for row, (session_transactions, session_orders) in self.activity.items():
             transactions[row] = [zipline_transaction(t) for t in session_transactions]
-            orders[row] = session_orders
+            orders[row] = [zipline_order_dict(o, symbol=True) for o in session_orders]
         for row, applied in self.actions.items():
             actions[row] = [action.entry() for action in applied]
         columns: dict[str, np.ndarray] = {}
