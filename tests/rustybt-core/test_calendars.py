@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -78,6 +74,15 @@ def test_early_closes_flags_the_day_after_thanksgiving(nyse: TradingCalendar) ->
     assert flags.tolist() == [False, True, False]
 
 
+def test_labels_in_another_zone_or_unit_name_the_same_sessions(nyse: TradingCalendar) -> None:
+    labels = utc("2024-01-02", "2024-11-29")
+    expected = nyse.opens_and_closes(labels)
+    for variant in (labels.as_unit("s"), labels.tz_localize(None), labels.tz_convert("Asia/Tokyo")):
+        opens, closes = nyse.opens_and_closes(variant)
+        assert opens.equals(expected[0]) and closes.equals(expected[1])
+        assert nyse.early_closes(variant).tolist() == [False, True]
+
+
 def test_a_label_that_is_not_a_session_is_refused(nyse: TradingCalendar) -> None:
     with pytest.raises(ConfigError, match="not XNYS sessions, first 2024-01-15"):
         nyse.opens_and_closes(utc("2024-01-12", "2024-01-15"))
@@ -139,38 +144,3 @@ def test_always_open_sessions_are_whole_utc_days() -> None:
     minutes, _ = always.minutes_and_session_index(utc("2024-03-10"))
     assert len(minutes) == 1440
     assert minutes[-1] == pd.Timestamp("2024-03-10 23:59", tz="UTC")
-
-
-CALENDAR_IN_A_NEW_PROCESS = (
-    "from rustybt.calendars import get_calendar; "
-    "c = get_calendar('XNYS'); print(len(c.sessions('2010-01-01', '2010-12-31')))"
-)
-
-
-def sessions_in_a_new_process(data_dir: Path) -> str:
-    """How many 2010 sessions XNYS has, asked by a fresh process using ``data_dir``."""
-    return subprocess.run(
-        [sys.executable, "-c", CALENDAR_IN_A_NEW_PROCESS],
-        env={**os.environ, "RUSTYBT_DATA_DIR": str(data_dir)},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-
-
-def test_a_calendar_is_built_once_and_then_read_from_the_data_directory(tmp_path: Path) -> None:
-    assert sessions_in_a_new_process(tmp_path) == "252"
-    [cached] = (tmp_path / "calendars").iterdir()
-    written = cached.stat().st_mtime_ns
-
-    assert sessions_in_a_new_process(tmp_path) == "252"
-    assert cached.stat().st_mtime_ns == written
-
-
-def test_a_damaged_cached_calendar_is_built_again(tmp_path: Path) -> None:
-    sessions_in_a_new_process(tmp_path)
-    [cached] = (tmp_path / "calendars").iterdir()
-    cached.write_bytes(b"not a pickle")
-
-    assert sessions_in_a_new_process(tmp_path) == "252"
-    assert cached.read_bytes() != b"not a pickle"

@@ -300,19 +300,19 @@ class Positions(dict[Asset, Position]):
         return Position(asset=asset)
 
     def __getitem__(self, asset: Asset) -> Position:
-        position = _dict_getitem(self, asset)
+        position: Any = _dict_getitem(self, asset)  # a Position, or a Holding until read
         if position.__class__ is Position or self._holdings is None:
             return position  # type: ignore[no-any-return]
         # HoldingsAtBar.make written out (a call less): strategies index positions every bar.
         holding = position
-        position = _new_position(Position)
-        position._asset = asset
-        position._holding = holding
-        position._at = self._holdings
-        position._cost_basis = position._price = position._date = _UNREAD
-        position._amount = holding[1] if asset.lot_exponent == 0 else _UNREAD
-        _dict_setitem(self, asset, position)
-        return position
+        made: Position = _new_position(Position)
+        made._asset = asset
+        made._holding = holding
+        made._at = self._holdings
+        made._cost_basis = made._price = made._date = _UNREAD
+        made._amount = holding[1] if asset.lot_exponent == 0 else _UNREAD
+        _dict_setitem(self, asset, made)
+        return made
 
     def __reduce__(self) -> tuple[Any, ...]:
         self._fill()
