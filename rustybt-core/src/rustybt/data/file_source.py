@@ -391,8 +391,10 @@ class FileDataSource:
         wanted = list(dict.fromkeys(symbols))
         # Symbols read in part (bar_columns) have their column actions already.
         self._tables_for([symbol for symbol in wanted if symbol not in self._column_actions])
-        frames = [self._actions_of(symbol) for symbol in wanted]
-        actions = pd.concat([f for f in frames if f is not None] or [empty_actions()])
+        frames = [f for f in map(self._actions_of, wanted) if f is not None]
+        if not frames:
+            return empty_actions()
+        actions = pd.concat(frames)
         inside = actions["ex_date"].between(to_utc_timestamp(start), to_utc_timestamp(end))
         return actions[inside].reset_index(drop=True)
 
