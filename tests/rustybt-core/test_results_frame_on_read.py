@@ -7,7 +7,7 @@ import pickle
 
 import pandas as pd
 from rustybt.algorithm import TradingAlgorithm
-from rustybt.api import order_target_percent, symbol
+from rustybt.api import order_target_percent, record, symbol
 from rustybt.backtest import run_backtest
 from rustybt.engine.results import lazy_frame
 
@@ -22,9 +22,18 @@ def handle_data(context, data):
     order_target_percent(context.asset, context.params.weight)
 
 
-def run(**functions):
+def handle_data_recording(context, data):
+    handle_data(context, data)
+    record(price=data.current(context.asset, "price"))
+
+
+def run(record_value: bool = False, **functions):
     return run_backtest(
-        TradingAlgorithm(initialize=initialize, handle_data=handle_data, **functions),
+        TradingAlgorithm(
+            initialize=initialize,
+            handle_data=handle_data_recording if record_value else handle_data,
+            **functions,
+        ),
         start="2006-01-03",
         end="2006-03-31",
         params={"weight": "0.25"},
@@ -80,3 +89,21 @@ def test_a_frame_given_as_it_is_counts_as_made() -> None:
 def symbol_of(result) -> object:
     (fill, *_) = result.transactions
     return fill.asset
+
+
+def test_the_figures_are_the_frame_but_its_lists_made_without_them() -> None:
+    result = run(record_value=True)
+
+    figures = result.figures
+
+    assert not result._frame.built
+    expected = result.frame.drop(columns=["positions", "transactions", "orders", "actions"])
+    pd.testing.assert_frame_equal(figures, expected)
+    assert figures.attrs["params"] == {"weight": 0.25}
+
+
+def test_a_pickled_result_gives_its_figures_from_the_frame() -> None:
+    restored = pickle.loads(pickle.dumps(run()))
+
+    assert "positions" not in restored.figures
+    assert restored.figures["returns"].equals(restored.frame["returns"])

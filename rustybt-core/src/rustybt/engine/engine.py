@@ -1117,19 +1117,20 @@ class TradingEngine:
         else:
             column = self._column(benchmark_asset)
             benchmark_returns = benchmark.asset_returns(self.arrays, column, session_ends)
+        frame_arguments = {
+            "sessions": self.sessions,
+            "opens": self.opens[self.first_session :],
+            "closes": self.closes[self.first_session :],
+            "starting_cash": float(self.ledger.starting_cash),
+            "benchmark_returns": benchmark_returns,
+        }
         frame = LazyFrame(
             functools.partial(
-                _results_frame,
-                records,
-                closing_ticks,
-                self.ledger,
-                columns,
-                sessions=self.sessions,
-                opens=self.opens[self.first_session :],
-                closes=self.closes[self.first_session :],
-                starting_cash=float(self.ledger.starting_cash),
-                benchmark_returns=benchmark_returns,
-            )
+                _results_frame, records, closing_ticks, self.ledger, columns, **frame_arguments
+            ),
+            figures=functools.partial(
+                _results_frame, records, None, self.ledger, columns, **frame_arguments
+            ),
         )
         analyze = self.algorithm.handler("analyze")
         if analyze is not None:
@@ -1166,14 +1167,16 @@ class TradingEngine:
 
 def _results_frame(
     records: SessionRecords,
-    closing_ticks: np.ndarray,
+    closing_ticks: np.ndarray | None,
     ledger: Ledger,
     columns: dict[str, np.ndarray],
     **frame_arguments: Any,
 ) -> pd.DataFrame:
     """The results frame of a finished run: ``columns`` (its sessions' figures) with what
-    each session held, traded and ordered, which are made now (see :func:`perf_frame`
-    for ``frame_arguments``)."""
-    with no_collections():
-        details = records.detail_columns(closing_ticks, ledger)
-    return perf_frame({**columns, **details}, records.recorded_columns(), **frame_arguments)
+    each session held, traded and ordered, which are made now from ``closing_ticks`` (each
+    session's closing prices); with ``closing_ticks`` None, the figures alone (see
+    :func:`perf_frame` for ``frame_arguments``)."""
+    if closing_ticks is not None:
+        with no_collections():
+            columns = {**columns, **records.detail_columns(closing_ticks, ledger)}
+    return perf_frame(columns, records.recorded_columns(), **frame_arguments)

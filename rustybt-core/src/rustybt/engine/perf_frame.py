@@ -17,6 +17,8 @@ import pandas as pd
 from rustybt.engine.cumulative_risk import cumulative_risk_metrics
 
 FIRST_MINUTE = pd.Timedelta(minutes=1)
+DETAIL_COLUMNS = ("positions", "transactions", "orders", "actions")
+"""The columns of lists of dicts (one list per session), left out of a frame of figures."""
 
 
 def _previous(values: np.ndarray, first: float) -> np.ndarray:
@@ -47,8 +49,9 @@ def perf_frame(
 
     ``columns`` are the ledger's (``portfolio_value``, ``returns``, ``pnl``, ``cash``,
     ``starting_cash``, ``positions_value``, ``capital_used``, ``long_value``,
-    ``short_value``, ``longs_count``, ``shorts_count``, ``positions``, ``transactions``,
-    ``orders``, ``actions``); ``recorded`` the
+    ``short_value``, ``longs_count``, ``shorts_count``, and :data:`DETAIL_COLUMNS`:
+    ``positions``, ``transactions``, ``orders``, ``actions``, each left out of the frame
+    when not given); ``recorded`` the
     strategy's recorded variables, which follow the other columns (one named like a column
     replaces it); ``starting_cash`` the run's capital; ``benchmark_returns`` the benchmark's daily
     returns, one per session.
@@ -99,10 +102,7 @@ def perf_frame(
         "gross_leverage": gross_leverage,
         "net_leverage": net_leverage,
         "max_leverage": np.maximum.accumulate(np.maximum(gross_leverage, 0.0)),
-        "positions": columns["positions"],
-        "transactions": columns["transactions"],
-        "orders": columns["orders"],
-        "actions": columns["actions"],
+        **{name: columns[name] for name in DETAIL_COLUMNS if name in columns},
         "algorithm_period_return": value / starting_cash - 1.0,
         **cumulative_risk_metrics(columns["returns"], benchmark_returns),
         "treasury_period_return": np.zeros(len(value)),

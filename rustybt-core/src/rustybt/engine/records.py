@@ -275,9 +275,10 @@ class SessionRecords:
     def value_columns(
         self, ticks_at_session_end: np.ndarray, ledger: Ledger
     ) -> dict[str, np.ndarray]:
-        """Each session's figures, as float arrays under Zipline's names:
-        ``portfolio_value``, ``returns``, ``pnl``, ``cash``, ``positions_value``,
-        ``capital_used`` and ``starting_cash``.
+        """Each session's figures, as arrays under Zipline's names: ``portfolio_value``,
+        ``returns``, ``pnl``, ``cash``, ``positions_value``, ``capital_used``,
+        ``starting_cash``, the ``long_value`` and ``short_value`` and the ``longs_count``
+        and ``shorts_count``.
 
         ``ticks_at_session_end`` holds each session's closing prices in ticks (session ×
         asset); ``ledger`` is the run's, whose value units turn them into money.
@@ -308,6 +309,7 @@ class SessionRecords:
             }.items()
         }
         columns["starting_cash"] = self._starting_cash(columns["cash"], paid)
+        columns.update(self._long_and_short(ticks_at_session_end, ledger))
         return columns
 
     def detail_columns(
@@ -315,8 +317,7 @@ class SessionRecords:
     ) -> dict[str, np.ndarray]:
         """What each session held, traded and ordered, under Zipline's names: the
         ``positions``, ``transactions``, ``orders`` and ``actions`` (one list of dicts per
-        session, as one-dimensional object arrays), the ``long_value`` and
-        ``short_value`` and the ``longs_count`` and ``shorts_count``. The arguments are
+        session, as one-dimensional object arrays). The arguments are
         :meth:`value_columns`'.
 
         The dicts carry the asset as ``sid``, as Zipline's do, beside its ``symbol``.
@@ -339,7 +340,6 @@ class SessionRecords:
             ("actions", actions),
         ):
             columns[name] = np.fromiter(rows, dtype=object, count=count)
-        columns.update(self._long_and_short(ticks_at_session_end, ledger))
         return columns
 
     def _held(self) -> list[tuple[HeldRow, ...]]:

@@ -46,14 +46,15 @@ def run_metrics(result: BacktestResult) -> dict[str, float]:
     from rustybt.analytics.trades import round_trips, win_rate
     from rustybt.calendars import get_calendar
 
-    returns = result.frame["returns"].to_numpy(dtype=np.float64)
+    figures = result.figures  # the frame's lists of dicts are not needed here
+    returns = figures["returns"].to_numpy(dtype=np.float64)
     calendar = result.data_provenance.get("calendar")
     per_year = (
         get_calendar(str(calendar)).periods_per_year
         if calendar is not None
         else risk.TRADING_DAYS_PER_YEAR
     )
-    leverage = result.frame["gross_leverage"].to_numpy(dtype=np.float64)
+    leverage = figures["gross_leverage"].to_numpy(dtype=np.float64)
     return {
         "total_return": risk.cum_returns_final(returns),
         "cagr": risk.annual_return(returns, per_year),
