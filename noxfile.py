@@ -29,6 +29,11 @@ PACKAGES = (
 UV = os.environ.get("UV", "uv")
 """The uv that runs nox (``uv run nox`` says which in ``UV``: the README's is not on PATH)."""
 TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "aiosmtpd>=1.4", "optuna>=3.6")
+SPREAD = ("-n", "2", "--dist", "loadscope", "--no-loadscope-reorder")
+"""pytest-xdist's options for the long sessions: two workers (CI has two cores), each
+scope's tests on one worker, one after another, the scopes taken in collection order. A
+scope is a module (tests/e2e/conftest.py says which e2e tests differ)."""
+XDIST = "pytest-xdist>=3.5"
 
 
 def _editable(*packages: str) -> list[str]:
@@ -54,16 +59,16 @@ def lint(session: nox.Session) -> None:
 @nox.parametrize("package", PACKAGES)
 def tests(session: nox.Session, package: str) -> None:
     """One package's tests, with only that package, rustybt-core and its declared deps."""
-    _run_tests(session, f"tests/{package}", CORE, package)
+    _run_tests(session, f"tests/{package}", (CORE, package))
 
 
 @nox.session
 def e2e(session: nox.Session) -> None:
     """Tests that cross packages (and the docs' commands), with every package installed."""
     # The reports' browser test drives the machine's Chromium: no browser is downloaded.
-    session.install("playwright>=1.40")
+    session.install("playwright>=1.40", XDIST)
     _install_chromium(session)
-    _run_tests(session, "tests/e2e", *PACKAGES)
+    _run_tests(session, "tests/e2e", PACKAGES, SPREAD)
 
 
 def _install_chromium(session: nox.Session) -> None:
@@ -80,11 +85,15 @@ def _install_chromium(session: nox.Session) -> None:
     session.run(*apt, "install", "-y", "chromium", external=True, success_codes=[0, 100])
 
 
-def _run_tests(session: nox.Session, test_dir: str, *packages: str) -> None:
+def _run_tests(
+    session: nox.Session, test_dir: str, packages: tuple[str, ...], options: tuple[str, ...] = ()
+) -> None:
+    """pytest over ``test_dir`` with ``packages`` installed, given ``options`` before the
+    session's own arguments (which so may override them: ``nox -s e2e -- -n 0``)."""
     if not Path(test_dir).is_dir():
         session.skip(f"{test_dir} holds no tests yet")
     session.install(*_editable(*packages), *TEST_TOOLS)
-    session.run("pytest", test_dir, *session.posargs)
+    session.run("pytest", test_dir, *options, *session.posargs)
 
 
 ORACLE_REQUIREMENTS = "tests/differential/requirements-zipline.txt"
@@ -107,11 +116,17 @@ def differential(session: nox.Session) -> None:
             external=True,
         )
         installed.write_text(pins)
-    # What zipline's own examples need on our side: TA-Lib and matplotlib (rustybt-core[plot]).
-    session.install(*_editable(*PACKAGES), *TEST_TOOLS, "TA-Lib==0.8.2", "matplotlib>=3.8")
+    # What zipline's own examples need on our side: TA-Lib and matplotlib (rustybt-core[plot]);
+    # filelock: the xdist workers share the oracle's cache (tests/differential/conftest.py).
+    session.install(
+        *_editable(*PACKAGES),
+        *(*TEST_TOOLS, XDIST, "filelock>=3.12"),
+        *("TA-Lib==0.8.2", "matplotlib>=3.8"),
+    )
     session.run(
         "pytest",
         "tests/differential",
+        *SPREAD,
         *session.posargs,
         # absolute(), not resolve(): the oracle is a venv, its python a link to keep.
         env={"RUSTYBT_ZIPLINE_PYTHON": str(python.absolute()), "MPLBACKEND": "Agg"},
