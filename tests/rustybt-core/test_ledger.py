@@ -162,3 +162,17 @@ def test_gross_value_is_the_exact_sum_of_each_position_value_by_its_size(lots, t
         abs(Decimal(lot) * Decimal(tick) * a.tick_size) for lot, a in zip(lots, assets, strict=True)
     )
     assert ledger.units_to_money(ledger.gross_value_units(units)) == expected
+
+
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-5, 5)), max_size=30))
+def test_the_columns_changed_since_any_revision_are_those_moved_after_it(moves) -> None:
+    ledger = Ledger(ASSETS, Decimal(10**9))
+    changed_at = [(ledger.revision, column) for column in range(len(ASSETS))]
+    for column, lots in moves:
+        ledger.set_position(ASSETS[column], lots, Decimal(1))
+        changed_at.append((ledger.revision, column))
+
+    for revision in range(ledger.revision + 1):
+        moved = {column for at, column in changed_at if at > revision}
+        assert ledger.changed_since(revision) == sorted(moved)
+    assert ledger.changed_since(None) == list(range(len(ASSETS)))

@@ -51,7 +51,10 @@ class Ledger:
         self.revision = 0
         """Goes up with every change to positions (fills, restored positions, new assets):
         what was worked out from the positions at one revision holds while it is the same."""
-        self._changed_at = np.zeros(0, dtype=np.int64)
+        self._changed_at: dict[int, int] = {}
+        """The revision that last changed each column's position, the latest change last
+        (a column moves to the end when it changes): :meth:`changed_since` reads only the
+        changes it asks for."""
         self.add_assets(assets)
 
     def add_assets(self, assets: Sequence[Asset]) -> None:
@@ -66,9 +69,8 @@ class Ledger:
             self.assets.append(asset)
         self.lots = np.concatenate([self.lots, np.zeros(len(new), dtype=np.int64)])
         self.revision += 1
-        self._changed_at = np.concatenate(
-            [self._changed_at, np.full(len(new), self.revision, dtype=np.int64)]
-        )
+        for i in range(len(self.assets) - len(new), len(self.assets)):
+            self._changed(i)
         self.cost_basis.extend([Decimal(0)] * len(new))
         exponents = [a.lot_exponent + a.tick_exponent for a in self.assets]
         self.value_exponent = min(exponents, default=0)
@@ -152,7 +154,19 @@ class Ledger:
         None), in asset order."""
         if revision is None:
             return list(range(len(self.assets)))
-        return np.flatnonzero(self._changed_at > revision).tolist()
+        columns = []
+        for column, changed_at in reversed(self._changed_at.items()):
+            if changed_at <= revision:
+                break
+            columns.append(column)
+        columns.sort()
+        return columns
+
+    def _changed(self, column: int) -> None:
+        """Note that ``column``'s position changed at the current revision."""
+        changed_at = self._changed_at
+        changed_at.pop(column, None)
+        changed_at[column] = self.revision
 
     def held(self) -> np.ndarray:
         """Indices of the assets with a non-zero position (read-only; recomputed only after
@@ -185,7 +199,7 @@ class Ledger:
         self.lots[i] = lots
         self.cost_basis[i] = cost_basis
         self.revision += 1
-        self._changed_at[i] = self.revision
+        self._changed(i)
         self._lots_bound = max(self._lots_bound, abs(lots))
 
     def credit(self, amount: Decimal) -> None:
@@ -215,7 +229,7 @@ class Ledger:
         self.cost_basis[i] = Decimal(repr(cost_basis)) if new else Decimal(0)
         self.cash += cash
         self.revision += 1
-        self._changed_at[i] = self.revision
+        self._changed(i)
         self._lots_bound = max(self._lots_bound, abs(new))
         return cash
 
@@ -265,6 +279,6 @@ class Ledger:
         self.lots[i] = new
         self.cost_basis[i] = basis
         self.revision += 1
-        self._changed_at[i] = self.revision
+        self._changed(i)
         self._lots_bound = max(self._lots_bound, abs(new))
         return realized
