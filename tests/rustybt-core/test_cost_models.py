@@ -81,6 +81,36 @@ def test_maker_taker_charges_by_liquidity_role() -> None:
     assert model.exact_commission(order(2), attrs.evolve(taker_fill, maker=True)) == D("0.0400")
 
 
+@pytest.mark.parametrize(
+    "model",
+    [
+        commission.NoCommission(),
+        commission.PerShare(cost=0.005, min_trade_cost=1.0),
+        commission.PerTrade(cost=5),
+        commission.PerDollar(cost=0.0015),
+        commission.MakerTaker(maker=0.0002, taker=0.0007),
+    ],
+    ids=type,
+)
+@pytest.mark.parametrize("maker", [False, True])
+def test_a_fill_is_charged_alike_from_its_figures_or_its_transaction(model, maker) -> None:
+    for placed, done in ((order(500), fill(100)), (order(500, 200, "1.0"), fill(-300, "12.34"))):
+        done = attrs.evolve(done, maker=maker)
+        assert model.fill_commission(placed, done.amount, done.price, done.dt, maker) == (
+            model.exact_commission(placed, done)
+        )
+
+
+def test_a_model_that_defines_only_its_transaction_formula_is_asked_with_the_fill() -> None:
+    class ByDate(commission.ExactCommissionModel):
+        def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
+            return D(transaction.dt.day) + abs(transaction.amount)
+
+    charged = ByDate().fill_commission(order(5), D(5), D(10), fill(5).dt, False)
+
+    assert charged == D(3 + 5)
+
+
 CLOSE = D("100")
 
 

@@ -18,6 +18,7 @@ engine applies at each session start, and the ratios that adjust history windows
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -63,7 +64,12 @@ def adjustment_mode(value: object) -> str:
 
 
 def empty_actions() -> pd.DataFrame:
-    """A frame with the actions columns and dtypes and no rows."""
+    """A frame with the actions columns and dtypes and no rows (a new one each call)."""
+    return _empty_actions().copy()
+
+
+@functools.cache
+def _empty_actions() -> pd.DataFrame:
     return ACTIONS_SCHEMA.empty_table().to_pandas()
 
 
@@ -74,6 +80,8 @@ def validate_actions(actions: pd.DataFrame, *, where: str) -> pd.DataFrame:
     missing = [c for c in ACTION_COLUMNS if c not in actions.columns and c != "pay_date"]
     if missing:
         raise DataError(f"{where}: corporate actions lack the column(s) {', '.join(missing)}")
+    if actions.empty:
+        return empty_actions()
     frame = actions.copy()
     if "pay_date" not in frame.columns:
         frame["pay_date"] = pd.NaT

@@ -19,12 +19,15 @@ import abc
 import math
 import numbers
 from decimal import Decimal
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from rustybt.errors import StrategyError
 from rustybt.finance.decimals import to_decimal
 from rustybt.finance.order import Order, OrderView
 from rustybt.finance.transaction import Transaction, TransactionView
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_PER_SHARE_COST = Decimal("0.001")
 """Zipline-reloaded's default equity commission: $0.001 per share."""
@@ -85,6 +88,35 @@ class ExactCommissionModel(CommissionModel):
         """:meth:`exact_commission` of the exact order and fill behind the views, as a float."""
         return float(self.exact_commission(order.order, transaction.transaction))
 
+    def fill_commission(
+        self, order: Order, amount: Decimal, price: Decimal, dt: pd.Timestamp, maker: bool
+    ) -> Decimal:
+        """:meth:`exact_commission` of the fill of ``amount`` of ``order`` at ``price`` at
+        ``dt`` (``maker``: a limit order's): how the engine asks, so that a model whose
+        formula needs only these figures answers without a Transaction made for it."""
+        return self.exact_commission(
+            order,
+            Transaction(
+                order_id=order.id, asset=order.asset, amount=amount, price=price, dt=dt, maker=maker
+            ),
+        )
+
+
+class _FormulaCommission(ExactCommissionModel):
+    """A model whose formula reads only the fill's figures (:meth:`fill_commission`)."""
+
+    @abc.abstractmethod
+    def fill_commission(
+        self, order: Order, amount: Decimal, price: Decimal, dt: pd.Timestamp, maker: bool
+    ) -> Decimal:
+        """The commission of the fill of ``amount`` of ``order`` at ``price``, exactly."""
+
+    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
+        """:meth:`fill_commission` of ``transaction``'s figures."""
+        return self.fill_commission(
+            order, transaction.amount, transaction.price, transaction.dt, transaction.maker
+        )
+
 
 def exact_commission_model(model: CommissionModel) -> ExactCommissionModel | None:
     """``model`` when the engine may charge through its Decimal formula: one of RustyBT's
@@ -98,15 +130,17 @@ def exact_commission_model(model: CommissionModel) -> ExactCommissionModel | Non
     return None
 
 
-class NoCommission(ExactCommissionModel):
+class NoCommission(_FormulaCommission):
     """Free trading."""
 
-    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
+    def fill_commission(
+        self, order: Order, amount: Decimal, price: Decimal, dt: pd.Timestamp, maker: bool
+    ) -> Decimal:
         """Always zero."""
         return Decimal(0)
 
 
-class PerShare(ExactCommissionModel):
+class PerShare(_FormulaCommission):
     """``cost`` per share, with ``min_trade_cost`` as the least an order pays in total.
 
     Formula (Zipline's): on the order's first fill, ``max(min_trade_cost, |amount| × cost)``.
@@ -122,9 +156,11 @@ class PerShare(ExactCommissionModel):
         self.cost = to_decimal(cost)
         self.min_trade_cost = to_decimal(min_trade_cost)
 
-    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
+    def fill_commission(
+        self, order: Order, amount: Decimal, price: Decimal, dt: pd.Timestamp, maker: bool
+    ) -> Decimal:
         """See the class docstring."""
-        additional = abs(transaction.amount) * self.cost
+        additional = abs(amount) * self.cost
         if order.commission == 0:
             return max(self.min_trade_cost, additional)
         total = abs(order.filled) * self.cost + additional
@@ -133,29 +169,33 @@ class PerShare(ExactCommissionModel):
         return total - order.commission
 
 
-class PerTrade(ExactCommissionModel):
+class PerTrade(_FormulaCommission):
     """A flat ``cost`` per order, charged on its first fill."""
 
     def __init__(self, cost: float | Decimal = DEFAULT_MINIMUM_COST_PER_EQUITY_TRADE) -> None:
         self.cost = to_decimal(cost)
 
-    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
+    def fill_commission(
+        self, order: Order, amount: Decimal, price: Decimal, dt: pd.Timestamp, maker: bool
+    ) -> Decimal:
         """``cost`` on the first fill of an order, zero on later fills."""
         return self.cost if order.commission == 0 and order.filled == 0 else Decimal(0)
 
 
-class PerDollar(ExactCommissionModel):
+class PerDollar(_FormulaCommission):
     """``cost`` per dollar traded: ``|amount| × price × cost``."""
 
     def __init__(self, cost: float | Decimal = DEFAULT_PER_DOLLAR_COST) -> None:
         self.cost = to_decimal(cost)
 
-    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
-        """``transaction.notional × cost``."""
-        return transaction.notional * self.cost
+    def fill_commission(
+        self, order: Order, amount: Decimal, price: Decimal, dt: pd.Timestamp, maker: bool
+    ) -> Decimal:
+        """``|amount| × price × cost``."""
+        return abs(amount) * price * self.cost
 
 
-class MakerTaker(ExactCommissionModel):
+class MakerTaker(_FormulaCommission):
     """Exchange fees as a fraction of notional: ``maker`` for limit fills, else ``taker``.
 
     With bar data there is no order book to rest on, so the rule is by order type: fills
@@ -168,6 +208,8 @@ class MakerTaker(ExactCommissionModel):
         self.maker = to_decimal(maker)
         self.taker = to_decimal(taker)
 
-    def exact_commission(self, order: Order, transaction: Transaction) -> Decimal:
-        """``transaction.notional × (maker if transaction.maker else taker)``."""
-        return transaction.notional * (self.maker if transaction.maker else self.taker)
+    def fill_commission(
+        self, order: Order, amount: Decimal, price: Decimal, dt: pd.Timestamp, maker: bool
+    ) -> Decimal:
+        """``|amount| × price × (maker if maker else taker)``."""
+        return abs(amount) * price * (self.maker if maker else self.taker)

@@ -149,12 +149,12 @@ def fill_orders(
             continue
         price, amount = fill
         maker = order.limit is not None
-        unpriced = Transaction(
-            order_id=order.id, asset=asset, amount=amount, price=price, dt=dt, maker=maker
-        )
         if exact_commission is not None:
-            cost = exact_commission.exact_commission(order, unpriced)
+            cost = exact_commission.fill_commission(order, amount, price, dt, maker)
         else:
+            unpriced = Transaction(
+                order_id=order.id, asset=asset, amount=amount, price=price, dt=dt, maker=maker
+            )
             cost = commission.zipline_commission(order, unpriced)
         transaction = Transaction(
             order_id=order.id,
