@@ -16,6 +16,9 @@ from rustybt.operations.event_log import EventLogWriter, log_files, read_event_l
 NOON = datetime(2026, 11, 24, 12, 0, 0, 123456, tzinfo=UTC)
 
 
+CLOSED = {"session": "2024-01-02", "portfolio_value": "100000.00", "cash": "100000.00"}
+
+
 def lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -215,3 +218,38 @@ def test_a_directory_without_logs_is_a_data_error(tmp_path: Path) -> None:
         log_files(tmp_path)
     with pytest.raises(DataError, match="does not exist"):
         log_files(tmp_path / "missing")
+
+
+def test_held_lines_are_written_in_order_with_the_next_line_or_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "engine.log"
+    with EventLogWriter(path) as log:
+        log.log("session_closed", event_id="session:1", held=True, **CLOSED)
+        log.log("session_closed", event_id="session:2", held=True, **CLOSED)
+        assert lines(path) == []
+        log.log("session_closed", event_id="session:1", held=True, **CLOSED)  # a repeat
+
+        log.log("stopped", reason="done")
+        assert [e.get("event_id", e["event"]) for e in lines(path)] == [
+            "session:1",
+            "session:2",
+            "stopped",
+        ]
+
+        log.log("session_closed", event_id="session:3", held=True, **CLOSED)
+        log.write_held()
+        assert lines(path)[-1]["event_id"] == "session:3"
+        log.log("session_closed", event_id="session:4", held=True, **CLOSED)
+
+    assert lines(path)[-1]["event_id"] == "session:4"  # closing writes what is held
+
+
+def test_a_held_line_lost_with_the_process_can_be_logged_by_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "engine.log"
+    first = EventLogWriter(path)
+    first.log("session_closed", event_id="session:1", held=True, **CLOSED)
+    # The process dies here: nothing was written, so its restart logs the session again.
+
+    with EventLogWriter(path) as restarted:
+        restarted.log("session_closed", event_id="session:1", **CLOSED)
+
+    assert [e["event_id"] for e in lines(path)] == ["session:1"]

@@ -18,6 +18,7 @@ from time import monotonic
 from typing import Any, Protocol
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from rustybt import api
@@ -64,10 +65,21 @@ class EventSink(Protocol):
     """Where a session writes its structured events (JSON lines)."""
 
     def log(
-        self, event: str, level: str = "INFO", *, event_id: str | None = None, **fields: Any
+        self,
+        event: str,
+        level: str = "INFO",
+        *,
+        event_id: str | None = None,
+        held: bool = False,
+        **fields: Any,
     ) -> None:
         """Write one event, stamped with the session's clock; an ``event_id`` already
-        written is not written again (a session redoing bars after a crash)."""
+        written is not written again (a session redoing bars after a crash). A ``held``
+        event is written with the next event that is not, or by :meth:`write_held`."""
+        ...
+
+    def write_held(self) -> None:
+        """Write the events held so far."""
         ...
 
 
@@ -298,6 +310,8 @@ class TradingSession:
         engine.observe(self)
         engine.observe(self.risk)
         self._baseline_attributes = set(vars(engine.algorithm))
+        self._labels: list[str] = []
+        self._labels_of: pd.DatetimeIndex | None = None
         self._pending_fills: list[JournaledFill] = []
         self._pending_orders: dict[str, dict[str, Any]] = {}
         self.checkpoint_spacing = checkpoint_spacing
@@ -469,10 +483,13 @@ class TradingSession:
         close), keep the session's orders for the journal, and journal them with its fills
         and a checkpoint, in one transaction, when one is due (see :meth:`_checkpoint_due`)."""
         engine = self.engine
-        label = f"{engine.all_sessions[int(engine.session_of_bar[bar])]:%Y-%m-%d}"
+        label = self._session_label(int(engine.session_of_bar[bar]))
+        # Held until the checkpoint that covers the session: a session killed before it
+        # redoes the session, and logs the line again.
         self.events.log(
             "session_closed",
             event_id=f"session:{label}",
+            held=True,
             session=label,
             portfolio_value=str(engine.portfolio_value()),
             cash=str(engine.ledger.cash),
@@ -480,6 +497,15 @@ class TradingSession:
         self._keep_orders()
         if self._checkpoint_due(bar):
             self._checkpoint(bar)
+
+    def _session_label(self, session: int) -> str:
+        """The date of the engine's session ``session`` (``YYYY-MM-DD``), from the labels of
+        all its sessions written once (again when the engine's sessions are replaced)."""
+        sessions = self.engine.all_sessions
+        if self._labels_of is not sessions:
+            days = sessions.asi8.astype("datetime64[ns]").astype("datetime64[D]")
+            self._labels, self._labels_of = np.datetime_as_string(days).tolist(), sessions
+        return self._labels[session]
 
     def _keep_orders(self) -> None:
         """The rows of the orders the session touched, as they stand at its end."""
@@ -508,6 +534,7 @@ class TradingSession:
         # Heartbeats first: a replay killed after this checkpoint resumes from it, and its
         # log must show the engine alive up to there.
         self.clock.flush_heartbeats()
+        self.events.write_held()
         with self.journal.transaction():
             self.journal.record_fills(self._pending_fills)
             for row in self._pending_orders.values():

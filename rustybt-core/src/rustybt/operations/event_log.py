@@ -129,17 +129,28 @@ class EventLogWriter(logging.Handler):
         self._clock = clock
         self._fsync = fsync
         self._written_ids, torn = _written_ids(self.path)
+        self._held: list[str] = []
+        self._held_ids: set[str] = set()
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._file: TextIO = os.fdopen(descriptor, "a", encoding="utf-8")
         if torn:
             self._write("\n")
 
     def log(
-        self, event: str, level: str = "INFO", *, event_id: str | None = None, **fields: Any
+        self,
+        event: str,
+        level: str = "INFO",
+        *,
+        event_id: str | None = None,
+        held: bool = False,
+        **fields: Any,
     ) -> None:
         """Append one ``event`` line at ``level`` with ``fields`` (secrets redacted), unless
         ``event_id`` is given and already written to this file: then write nothing.
 
+        A ``held`` line is kept in memory and written with the next line that is not held,
+        or by :meth:`write_held`, in the order logged: a session replaying years at full
+        speed writes its per-session lines a checkpoint at a time, not one write each.
         Raises ``ValueError`` for an unknown level, a field named ts, level or event, or an
         event of :data:`EVENTS` without one of its fields (whether or not it is a repeat).
         """
@@ -157,11 +168,26 @@ class EventLogWriter(logging.Handler):
         record.update(redact(fields))  # secret names hidden, URLs without credentials
         line = _LINE.encode(record)
         with self.lock:
-            if event_id in self._written_ids:
+            if event_id in self._written_ids or event_id in self._held_ids:
                 return
-            self._write(line + "\n")
-            if event_id is not None:  # only once written: a failed write may be retried
-                self._written_ids.add(event_id)
+            self._held.append(line + "\n")
+            if event_id is not None:
+                self._held_ids.add(event_id)
+            if not held:
+                self._write_held()
+
+    def write_held(self) -> None:
+        """Write the lines held so far (see :meth:`log`)."""
+        with self.lock:
+            self._write_held()
+
+    def _write_held(self) -> None:
+        if self._held:
+            self._write("".join(self._held))
+            self._held.clear()
+            # Only once written: an id whose write failed may be logged again.
+            self._written_ids |= self._held_ids
+            self._held_ids.clear()
 
     def _write(self, text: str) -> None:
         """Append ``text`` and push it to the OS (to disk with ``fsync``); the caller holds
@@ -199,8 +225,9 @@ class EventLogWriter(logging.Handler):
             self.handleError(record)
 
     def close(self) -> None:
-        """Close the file; later events raise ``ValueError``."""
+        """Write the lines held, then close the file; later events raise ``ValueError``."""
         with self.lock:
+            self._write_held()
             self._file.close()
         super().close()
 
