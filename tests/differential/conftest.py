@@ -14,15 +14,12 @@ returns given as ``benchmark_returns``, unless BENCHMARK_MODES says otherwise.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from filelock import FileLock
 
 HERE = Path(__file__).parent
 # The suite's own modules (harness, migration_table) import as top-level modules.
@@ -38,6 +35,7 @@ from harness import (  # noqa: E402
     REPO,
     START,
     SYMBOLS,
+    cached_answers,
     corporate_action_bars,
     corporate_actions,
     write_csvdir,
@@ -176,21 +174,12 @@ def ask_the_oracle(
     symbol = None if benchmark is None else benchmark[0]
     digest.update(f"{dates} {symbol} {pay_on_ex_date} {plan}".encode())
     cache = REPO / ".cache" / "differential" / digest.hexdigest()[:16]
-    cache.mkdir(parents=True, exist_ok=True)
-    # Under pytest-xdist, workers asking the same question: one computes, the others wait for
-    # its answers instead of computing them again and rewriting files being read.
-    with FileLock(cache / ".lock"):
-        if not all((cache / f"{s.stem}.json").exists() for s in strategies):
-            ran = subprocess.run(
-                [
-                    *(python, str(runner), str(csvdir.parent), *dates, str(cache)),
-                    *options,
-                    *(f"{modes[s]}={s}" for s in strategies),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=1800,
-            )
-            if ran.returncode:
-                pytest.fail(f"the zipline oracle could not run ({python}):\n{ran.stderr[-3000:]}")
-    return {s.stem: json.loads((cache / f"{s.stem}.json").read_text()) for s in strategies}
+    return cached_answers(
+        cache,
+        [s.stem for s in strategies],
+        [
+            *(python, str(runner), str(csvdir.parent), *dates, str(cache)),
+            *options,
+            *(f"{modes[s]}={s}" for s in strategies),
+        ],
+    )

@@ -4,10 +4,15 @@ and where the oracle's interpreter is named."""
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).parents[2]
 DATA_START, START, END = "2008-01-02", "2010-01-04", "2012-12-31"
@@ -253,3 +258,18 @@ def pipeline_bars(sessions: pd.DatetimeIndex) -> pd.DataFrame:
         kept &= (days >= (first or days[0])) & (days <= (last or days[-1]))
         frames.append(frame[kept])
     return pd.concat(frames, ignore_index=True)
+
+
+def cached_answers(cache: Path, names: Sequence[str], command: Sequence[str]) -> dict[str, dict]:
+    """The oracle's answers ``cache/NAME.json`` for ``names``, running ``command`` (which
+    writes them there) unless every one is cached. Under pytest-xdist, workers asking the
+    same question wait for the one computing it, instead of computing it again and
+    rewriting files being read."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with FileLock(cache / ".lock"):
+        if not all((cache / f"{name}.json").exists() for name in names):
+            ran = subprocess.run(list(command), capture_output=True, text=True, timeout=1800)
+            if ran.returncode:
+                failure = ran.stderr[-3000:]
+                pytest.fail(f"the zipline oracle could not run ({command[0]}):\n{failure}")
+    return {name: json.loads((cache / f"{name}.json").read_text()) for name in names}

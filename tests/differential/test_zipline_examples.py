@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -21,7 +20,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from harness import DATA_START, END, ORACLE_PYTHON, REPO, START, SYMBOLS, write_csvdir
+from harness import (
+    DATA_START,
+    END,
+    ORACLE_PYTHON,
+    REPO,
+    START,
+    SYMBOLS,
+    cached_answers,
+    write_csvdir,
+)
 from test_against_zipline import CENT, run_with_rustybt, trades
 
 EXAMPLES = (
@@ -115,20 +123,14 @@ def ask_the_oracle(runner: list[Path], examples: dict[str, Path], csvdir: Path) 
         digest.update(path.name.encode() + path.read_bytes())
     digest.update(f"examples {START} {END}".encode())
     cache = REPO / ".cache" / "differential" / digest.hexdigest()[:16]
-    if not all((cache / f"{name}.json").exists() for name in examples):
-        cache.mkdir(parents=True, exist_ok=True)
-        ran = subprocess.run(
-            [
-                *(os.environ[ORACLE_PYTHON], str(runner[0]), str(csvdir.parent)),
-                *(DATA_START, START, END, str(cache), *map(str, examples.values())),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        if ran.returncode:
-            pytest.fail(f"the zipline oracle could not run:\n{ran.stderr[-3000:]}")
-    return {name: json.loads((cache / f"{name}.json").read_text()) for name in examples}
+    return cached_answers(
+        cache,
+        list(examples),
+        [
+            *(os.environ[ORACLE_PYTHON], str(runner[0]), str(csvdir.parent)),
+            *(DATA_START, START, END, str(cache), *map(str, examples.values())),
+        ],
+    )
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
