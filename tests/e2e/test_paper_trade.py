@@ -216,6 +216,23 @@ def test_killed_at_random_points_and_restarted_it_ends_exactly_like_an_uninterru
     clean_fills = fill_tuples(tmp_path / "clean.sqlite")
     assert fill_tuples(tmp_path / "killed.sqlite") == clean_fills
     assert len(clean_fills) > 200
+    # Each session's close is logged once, with the uninterrupted run's figures.
+    clean_closes = session_closes(tmp_path / "clean.sqlite.log")
+    assert len(clean_closes) == 252  # the NYSE sessions of 2011
+    assert session_closes(tmp_path / "killed.sqlite.log") == clean_closes
+
+
+def session_closes(log: Path) -> list[tuple[str, str, str]]:
+    """Each (date, portfolio value, cash) the log's session_closed and sessions_closed
+    lines record, in the order written."""
+    closes = []
+    for line in log.read_text().splitlines():
+        event = json.loads(line) if line.startswith("{") and line.endswith("}") else {}
+        if event.get("event") == "session_closed":
+            closes.append((event["session"], event["portfolio_value"], event["cash"]))
+        elif event.get("event") == "sessions_closed":
+            closes += zip(event["sessions"], event["portfolio_values"], event["cash"], strict=True)
+    return closes
 
 
 def _checkpoints(state: Path) -> int:

@@ -220,36 +220,35 @@ def test_a_directory_without_logs_is_a_data_error(tmp_path: Path) -> None:
         log_files(tmp_path / "missing")
 
 
-def test_held_lines_are_written_in_order_with_the_next_line_or_when_asked(tmp_path: Path) -> None:
+def test_a_line_standing_for_several_events_counts_each_id_as_written(tmp_path: Path) -> None:
     path = tmp_path / "engine.log"
     with EventLogWriter(path) as log:
-        log.log("session_closed", event_id="session:1", held=True, **CLOSED)
-        log.log("session_closed", event_id="session:2", held=True, **CLOSED)
-        assert lines(path) == []
-        log.log("session_closed", event_id="session:1", held=True, **CLOSED)  # a repeat
+        log.log(
+            "sessions_closed",
+            event_ids=["session:2024-01-02", "session:2024-01-03"],
+            sessions=["2024-01-02", "2024-01-03"],
+            portfolio_values=["100000.00", "100010.00"],
+            cash=["100000.00", "90000.00"],
+        )
+        assert log.written("session:2024-01-03")
+        assert not log.written("session:2024-01-04")
+        log.log("session_closed", event_id="session:2024-01-03", **CLOSED)  # a repeat
 
-        log.log("stopped", reason="done")
-        assert [e.get("event_id", e["event"]) for e in lines(path)] == [
-            "session:1",
-            "session:2",
-            "stopped",
-        ]
-
-        log.log("session_closed", event_id="session:3", held=True, **CLOSED)
-        log.write_held()
-        assert lines(path)[-1]["event_id"] == "session:3"
-        log.log("session_closed", event_id="session:4", held=True, **CLOSED)
-
-    assert lines(path)[-1]["event_id"] == "session:4"  # closing writes what is held
+    assert [e["event"] for e in lines(path)] == ["sessions_closed"]
+    with EventLogWriter(path) as reopened:  # the ids are read back from the file
+        assert reopened.written("session:2024-01-02")
+        assert reopened.written("session:2024-01-03")
 
 
-def test_a_held_line_lost_with_the_process_can_be_logged_by_the_next(tmp_path: Path) -> None:
+def test_an_id_whose_line_was_never_written_can_be_logged_by_the_next_process(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "engine.log"
-    first = EventLogWriter(path)
-    first.log("session_closed", event_id="session:1", held=True, **CLOSED)
-    # The process dies here: nothing was written, so its restart logs the session again.
+    path.write_text('{"ts": "2026-11-24T12:00:00+00:00", "level": "INFO", "event": "sessi')
+    # The process died mid-line: the cut line's ids do not count as written.
 
     with EventLogWriter(path) as restarted:
+        assert not restarted.written("session:1")
         restarted.log("session_closed", event_id="session:1", **CLOSED)
 
-    assert [e["event_id"] for e in lines(path)] == ["session:1"]
+    assert read_event_log([path]).events[-1].fields["event_id"] == "session:1"

@@ -3,6 +3,7 @@ equity session by session, fills pair by pair, the fills one made and the other 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from decimal import Decimal
@@ -196,6 +197,65 @@ def test_a_state_file_without_fills_and_without_a_log_is_refused(
     Journal(workdir / "empty.sqlite").close()
     with pytest.raises(DataError, match=r"holds no fills and no event log was given"):
         compare_session(backtest, workdir / "empty.sqlite")
+
+
+def test_a_fast_replay_logs_its_closes_a_checkpoint_at_a_time_each_session_once(
+    backtest: BacktestResults, same_costs: SessionFiles
+) -> None:
+    events = [json.loads(line) for line in same_costs[1].read_text().splitlines()]
+    closes = [e for e in events if e["event"] in ("session_closed", "sessions_closed")]
+
+    # The first session is checkpointed alone; the rest a checkpoint's worth at a time.
+    assert closes[0]["event"] == "session_closed"
+    assert {e["event"] for e in closes[1:]} == {"sessions_closed"}
+    days = [closes[0]["session"]] + [day for batch in closes[1:] for day in batch["sessions"]]
+    assert days == [f"{session:%Y-%m-%d}" for session in backtest.frame.index]
+    ids = [closes[0]["event_id"]] + [i for batch in closes[1:] for i in batch["event_ids"]]
+    assert ids == [f"session:{day}" for day in days]
+
+
+def test_a_log_with_a_line_per_session_compares_as_one_with_batches(
+    workdir: Path, backtest: BacktestResults, same_costs: SessionFiles
+) -> None:
+    """A live session, or a paper one in real time, checkpoints every session and writes
+    a session_closed line for each."""
+    state, log = same_costs
+    per_session = workdir / "per-session.log"
+    with per_session.open("w") as out:
+        for line in log.read_text().splitlines():
+            event = json.loads(line)
+            if event["event"] != "sessions_closed":
+                out.write(line + "\n")
+                continue
+            for day, value, cash in zip(
+                event["sessions"], event["portfolio_values"], event["cash"], strict=True
+            ):
+                single = {"ts": event["ts"], "level": "INFO", "event": "session_closed"}
+                single |= {"event_id": f"session:{day}", "session": day}
+                out.write(json.dumps(single | {"portfolio_value": value, "cash": cash}) + "\n")
+
+    assert "sessions_closed" not in per_session.read_text()
+    pd.testing.assert_frame_equal(
+        compare_session(backtest, state, per_session).equity,
+        compare_session(backtest, state, log).equity,
+    )
+
+
+def test_a_damaged_sessions_closed_line_is_refused_with_its_place(
+    workdir: Path, backtest: BacktestResults, same_costs: SessionFiles
+) -> None:
+    state, log = same_costs
+    damaged = workdir / "damaged.log"
+    lines = log.read_text().splitlines()
+    at = next(k for k, line in enumerate(lines) if '"sessions_closed"' in line)
+    event = json.loads(lines[at])
+    lines[at] = json.dumps(event | {"portfolio_values": event["portfolio_values"][1:]})
+    damaged.write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(
+        DataError, match=rf"damaged.log, line {at + 1}: a sessions_closed event needs lists"
+    ):
+        compare_session(backtest, state, damaged)
 
 
 def test_a_log_that_is_not_json_lines_is_refused(

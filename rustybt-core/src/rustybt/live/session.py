@@ -70,16 +70,16 @@ class EventSink(Protocol):
         level: str = "INFO",
         *,
         event_id: str | None = None,
-        held: bool = False,
+        event_ids: Sequence[str] = (),
         **fields: Any,
     ) -> None:
         """Write one event, stamped with the session's clock; an ``event_id`` already
-        written is not written again (a session redoing bars after a crash). A ``held``
-        event is written with the next event that is not, or by :meth:`write_held`."""
+        written is not written again (a session redoing bars after a crash). A line
+        standing for several events carries their ``event_ids``."""
         ...
 
-    def write_held(self) -> None:
-        """Write the events held so far."""
+    def written(self, event_id: str) -> bool:
+        """Whether an event with ``event_id`` has been written."""
         ...
 
 
@@ -314,6 +314,8 @@ class TradingSession:
         self._labels_of: pd.DatetimeIndex | None = None
         self._pending_fills: list[JournaledFill] = []
         self._pending_orders: dict[str, dict[str, Any]] = {}
+        self._pending_closes: list[tuple[int, Decimal, Decimal]] = []
+        """Each session closed since the last checkpoint: its index, value and cash."""
         self.checkpoint_spacing = checkpoint_spacing
         self._checkpointed = False
         self._checkpointed_at = monotonic()
@@ -352,6 +354,7 @@ class TradingSession:
                     engine.run_sessions(from_session)
                 except BaseException as exc:
                     self.clock.flush_heartbeats()
+                    self._log_closes()
                     self.events.log(
                         "error", "ERROR", error_type=type(exc).__name__, message=str(exc)
                     )
@@ -479,24 +482,46 @@ class TradingSession:
         )
 
     def session_ended(self, bar: int) -> None:
-        """Log ``session_closed`` (the session's date, the portfolio's value and cash at its
-        close), keep the session's orders for the journal, and journal them with its fills
-        and a checkpoint, in one transaction, when one is due (see :meth:`_checkpoint_due`)."""
+        """Keep the session's close (the portfolio's value and cash) and its orders for the
+        journal, and journal them with its fills and a checkpoint, in one transaction, when
+        one is due (see :meth:`_checkpoint_due`)."""
         engine = self.engine
-        label = self._session_label(int(engine.session_of_bar[bar]))
-        # Held until the checkpoint that covers the session: a session killed before it
-        # redoes the session, and logs the line again.
-        self.events.log(
-            "session_closed",
-            event_id=f"session:{label}",
-            held=True,
-            session=label,
-            portfolio_value=str(engine.portfolio_value()),
-            cash=str(engine.ledger.cash),
+        self._pending_closes.append(
+            (int(engine.session_of_bar[bar]), engine.portfolio_value(), engine.ledger.cash)
         )
         self._keep_orders()
         if self._checkpoint_due(bar):
             self._checkpoint(bar)
+
+    def _log_closes(self) -> None:
+        """Log the sessions closed since the last checkpoint that the log lacks: one
+        ``session_closed`` line, or one ``sessions_closed`` line for several (a replay at
+        full speed closes thousands a second). A session redone after a crash, whose
+        close the log already holds, is not logged again."""
+        closes = [
+            (label, value, cash)
+            for session, value, cash in self._pending_closes
+            for label in [self._session_label(session)]
+            if not self.events.written(f"session:{label}")
+        ]
+        self._pending_closes = []
+        if len(closes) == 1:
+            ((label, value, cash),) = closes
+            self.events.log(
+                "session_closed",
+                event_id=f"session:{label}",
+                session=label,
+                portfolio_value=str(value),
+                cash=str(cash),
+            )
+        elif closes:
+            self.events.log(
+                "sessions_closed",
+                event_ids=[f"session:{label}" for label, _, _ in closes],
+                sessions=[label for label, _, _ in closes],
+                portfolio_values=[str(value) for _, value, _ in closes],
+                cash=[str(cash) for _, _, cash in closes],
+            )
 
     def _session_label(self, session: int) -> str:
         """The date of the engine's session ``session`` (``YYYY-MM-DD``), from the labels of
@@ -534,7 +559,7 @@ class TradingSession:
         # Heartbeats first: a replay killed after this checkpoint resumes from it, and its
         # log must show the engine alive up to there.
         self.clock.flush_heartbeats()
-        self.events.write_held()
+        self._log_closes()
         with self.journal.transaction():
             self.journal.record_fills(self._pending_fills)
             for row in self._pending_orders.values():

@@ -12,7 +12,8 @@ contains ``key``, ``secret``, ``token`` or ``password`` is written as ``"***"``.
 
 An event may carry an ``event_id`` (``fill:<fill id>``, ``order:<client id>:submitted``): the
 writer writes each id once per file, so a session that redoes its bars after a crash does
-not log their fills twice.
+not log their fills twice. A line standing for several events (``sessions_closed``) carries
+their ids as ``event_ids``.
 
 The reader accepts rotated files (``engine.log.1``), gzipped files (``engine.log.2.gz``) and
 lines that are not events (a line cut by a crash, text from elsewhere): those are counted,
@@ -32,7 +33,7 @@ import logging
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -53,6 +54,7 @@ EVENTS: Mapping[str, tuple[str, ...]] = {
     "order_rejected": ("order_id", "symbol", "amount", "reason"),
     "error": ("error_type", "message"),
     "session_closed": ("session", "portfolio_value", "cash"),
+    "sessions_closed": ("sessions", "portfolio_values", "cash"),
 }
 """The events the engine writes and the fields each must carry (others may be added; events
 not named here carry what they like).
@@ -62,9 +64,12 @@ not named here carry what they like).
 ``heartbeat.portfolio_value`` and the orders' ``amount`` and ``price`` are decimal strings;
 ``heartbeat.last_bar`` is the time of the last bar seen (null before the first). A replay's
 heartbeat line may stand for several heartbeats: then ``heartbeat.beats`` says how many, and
-``heartbeat.since`` when the first of them was due. ``session_closed`` is written at the
-close of each trading session: its date (``YYYY-MM-DD``) and the portfolio's value and cash
-then, as decimal strings.
+``heartbeat.since`` when the first of them was due. ``session_closed`` is written for a
+trading session that closed: its date (``YYYY-MM-DD``) and the portfolio's value and cash
+then, as decimal strings. It is written with the checkpoint that covers the session; when
+one checkpoint covers several sessions (a replay at full speed), a single
+``sessions_closed`` line lists them: ``sessions``, ``portfolio_values`` and ``cash`` are
+lists in step, and ``event_ids`` holds each session's id.
 """
 
 _RESERVED = frozenset({"ts", "level", "event"})
@@ -129,8 +134,6 @@ class EventLogWriter(logging.Handler):
         self._clock = clock
         self._fsync = fsync
         self._written_ids, torn = _written_ids(self.path)
-        self._held: list[str] = []
-        self._held_ids: set[str] = set()
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._file: TextIO = os.fdopen(descriptor, "a", encoding="utf-8")
         if torn:
@@ -142,15 +145,14 @@ class EventLogWriter(logging.Handler):
         level: str = "INFO",
         *,
         event_id: str | None = None,
-        held: bool = False,
+        event_ids: Sequence[str] = (),
         **fields: Any,
     ) -> None:
         """Append one ``event`` line at ``level`` with ``fields`` (secrets redacted), unless
         ``event_id`` is given and already written to this file: then write nothing.
 
-        A ``held`` line is kept in memory and written with the next line that is not held,
-        or by :meth:`write_held`, in the order logged: a session replaying years at full
-        speed writes its per-session lines a checkpoint at a time, not one write each.
+        A line standing for several events names their ids in ``event_ids``; they count as
+        written with it. The caller leaves out the events already written (:meth:`written`).
         Raises ``ValueError`` for an unknown level, a field named ts, level or event, or an
         event of :data:`EVENTS` without one of its fields (whether or not it is a repeat).
         """
@@ -165,29 +167,23 @@ class EventLogWriter(logging.Handler):
         record: dict[str, Any] = {"ts": format_ts(self._clock()), "level": level, "event": event}
         if event_id is not None:
             record["event_id"] = event_id
+        if event_ids:
+            record["event_ids"] = list(event_ids)
         record.update(redact(fields))  # secret names hidden, URLs without credentials
         line = _LINE.encode(record)
         with self.lock:
-            if event_id in self._written_ids or event_id in self._held_ids:
+            if event_id in self._written_ids:
                 return
-            self._held.append(line + "\n")
-            if event_id is not None:
-                self._held_ids.add(event_id)
-            if not held:
-                self._write_held()
-
-    def write_held(self) -> None:
-        """Write the lines held so far (see :meth:`log`)."""
-        with self.lock:
-            self._write_held()
-
-    def _write_held(self) -> None:
-        if self._held:
-            self._write("".join(self._held))
-            self._held.clear()
+            self._write(line + "\n")
             # Only once written: an id whose write failed may be logged again.
-            self._written_ids |= self._held_ids
-            self._held_ids.clear()
+            if event_id is not None:
+                self._written_ids.add(event_id)
+            self._written_ids.update(event_ids)
+
+    def written(self, event_id: str) -> bool:
+        """Whether an event with ``event_id`` is in this file (written before it was opened,
+        or since)."""
+        return event_id in self._written_ids
 
     def _write(self, text: str) -> None:
         """Append ``text`` and push it to the OS (to disk with ``fsync``); the caller holds
@@ -225,9 +221,8 @@ class EventLogWriter(logging.Handler):
             self.handleError(record)
 
     def close(self) -> None:
-        """Write the lines held, then close the file; later events raise ``ValueError``."""
+        """Close the file; later events raise ``ValueError``."""
         with self.lock:
-            self._write_held()
             self._file.close()
         super().close()
 
@@ -239,8 +234,8 @@ class EventLogWriter(logging.Handler):
 
 
 def _written_ids(path: Path) -> tuple[set[str], bool]:
-    """The ``event_id`` of every event line in ``path`` (none when it does not exist), and
-    whether its last line lacks its newline (cut short by a crash)."""
+    """The ``event_id`` and ``event_ids`` of every event line in ``path`` (none when it does
+    not exist), and whether its last line lacks its newline (cut short by a crash)."""
     ids: set[str] = set()
     try:
         handle = path.open("rb")
@@ -250,14 +245,18 @@ def _written_ids(path: Path) -> tuple[set[str], bool]:
     with handle:
         for line in handle:
             # Only lines naming an id are parsed: a month of heartbeats reopens quickly.
-            if b'"event_id"' not in line:
+            if b'"event_id' not in line:
                 continue
             try:
                 record = json.loads(line)
             except ValueError:  # a line cut short, or not an event
                 continue
-            if isinstance(record, dict) and isinstance(record.get("event_id"), str):
+            if not isinstance(record, dict):
+                continue
+            if isinstance(record.get("event_id"), str):
                 ids.add(record["event_id"])
+            if isinstance(record.get("event_ids"), list):
+                ids.update(i for i in record["event_ids"] if isinstance(i, str))
     return ids, bool(line) and not line.endswith(b"\n")
 
 

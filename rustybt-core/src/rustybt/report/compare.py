@@ -2,7 +2,8 @@
 
 :func:`compare_session` reads a session's state file (its fills, see
 :mod:`rustybt.live.journal`) and event log (each session's closing portfolio value, the
-``session_closed`` events) and sets them against a backtest over the same sessions:
+``session_closed`` and ``sessions_closed`` events) and sets them against a backtest over
+the same sessions:
 
 - the **equity overlay**: the backtest's and the session's portfolio value at each
   session's close;
@@ -524,14 +525,10 @@ def _read_log(path: Path) -> Any:
 
 
 def _session_values(events: Sequence[LogEvent]) -> dict[pd.Timestamp, float]:
-    """Each session's closing portfolio value by its date: the ``session_closed`` events';
-    in a log without them (RustyBT before they were logged), the last heartbeat of each
-    bar's day."""
-    closes = {
-        pd.Timestamp(str(e.fields["session"]), tz="UTC"): float(e.fields["portfolio_value"])
-        for e in events
-        if e.event == "session_closed" and "session" in e.fields
-    }
+    """Each session's closing portfolio value by its date: the ``session_closed`` and
+    ``sessions_closed`` events'; in a log without them (RustyBT before they were logged),
+    the last heartbeat of each bar's day."""
+    closes = {day: value for e in events for day, value in _closes(e)}
     if closes:
         return closes
     return {
@@ -539,6 +536,36 @@ def _session_values(events: Sequence[LogEvent]) -> dict[pd.Timestamp, float]:
         for e in events
         if e.event == "heartbeat" and e.fields.get("last_bar") and "portfolio_value" in e.fields
     }
+
+
+def _closes(event: LogEvent) -> list[tuple[pd.Timestamp, float]]:
+    """The date and closing portfolio value of each session ``event`` says closed (none
+    for other events).
+
+    Raises:
+        DataError: a date or value that is not one, or a ``sessions_closed`` line whose
+            lists differ in length.
+    """
+    fields = event.fields
+    if event.event == "session_closed" and "session" in fields:
+        pairs = [(fields["session"], fields.get("portfolio_value", ""))]
+    elif event.event == "sessions_closed" and "sessions" in fields:
+        days, values = fields["sessions"], fields.get("portfolio_values")
+        if not isinstance(days, list) or not isinstance(values, list) or len(days) != len(values):
+            raise DataError(
+                f"{event.file}, line {event.line}: a sessions_closed event needs lists "
+                "'sessions' and 'portfolio_values' of the same length; the log is damaged"
+            )
+        pairs = list(zip(days, values, strict=True))
+    else:
+        return []
+    try:
+        return [(pd.Timestamp(str(day), tz="UTC"), float(value)) for day, value in pairs]
+    except (TypeError, ValueError) as exc:
+        raise DataError(
+            f"{event.file}, line {event.line}: {event.event} holds a session date or value "
+            f"that is not one ({exc}); the log is damaged"
+        ) from None
 
 
 def _mode(events: Sequence[LogEvent]) -> str | None:
