@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from rustybt.data.bar_arrays import symbol_columns, timeline_rows
+from rustybt.data.bar_arrays import forward_fill, symbol_columns, timeline_rows
 
 UNIVERSE = ["AAPL", "MSFT", "BTC/USDT"]
 
@@ -24,3 +24,24 @@ def test_stamps_off_the_timeline_get_no_row() -> None:
         )
     )
     np.testing.assert_array_equal(timeline_rows(timeline, stamps), [-1, 1, -1, 2, -1])
+
+
+NAN = np.nan
+
+
+@pytest.mark.parametrize(
+    ("closes", "prices"),
+    [
+        # A bar in every row from each asset's first on: nothing to carry.
+        ([[NAN, 1.0], [2.0, 1.5], [3.0, 1.25]], [[NAN, 1.0], [2.0, 1.5], [3.0, 1.25]]),
+        # A gap, and an asset whose bars ended: the last close is carried forward.
+        ([[1.0, 5.0], [NAN, 6.0], [3.0, NAN]], [[1.0, 5.0], [1.0, 6.0], [3.0, 6.0]]),
+        # An asset without any bar stays without a price.
+        ([[NAN, 4.0], [NAN, 4.5]], [[NAN, 4.0], [NAN, 4.5]]),
+    ],
+)
+def test_the_price_is_the_close_carried_forward_over_missing_bars(closes, prices) -> None:
+    closes = np.array(closes)
+    filled = forward_fill(closes)
+    np.testing.assert_array_equal(filled, prices)
+    assert filled is not closes

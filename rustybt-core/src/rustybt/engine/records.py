@@ -304,7 +304,7 @@ class SessionRecords:
         columns: dict[str, np.ndarray] = {
             name: np.array(values, dtype=np.float64)
             for name, values in {
-                **self._values(self._held(), _rows_of(ticks_at_session_end), ledger, paid),
+                **self._values(self._held(), ticks_at_session_end, ledger, paid),
                 "capital_used": capital_used,
             }.items()
         }
@@ -401,12 +401,14 @@ class SessionRecords:
     def _values(
         self,
         held: list[tuple[HeldRow, ...]],
-        ticks: Iterable[list[int]],
+        ticks: np.ndarray,
         ledger: Ledger,
         paid: dict[int, Decimal],
     ) -> dict[str, list[float]]:
         """Value, return, P&L, cash and positions value per session; the P&L leaves out
-        the dividends ``paid`` at a session's start (by row).
+        the dividends ``paid`` at a session's start (by row). ``ticks`` holds each
+        session's closing prices (session × asset), read only for the sessions whose
+        positions' value was not recorded during the run.
 
         Each is an exact fraction of integers (cash's numerator and denominator, positions
         in the ledger's value units), which Python divides into the nearest float: the
@@ -421,8 +423,8 @@ class SessionRecords:
         previous_num, previous_den = self.starting_value.as_integer_ratio()
         last_cash: Decimal | None = None
         flat = False
-        rows = zip(held, self.cash, self.positions_units, ticks, strict=True)
-        for row, (holdings, cash, known, closes) in enumerate(rows):
+        rows = zip(held, self.cash, self.positions_units, strict=True)
+        for row, (holdings, cash, known) in enumerate(rows):
             if cash is not last_cash:
                 last_cash = cash
                 cash_num, cash_den = cash.as_integer_ratio()
@@ -448,7 +450,8 @@ class SessionRecords:
                         [lots * multiplier[column] for column, _, _, _, _, lots in holdings],
                     )
                 columns_held, lot_units = held_weights
-                units = sum(map(mul, lot_units, map(closes.__getitem__, columns_held))) * unit_num
+                closes = ticks[row, columns_held].tolist()
+                units = sum(map(mul, lot_units, closes)) * unit_num
             # value = cash + units × unit = (cash_num × unit_den + units × cash_den) / den
             num = cash_num * unit_den + units * cash_den
             value_column.append(num / den)
