@@ -46,6 +46,12 @@ def test_json_report_names_each_benchmark_with_throughput_and_memory(
         assert report["metrics"]["sim_bars_per_second"]["median"] >= throughput["median"]
         assert report["metrics"]["seconds"]["higher_is_better"] is False
         assert report["peak_memory_mb"] > 0
+        # A user-style row also times its strategy's own work with no engine: a ceiling.
+        bare = report["metrics"].get("bare_loop_bars_per_second")
+        if report["name"].endswith("-tuned"):
+            assert bare is None
+        else:
+            assert bare["median"] > report["metrics"]["sim_bars_per_second"]["median"]
 
 
 def test_suites_select_benchmarks_by_name_prefix(rustybt) -> None:

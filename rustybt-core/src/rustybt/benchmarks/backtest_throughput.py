@@ -9,7 +9,9 @@ loading (the result's ``timings.simulate + timings.results``), the "sim" of the 
 comparison.
 
 The main rows (W1, W2, M1, M10) run the strategy a Zipline user writes
-(:mod:`rustybt.benchmarks.user_strategy`), from a strategy file as ``rustybt run`` does.
+(:mod:`rustybt.benchmarks.user_strategy`), from a strategy file as ``rustybt run`` does,
+and time the same strategy's own work with no engine on the same closes
+(``bare_loop_bars_per_second``): the ceiling of any engine running that strategy.
 The ``-tuned`` rows run SMA(20)/SMA(50) crossovers written for the engine's fast paths (a
 ``data.history`` Series or frame sliced and compared directly, holdings tracked by the
 strategy instead of looked up in the portfolio), paying $0.001 per share.
@@ -22,14 +24,20 @@ from pathlib import Path
 from typing import Literal
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from rustybt.algorithm import TradingAlgorithm
 from rustybt.api import order_target_percent, set_commission, symbol, symbols
+from rustybt.assets import Asset
 from rustybt.backtest import run_backtest
 from rustybt.benchmarks.measurement import Metric
-from rustybt.benchmarks.synthetic_bars import synthetic_symbols, write_symbol_files
-from rustybt.benchmarks.user_strategy import write_user_strategy
+from rustybt.benchmarks.synthetic_bars import (
+    random_walk_bars,
+    synthetic_symbols,
+    write_symbol_files,
+)
+from rustybt.benchmarks.user_strategy import bare_loop_seconds, write_user_strategy
 from rustybt.calendars import get_calendar
 from rustybt.finance import commission
 from rustybt.frequencies import RUN_FREQUENCIES
@@ -103,6 +111,9 @@ class BacktestThroughput:
     run_sessions: pd.DatetimeIndex | None = attrs.field(default=None, init=False)
     bars: int = attrs.field(default=0, init=False)
     registry: PluginRegistry | None = attrs.field(default=None, init=False)
+    closes: np.ndarray | None = attrs.field(default=None, init=False, repr=False)
+    """The closes written (bar × asset), which the bare loop reads."""
+    first_run_bar: int = attrs.field(default=0, init=False)
 
     def setup(self, workdir: Path) -> None:
         """Write the synthetic bars, including warm-up before the first session, to
@@ -127,6 +138,10 @@ class BacktestThroughput:
         # Loaded once, as the CLI does at startup, not on every timed run.
         self.registry = PluginRegistry.from_environment()
         self.bars = self.assets * int((stamps >= self.run_sessions[0]).sum())
+        self.first_run_bar = int((stamps < self.run_sessions[0]).sum())
+        self.closes = np.column_stack(
+            [random_walk_bars(name, stamps, seed)["close"] for seed, name in enumerate(names)]
+        )
 
     def algorithm(self) -> TradingAlgorithm | Path:
         """What ``run_backtest`` runs: the user-style strategy file, or a tuned algorithm."""
@@ -159,7 +174,7 @@ class BacktestThroughput:
         del result  # freed after the clock stops: a user keeps the results they asked for
         assert timings is not None, "run_backtest times its phases"
         simulated = timings.simulate + timings.results
-        return {
+        metrics = {
             "bars_per_second": Metric(
                 value=self.bars / seconds, unit="bars/s", higher_is_better=True
             ),
@@ -168,6 +183,14 @@ class BacktestThroughput:
             ),
             "seconds": Metric(value=seconds, unit="s", higher_is_better=False),
         }
+        if self.style == "user":
+            assert self.closes is not None, "setup() keeps the closes"
+            assets = [Asset(symbol=name) for name in synthetic_symbols(self.assets)]
+            bare = bare_loop_seconds(self.closes, assets, self.first_run_bar, FAST, SLOW)
+            metrics["bare_loop_bars_per_second"] = Metric(
+                value=self.bars / bare, unit="bars/s", higher_is_better=True
+            )
+        return metrics
 
 
 def _sessions(full: int, scale: float, least: int) -> int:

@@ -450,8 +450,8 @@ class SessionRecords:
                         [lots * multiplier[column] for column, _, _, _, _, lots in holdings],
                     )
                 columns_held, lot_units = held_weights
-                closes = ticks[row, columns_held].tolist()
-                units = sum(map(mul, lot_units, closes)) * unit_num
+                closes = ticks[row].tolist()
+                units = sum(map(mul, lot_units, map(closes.__getitem__, columns_held))) * unit_num
             # value = cash + units × unit = (cash_num × unit_den + units × cash_den) / den
             num = cash_num * unit_den + units * cash_den
             value_column.append(num / den)
