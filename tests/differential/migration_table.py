@@ -75,12 +75,18 @@ DATA_DIFFERS: dict[str, str] = {
     "(`test_engine_lifetimes.py`); paper and live sessions never do, since the broker holds "
     "the positions and a feed may merely pause. Data ending on the run's last session counts "
     "as continuing. The closing transaction's commission is 0.0 (zipline's is None)",
+    "positions order": "`context.portfolio.positions` is live, as zipline's is (the same "
+    "dict and position objects from bar to bar, brought up to date when `context.portfolio` "
+    "is read: `kept_portfolio_views`), but lists the held positions in the run's asset "
+    "order, where zipline lists them in the order they were opened: a paper or live session "
+    "restarted from its checkpoint must iterate its positions as the session it continues "
+    "did, and its checkpoint keeps the positions in asset order",
     "Pipeline": "the output frames and the trades of pipeline strategies are zipline's "
     "(`test_pipeline.py`); around the engine (the research entry point, domains, the asset "
     "objects, a few inputs zipline crashes on) see [Pipeline](pipeline.md#differences-from-"
     "zipline)",
 }
-"""Behaviours of the data, not of an API name, that differ from zipline on purpose."""
+"""Behaviours, not of one API name, that differ from zipline on purpose."""
 
 
 def unsupported_reason(name: str) -> str | None:
@@ -163,7 +169,7 @@ def page() -> str:
     lines += [f"| `{name}` | {status} | {detail} |" for name, status, detail in rows()]
     lines += [
         "",
-        "Where the data is treated differently:",
+        "Other behaviours that differ on purpose:",
         "",
         "| what | how it differs |",
         "|---|---|",

@@ -1,6 +1,7 @@
-"""``context.portfolio`` is a snapshot of the ledger at one bar that costs only what is read
-of it: its positions are a view that makes each position when first read, with the values
-and types an eagerly built dict of positions has."""
+"""``context.portfolio`` is live, as zipline's is: the same portfolio, dict of positions and
+position objects from bar to bar, brought up to date when the strategy reads
+``context.portfolio``, each figure worked out when read, with the values and types an
+eagerly built dict of positions has."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ import gc
 import pickle
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rustybt.api import order, order_target, symbols
 from rustybt.assets import Asset, AssetClass
+from rustybt.data.bar_arrays import BarArrays
 from rustybt.finance.ledger import Ledger
-from rustybt.portfolio import HoldingsAtBar, Position, Positions, position_amount
+from rustybt.portfolio import BarQuotes, HeldPositions, Position, Positions, position_amount
 
 CLOSES = {
     "AAA": [10.0, 10.5, 11.25, 10.75, 12.0, 12.5, 11.0],
@@ -77,55 +78,91 @@ def test_positions_read_each_bar_are_those_of_the_results_frame(run_strategy) ->
     assert [len(row) for row in seen] == [0, 2, 3, 3, 2, 2, 2]
 
 
-def test_a_snapshot_read_in_a_later_bar_gives_the_figures_of_its_own_bar(run_strategy) -> None:
-    kept = {}
+def test_what_a_strategy_keeps_of_its_portfolio_stays_up_to_date_as_zipline_s(
+    run_strategy,
+) -> None:
+    kept, seen = {}, []
 
     def initialize(context):
         context.assets = symbols("AAA", "BBB", "CCC")
         context.bar = 0
+        kept["positions"] = context.portfolio.positions  # empty before the first bar
 
     def handle_data(context, data):
-        if context.bar == 2:
-            # Kept unread: its positions are made only after the run went on.
-            kept["positions"] = context.portfolio.positions
-            kept["eager"] = {a: figures(p) for a, p in context.portfolio.positions.items()}
-            kept["aaa"] = context.assets[0]
+        portfolio = context.portfolio
+        aaa, bbb = context.assets[:2]
+        if context.bar == 1:
+            kept["aaa"], kept["bbb"] = portfolio.positions[aaa], portfolio.positions[bbb]
+            kept["portfolio"] = portfolio
+        if "aaa" in kept:
+            seen.append((kept["aaa"].amount, kept["bbb"].amount, kept["aaa"].last_sale_price))
+        assert portfolio is kept.get("portfolio", portfolio)
+        assert portfolio.positions is kept["positions"]
         trade_each_bar(context)
 
-    run_strategy(CLOSES, initialize=initialize, handle_data=handle_data)
-    positions, aaa = kept["positions"], kept["aaa"]
-    assert positions[aaa].last_sale_price == CLOSES["AAA"][2]
-    assert {a: figures(p) for a, p in positions.items()} == kept["eager"]
+    result = run_strategy(CLOSES, initialize=initialize, handle_data=handle_data)
+    # AAA grows from 10 to 15 shares; BBB closes in the fifth bar and reads 0 from then on.
+    assert seen == [
+        (10, 7, 10.5),
+        (10, 7, 11.25),
+        (15, 7, 10.75),
+        (15, 0, 12.0),
+        (15, 0, 12.5),
+        (15, 0, 11.0),
+    ]
+    last = result.frame.iloc[-1]
+    assert kept["portfolio"].portfolio_value == last["portfolio_value"]
+    assert kept["portfolio"].cash == last["ending_cash"]
+    assert list(kept["positions"]) == list(symbols_of(result.frame["positions"].iloc[-1]))
 
 
-def test_reading_one_position_of_many_makes_only_that_one() -> None:
+def symbols_of(rows: list[dict]) -> list[Asset]:
+    return [row["sid"] for row in rows]
+
+
+def test_a_bar_without_fills_changes_nothing_and_a_fill_only_its_position() -> None:
     assets = [Asset(symbol=f"S{i:04d}") for i in range(1000)]
     ledger = Ledger(assets, Decimal(10**9))
     for lots, asset in enumerate(assets, start=1):
         ledger.set_position(asset, lots, Decimal("1.5"))
-    positions = Positions.of(view_at(ledger, ticks=[100] * len(assets)))
+    held = HeldPositions(quotes_of(assets, ticks=[100] * len(assets)))
+    positions = held.update(ledger)
+    before = {asset: positions[asset] for asset in assets}
 
-    before = sum(isinstance(o, Position) for o in gc.get_objects())
-    position = positions[assets[500]]
-    made = sum(isinstance(o, Position) for o in gc.get_objects()) - before
+    assert held.update(ledger) is positions
+    ledger.set_position(assets[500], 7, Decimal("2"))
+    made_before = sum(isinstance(o, Position) for o in gc.get_objects())
+    assert held.update(ledger) is positions
+    made = sum(isinstance(o, Position) for o in gc.get_objects()) - made_before
 
-    assert made == 1
-    assert (position.amount, assets[500] in positions, len(positions)) == (501, True, 1000)
+    assert made == 0  # the position changed in place
+    assert all(positions[asset] is before[asset] for asset in assets)
+    assert (positions[assets[500]].amount, positions[assets[500]].cost_basis) == (7, 2.0)
+    assert len(positions) == 1000
 
 
-def view_at(ledger: Ledger, ticks: list[int], bar: int = 0) -> HoldingsAtBar:
-    """The ledger's holdings at one bar of a single-bar price grid."""
-    return HoldingsAtBar(
-        ledger.holdings(),
-        bar=bar,
-        ticks=np.array(ticks, dtype=np.int64),
-        last_bars=np.full(len(ticks), bar, dtype=np.int64),
-        times_ns=TIMES.asi8,
-    )
+def quotes_of(assets: list[Asset], ticks: list[int], bar: int = 0) -> BarQuotes:
+    """Quotes at ``bar`` of bars whose every close is ``ticks`` (per asset)."""
+    times = TIMES[: bar + 1]
+    closes = [
+        float(Decimal(tick).scaleb(asset.tick_exponent))
+        for asset, tick in zip(assets, ticks, strict=True)
+    ]
+    bars = pd.DataFrame(
+        [
+            {"timestamp": time, "symbol": asset.symbol, "close": close}
+            for time in times
+            for asset, close in zip(assets, closes, strict=True)
+            if close
+        ],
+        columns=["timestamp", "symbol", "close"],
+    ).assign(open=lambda f: f["close"], high=lambda f: f["close"], low=lambda f: f["close"])
+    arrays = BarArrays(bars.assign(volume=100.0), assets, pd.DatetimeIndex(times))
+    return BarQuotes(lambda: arrays, lambda: times.asi8, lambda: bar)
 
 
 def eager_and_view() -> tuple[dict[Asset, Position], Positions, list[Asset]]:
-    """The positions of a ledger holding two of three assets, eagerly and as a view."""
+    """The positions of a ledger holding two of three assets, eagerly and as kept."""
     assets = [Asset(symbol="AAA"), Asset(symbol="BBB"), Asset(symbol="CCC")]
     ledger = Ledger(assets, Decimal(100000))
     ledger.set_position(assets[2], -4, Decimal("5.25"))
@@ -142,7 +179,7 @@ def eager_and_view() -> tuple[dict[Asset, Position], Positions, list[Asset]]:
         for column, asset in enumerate(assets)
         if ledger.amount(asset)
     }
-    return eager, Positions.of(view_at(ledger, ticks)), assets
+    return eager, HeldPositions(quotes_of(assets, ticks)).update(ledger), assets
 
 
 def test_the_view_answers_as_a_dict_of_every_position_does() -> None:
@@ -202,7 +239,7 @@ def test_a_position_view_gives_the_floats_of_the_exact_ledger(tick, lot, lots, t
     asset = Asset(symbol="X", asset_class=AssetClass.CRYPTO, tick_size=tick, lot_size=lot)
     ledger = Ledger([asset], Decimal(100000))
     ledger.set_position(asset, lots, Decimal(ticks).scaleb(asset.tick_exponent))
-    position = Positions.of(view_at(ledger, [ticks]))[asset]
+    position = HeldPositions(quotes_of([asset], [ticks])).update(ledger)[asset]
     assert position.amount == position_amount(asset, ledger.amount(asset))
     assert type(position.amount) is type(position_amount(asset, ledger.amount(asset)))
     assert position.last_sale_price == float(asset.price_from_ticks(ticks))
@@ -210,17 +247,12 @@ def test_a_position_view_gives_the_floats_of_the_exact_ledger(tick, lot, lots, t
 
 
 def test_an_asset_without_a_bar_yet_has_no_last_sale_date() -> None:
-    asset = Asset(symbol="AAA")
-    ledger = Ledger([asset], Decimal(100000))
-    ledger.set_position(asset, 3, Decimal(10))
-    holdings = HoldingsAtBar(
-        ledger.holdings(),
-        bar=1,
-        ticks=np.array([0], dtype=np.int64),
-        last_bars=np.array([-1], dtype=np.int64),
-        times_ns=TIMES.asi8,
-    )
-    assert Positions.of(holdings)[asset].last_sale_date is None
+    assets = [Asset(symbol="AAA"), Asset(symbol="BBB")]
+    ledger = Ledger(assets, Decimal(100000))
+    ledger.set_position(assets[1], 3, Decimal(10))
+    positions = HeldPositions(quotes_of(assets, ticks=[100000, 0])).update(ledger)
+    assert positions[assets[1]].last_sale_date is None
+    assert positions[assets[1]].last_sale_price == 0.0
 
 
 def test_editing_the_positions_read_leaves_the_next_read_whole(run_strategy) -> None:
@@ -243,7 +275,7 @@ def test_editing_the_positions_read_leaves_the_next_read_whole(run_strategy) -> 
     assert seen == [(False, True), 10]
 
 
-def test_the_portfolio_read_again_in_a_bar_is_the_same_snapshot_until_a_fill(
+def test_the_portfolio_read_again_is_the_same_object_and_the_account_until_a_fill(
     run_strategy,
 ) -> None:
     seen = []
@@ -289,9 +321,7 @@ def test_account_leverage_counts_short_positions_by_their_size(run_strategy) -> 
     assert seen[2][0] > seen[2][1] > 0
 
 
-def test_a_portfolio_first_read_after_the_run_went_on_gives_the_figures_of_its_bar(
-    run_strategy,
-) -> None:
+def test_a_portfolio_kept_and_read_after_the_run_gives_its_last_figures(run_strategy) -> None:
     kept = {}
 
     def initialize(context):
@@ -304,11 +334,12 @@ def test_a_portfolio_first_read_after_the_run_went_on_gives_the_figures_of_its_b
         trade_each_bar(context)
 
     result = run_strategy(CLOSES, initialize=initialize, handle_data=handle_data)
-    unread, row = kept["unread"], result.frame.iloc[2]
+    unread, row = kept["unread"], result.frame.iloc[-1]
     assert (unread.portfolio_value, unread.cash, unread.positions_value) == (
         row["portfolio_value"],
         row["ending_cash"],
         row["ending_value"],
     )
-    assert pickle.loads(pickle.dumps(unread)) == unread
+    copied = pickle.loads(pickle.dumps(unread))
+    assert copied == unread and type(copied.positions) is Positions
     assert repr(unread).startswith("Portfolio(cash=")

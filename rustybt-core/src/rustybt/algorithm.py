@@ -134,7 +134,7 @@ class AlgorithmRuntime(Protocol):
         ...
 
     def portfolio(self) -> Portfolio:
-        """A snapshot of the portfolio at the current bar."""
+        """The portfolio, brought up to date with the current bar (live, as zipline's)."""
         ...
 
     def account(self) -> Account:

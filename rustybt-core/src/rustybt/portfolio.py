@@ -1,21 +1,26 @@
 """What a strategy sees of its account: ``context.portfolio`` and its positions.
 
-These are read-only snapshots of the ledger at one bar. The ledger is exact (``Decimal``);
-what a strategy reads of it is ``float``, as in zipline, so numpy, ``**``, ``json.dumps`` and
-float64 columns work on it. A position's ``amount`` is an ``int`` for assets traded in
-whole units and a ``float`` for fractional ones (crypto).
+The ledger is exact (``Decimal``); what a strategy reads of it is ``float``, as in zipline,
+so numpy, ``**``, ``json.dumps`` and float64 columns work on it. A position's ``amount`` is
+an ``int`` for assets traded in whole units and a ``float`` for fractional ones (crypto).
 
-A snapshot costs only what is read of it: the positions are a view of the ledger's holdings
-at the bar's prices (:class:`HoldingsAtBar`), so reading one position costs the same with
-one asset held or a thousand, and each figure of a position is worked out when first read.
+As in zipline, what ``context.portfolio`` gives is live: the same portfolio, the same dict
+of positions and the same position object for as long as a position stays open, brought up
+to date with the ledger each time the strategy reads ``context.portfolio``
+(:class:`HeldPositions`). A strategy may keep them and read them in later bars. A position
+or portfolio built with its constructor, or unpickled, holds the figures it was given.
+
+Reading costs only what is read: the dict and its positions change only where a fill
+changed the ledger, so ``positions[asset].amount`` is a plain dict lookup and attribute,
+and a figure such as ``portfolio_value`` or a position's last sale price is worked out
+when read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import numpy as np
@@ -24,24 +29,76 @@ import pandas as pd
 from rustybt.assets import Asset
 
 if TYPE_CHECKING:  # the ledger's modules import this one
-    from rustybt.finance.ledger import Holding
+    from rustybt.finance.ledger import Holding, Ledger
 
 
-_UNREAD: Any = object()
-"""A figure of a position from the ledger not worked out yet."""
+class Quotes(Protocol):
+    """Where a live position reads the price of its asset at the current bar."""
+
+    def price(self, asset: Asset, column: int) -> float:
+        """``asset``'s price at the current bar, as a float (its data's column ``column``)."""
+        ...
+
+    def sale_date(self, column: int) -> pd.Timestamp | None:
+        """The time of the last bar of the asset in ``column`` up to the current one (None
+        before its first)."""
+        ...
+
+
+class BarQuotes:
+    """:class:`Quotes` read from a run's bar arrays (``arrays()``: ``ticks``, bar × asset
+    prices in ticks, and ``last_bar``, each asset's last bar) at the bar ``current_bar()``
+    (-1 before the first, read as the first), ``times_ns()`` being the bar times. Each is
+    asked for at every read: a run replaces its arrays when assets are added."""
+
+    def __init__(
+        self,
+        arrays: Callable[[], Any],
+        times_ns: Callable[[], np.ndarray],
+        current_bar: Callable[[], int],
+    ) -> None:
+        self._arrays = arrays
+        self._times_ns = times_ns
+        self._current_bar = current_bar
+
+    def price(self, asset: Asset, column: int) -> float:
+        """See :class:`Quotes`: ``ticks × tick size``, rounded once (integer true division
+        rounds as ``float(Decimal)`` does)."""
+        ticks = int(self._arrays().ticks[max(self._current_bar(), 0), column])
+        exponent = asset.tick_exponent
+        return float(ticks * 10**exponent) if exponent >= 0 else ticks / 10**-exponent
+
+    def sale_date(self, column: int) -> pd.Timestamp | None:
+        """See :class:`Quotes`."""
+        last = min(max(self._current_bar(), 0), int(self._arrays().last_bar[column]))
+        if last < 0:
+            return None
+        return pd.Timestamp(int(self._times_ns()[last]), tz="UTC")
 
 
 class Position:
     """A holding: ``amount`` (negative when short), average ``cost_basis``, and the last
     price, each read-only.
 
-    Not an attrs class because a position read from ``context.portfolio`` is a view: it
-    keeps the ledger's holding and the bar it was read at (:class:`HoldingsAtBar`), and
-    works out each figure the first time it is read, so a strategy pays only for what it
-    reads. Equality, hashing and ``repr`` are an attrs class's over the five figures.
+    A position read from ``context.portfolio`` is live, as zipline's is (see the module):
+    its ``amount`` and ``cost_basis`` are the ledger's when ``context.portfolio`` was last
+    read (``amount`` 0 once the position closed), its ``last_sale_price`` and
+    ``last_sale_date`` those of the current bar. One built with the constructor holds the
+    figures given. Equality, hashing and ``repr`` are an attrs class's over the five
+    figures; a pickled position is one built with its figures.
     """
 
-    __slots__ = ("_amount", "_asset", "_at", "_cost_basis", "_date", "_holding", "_price")
+    __slots__ = ("_asset", "_cost_basis", "_date", "_holding", "_price", "_quotes", "amount")
+
+    amount: int | float
+    """Units held (negative when short): an int for whole-unit assets, else a float. A plain
+    attribute, read on every bar by many strategies."""
+    _asset: Asset
+    _cost_basis: float
+    _date: pd.Timestamp | None
+    _holding: Holding | None
+    _price: float
+    _quotes: Quotes | None
 
     def __init__(
         self,
@@ -52,13 +109,16 @@ class Position:
         last_sale_price: float = 0.0,
         last_sale_date: pd.Timestamp | None = None,
     ) -> None:
-        self._asset = asset
-        self._amount = amount
-        self._cost_basis = cost_basis
-        self._price = last_sale_price
-        self._date = last_sale_date
-        self._holding: Holding | None = None
-        self._at: HoldingsAtBar | None = None
+        _set_asset(self, asset)
+        _set_amount(self, amount)
+        _set_cost_basis(self, cost_basis)
+        _set_price(self, last_sale_price)
+        _set_date(self, last_sale_date)
+        _set_holding(self, None)
+        _set_quotes(self, None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Position is read-only: {name!r} cannot be set")
 
     @property
     def asset(self) -> Asset:
@@ -66,44 +126,26 @@ class Position:
         return self._asset
 
     @property
-    def amount(self) -> int | float:
-        """Units held (negative when short): an int for whole-unit assets, else a float."""
-        amount = self._amount
-        if amount is _UNREAD:
-            lots = self._holding[1]  # type: ignore[index]
-            asset = self._asset
-            if asset.lot_exponent == 0:  # a lot of one unit: the lots are the amount
-                amount = lots
-            else:
-                amount = position_amount(asset, Decimal(lots) * asset.lot_size)
-            self._amount = amount
-        return amount
-
-    @property
     def cost_basis(self) -> float:
         """The average price paid per unit, commissions of opening fills included."""
-        cost_basis = self._cost_basis
-        if cost_basis is _UNREAD:
-            cost_basis = self._cost_basis = float(self._holding[2])  # type: ignore[index]
-        return cost_basis
+        holding = self._holding
+        return self._cost_basis if holding is None else float(holding[2])
 
     @property
     def last_sale_price(self) -> float:
-        """The asset's price at the bar the position was read."""
-        price = self._price
-        if price is _UNREAD:
-            at: HoldingsAtBar = self._at  # type: ignore[assignment]
-            price = self._price = at.price(self._asset, self._holding[0])  # type: ignore[index]
-        return price
+        """The asset's price at the current bar (for a live position)."""
+        quotes = self._quotes
+        if quotes is None:
+            return self._price  # type: ignore[no-any-return]
+        return quotes.price(self._asset, self._holding[0])  # type: ignore[index]
 
     @property
     def last_sale_date(self) -> pd.Timestamp | None:
-        """The time of the asset's last bar up to the bar the position was read (UTC)."""
-        date = self._date
-        if date is _UNREAD:
-            at: HoldingsAtBar = self._at  # type: ignore[assignment]
-            date = self._date = at.sale_date(self._holding[0])  # type: ignore[index]
-        return date
+        """The time of the asset's last bar up to the current one (UTC)."""
+        quotes = self._quotes
+        if quotes is None:
+            return self._date  # type: ignore[no-any-return]
+        return quotes.sale_date(self._holding[0])  # type: ignore[index]
 
     @property
     def sid(self) -> Asset:
@@ -143,6 +185,18 @@ class Position:
         return (_position, self._figures())
 
 
+# The slots written directly: a Position refuses attribute assignment.
+_slot = Position.__dict__
+_set_asset = _slot["_asset"].__set__
+_set_amount = _slot["amount"].__set__
+_set_cost_basis = _slot["_cost_basis"].__set__
+_set_price = _slot["_price"].__set__
+_set_date = _slot["_date"].__set__
+_set_holding = _slot["_holding"].__set__
+_set_quotes = _slot["_quotes"].__set__
+_new_position = Position.__new__
+
+
 def _position(
     asset: Asset,
     amount: int | float,
@@ -165,202 +219,53 @@ def position_amount(asset: Asset, amount: Decimal) -> int | float:
     return int(amount) if asset.whole_units else float(amount)
 
 
-_new_position = Position.__new__
-
-
-class HoldingsAtBar:
-    """The ledger's cash and held positions (:meth:`rustybt.finance.ledger.Ledger.holdings`,
-    fixed for one revision) at the prices of one bar: what ``context.portfolio`` reads.
-
-    ``ticks`` is the bar's row of prices in ticks and ``last_bars`` each asset's last bar,
-    by column; ``times_ns`` the bar times. These arrays are not changed for a bar once it
-    has run, so a position read later gives the figures of its bar. Each position is made
-    the first time it is read, and the same object is given each time after.
-    """
-
-    __slots__ = (
-        "_dates",
-        "_last_bars",
-        "_positions",
-        "_ticks",
-        "_times_ns",
-        "bar",
-        "cash",
-        "held",
-        "revision",
-    )
-
-    def __init__(
-        self,
-        held: Mapping[Asset, Holding],
-        *,
-        bar: int,
-        ticks: np.ndarray,
-        last_bars: np.ndarray,
-        times_ns: np.ndarray,
-        cash: Decimal = Decimal(0),
-        revision: int = 0,
-    ) -> None:
-        self.held = held
-        self.bar = bar
-        self.cash = cash
-        self.revision = revision
-        self._ticks = ticks
-        self._last_bars = last_bars
-        self._times_ns = times_ns
-        self._dates: dict[int, pd.Timestamp] | None = None
-
-    def make(self, asset: Asset, holding: Holding) -> Position:
-        """The position of ``holding`` (the one of ``asset`` in :attr:`held`), its figures
-        worked out when first read."""
-        position = _new_position(Position)
-        position._asset = asset
-        position._holding = holding
-        position._at = self
-        position._cost_basis = position._price = position._date = _UNREAD
-        # Whole lots of one unit are the amount itself: nothing to work out on reading.
-        position._amount = holding[1] if asset.lot_exponent == 0 else _UNREAD
-        return position
-
-    def every_position(self, made: Mapping[Asset, Any]) -> dict[Asset, Position]:
-        """Every held position, in asset order: those in ``made`` as they are, the others
-        made now."""
-        return {
-            asset: position
-            if (position := made.get(asset)).__class__ is Position
-            else self.make(asset, holding)
-            for asset, holding in sorted(self.held.items(), key=itemgetter(1))
-        }
-
-    def price(self, asset: Asset, column: int) -> float:
-        """``asset``'s price at the bar as a float: ``ticks × tick size``, rounded once
-        (integer true division rounds as ``float(Decimal)`` does)."""
-        ticks = int(self._ticks[column])
-        exponent = asset.tick_exponent
-        return float(ticks * 10**exponent) if exponent >= 0 else ticks / 10**-exponent
-
-    def sale_date(self, column: int) -> pd.Timestamp | None:
-        """The time of the last bar of the asset in ``column`` up to this one (None before
-        its first)."""
-        last = min(self.bar, int(self._last_bars[column]))
-        if last < 0:
-            return None
-        dates = self._dates
-        if dates is None:
-            dates = self._dates = {}
-        date = dates.get(last)
-        if date is None:
-            date = dates[last] = pd.Timestamp(int(self._times_ns[last]), tz="UTC")
-        return date
+def _amount_of(asset: Asset, lots: int) -> int | float:
+    """The amount a strategy reads of ``lots`` lots of ``asset``."""
+    if asset.lot_exponent == 0:  # a lot of one unit: the lots are the amount
+        return lots
+    return position_amount(asset, Decimal(lots) * asset.lot_size)
 
 
 class Positions(dict[Asset, Position]):
-    """Held positions by asset. Indexing an asset not held gives an empty position, as in
-    Zipline; ``get`` and ``in`` see only what is held.
+    """Held positions by asset, in the order they were opened. Indexing an asset not held
+    gives an empty position, as in Zipline; ``get`` and ``in`` see only what is held.
 
-    The portfolio's positions are a view of one bar's holdings (:meth:`of`): the dict holds
-    each held asset's :data:`~rustybt.finance.ledger.Holding` until the position is read,
-    so ``in`` and ``len`` are a dict's own, and indexing or ``get`` make only the position
-    asked for; anything else (iterating, the items, a change) first makes every position,
-    in asset order, and from then on it is a plain dict.
+    ``context.portfolio.positions`` is kept up to date by the engine (see the module). A
+    strategy that changes it keeps what it made of it; its next read of
+    ``context.portfolio`` gives a new dict with every held position.
     """
 
-    __slots__ = ("_edited", "_holdings")
+    __slots__ = ("_edited",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._holdings: HoldingsAtBar | None = None
         self._edited = False
 
     @property
     def edited(self) -> bool:
-        """True once the strategy changed this dict: the portfolio read next is a new
-        snapshot, which the change does not touch."""
+        """True once the strategy changed this dict."""
         return self._edited
-
-    @classmethod
-    def of(cls, holdings: HoldingsAtBar) -> Positions:
-        """The positions of ``holdings``, each made when first read."""
-        positions = _new_positions(cls)  # what __init__ does, without its call
-        positions._edited = False
-        positions._holdings = holdings
-        dict.update(positions, holdings.held)  # type: ignore[misc]  # holdings until read
-        return positions
-
-    def _fill(self) -> None:
-        """Make every held position, in asset order; the view becomes a plain dict."""
-        holdings = self._holdings
-        if holdings is not None:
-            self._holdings = None
-            every = holdings.every_position(dict.copy(self))
-            dict.clear(self)
-            dict.update(self, every)
 
     def __missing__(self, asset: Asset) -> Position:
         return Position(asset=asset)
 
-    def __getitem__(self, asset: Asset) -> Position:
-        position: Any = _dict_getitem(self, asset)  # a Position, or a Holding until read
-        if position.__class__ is Position or self._holdings is None:
-            return position  # type: ignore[no-any-return]
-        # HoldingsAtBar.make written out (a call less): strategies index positions every bar.
-        holding = position
-        made: Position = _new_position(Position)
-        made._asset = asset
-        made._holding = holding
-        made._at = self._holdings
-        made._cost_basis = made._price = made._date = _UNREAD
-        made._amount = holding[1] if asset.lot_exponent == 0 else _UNREAD
-        _dict_setitem(self, asset, made)
-        return made
-
     def __reduce__(self) -> tuple[Any, ...]:
-        self._fill()
         return (Positions, (dict(self),))
 
-    def get(self, asset: Asset, default: Any = None) -> Any:  # type: ignore[override]
-        """The position in ``asset`` when held, else ``default``."""
-        if asset in self:
-            return self[asset]
-        return default
 
-
-_new_positions = dict.__new__
-_dict_getitem = dict.__getitem__
-_dict_setitem = dict.__setitem__
-
-
-def _filling_first(name: str, *, edits: bool) -> Callable[..., Any]:
-    """``dict.<name>``, called on a view once it holds every position (marking the
-    positions :attr:`Positions.edited` when the method ``edits`` them)."""
+def _editing(name: str) -> Callable[..., Any]:
+    """``dict.<name>``, marking the positions :attr:`Positions.edited`."""
     method = getattr(dict, name)
 
-    def filled(self: Positions, *args: Any, **kwargs: Any) -> Any:
-        self._fill()
-        if edits:
-            self._edited = True
+    def edit(self: Positions, *args: Any, **kwargs: Any) -> Any:
+        self._edited = True
         return method(self, *args, **kwargs)
 
-    filled.__name__ = name
-    filled.__doc__ = method.__doc__
-    return filled
+    edit.__name__ = name
+    edit.__doc__ = method.__doc__
+    return edit
 
 
-# What reads or changes the dict as a whole works on the filled dict.
-for _name in (
-    "__iter__",
-    "__reversed__",
-    "__repr__",
-    "__eq__",
-    "__ne__",
-    "__or__",
-    "__ror__",
-    "keys",
-    "values",
-    "items",
-    "copy",
-):
-    setattr(Positions, _name, _filling_first(_name, edits=False))
 for _name in (
     "__setitem__",
     "__delitem__",
@@ -371,8 +276,81 @@ for _name in (
     "setdefault",
     "update",
 ):
-    setattr(Positions, _name, _filling_first(_name, edits=True))
+    setattr(Positions, _name, _editing(_name))
 del _name
+
+
+class HeldPositions:
+    """The positions a strategy reads, kept in step with a ledger: one :class:`Positions`
+    dict, in asset order, and one live :class:`Position` per open position whose
+    ``amount`` and ``cost_basis`` follow the ledger and whose prices come from ``quotes``.
+
+    :meth:`update` changes only the positions the ledger changed since the last update: a
+    bar without fills costs nothing. A position that closes leaves the dict with amount 0.
+    The order is the ledger's asset order, not the order positions opened in (zipline's),
+    so that a session restarted from its checkpoint iterates its positions as the session
+    it continues did.
+    """
+
+    def __init__(self, quotes: Quotes) -> None:
+        self._quotes = quotes
+        self._positions = Positions()
+        self._revision: int | None = None
+
+    def update(self, ledger: Ledger) -> Positions:
+        """The dict brought up to date with ``ledger``; a new one, with every held position,
+        when the strategy changed the last."""
+        if self._positions.edited:
+            kept = self._positions
+            self._positions = Positions()
+            self._revision = None
+            self._apply(ledger, ledger.changed_since(None), kept)
+        elif self._revision != ledger.revision:
+            self._apply(ledger, ledger.changed_since(self._revision), self._positions)
+        return self._positions
+
+    def _apply(self, ledger: Ledger, columns: Iterable[int], known: dict[Asset, Any]) -> None:
+        """Bring the positions of ``columns`` up to date; a position still open in
+        ``known`` (the dict before) is the same object."""
+        positions, holdings, assets = self._positions, ledger.holdings(), ledger.assets
+        out_of_order = False
+        for column in columns:
+            asset = assets[column]
+            holding = holdings.get(asset)
+            position = dict.get(known, asset)
+            if position.__class__ is not Position or position._quotes is None:
+                position = None
+            if holding is None:
+                if position is not None:
+                    dict.pop(positions, asset, None)
+                    _set_amount(position, 0)
+                    _set_holding(position, (column, 0, Decimal(0)))
+                continue
+            if position is None:
+                position = _new_position(Position)
+                _set_asset(position, asset)
+                _set_quotes(position, self._quotes)
+                _set_cost_basis(position, 0.0)
+                _set_price(position, 0.0)
+                _set_date(position, None)
+            _set_holding(position, holding)
+            _set_amount(position, _amount_of(asset, holding[1]))
+            if dict.get(positions, asset) is not position:
+                last = next(reversed(positions), None)
+                out_of_order |= (
+                    last is not None and _column_of(dict.__getitem__(positions, last)) > column
+                )
+                dict.__setitem__(positions, asset, position)
+        if out_of_order:
+            ordered = sorted(dict.items(positions), key=lambda item: _column_of(item[1]))
+            dict.clear(positions)
+            dict.update(positions, ordered)
+        self._revision = ledger.revision
+
+
+def _column_of(position: Position) -> int:
+    """The ledger column of a live position."""
+    return position._holding[0]  # type: ignore[index]  # a live position holds one
 
 
 _PORTFOLIO_FIGURES = (
@@ -385,27 +363,42 @@ _PORTFOLIO_FIGURES = (
 )
 
 
-class Portfolio:
-    """The account at one bar: ``cash``, ``positions``, ``positions_value`` and
-    ``portfolio_value`` (each the ledger's exact figure, as a float), ``starting_cash`` and
-    ``start_date``; read-only.
+class AccountSource(Protocol):
+    """What a live :class:`Portfolio` reads: the engine's account at the current bar."""
 
-    Not an attrs class because the portfolio a strategy reads is a snapshot of the ledger
-    at one bar (:meth:`at_bar`) whose figures are worked out when first read: a strategy
-    that reads only the positions pays only for them, and a snapshot read later still
-    gives the figures of its bar. Equality and ``repr`` are an attrs class's over the six
-    figures; like a dict of positions, it is not hashable.
+    def portfolio_value(self) -> Decimal:
+        """The exact portfolio value at the current bar."""
+        ...
+
+    def cash(self) -> Decimal:
+        """The exact cash."""
+        ...
+
+    def held_positions(self) -> Positions:
+        """The positions, up to date."""
+        ...
+
+
+class Portfolio:
+    """The account: ``cash``, ``positions``, ``positions_value`` and ``portfolio_value``
+    (each the ledger's exact figure, as a float), ``starting_cash`` and ``start_date``;
+    read-only.
+
+    Not an attrs class because the portfolio a strategy reads is live (see the module): the
+    engine's one portfolio, whose figures are worked out when read from the account as it
+    was when ``context.portfolio`` was last read (:meth:`refresh`). One built with the
+    constructor, or unpickled, holds the figures given. Equality and ``repr`` are an attrs
+    class's over the six figures; like a dict of positions, it is not hashable.
     """
 
     __slots__ = (
-        "_at",
         "_cash",
         "_positions",
         "_positions_value",
+        "_source",
         "_start_date",
         "_starting_cash",
         "_value",
-        "_value_of",
     )
 
     def __init__(
@@ -418,8 +411,7 @@ class Portfolio:
         starting_cash: float,
         start_date: pd.Timestamp | None,
     ) -> None:
-        self._at: HoldingsAtBar | None = None
-        self._value_of: Callable[[HoldingsAtBar], Decimal] | None = None
+        self._source: AccountSource | None = None
         self._cash: Any = cash
         self._positions: Any = positions
         self._value: Any = portfolio_value
@@ -428,41 +420,37 @@ class Portfolio:
         self._start_date = start_date
 
     @classmethod
-    def at_bar(
-        cls,
-        at: HoldingsAtBar,
-        value_of: Callable[[HoldingsAtBar], Decimal],
-        *,
-        starting_cash: float,
-        start_date: pd.Timestamp | None,
+    def live(
+        cls, source: AccountSource, *, starting_cash: float, start_date: pd.Timestamp | None
     ) -> Portfolio:
-        """The snapshot of ``at`` (the ledger's cash and holdings at one bar): its value is
-        ``value_of(at)``, exact, asked for when first read."""
+        """The portfolio of ``source``'s account, each figure read when first asked for
+        after each :meth:`refresh`."""
         portfolio = _new_portfolio(cls)
-        portfolio._at = at
-        portfolio._value_of = value_of
-        portfolio._cash = portfolio._positions = _UNREAD
-        portfolio._value = portfolio._positions_value = _UNREAD
+        portfolio._source = source
         portfolio._starting_cash = starting_cash
         portfolio._start_date = start_date
+        portfolio.refresh()
         return portfolio
+
+    def refresh(self) -> None:
+        """Forget the figures read: the account changed (a new bar, a fill). The positions
+        are brought up to date now, as zipline's are when the portfolio is read."""
+        source: AccountSource = self._source  # type: ignore[assignment]
+        self._cash = self._value = self._positions_value = _UNREAD
+        self._positions = source.held_positions()
 
     @property
     def cash(self) -> float:
         """Cash in the account."""
         cash = self._cash
         if cash is _UNREAD:
-            cash = self._cash = float(self._at.cash)  # type: ignore[union-attr]
+            cash = self._cash = float(self._source.cash())  # type: ignore[union-attr]
         return cash  # type: ignore[no-any-return]
 
     @property
     def positions(self) -> Positions:
-        """The held positions by asset (a view: each position made when first read)."""
-        positions = self._positions
-        if positions is _UNREAD:
-            at: HoldingsAtBar = self._at  # type: ignore[assignment]
-            positions = self._positions = Positions.of(at) if at.held else Positions()
-        return positions  # type: ignore[no-any-return]
+        """The held positions by asset."""
+        return self._positions  # type: ignore[no-any-return]
 
     @property
     def portfolio_value(self) -> float:
@@ -480,10 +468,10 @@ class Portfolio:
         return self._positions_value  # type: ignore[no-any-return]
 
     def _value_once(self) -> float:
-        """Work out the snapshot's exact value; keep it and the positions' value as floats."""
-        at: HoldingsAtBar = self._at  # type: ignore[assignment]
-        exact = self._value_of(at)  # type: ignore[misc]
-        self._positions_value = float(exact - at.cash)
+        """Work out the exact value; keep it and the positions' value as floats."""
+        source: AccountSource = self._source  # type: ignore[assignment]
+        exact = source.portfolio_value()
+        self._positions_value = float(exact - source.cash())
         value = self._value = float(exact)
         return value
 
@@ -501,8 +489,7 @@ class Portfolio:
     def positions_edited(self) -> bool:
         """True once the strategy changed the positions it read (see
         :attr:`Positions.edited`)."""
-        positions = self._positions
-        return positions is not _UNREAD and positions.edited  # type: ignore[no-any-return]
+        return self._positions.edited  # type: ignore[no-any-return]
 
     def _figures(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _PORTFOLIO_FIGURES)
@@ -512,8 +499,7 @@ class Portfolio:
             return NotImplemented
         return self._figures() == other._figures()
 
-    def __hash__(self) -> int:
-        return hash(self._figures())
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         figures = ", ".join(
@@ -561,6 +547,10 @@ class Portfolio:
             {asset: p.value / value if value else 0.0 for asset, p in self.positions.items()},
             dtype="float64",
         )
+
+
+_UNREAD: Any = object()
+"""A figure of the live portfolio not worked out since its last refresh."""
 
 
 def _portfolio(

@@ -68,7 +68,7 @@ from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.finance.transaction import Transaction
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
-from rustybt.portfolio import Account, HoldingsAtBar, Portfolio
+from rustybt.portfolio import Account, BarQuotes, HeldPositions, Portfolio, Positions
 from rustybt.scheduling import once_per_day
 from rustybt.strategy_file import strategy_error
 
@@ -102,10 +102,6 @@ def _capital(value: object) -> Decimal:
         low, high = CAPITAL_BASE_RANGE
         raise ConfigError(f"capital base must be from {low:.0e} to {high:.0e}, got {value}")
     return amount
-
-
-_NO_PRICES = np.zeros(0, dtype=np.int64)
-"""The price rows of a snapshot that holds nothing."""
 
 
 @attrs.frozen(kw_only=True)
@@ -214,7 +210,14 @@ class TradingEngine:
         """(bar, ledger revision, portfolio value, positions value in ledger units) of the
         last valuation."""
         self._start_date = self.sessions[0]
-        self._portfolio_cache: tuple[int, int, Portfolio] | None = None
+        self._held_positions = HeldPositions(
+            BarQuotes(lambda: self.arrays, lambda: self._timeline_ns, lambda: self._bar)
+        )
+        self._portfolio = Portfolio.live(
+            self, starting_cash=float(self.ledger.starting_cash), start_date=self._start_date
+        )
+        self._portfolio_at = (self._bar, self.ledger.revision)
+        """The bar and ledger revision the portfolio was last brought up to date at."""
         self._account_cache: tuple[int, int, Account] | None = None
         # A backtest's stored data ending means the asset ended (zipline's auto-close); a
         # session's feed merely stopping does not, and its broker holds the positions.
@@ -422,62 +425,23 @@ class TradingEngine:
             return Decimal(0)
         return ledger.units_to_money(ledger.gross_value_units(self.units[max(self._bar, 0)]))
 
-    def _account_at_bar(self) -> HoldingsAtBar:
-        """The ledger's cash and holdings at the current bar's prices."""
-        ledger = self.ledger
-        bar = max(self._bar, 0)
-        held = ledger.holdings()
-        if not held:  # nothing to price (before the first bar there are no prices yet)
-            return HoldingsAtBar(
-                held,
-                bar=bar,
-                ticks=_NO_PRICES,
-                last_bars=_NO_PRICES,
-                times_ns=_NO_PRICES,
-                cash=ledger.cash,
-                revision=ledger.revision,
-            )
-        return HoldingsAtBar(
-            held,
-            bar=bar,
-            ticks=self.arrays.ticks[bar],
-            last_bars=self.arrays.last_bar,
-            times_ns=self._timeline_ns,
-            cash=ledger.cash,
-            revision=ledger.revision,
-        )
+    def cash(self) -> Decimal:
+        """The exact cash in the account."""
+        return self.ledger.cash
 
-    def _value_at(self, at: HoldingsAtBar) -> Decimal:
-        """The exact portfolio value of a snapshot: the engine's own valuation while the
-        snapshot is of the current bar and ledger revision, else its holdings at its bar's
-        prices."""
-        ledger = self.ledger
-        if at.bar == max(self._bar, 0) and at.revision == ledger.revision:
-            return self.portfolio_value()
-        if not at.held:
-            return at.cash
-        units = ledger.holdings_value_units(at.held, self.units[at.bar])
-        return at.cash + ledger.units_to_money(units)
+    def held_positions(self) -> Positions:
+        """The positions the strategy reads, brought up to date with the ledger."""
+        return self._held_positions.update(self.ledger)
 
     def portfolio(self) -> Portfolio:
-        """A snapshot of the portfolio at the current bar: the same object until the bar or
-        the ledger changes (or the strategy edits its positions), each figure worked out
-        when first read."""
-        cached = self._portfolio_cache
-        if (
-            cached is not None
-            and cached[0] == self._bar
-            and cached[1] == self.ledger.revision
-            and not cached[2].positions_edited
-        ):
-            return cached[2]
-        portfolio = Portfolio.at_bar(
-            self._account_at_bar(),
-            self._value_at,
-            starting_cash=float(self.ledger.starting_cash),
-            start_date=self._start_date,
-        )
-        self._portfolio_cache = (self._bar, self.ledger.revision, portfolio)
+        """The portfolio, live as zipline's is (:mod:`rustybt.portfolio`): always the same
+        object, brought up to date when read after the bar or the ledger changed (or after
+        the strategy edited its positions); each figure is worked out when first read."""
+        portfolio = self._portfolio
+        at = (self._bar, self.ledger.revision)
+        if at != self._portfolio_at or portfolio.positions_edited:
+            portfolio.refresh()
+            self._portfolio_at = at
         return portfolio
 
     def account(self) -> Account:
