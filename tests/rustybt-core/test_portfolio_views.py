@@ -141,6 +141,22 @@ def test_a_bar_without_fills_changes_nothing_and_a_fill_only_its_position() -> N
     assert len(positions) == 1000
 
 
+def test_positions_opened_out_of_asset_order_are_listed_in_asset_order() -> None:
+    assets = [Asset(symbol="AAA"), Asset(symbol="BBB"), Asset(symbol="CCC")]
+    ledger = Ledger(assets, Decimal(100000))
+    held = HeldPositions(quotes_of(assets, ticks=[100000, 200000, 50000]))
+    ledger.set_position(assets[2], 4, Decimal(5))
+    positions = held.update(ledger)
+    ledger.set_position(assets[0], 10, Decimal(10))
+    ledger.set_position(assets[1], 7, Decimal(20))
+    assert held.update(ledger) is positions
+
+    assert list(positions) == assets
+    assert [p.asset for p in positions.values()] == assets
+    assert list(dict(positions)) == list({**positions}) == assets
+    assert repr(positions).index("AAA") < repr(positions).index("CCC")
+
+
 def quotes_of(assets: list[Asset], ticks: list[int], bar: int = 0) -> BarQuotes:
     """Quotes at ``bar`` of bars whose every close is ``ticks`` (per asset)."""
     times = TIMES[: bar + 1]

@@ -227,19 +227,20 @@ def _amount_of(asset: Asset, lots: int) -> int | float:
 
 
 class Positions(dict[Asset, Position]):
-    """Held positions by asset, in the order they were opened. Indexing an asset not held
-    gives an empty position, as in Zipline; ``get`` and ``in`` see only what is held.
+    """Held positions by asset, in asset order. Indexing an asset not held gives an empty
+    position, as in Zipline; ``get`` and ``in`` see only what is held.
 
     ``context.portfolio.positions`` is kept up to date by the engine (see the module). A
     strategy that changes it keeps what it made of it; its next read of
     ``context.portfolio`` gives a new dict with every held position.
     """
 
-    __slots__ = ("_edited",)
+    __slots__ = ("_edited", "_unordered")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._edited = False
+        self._unordered = False
 
     @property
     def edited(self) -> bool:
@@ -252,20 +253,46 @@ class Positions(dict[Asset, Position]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (Positions, (dict(self),))
 
+    def _put_in_order(self) -> None:
+        """Sort the positions into asset order, when one was added out of it: done only
+        when the dict is read in order, so a strategy that only looks positions up never
+        pays for it."""
+        if self._unordered:
+            self._unordered = False
+            ordered = sorted(dict.items(self), key=lambda item: _column_of(item[1]))
+            dict.clear(self)
+            dict.update(self, ordered)
 
-def _editing(name: str) -> Callable[..., Any]:
-    """``dict.<name>``, marking the positions :attr:`Positions.edited`."""
+
+def _dict_method(name: str, *, edits: bool) -> Callable[..., Any]:
+    """``dict.<name>``, on the positions put in order first, marking them
+    :attr:`Positions.edited` when the method ``edits`` them."""
     method = getattr(dict, name)
 
-    def edit(self: Positions, *args: Any, **kwargs: Any) -> Any:
-        self._edited = True
+    def call(self: Positions, *args: Any, **kwargs: Any) -> Any:
+        self._put_in_order()
+        if edits:
+            self._edited = True
         return method(self, *args, **kwargs)
 
-    edit.__name__ = name
-    edit.__doc__ = method.__doc__
-    return edit
+    call.__name__ = name
+    call.__doc__ = method.__doc__
+    return call
 
 
+# What reads the dict in order sorts it first; what changes it marks it edited.
+for _name in (
+    "__iter__",
+    "__reversed__",
+    "__repr__",
+    "__or__",
+    "__ror__",
+    "keys",
+    "values",
+    "items",
+    "copy",
+):
+    setattr(Positions, _name, _dict_method(_name, edits=False))
 for _name in (
     "__setitem__",
     "__delitem__",
@@ -276,7 +303,7 @@ for _name in (
     "setdefault",
     "update",
 ):
-    setattr(Positions, _name, _editing(_name))
+    setattr(Positions, _name, _dict_method(_name, edits=True))
 del _name
 
 
@@ -313,7 +340,6 @@ class HeldPositions:
         """Bring the positions of ``columns`` up to date; a position still open in
         ``known`` (the dict before) is the same object."""
         positions, holdings, assets = self._positions, ledger.holdings(), ledger.assets
-        out_of_order = False
         for column in columns:
             asset = assets[column]
             holding = holdings.get(asset)
@@ -336,15 +362,10 @@ class HeldPositions:
             _set_holding(position, holding)
             _set_amount(position, _amount_of(asset, holding[1]))
             if dict.get(positions, asset) is not position:
-                last = next(reversed(positions), None)
-                out_of_order |= (
-                    last is not None and _column_of(dict.__getitem__(positions, last)) > column
-                )
+                if positions and not positions._unordered:
+                    last = next(dict.__reversed__(positions))
+                    positions._unordered = _column_of(dict.__getitem__(positions, last)) > column
                 dict.__setitem__(positions, asset, position)
-        if out_of_order:
-            ordered = sorted(dict.items(positions), key=lambda item: _column_of(item[1]))
-            dict.clear(positions)
-            dict.update(positions, ordered)
         self._revision = ledger.revision
 
 
