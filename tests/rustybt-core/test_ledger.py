@@ -142,6 +142,7 @@ def test_holdings_follow_every_fill_and_each_revision_keeps_its_own(stream) -> N
             if ledger.lots[column]
         }
         assert holdings == expected
+        assert ledger.held_count == len(expected) == len(ledger.held())
         kept.append((holdings, dict(expected)))
     assert all(holdings == then for holdings, then in kept)
 
@@ -176,3 +177,15 @@ def test_the_columns_changed_since_any_revision_are_those_moved_after_it(moves) 
         moved = {column for at, column in changed_at if at > revision}
         assert ledger.changed_since(revision) == sorted(moved)
     assert ledger.changed_since(None) == list(range(len(ASSETS)))
+
+
+def test_the_count_of_held_positions_follows_restored_and_split_positions() -> None:
+    ledger = Ledger(ASSETS, Decimal("100000"))
+    ledger.set_position(ASSETS[0], 3, Decimal(10))
+    ledger.set_position(ASSETS[1], 5, Decimal(20))
+    ledger.set_position(ASSETS[1], 7, Decimal(20))
+    assert ledger.held_count == 2
+    ledger.split(ASSETS[0], 4.0)  # 3 shares, 1 for 4: none left, the fraction paid in cash
+    assert (ledger.held_count, int(ledger.lots[0])) == (1, 0)
+    ledger.set_position(ASSETS[1], 0, Decimal(0))
+    assert ledger.held_count == 0 == len(ledger.held())

@@ -403,7 +403,7 @@ class TradingEngine:
         if cache is not None:
             return cache[2]
         ledger = self.ledger
-        if len(ledger.held()):
+        if ledger.held_count:
             units = ledger.positions_value_units(self.units[max(self._bar, 0)])
             value = ledger.cash + ledger.units_to_money(units)
         else:
@@ -421,7 +421,7 @@ class TradingEngine:
     def _gross_exposure(self) -> Decimal:
         """``Σ |amount × price|`` of the held positions at the current bar, exactly."""
         ledger = self.ledger
-        if not len(ledger.held()):
+        if not ledger.held_count:
             return Decimal(0)
         return ledger.units_to_money(ledger.gross_value_units(self.units[max(self._bar, 0)]))
 

@@ -44,6 +44,8 @@ class Ledger:
         self._units_bound = 0
         self._held = np.zeros(0, dtype=np.intp)
         self._held_at = 0
+        self.held_count = 0
+        """How many assets have a non-zero position (kept as positions change)."""
         self._few: list[tuple[int, int]] = []
         self._few_at = -1
         self._holdings: dict[Asset, Holding] = {}
@@ -93,11 +95,10 @@ class Ledger:
 
     def positions_value_units(self, units: np.ndarray) -> int:
         """``Σ lots × units`` exactly, for one row of :meth:`value_units` output."""
-        held = self.held()
-        if len(held) <= _FEW_POSITIONS:
+        if self.held_count <= _FEW_POSITIONS:
             # Python integers: exact at any size, and cheaper than a dot product for a few.
             if self._few_at != self.revision:
-                self._few = [(i, int(self.lots[i])) for i in held.tolist()]
+                self._few = [(i, int(self.lots[i])) for i in self.held().tolist()]
                 self._few_at = self.revision
             total = 0
             for i, lots in self._few:
@@ -136,7 +137,7 @@ class Ledger:
 
     def portfolio_value(self, units: np.ndarray) -> Decimal:
         """``cash + Σ amount × price`` at the prices in ``units`` (one row), exactly."""
-        if not len(self.held()):
+        if not self.held_count:
             return self.cash
         return self.cash + self.units_to_money(self.positions_value_units(units))
 
@@ -196,6 +197,7 @@ class Ledger:
     def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
         """Set a position directly (restoring a checkpoint, adopting a broker's holdings)."""
         i = self.index[asset]
+        self.held_count += bool(lots) - bool(self.lots[i])
         self.lots[i] = lots
         self.cost_basis[i] = cost_basis
         self.revision += 1
@@ -225,6 +227,7 @@ class Ledger:
         cost_basis = round(float(self.cost_basis[i]) * ratio, 2)
         cash = Decimal(repr(round((raw - whole) * cost_basis, 2)))
         new = int(Decimal(whole) / asset.lot_size)
+        self.held_count -= not new  # a position of a fraction of a lot is gone
         self.lots[i] = new
         self.cost_basis[i] = Decimal(repr(cost_basis)) if new else Decimal(0)
         self.cash += cash
@@ -276,6 +279,7 @@ class Ledger:
                 basis = Decimal(0)
             elif (new > 0) != (old > 0):
                 basis = transaction.price
+        self.held_count += bool(new) - bool(old)
         self.lots[i] = new
         self.cost_basis[i] = basis
         self.revision += 1
