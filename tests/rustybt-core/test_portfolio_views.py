@@ -18,7 +18,16 @@ from rustybt.api import order, order_target, symbols
 from rustybt.assets import Asset, AssetClass
 from rustybt.data.bar_arrays import BarArrays
 from rustybt.finance.ledger import Ledger
-from rustybt.portfolio import BarQuotes, HeldPositions, Position, Positions, position_amount
+from rustybt.portfolio import (
+    BarQuotes,
+    HeldPositions,
+    Portfolio,
+    Position,
+    Positions,
+    live_view,
+    live_view_token,
+    position_amount,
+)
 
 CLOSES = {
     "AAA": [10.0, 10.5, 11.25, 10.75, 12.0, 12.5, 11.0],
@@ -155,6 +164,34 @@ def test_positions_opened_out_of_asset_order_are_listed_in_asset_order() -> None
     assert [p.asset for p in positions.values()] == assets
     assert list(dict(positions)) == list({**positions}) == assets
     assert repr(positions).index("AAA") < repr(positions).index("CCC")
+
+
+def test_a_checkpoint_keeps_live_views_as_tokens_that_give_a_restart_its_own() -> None:
+    assets = [Asset(symbol="AAA"), Asset(symbol="BBB")]
+    ledger = Ledger(assets, Decimal(100000))
+    ledger.set_position(assets[0], 10, Decimal(10))
+    held = HeldPositions(quotes_of(assets, ticks=[100000, 200000]))
+    positions = held.update(ledger)
+    portfolio = Portfolio(
+        cash=1.0,
+        positions=positions,
+        positions_value=0.0,
+        portfolio_value=1.0,
+        starting_cash=1.0,
+        start_date=None,
+    )
+    views = [portfolio, positions, positions[assets[0]], Position(asset=assets[0]), {}]
+
+    tokens = [live_view_token(view, portfolio) for view in views]
+    assert tokens == [("portfolio",), ("positions",), ("position", "AAA", ""), None, None]
+    assert all(
+        live_view(t, portfolio, held, ledger) is v
+        for t, v in zip(tokens[:3], views[:3], strict=True)
+    )
+    closed = live_view(("position", "BBB", ""), portfolio, held, ledger)
+    assert (closed.amount, closed.last_sale_price) == (0, 20.0)
+    with pytest.raises(ValueError, match="no asset 'ZZZ'"):
+        live_view(("position", "ZZZ", ""), portfolio, held, ledger)
 
 
 def quotes_of(assets: list[Asset], ticks: list[int], bar: int = 0) -> BarQuotes:

@@ -349,16 +349,10 @@ class HeldPositions:
             if holding is None:
                 if position is not None:
                     dict.pop(positions, asset, None)
-                    _set_amount(position, 0)
-                    _set_holding(position, (column, 0, Decimal(0)))
+                    _close(position, column)
                 continue
             if position is None:
-                position = _new_position(Position)
-                _set_asset(position, asset)
-                _set_quotes(position, self._quotes)
-                _set_cost_basis(position, 0.0)
-                _set_price(position, 0.0)
-                _set_date(position, None)
+                position = self._new(asset)
             _set_holding(position, holding)
             _set_amount(position, _amount_of(asset, holding[1]))
             if dict.get(positions, asset) is not position:
@@ -367,6 +361,69 @@ class HeldPositions:
                     positions._unordered = _column_of(dict.__getitem__(positions, last)) > column
                 dict.__setitem__(positions, asset, position)
         self._revision = ledger.revision
+
+    def position(self, ledger: Ledger, asset: Asset) -> Position:
+        """The live position in ``asset`` (one of ``ledger``'s): the dict's while it is
+        held, else a closed one (amount 0) whose prices are the current bar's."""
+        position = dict.get(self.update(ledger), asset)
+        if position is None:
+            position = self._new(asset)
+            _close(position, ledger.index[asset])
+        return position
+
+    def _new(self, asset: Asset) -> Position:
+        position = _new_position(Position)
+        _set_asset(position, asset)
+        _set_quotes(position, self._quotes)
+        _set_cost_basis(position, 0.0)
+        _set_price(position, 0.0)
+        _set_date(position, None)
+        return position
+
+
+def _close(position: Position, column: int) -> None:
+    """Leave a live position with nothing held: amount 0, no cost basis."""
+    _set_amount(position, 0)
+    _set_holding(position, (column, 0, Decimal(0)))
+
+
+LiveViewToken = tuple[str, ...]
+"""What a checkpoint keeps for a live view of the portfolio (see :func:`live_view_token`)."""
+
+
+def live_view_token(view: object, portfolio: Portfolio) -> LiveViewToken | None:
+    """The token a checkpoint keeps for ``view`` when it is one of ``portfolio``'s live
+    views (the portfolio itself, its positions dict, a live position), else None. Restoring
+    the checkpoint, :func:`live_view` gives the restored session's own view for it, so a
+    strategy that kept one in ``context`` goes on as it would have without the restart."""
+    if view is portfolio:
+        return ("portfolio",)
+    if view is portfolio._positions:
+        return ("positions",)
+    if view.__class__ is Position and view._quotes is not None:  # type: ignore[attr-defined]
+        asset: Asset = view._asset  # type: ignore[attr-defined]
+        return ("position", asset.symbol, asset.exchange)
+    return None
+
+
+def live_view(
+    token: LiveViewToken, portfolio: Portfolio, held: HeldPositions, ledger: Ledger
+) -> object:
+    """The live view ``token`` stands for (see :func:`live_view_token`): ``portfolio`` or
+    its positions, or the position ``held`` keeps for the asset of ``ledger`` named (a
+    closed one when it is not held). Raises ``ValueError`` for a token of no view, or of
+    an asset ``ledger`` does not have."""
+    kind, *names = token
+    if kind == "portfolio" and not names:
+        return portfolio
+    if kind == "positions" and not names:
+        return portfolio._positions
+    if kind == "position" and len(names) == 2:
+        for asset in ledger.assets:
+            if [asset.symbol, asset.exchange] == names:
+                return held.position(ledger, asset)
+        raise ValueError(f"no asset {names[0]!r} to keep the position of")
+    raise ValueError(f"{token!r} names no live view of the portfolio")
 
 
 def _column_of(position: Position) -> int:

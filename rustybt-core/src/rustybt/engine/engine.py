@@ -68,7 +68,16 @@ from rustybt.finance.order import ExecutionStyle, Order
 from rustybt.finance.transaction import Transaction
 from rustybt.frequencies import RUN_FREQUENCIES, run_frequency
 from rustybt.metrics import summarize
-from rustybt.portfolio import Account, BarQuotes, HeldPositions, Portfolio, Positions
+from rustybt.portfolio import (
+    Account,
+    BarQuotes,
+    HeldPositions,
+    LiveViewToken,
+    Portfolio,
+    Positions,
+    live_view,
+    live_view_token,
+)
 from rustybt.scheduling import once_per_day
 from rustybt.strategy_file import strategy_error
 
@@ -213,9 +222,11 @@ class TradingEngine:
         self._held_positions = HeldPositions(
             BarQuotes(lambda: self.arrays, lambda: self._timeline_ns, lambda: self._bar)
         )
-        self._portfolio = Portfolio.live(
+        self.live_portfolio = Portfolio.live(
             self, starting_cash=float(self.ledger.starting_cash), start_date=self._start_date
         )
+        """What ``context.portfolio`` gives, as it stands (:meth:`portfolio` brings it up to
+        date first)."""
         self._portfolio_at = (self._bar, self.ledger.revision)
         """The bar and ledger revision the portfolio was last brought up to date at."""
         self._account_cache: tuple[int, int, Account] | None = None
@@ -433,11 +444,20 @@ class TradingEngine:
         """The positions the strategy reads, brought up to date with the ledger."""
         return self._held_positions.update(self.ledger)
 
+    def live_view_token(self, view: object) -> LiveViewToken | None:
+        """What a checkpoint keeps for ``view`` when it is a live view of the portfolio
+        (:func:`rustybt.portfolio.live_view_token`), else None."""
+        return live_view_token(view, self.live_portfolio)
+
+    def live_view(self, token: LiveViewToken) -> object:
+        """This run's live view for ``token`` (:func:`rustybt.portfolio.live_view`)."""
+        return live_view(token, self.live_portfolio, self._held_positions, self.ledger)
+
     def portfolio(self) -> Portfolio:
         """The portfolio, live as zipline's is (:mod:`rustybt.portfolio`): always the same
         object, brought up to date when read after the bar or the ledger changed (or after
         the strategy edited its positions); each figure is worked out when first read."""
-        portfolio = self._portfolio
+        portfolio = self.live_portfolio
         at = (self._bar, self.ledger.revision)
         if at != self._portfolio_at or portfolio.positions_edited:
             portfolio.refresh()

@@ -10,6 +10,7 @@ alerts. :func:`paper_session` and :func:`live_session` assemble one.
 
 from __future__ import annotations
 
+import io
 import pickle
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -592,23 +593,48 @@ class TradingSession:
             "order_counter": engine.orders.next_number,
             "venue": self.venue.state(),
             "recorded": self._picklable(engine.recorded),
-            "context": self._picklable(
-                {
-                    k: v
-                    for k, v in vars(engine.algorithm).items()
-                    if k not in self._baseline_attributes
-                }
-            ),
+            "context": self._context_state(),
             "fills": engine.fill_count + self._fills_before_resume,
             "heartbeat_due": self.clock.next_heartbeat_ns,
             "clock_ns": self.clock.time.now_ns(),
         }
 
-    def _picklable(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def _context_state(self) -> bytes:
+        """The strategy's own attributes of ``context`` that pickle, pickled, each live view
+        of the portfolio among them kept as a token (:meth:`TradingEngine.live_view_token`):
+        a restart hands the strategy its own views back (:meth:`_restored_context`)."""
+        engine = self.engine
+        own = {
+            k: v for k, v in vars(engine.algorithm).items() if k not in self._baseline_attributes
+        }
+        return self._pickle_context(self._picklable(own, self._pickle_context))
+
+    def _pickle_context(self, value: Any) -> bytes:
+        buffer = io.BytesIO()
+        _ContextPickler(buffer, self.engine).dump(value)
+        return buffer.getvalue()
+
+    def _restored_context(self, context: bytes | dict[str, Any]) -> dict[str, Any]:
+        """The context attributes a checkpoint kept, their live views this run's (a
+        checkpoint from before views were kept as tokens holds a plain dict)."""
+        if isinstance(context, dict):
+            return context
+        try:
+            restored: dict[str, Any] = _ContextUnpickler(io.BytesIO(context), self.engine).load()
+        except ValueError as exc:
+            raise ConfigError(
+                f"state file {self.journal.path}: the strategy kept a view of the portfolio "
+                f"this run cannot give ({exc}); run it with the same strategy and symbols"
+            ) from None
+        return restored
+
+    def _picklable(
+        self, values: Mapping[str, Any], dumps: Callable[[Any], bytes] = pickle.dumps
+    ) -> dict[str, Any]:
         kept = {}
         for name, value in values.items():
             try:
-                pickle.dumps(value)
+                dumps(value)
             except Exception:
                 if name not in self._unpicklable_warned:
                     self._unpicklable_warned.add(name)
@@ -649,7 +675,7 @@ class TradingSession:
         engine.orders.restore(
             (Order(**fields) for fields in state["orders"]), state["order_counter"]
         )
-        for name, value in state["context"].items():
+        for name, value in self._restored_context(state["context"]).items():
             setattr(engine.algorithm, name, value)
         self._fills_before_resume = state["fills"]
         clock = self.clock
@@ -784,3 +810,25 @@ def _assemble(
         settings=settings,
         checkpoint_spacing=checkpoint_spacing,
     )
+
+
+class _ContextPickler(pickle.Pickler):
+    """Pickles a strategy's context, the engine's live views of the portfolio as tokens."""
+
+    def __init__(self, file: io.BytesIO, engine: TradingEngine) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._engine = engine
+
+    def persistent_id(self, obj: Any) -> Any:
+        return self._engine.live_view_token(obj)
+
+
+class _ContextUnpickler(pickle.Unpickler):
+    """Unpickles a context :class:`_ContextPickler` wrote, each token as this run's view."""
+
+    def __init__(self, file: io.BytesIO, engine: TradingEngine) -> None:
+        super().__init__(file)
+        self._engine = engine
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self._engine.live_view(tuple(pid))
