@@ -7,57 +7,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from rustybt.engine.clock import ReplayClock
-from rustybt.live import run_trading_session
-from rustybt.live.config import TradingConfig
+from replayed_sessions import replay_session
 from rustybt.live.journal import Journal
 
 START, END = "2010-03-01", "2010-06-30"
 
-KEEPER = """
-from rustybt.api import order, order_target, symbol
-
-
-def initialize(context):
-    context.asset = symbol("MSFT")
-    context.kept_positions = context.portfolio.positions
-    context.kept_portfolio = context.portfolio
-    context.kept_position = None
-    context.day = 0
-
-
-def handle_data(context, data):
-    context.day += 1
-    context.portfolio  # brings what was kept up to date, as in zipline
-    held = context.kept_positions.get(context.asset)
-    if context.kept_position is None and held is not None:
-        context.kept_position = held
-    kept = context.kept_position
-    if kept is not None and kept.amount >= 40:
-        order_target(context.asset, 0)
-        context.kept_position = None
-    elif context.day % 3 == 0 and context.kept_portfolio.cash > 20_000:
-        order(context.asset, 10)
-"""
-"""Buys 10 MSFT every third session and sells out at 40 shares, reading only what it kept
-from ``initialize`` and from the session its position opened."""
+KEEPER = Path(__file__).parents[1] / "differential" / "strategies" / "kept_portfolio_views.py"
+"""The differential suite's strategy that trades on the live views it kept: there it gives
+zipline's trades, here the same trades with restarts."""
 
 
 def paper(workdir: Path, name: str, **options: object) -> dict:
     workdir.mkdir(exist_ok=True)
     strategy = workdir / "keeper.py"
-    strategy.write_text(KEEPER)
-    summary = run_trading_session(
-        strategy,
-        config=TradingConfig(),
-        log_file=workdir / f"{name}.log",
-        state_file=workdir / f"{name}.sqlite",
-        start=START,
-        end=END,
-        clock=ReplayClock(pd.Timestamp(START, tz="UTC").value),
-        **options,
-    )
-    return summary.to_dict()
+    strategy.write_text(KEEPER.read_text().replace("from zipline.api", "from rustybt.api"))
+    return replay_session(strategy, name, START, END, **options)
 
 
 def fills(state: Path) -> list[tuple]:

@@ -7,10 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from replayed_sessions import replay_session
 from rustybt.backtest import run_backtest
-from rustybt.engine.clock import ReplayClock
-from rustybt.live import run_trading_session
-from rustybt.live.config import TradingConfig
 from rustybt.live.journal import Journal
 
 START, END = "2010-03-01", "2010-04-30"
@@ -69,17 +67,7 @@ def picks(workdir: Path) -> dict[str, str]:
 
 
 def paper(workdir: Path, name: str, **options: object) -> dict:
-    summary = run_trading_session(
-        write_trader(workdir),
-        config=TradingConfig(),
-        log_file=workdir / f"{name}.log",
-        state_file=workdir / f"{name}.sqlite",
-        start=START,
-        end=END,
-        clock=ReplayClock(pd.Timestamp(START, tz="UTC").value),
-        **options,
-    )
-    return summary.to_dict()
+    return replay_session(write_trader(workdir), name, START, END, **options)
 
 
 def fills(state: Path) -> list[tuple]:
