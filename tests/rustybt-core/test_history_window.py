@@ -186,6 +186,31 @@ def test_frame_columns_and_other_operations_equal_pandas() -> None:
         frame_window(BY_COLUMN)["ZZZ"]
 
 
+def test_a_reduction_read_asset_by_asset_gives_pandas_values_unbuilt() -> None:
+    window, reference = frame_window(BY_COLUMN), reference_frame(BY_COLUMN)
+    fast, slow = window.iloc[-20:].mean(), window.mean()
+    above = fast > slow
+    for asset in ASSETS:
+        assert same(fast[asset], reference.iloc[-20:].mean()[asset])
+        assert same(window.iloc[-1][asset], reference.iloc[-1][asset])
+        assert same(above[asset], (reference.iloc[-20:].mean() > reference.mean())[asset])
+    assert not any(built(series) for series in (fast, slow, above))
+
+
+def test_keys_that_are_not_one_label_are_answered_by_pandas() -> None:
+    window, reference = frame_window(BY_COLUMN), reference_frame(BY_COLUMN)
+    means, expected = window.mean(), reference.mean()
+    pd.testing.assert_series_equal(
+        means[["AAA", "CCC"]], expected[["AAA", "CCC"]], check_series_type=False
+    )
+    with pytest.raises(KeyError):
+        window.mean()["ZZZ"]
+    repeated = pd.Index(["AAA", "BBB", "AAA"], dtype=object)
+    twice = WindowFrame.pending(BY_COLUMN, TIMELINE, range(60), repeated).mean()
+    plain = pd.DataFrame(BY_COLUMN.T.copy(), index=TIMELINE[:60], columns=repeated).mean()
+    pd.testing.assert_series_equal(twice["AAA"], plain["AAA"], check_series_type=False)
+
+
 def test_nan_windows_are_reduced_by_pandas_itself() -> None:
     by_column = BY_COLUMN.copy()
     by_column[1, 10] = np.nan

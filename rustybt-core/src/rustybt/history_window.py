@@ -15,7 +15,8 @@ answered from the window with pandas' own arithmetic (so results are bit-identic
   ``w.iloc[-1]`` (a frame's row, by asset);
 - ``mean``, ``sum``, ``min``, ``max``, ``std`` and ``var`` with default arguments (or
   ``axis=0``) when the window holds no NaN (a frame reduces per column);
-- a frame's column ``frame[asset]``;
+- a frame's column ``frame[asset]``, and the value for one asset of a Series by asset (a
+  frame's reduction or row): ``fast[asset]``;
 - a Series' comparisons (``>``, ``>=``, ``<``, ``<=``) and arithmetic (``+``, ``-``, ``*``,
   ``/``) with a number or a window of the same index, ``items()`` and iteration.
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import operator
 import pickle
 from collections.abc import Callable, Hashable, Iterator
@@ -103,11 +105,49 @@ def _pending(window: pd.Series | pd.DataFrame) -> bool:
     return _VALUES in window.__dict__
 
 
+# Label -> position of the label indexes windows are labelled by (a frame's assets), found
+# by the index's identity: history hands out the same index object for the same assets on
+# every bar. None for an index with repeated labels (pandas answers those with a Series).
+_POSITIONS_BY_INDEX: dict[int, tuple[pd.Index, dict[Hashable, int] | None]] = {}
+_KEPT_INDEXES = 64
+
+
+def _label_positions(labels: pd.Index) -> dict[Hashable, int] | None:
+    """The position of each of ``labels``, or None when a label repeats."""
+    seen = _POSITIONS_BY_INDEX.get(id(labels))
+    if seen is not None and seen[0] is labels:
+        return seen[1]
+    try:
+        positions: dict[Hashable, int] | None = {label: k for k, label in enumerate(labels)}
+    except TypeError:  # an unhashable label: pandas decides
+        positions = None
+    if positions is not None and len(positions) != len(labels):
+        positions = None
+    if len(_POSITIONS_BY_INDEX) >= _KEPT_INDEXES:
+        _POSITIONS_BY_INDEX.clear()
+    _POSITIONS_BY_INDEX[id(labels)] = (labels, positions)  # kept, so its id stays its own
+    return positions
+
+
+def _label_position(labels: pd.Index, key: object) -> int | None:
+    """The position of label ``key`` in ``labels`` (unique, hashable labels), or None when
+    pandas must decide: an unhashable key, a key that is not one of the labels, or
+    repeated labels."""
+    positions = _label_positions(labels)
+    if positions is None:
+        return None
+    try:
+        return positions.get(key)
+    except TypeError:
+        return None
+
+
 _add = np.add.reduce
 
 
 def _frame_mean(values: np.ndarray) -> Any:
-    return _add(values, axis=1) / values.shape[1]
+    # The count as a float: the same quotient, without numpy converting an int first.
+    return _add(values, axis=1) / float(values.shape[1])
 
 
 def _is_dtype(requested: Any, dtype: np.dtype) -> bool:
@@ -227,7 +267,8 @@ def _frame_reduction(name: str) -> Callable[..., Any]:
             and (not kwargs or _default_arguments(kwargs, _FRAME_DEFAULTS))
         ):
             result = compute(values)
-            if not np.isnan(result).any():
+            # The sum is NaN when any value is (and for inf beside -inf, left to pandas).
+            if not math.isnan(_add(result)):
                 return WindowSeries.pending(result, state[_COLUMNS])
         return plain(self, *args, **kwargs)
 
@@ -350,7 +391,7 @@ class _Pending:
     def iloc(self) -> Any:
         """pandas' ``iloc``; cheap for positional slices (and single positions of a
         Series) while pending."""
-        if _pending(self):
+        if _VALUES in self.__dict__:
             return _PendingILoc(self)
         return self._plain.iloc.fget(self)
 
@@ -416,7 +457,8 @@ class WindowSeries(_Pending, pd.Series):
         )
 
     def __getitem__(self, key: Any) -> Any:
-        if _VALUES in self.__dict__:
+        state = self.__dict__
+        if _VALUES in state:
             if (
                 type(key) is slice
                 and key.step is None
@@ -424,6 +466,10 @@ class WindowSeries(_Pending, pd.Series):
                 and type(key.stop) in _BOUND_TYPES
             ):
                 return self._slice_pending(key)
+            if state[_ROWS] is None:  # labelled by a whole index: a frame's assets
+                position = _label_position(state[_INDEX], key)
+                if position is not None:
+                    return state[_VALUES][position]
             self._build()
         return super().__getitem__(key)
 
@@ -552,10 +598,12 @@ class WindowFrame(_Pending, pd.DataFrame):
     ) -> WindowFrame:
         """A pending frame whose column ``j`` is ``values_by_column[j]`` (not copied),
         labelled by ``index[rows.start:rows.stop]`` and ``columns``."""
-        window = object.__new__(cls)
-        window.__dict__.update(
-            {_VALUES: values_by_column, _INDEX: index, _ROWS: rows, _COLUMNS: columns}
-        )
+        window = _new(cls)
+        state = window.__dict__
+        state[_VALUES] = values_by_column
+        state[_INDEX] = index
+        state[_ROWS] = rows
+        state[_COLUMNS] = columns
         return window
 
     @property
@@ -610,7 +658,7 @@ class WindowFrame(_Pending, pd.DataFrame):
             if _positional_slice(key):
                 return self._slice_pending(key)
             state = self.__dict__
-            column = _column_position(state[_COLUMNS], key)
+            column = _label_position(state[_COLUMNS], key)
             if column is not None:
                 values, index, rows = state[_VALUES], state[_INDEX], state[_ROWS]
                 return WindowSeries.pending(values[column], index, rows, key)
@@ -636,17 +684,10 @@ class WindowFrame(_Pending, pd.DataFrame):
     var = _frame_reduction("var")
 
 
-def _column_position(columns: pd.Index, key: Any) -> int | None:
-    """The position of column label ``key``, or None when pandas must decide."""
-    try:
-        position = columns.get_loc(key)
-    except (KeyError, TypeError, pd.errors.InvalidIndexError):
-        return None
-    return position if type(position) is int else None
-
-
 class _PendingILoc:
     """``.iloc`` of a pending window: the cheap cases, else pandas' indexer after a build."""
+
+    __slots__ = ("_window",)
 
     def __init__(self, window: _Pending) -> None:
         self._window = window
