@@ -53,7 +53,8 @@ _INDEX = "_window_index"
 _ROWS = "_window_rows"
 _NAME = "_window_name"
 _COLUMNS = "_window_columns"
-_PENDING_KEYS = (_VALUES, _INDEX, _ROWS, _NAME, _COLUMNS)
+_LOOKUP = "_window_lookup"  # a Series labelled by a frame's assets: its _LabelLookup
+_PENDING_KEYS = (_VALUES, _INDEX, _ROWS, _NAME, _COLUMNS, _LOOKUP)
 
 _COMPARISONS = {
     "__gt__": operator.gt,
@@ -105,41 +106,56 @@ def _pending(window: pd.Series | pd.DataFrame) -> bool:
     return _VALUES in window.__dict__
 
 
-# Label -> position of the label indexes windows are labelled by (a frame's assets), found
-# by the index's identity: history hands out the same index object for the same assets on
-# every bar. None for an index with repeated labels (pandas answers those with a Series).
-_POSITIONS_BY_INDEX: dict[int, tuple[pd.Index, dict[Hashable, int] | None]] = {}
-_KEPT_INDEXES = 64
+class _LabelLookup:
+    """Where each label of a label index sits (a frame's assets, which its reductions and
+    rows are labelled by), for answering ``window[label]`` as pandas does when the labels
+    are unique: first by the key's identity (strategies look up the very asset objects the
+    window was made of, and an identity check costs no hashing), then by equality."""
+
+    __slots__ = ("by_identity", "by_label", "index", "labels")
+
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.labels = list(index)
+        by_label: dict[Hashable, int] | None
+        try:
+            by_label = {label: k for k, label in enumerate(self.labels)}
+        except TypeError:  # an unhashable label: pandas decides
+            by_label = None
+        if by_label is not None and len(by_label) != len(self.labels):
+            by_label = None  # repeated labels: pandas answers with a Series
+        self.by_label = by_label
+        self.by_identity = {} if by_label is None else {id(x): k for x, k in by_label.items()}
+
+    def position(self, key: object) -> int | None:
+        """The position of label ``key``, or None when pandas must decide: an unhashable
+        key, a key that is not one of the labels, or repeated labels."""
+        position = self.by_identity.get(id(key))
+        if position is not None and self.labels[position] is key:
+            return position
+        if self.by_label is None:
+            return None
+        try:
+            return self.by_label.get(key)
+        except TypeError:
+            return None
 
 
-def _label_positions(labels: pd.Index) -> dict[Hashable, int] | None:
-    """The position of each of ``labels``, or None when a label repeats."""
-    seen = _POSITIONS_BY_INDEX.get(id(labels))
-    if seen is not None and seen[0] is labels:
-        return seen[1]
-    try:
-        positions: dict[Hashable, int] | None = {label: k for k, label in enumerate(labels)}
-    except TypeError:  # an unhashable label: pandas decides
-        positions = None
-    if positions is not None and len(positions) != len(labels):
-        positions = None
-    if len(_POSITIONS_BY_INDEX) >= _KEPT_INDEXES:
-        _POSITIONS_BY_INDEX.clear()
-    _POSITIONS_BY_INDEX[id(labels)] = (labels, positions)  # kept, so its id stays its own
-    return positions
+# Found by the index's identity: history hands out the same index object for the same
+# assets on every bar. Each lookup keeps its index alive, so an id is never reused for
+# another index while it is here.
+_LOOKUPS: dict[int, _LabelLookup] = {}
+_KEPT_LOOKUPS = 64
 
 
-def _label_position(labels: pd.Index, key: object) -> int | None:
-    """The position of label ``key`` in ``labels`` (unique, hashable labels), or None when
-    pandas must decide: an unhashable key, a key that is not one of the labels, or
-    repeated labels."""
-    positions = _label_positions(labels)
-    if positions is None:
-        return None
-    try:
-        return positions.get(key)
-    except TypeError:
-        return None
+def _label_lookup(index: pd.Index) -> _LabelLookup:
+    """The label lookup of ``index``, made on first use."""
+    lookup = _LOOKUPS.get(id(index))
+    if lookup is None or lookup.index is not index:
+        if len(_LOOKUPS) >= _KEPT_LOOKUPS:
+            _LOOKUPS.clear()
+        lookup = _LOOKUPS[id(index)] = _LabelLookup(index)
+    return lookup
 
 
 _add = np.add.reduce
@@ -269,7 +285,7 @@ def _frame_reduction(name: str) -> Callable[..., Any]:
             result = compute(values)
             # The sum is NaN when any value is (and for inf beside -inf, left to pandas).
             if not math.isnan(_add(result)):
-                return WindowSeries.pending(result, state[_COLUMNS])
+                return WindowSeries.by_label(result, state[_COLUMNS])
         return plain(self, *args, **kwargs)
 
     reduction.__name__ = name
@@ -420,6 +436,23 @@ class WindowSeries(_Pending, pd.Series):
         state[_NAME] = name
         return window
 
+    @classmethod
+    def by_label(cls, values: np.ndarray, labels: pd.Index, name: Hashable = None) -> WindowSeries:
+        """A pending Series of ``values`` labelled by ``labels`` (a frame's assets, as its
+        reductions and rows are), whose value for one label is read without building."""
+        window = cls.pending(values, labels, None, name)
+        window.__dict__[_LOOKUP] = _label_lookup(labels)
+        return window
+
+    def _like(self, values: np.ndarray, name: Hashable) -> WindowSeries:
+        """A pending Series of ``values`` with this one's labels."""
+        state = self.__dict__
+        window = WindowSeries.pending(values, state[_INDEX], state[_ROWS], name)
+        lookup = state.get(_LOOKUP)
+        if lookup is not None:
+            window.__dict__[_LOOKUP] = lookup
+        return window
+
     @property
     def _constructor(self) -> type[pd.Series]:
         return pd.Series
@@ -459,6 +492,14 @@ class WindowSeries(_Pending, pd.Series):
     def __getitem__(self, key: Any) -> Any:
         state = self.__dict__
         if _VALUES in state:
+            lookup = state.get(_LOOKUP)
+            if lookup is not None:
+                # by_identity inline: a strategy reads each asset's value on every bar.
+                position = lookup.by_identity.get(id(key))
+                if position is None or lookup.labels[position] is not key:
+                    position = lookup.position(key)
+                if position is not None:
+                    return state[_VALUES][position]
             if (
                 type(key) is slice
                 and key.step is None
@@ -466,10 +507,6 @@ class WindowSeries(_Pending, pd.Series):
                 and type(key.stop) in _BOUND_TYPES
             ):
                 return self._slice_pending(key)
-            if state[_ROWS] is None:  # labelled by a whole index: a frame's assets
-                position = _label_position(state[_INDEX], key)
-                if position is not None:
-                    return state[_VALUES][position]
             self._build()
         return super().__getitem__(key)
 
@@ -494,13 +531,13 @@ class WindowSeries(_Pending, pd.Series):
             values, name = state[_VALUES], state[_NAME]
             index, rows = state[_INDEX], state[_ROWS]
             if _is_number(other):
-                return WindowSeries.pending(_COMPARISONS[method](values, other), index, rows, name)
+                return self._like(_COMPARISONS[method](values, other), name)
             if isinstance(other, WindowSeries) and _pending(other):
                 theirs = other.__dict__
                 if theirs[_INDEX] is index and theirs[_ROWS] == rows:
                     result = _COMPARISONS[method](values, theirs[_VALUES])
                     same = _same_name(name, theirs[_NAME])
-                    return WindowSeries.pending(result, index, rows, name if same else None)
+                    return self._like(result, name if same else None)
         return getattr(super(), method)(other)
 
     def __gt__(self, other: Any) -> Any:
@@ -525,7 +562,7 @@ class WindowSeries(_Pending, pd.Series):
             if _is_number(other):
                 with np.errstate(all="ignore"):
                     result = _ARITHMETIC[method](values, other)
-                return WindowSeries.pending(result, index, rows, name)
+                return self._like(result, name)
             if isinstance(other, WindowSeries) and _pending(other) and method[2] != "r":
                 theirs = other.__dict__
                 if (
@@ -536,7 +573,7 @@ class WindowSeries(_Pending, pd.Series):
                     with np.errstate(all="ignore"):
                         result = _ARITHMETIC[method](values, theirs[_VALUES])
                     same = _same_name(name, theirs[_NAME])
-                    return WindowSeries.pending(result, index, rows, name if same else None)
+                    return self._like(result, name if same else None)
         return getattr(super(), method)(other)
 
     def __add__(self, other: Any) -> Any:
@@ -658,7 +695,7 @@ class WindowFrame(_Pending, pd.DataFrame):
             if _positional_slice(key):
                 return self._slice_pending(key)
             state = self.__dict__
-            column = _label_position(state[_COLUMNS], key)
+            column = _label_lookup(state[_COLUMNS]).position(key)
             if column is not None:
                 values, index, rows = state[_VALUES], state[_INDEX], state[_ROWS]
                 return WindowSeries.pending(values[column], index, rows, key)
@@ -673,7 +710,7 @@ class WindowFrame(_Pending, pd.DataFrame):
         if type(key) is int and -len(rows) <= key < len(rows):
             # A row by asset, named by its bar's label, as pandas gives it.
             label = state[_INDEX][rows[key]]
-            return WindowSeries.pending(state[_VALUES][:, key], state[_COLUMNS], None, label)
+            return WindowSeries.by_label(state[_VALUES][:, key], state[_COLUMNS], label)
         return None
 
     mean = _frame_reduction("mean")

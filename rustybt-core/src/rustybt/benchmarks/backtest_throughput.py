@@ -8,10 +8,11 @@ CLI loads it once at startup. Two figures of throughput come from one run:
 loading (the result's ``timings.simulate + timings.results``), the "sim" of the peer
 comparison.
 
-The main rows (W1, W2, M1, M10) run the strategy a Zipline user writes
-(:mod:`rustybt.benchmarks.user_strategy`), from a strategy file as ``rustybt run`` does,
-and time the same strategy's own work with no engine on the same closes
-(``bare_loop_bars_per_second``): the ceiling of any engine running that strategy.
+The main rows (W1, W2, M1, M10) run the strategy as a Zipline user writes it, with pandas
+reductions on the window (:mod:`rustybt.benchmarks.user_strategy`), from a strategy file as
+``rustybt run`` does. The ``-numpy`` rows run it as the peer comparison's script writes it
+(the window as an array, numpy means) and also time that form's own work with no engine on
+the same closes (``bare_loop_bars_per_second``): the ceiling of any engine running it.
 The ``-tuned`` rows run SMA(20)/SMA(50) crossovers written for the engine's fast paths (a
 ``data.history`` Series or frame sliced and compared directly, holdings tracked by the
 strategy instead of looked up in the portfolio), paying $0.001 per share.
@@ -92,19 +93,20 @@ def sma_crossover(symbol_names: list[str], frequency: str) -> TradingAlgorithm:
     return TradingAlgorithm(initialize=initialize, handle_data=handle_data)
 
 
-Style = Literal["user", "tuned"]
+Style = Literal["pandas", "numpy", "tuned"]
 
 
 @attrs.define
 class BacktestThroughput:
     """Bars per second of an SMA crossover over ``assets`` × ``sessions`` of one frequency,
-    written as a user writes it (``style="user"``) or for the fast paths (``"tuned"``)."""
+    written as a user writes it (``style`` ``"pandas"`` or ``"numpy"``, the forms of
+    :mod:`rustybt.benchmarks.user_strategy`) or for the fast paths (``"tuned"``)."""
 
     assets: int
     sessions: int
     frequency: str
     description: str
-    style: Style = "user"
+    style: Style = "pandas"
     first_session: str = "2004-01-02"
     data_dir: Path | None = attrs.field(default=None, init=False)
     strategy_file: Path | None = attrs.field(default=None, init=False)
@@ -117,7 +119,8 @@ class BacktestThroughput:
 
     def setup(self, workdir: Path) -> None:
         """Write the synthetic bars, including warm-up before the first session, to
-        ``workdir/bars``, and the user-style strategy to ``workdir/strategy.py``."""
+        ``workdir/bars``, and the user-style strategy (in this row's form; the pandas form
+        for a tuned row) to ``workdir/strategy.py``."""
         calendar = get_calendar("XNYS")
         start = pd.Timestamp(self.first_session)
         days = calendar.sessions(start, start + pd.Timedelta(days=int(self.sessions * 1.5) + 10))
@@ -133,7 +136,10 @@ class BacktestThroughput:
         names = synthetic_symbols(self.assets)
         write_symbol_files(self.data_dir, names, stamps)
         self.strategy_file = write_user_strategy(
-            workdir / "strategy.py", names, RUN_FREQUENCIES[self.frequency]
+            workdir / "strategy.py",
+            names,
+            RUN_FREQUENCIES[self.frequency],
+            "numpy" if self.style == "numpy" else "pandas",
         )
         # Loaded once, as the CLI does at startup, not on every timed run.
         self.registry = PluginRegistry.from_environment()
@@ -145,7 +151,7 @@ class BacktestThroughput:
 
     def algorithm(self) -> TradingAlgorithm | Path:
         """What ``run_backtest`` runs: the user-style strategy file, or a tuned algorithm."""
-        if self.style == "user":
+        if self.style != "tuned":
             assert self.strategy_file is not None, "setup() writes the strategy file"
             return self.strategy_file
         history_frequency = RUN_FREQUENCIES[self.frequency]
@@ -183,7 +189,7 @@ class BacktestThroughput:
             ),
             "seconds": Metric(value=seconds, unit="s", higher_is_better=False),
         }
-        if self.style == "user":
+        if self.style == "numpy":
             assert self.closes is not None, "setup() keeps the closes"
             assets = [Asset(symbol=name) for name in synthetic_symbols(self.assets)]
             bare = bare_loop_seconds(self.closes, assets, self.first_run_bar, FAST, SLOW)
@@ -203,7 +209,7 @@ def w1_daily_single_asset(scale: float = 1.0) -> BacktestThroughput:
         assets=1,
         sessions=_sessions(5033, scale, 60),
         frequency="daily",
-        description="W1: user-style SMA crossover, 1 asset, 20 years of daily bars",
+        description="W1: user-style SMA crossover, pandas means, 1 asset, 20 years of daily bars",
     )
 
 
@@ -213,7 +219,7 @@ def w2_daily_hundred_assets(scale: float = 1.0) -> BacktestThroughput:
         assets=100,
         sessions=_sessions(2516, scale, 60),
         frequency="daily",
-        description="W2: user-style SMA crossover, 100 assets, 10 years of daily bars",
+        description="W2: user-style SMA crossover, pandas means, 100 assets, 10 years daily",
         first_session="2014-01-02",
     )
 
@@ -224,8 +230,35 @@ def minute_single_asset(scale: float = 1.0) -> BacktestThroughput:
         assets=1,
         sessions=_sessions(252, scale, 2),
         frequency="minute",
-        description="M1: user-style SMA crossover, 1 asset, 1 year of minute bars",
+        description="M1: user-style SMA crossover, pandas means, 1 asset, 1 year of minute bars",
         first_session="2023-01-03",
+    )
+
+
+def w1_numpy(scale: float = 1.0) -> BacktestThroughput:
+    """W1 with the strategy in numpy form, as the peer comparison's script writes it."""
+    return attrs.evolve(
+        w1_daily_single_asset(scale),
+        style="numpy",
+        description="W1, numpy form: np.asarray window, numpy means, 1 asset, 20 years daily",
+    )
+
+
+def w2_numpy(scale: float = 1.0) -> BacktestThroughput:
+    """W2 with the strategy in numpy form, as the peer comparison's script writes it."""
+    return attrs.evolve(
+        w2_daily_hundred_assets(scale),
+        style="numpy",
+        description="W2, numpy form: np.asarray window, numpy means, 100 assets, 10 years daily",
+    )
+
+
+def m1_numpy(scale: float = 1.0) -> BacktestThroughput:
+    """M1 with the strategy in numpy form."""
+    return attrs.evolve(
+        minute_single_asset(scale),
+        style="numpy",
+        description="M1, numpy form: np.asarray window, numpy means, 1 asset, 1 year of minutes",
     )
 
 
@@ -235,7 +268,7 @@ def minute_ten_assets(scale: float = 1.0) -> BacktestThroughput:
         assets=10,
         sessions=_sessions(21, scale, 2),
         frequency="minute",
-        description="M10: user-style SMA crossover, 10 assets, 1 month of minute bars",
+        description="M10: user-style SMA crossover, pandas means, 10 assets, 1 month of minutes",
         first_session="2023-06-01",
     )
 

@@ -3,8 +3,9 @@
 
 Names start with their suite (``backtest-``, ``data-``, ``ledger-``, ``pipeline-``,
 ``startup-``, ``sweep-``), which is what ``rustybt benchmark --suite`` selects by. The
-backtest rows of a strategy written as a user writes it come first; the ``-tuned`` rows run
-strategies written for the engine's fast paths.
+backtest rows of a strategy written as a user writes it come first (pandas reductions, then
+the ``-numpy`` rows of the peer comparison's form); the ``-tuned`` rows run strategies
+written for the engine's fast paths.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ BENCHMARKS = {
     "backtest-w2-daily-100-assets-10y": "backtest_throughput:w2_daily_hundred_assets",
     "backtest-m1-minute-1-asset-1y": "backtest_throughput:minute_single_asset",
     "backtest-m10-minute-10-assets-1mo": "backtest_throughput:minute_ten_assets",
+    "backtest-w1-daily-1-asset-20y-numpy": "backtest_throughput:w1_numpy",
+    "backtest-w2-daily-100-assets-10y-numpy": "backtest_throughput:w2_numpy",
+    "backtest-m1-minute-1-asset-1y-numpy": "backtest_throughput:m1_numpy",
     "backtest-daily-1-asset-20y-tuned": "backtest_throughput:daily_single_asset_tuned",
     "backtest-daily-100-assets-10y-tuned": "backtest_throughput:daily_hundred_assets_tuned",
     "backtest-minute-1-asset-1y-tuned": "backtest_throughput:minute_single_asset_tuned",

@@ -1,16 +1,21 @@
 """The benchmark strategy as a Zipline user writes it, as a strategy file.
 
-An SMA(20)/SMA(50) crossover over every asset (its windows are the parameters ``fast`` and
-``slow``, so ``rustybt sweep`` can vary them): one ``data.history`` of all the assets per
-bar, turned into an array with ``np.asarray``, numpy means of the window, a
+An SMA(20)/SMA(50) crossover (its windows are the parameters ``fast`` and ``slow``, so
+``rustybt sweep`` can vary them) that pays $0.001 per share and no slippage, written the
+ways Zipline users write it, each with one ``data.history`` per bar, a
 ``context.portfolio.positions`` lookup per asset, and ``order_target_percent`` to enter
-(1/N of 98 % of the portfolio) or leave. It pays $0.001 per share and no slippage. This is
-the strategy of the peer comparison in ``docs/benchmarks.md``, so the ``backtest-w1``,
-``backtest-w2`` and paper-replay rows measure what a user's strategy gets, not a strategy
-written for the engine's fast paths.
+(1/N of 98 % of the portfolio) or leave:
 
-:func:`bare_loop_seconds` times the same strategy's own work with no engine at all: what
-any engine, however fast, would still spend running it.
+- ``"pandas"``, the main benchmark rows: pandas reductions on the window, as Zipline's own
+  examples do. Over one asset, the asset's Series (``prices[-fast:].mean()``, as Zipline's
+  dual moving average example); over several, the frame's per-asset means
+  (``prices.iloc[-fast:].mean()``) read asset by asset (``fast[asset] > slow[asset]``).
+- ``"numpy"``: the window turned into an array with ``np.asarray`` and its numpy means
+  compared by position, as the peer comparison's RustyBT script in ``docs/benchmarks.md``
+  writes it.
+
+:func:`bare_loop_seconds` times the numpy form's own work with no engine at all: what any
+engine, however fast, would still spend running it.
 """
 
 from __future__ import annotations
@@ -19,14 +24,15 @@ import time
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Literal
 
 import numpy as np
 
-SOURCE = '''"""SMA(fast)/SMA(slow) crossover over every asset, written as for zipline (20/50 unless
+Form = Literal["pandas", "numpy"]
+
+_HEADER = '''"""SMA(fast)/SMA(slow) crossover {over}, written as for zipline (20/50 unless
 -D fast=... -D slow=... say otherwise)."""
-
-import numpy as np
-
+{numpy}
 from rustybt.api import order_target_percent, set_commission, set_slippage, symbol
 from rustybt.finance import commission, slippage
 
@@ -38,7 +44,7 @@ PARAMS = {{"fast": 20, "slow": 50}}
 
 def initialize(context):
     context.fast, context.slow = context.params.fast, context.params.slow
-    context.assets = [symbol(s) for s in SYMBOLS]
+    {assets}
     context.bars = 0
     set_commission(commission.PerShare(cost=0.001, min_trade_cost=0))
     set_slippage(slippage.FixedSlippage(spread=0.0))
@@ -48,7 +54,35 @@ def handle_data(context, data):
     context.bars += 1
     if context.bars < context.slow:
         return
-    window = data.history(context.assets, "close", context.slow, FREQUENCY)
+'''
+
+_PANDAS_ONE = """    prices = data.history(context.asset, "close", context.slow, FREQUENCY)
+    fast = prices[-context.fast :].mean()
+    slow = prices.mean()
+    positions = context.portfolio.positions
+    held = context.asset in positions and positions[context.asset].amount != 0
+    if fast > slow:
+        if not held:
+            order_target_percent(context.asset, FRAC)
+    elif held:
+        order_target_percent(context.asset, 0.0)
+"""
+
+_PANDAS_MANY = """    prices = data.history(context.assets, "close", context.slow, FREQUENCY)
+    fast = prices.iloc[-context.fast :].mean()
+    slow = prices.mean()
+    positions = context.portfolio.positions
+    weight = FRAC / len(context.assets)
+    for asset in context.assets:
+        held = asset in positions and positions[asset].amount != 0
+        if fast[asset] > slow[asset]:
+            if not held:
+                order_target_percent(asset, weight)
+        elif held:
+            order_target_percent(asset, 0.0)
+"""
+
+_NUMPY = """    window = data.history(context.assets, "close", context.slow, FREQUENCY)
     closes = np.asarray(window, dtype=float)
     fast = closes[-context.fast :].mean(axis=0)
     slow = closes.mean(axis=0)
@@ -61,13 +95,33 @@ def handle_data(context, data):
                 order_target_percent(asset, weight)
         elif held:
             order_target_percent(asset, 0.0)
-'''
+"""
 
 
-def write_user_strategy(path: Path, symbols: Sequence[str], history_frequency: str) -> Path:
-    """Write the user-style crossover over ``symbols`` to ``path``, reading its history at
-    ``history_frequency`` (``"1d"`` or ``"1m"``); return ``path``."""
-    path.write_text(SOURCE.format(symbols=list(symbols), frequency=history_frequency))
+def user_strategy_source(symbols: Sequence[str], history_frequency: str, form: Form) -> str:
+    """The crossover over ``symbols`` in ``form``, reading its history at
+    ``history_frequency`` (``"1d"`` or ``"1m"``), as the text of a strategy file."""
+    one = form == "pandas" and len(symbols) == 1
+    header = _HEADER.format(
+        over="of one asset" if one else "over every asset",
+        numpy="\nimport numpy as np\n" if form == "numpy" else "",
+        symbols=list(symbols),
+        frequency=history_frequency,
+        assets="context.asset = symbol(SYMBOLS[0])"
+        if one
+        else "context.assets = [symbol(s) for s in SYMBOLS]",
+    )
+    if form == "numpy":
+        return header + _NUMPY
+    return header + (_PANDAS_ONE if one else _PANDAS_MANY)
+
+
+def write_user_strategy(
+    path: Path, symbols: Sequence[str], history_frequency: str, form: Form = "pandas"
+) -> Path:
+    """Write the crossover over ``symbols`` in ``form`` to ``path`` (see
+    :func:`user_strategy_source`); return ``path``."""
+    path.write_text(user_strategy_source(symbols, history_frequency, form))
     return path
 
 
@@ -83,7 +137,7 @@ class _Held:
 def bare_loop_seconds(
     closes: np.ndarray, assets: Sequence[Hashable], first_bar: int, fast: int = 20, slow: int = 50
 ) -> float:
-    """Seconds the strategy's own work takes over the bars of ``closes`` (bar × asset) from
+    """Seconds the numpy form's own work takes over the bars of ``closes`` (bar × asset) from
     ``first_bar`` on, in a plain Python loop with no engine: per bar, the same counter and
     early return, the last ``slow`` closes as an array, its two means, and for each of
     ``assets`` the same position lookup and comparison; an order only notes the position
