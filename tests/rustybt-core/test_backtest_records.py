@@ -146,6 +146,25 @@ sessions = st.lists(
 def test_session_values_are_exact_arithmetic_rounded_once(stream) -> None:
     """Each session: maybe a fill (whose commission makes cash finer than the value unit),
     then a close; every figure is the exact one, rounded to float once."""
+    check_values_are_exact(stream, commission_per_lot=Decimal("0.00001"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(sessions)
+def test_values_are_exact_when_cash_is_finer_than_the_value_unit(stream) -> None:
+    check_values_are_exact(stream, commission_per_lot=Decimal("0.000000013"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(sessions)
+def test_values_too_large_for_a_float_mantissa_are_exact_too(stream) -> None:
+    # Closes of up to 10**13 dollars a share: values beyond what a float holds exactly.
+    check_values_are_exact(stream, commission_per_lot=Decimal("0.01"), tick_scale=10**8)
+
+
+def check_values_are_exact(
+    stream: list[tuple[int, int, int, int]], commission_per_lot: Decimal, tick_scale: int = 1
+) -> None:
     ledger = Ledger([EQUITY, CRYPTO], Decimal("1000000"))
     tracker = HeldPositionChanges(ledger)
     records = SessionRecords(starting_value=ledger.cash)
@@ -160,10 +179,10 @@ def test_session_values_are_exact_arithmetic_rounded_once(stream) -> None:
                     amount=Decimal(lots) * asset.lot_size,
                     price=Decimal("12.3456") if asset is EQUITY else Decimal("30000.01"),
                     dt=WHEN,
-                    commission=Decimal("0.00001") * abs(lots),
+                    commission=commission_per_lot * abs(lots),
                 )
             )
-        closes.append([equity_ticks, crypto_ticks])
+        closes.append([equity_ticks * tick_scale, crypto_ticks])
         units = ledger.value_units(np.array(closes[-1]))
         # Every other session comes valued already, as when the strategy sized an order.
         known = ledger.positions_value_units(units) if len(closes) % 2 else None

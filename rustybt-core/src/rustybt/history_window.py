@@ -491,15 +491,16 @@ class WindowSeries(_Pending, pd.Series):
 
     def __getitem__(self, key: Any) -> Any:
         state = self.__dict__
+        lookup = state.get(_LOOKUP)  # only while pending: building takes it out
+        if lookup is not None:
+            # by_identity inline: a strategy reads each asset's value on every bar.
+            position = lookup.by_identity.get(id(key))
+            if position is not None and lookup.labels[position] is key:
+                return state[_VALUES][position]
+            position = lookup.position(key)
+            if position is not None:
+                return state[_VALUES][position]
         if _VALUES in state:
-            lookup = state.get(_LOOKUP)
-            if lookup is not None:
-                # by_identity inline: a strategy reads each asset's value on every bar.
-                position = lookup.by_identity.get(id(key))
-                if position is None or lookup.labels[position] is not key:
-                    position = lookup.position(key)
-                if position is not None:
-                    return state[_VALUES][position]
             if (
                 type(key) is slice
                 and key.step is None

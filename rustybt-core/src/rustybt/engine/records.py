@@ -301,15 +301,16 @@ class SessionRecords:
         capital_used = [0.0] * count
         for row, flow in flows.items():
             capital_used[row] = float(flow)
+        held, lots = self._lots_by_session()
+        values = None if paid else self._scaled_values(held, lots, ticks_at_session_end, ledger)
+        if values is None:
+            values = self._values(self._held(), ticks_at_session_end, ledger, paid)
         columns: dict[str, np.ndarray] = {
-            name: np.array(values, dtype=np.float64)
-            for name, values in {
-                **self._values(self._held(), ticks_at_session_end, ledger, paid),
-                "capital_used": capital_used,
-            }.items()
+            name: np.asarray(column, dtype=np.float64)
+            for name, column in {**values, "capital_used": capital_used}.items()
         }
         columns["starting_cash"] = self._starting_cash(columns["cash"], paid)
-        columns.update(self._long_and_short(ticks_at_session_end, ledger))
+        columns.update(self._long_and_short(held, lots, ticks_at_session_end, ledger))
         return columns
 
     def detail_columns(
@@ -364,12 +365,9 @@ class SessionRecords:
         recorded = pd.DataFrame(self.recorded)
         return {name: recorded[name].to_numpy() for name in recorded.columns}
 
-    def _long_and_short(
-        self, ticks_at_session_end: np.ndarray, ledger: Ledger
-    ) -> dict[str, np.ndarray]:
-        """Per session, the value at the close of the long positions (``long_value``, ≥ 0)
-        and of the short ones (``short_value``, ≤ 0), as floats, and how many of each
-        (``longs_count``, ``shorts_count``; a position priced at 0 is neither)."""
+    def _lots_by_session(self) -> tuple[np.ndarray, np.ndarray]:
+        """The columns ever held, and each session's position in lots in each of them
+        (session × column)."""
         count = len(self.cash)
         changes_of = self.position_changes
         # Each change as (session, column, change in lots); their running sum down each
@@ -384,9 +382,87 @@ class SessionRecords:
                 moves.append(lots - held_lots.get(column, 0))
                 held_lots[column] = lots
         held, place = np.unique(np.array(columns, dtype=np.int64), return_inverse=True)
-        position = np.zeros((count, len(held)))
-        position[sessions, place] = moves
-        np.cumsum(position, axis=0, out=position)
+        lots = np.zeros((count, len(held)), dtype=np.int64)
+        lots[sessions, place] = moves
+        np.cumsum(lots, axis=0, out=lots)
+        return held, lots
+
+    def _scaled_values(
+        self, held: np.ndarray, lots: np.ndarray, ticks: np.ndarray, ledger: Ledger
+    ) -> dict[str, np.ndarray] | None:
+        """What :meth:`_values` gives (sessions without dividends), worked out for every
+        session at once; None when the figures are too large for it.
+
+        Every figure is a decimal: cash, and positions in value units of 10**e. Scaled by
+        10**k, the finest of their places, each session's value is an integer N, and its
+        value, P&L and return are N / 10**k, (N - N') / 10**k and (N - N') / N' (N' the
+        previous session's). While every N is below 2**52 and 10**k at most 10**22, numpy
+        holds each operand exactly, and one IEEE division rounds the exact quotient once:
+        the float Python's exact integer division gives.
+        """
+        exponent = ledger.value_exponent
+        if exponent > 0:
+            return None
+        count = len(self.cash)
+        units = np.zeros(count, dtype=np.int64)
+        if len(held):
+            held_ticks = ticks[:, held]
+            per_lot = np.array(ledger.value_unit_multipliers(), dtype=np.int64)[held]
+            largest = _largest(lots) * _largest(per_lot) * _largest(held_ticks) * len(held)
+            if largest >= _EXACT_INT64:
+                return None
+            units = (lots * per_lot * held_ticks).sum(axis=1)
+        known = [
+            (row, value) for row, value in enumerate(self.positions_units) if value is not None
+        ]
+        if known:
+            if max(abs(value) for _, value in known) >= _EXACT_INT64:
+                return None
+            rows, values = zip(*known, strict=True)
+            units[list(rows)] = values
+        places = -exponent
+        # Cash is a new object only when a session moved it: each distinct one, once.
+        identities = np.fromiter(map(id, self.cash), dtype=np.uint64, count=count)
+        _, first_rows, which = np.unique(identities, return_index=True, return_inverse=True)
+        fractions = [self.cash[row].as_integer_ratio() for row in first_rows.tolist()]
+        start = self.starting_value.as_integer_ratio()
+        for _, denominator in (*fractions, start):
+            denominator_places = _decimal_places(denominator)
+            if denominator_places is None:
+                return None
+            places = max(places, denominator_places)
+        if places > _EXACT_POWERS_OF_TEN:
+            return None
+        scale = 10**places
+        scaled = [n * (scale // d) for n, d in fractions]
+        first = start[0] * (scale // start[1])
+        unit_scale = 10 ** (places + exponent)
+        largest = max(map(abs, (first, *scaled))) + _largest(units) * unit_scale
+        if largest >= _EXACT_FLOAT:
+            return None
+        cash = np.array(scaled, dtype=np.int64)[which.reshape(-1)]
+        value = cash + units * unit_scale
+        previous = np.concatenate(([first], value[:-1]))
+        change = value - previous
+        divisor = float(scale)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            returns = np.where((change == 0) | (previous == 0), 0.0, change / previous)
+        return {
+            "portfolio_value": value / divisor,
+            "returns": returns,
+            "pnl": change / divisor,
+            "cash": cash / divisor,
+            "positions_value": units / float(10**-exponent),
+        }
+
+    def _long_and_short(
+        self, held: np.ndarray, lots: np.ndarray, ticks_at_session_end: np.ndarray, ledger: Ledger
+    ) -> dict[str, np.ndarray]:
+        """Per session, the value at the close of the long positions (``long_value``, ≥ 0)
+        and of the short ones (``short_value``, ≤ 0), as floats, and how many of each
+        (``longs_count``, ``shorts_count``; a position priced at 0 is neither), from the
+        lots of the columns ``held`` (:meth:`_lots_by_session`)."""
+        position = lots.astype(np.float64)
         money_per_tick = np.array(ledger.value_unit_multipliers(), dtype=np.float64)[held]
         money_per_tick *= float(Decimal((0, (1,), ledger.value_exponent)))
         position *= money_per_tick
@@ -493,6 +569,31 @@ class SessionRecords:
             else []
             for holdings, closes in zip(held, ticks, strict=True)
         ]
+
+
+_EXACT_INT64 = 2**62
+"""Below this, sums of products stay exact in int64 (with room for their sum's sign)."""
+_EXACT_FLOAT = 2**52
+"""Below this, an integer and the difference of two such are exact in a float64."""
+_EXACT_POWERS_OF_TEN = 22
+"""10**22 is the largest power of ten a float64 holds exactly."""
+
+
+def _largest(values: np.ndarray) -> int:
+    """The largest magnitude in ``values`` (0 when empty), as a Python integer."""
+    return int(np.abs(values).max()) if values.size else 0
+
+
+def _decimal_places(denominator: int) -> int | None:
+    """The fewest decimal places that write ``1 / denominator`` exactly (the k with
+    ``denominator`` dividing 10**k), or None when no number of places does."""
+    twos = (denominator & -denominator).bit_length() - 1
+    rest = denominator >> twos
+    fives = 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    return max(twos, fives) if rest == 1 else None
 
 
 def _rows_of(ticks: np.ndarray, block: int = 256) -> Iterator[list[int]]:
