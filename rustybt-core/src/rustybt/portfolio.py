@@ -517,6 +517,11 @@ class Portfolio:
         self._cash = self._value = self._positions_value = _UNREAD
         self._positions = source.held_positions()
 
+    def forget_figures(self) -> None:
+        """Forget the figures read, the positions kept: a new bar's prices, the ledger as
+        it was at the last :meth:`refresh`."""
+        self._cash = self._value = self._positions_value = _UNREAD
+
     @property
     def cash(self) -> float:
         """Cash in the account."""

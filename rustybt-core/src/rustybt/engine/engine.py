@@ -227,7 +227,8 @@ class TradingEngine:
         )
         """What ``context.portfolio`` gives, as it stands (:meth:`portfolio` brings it up to
         date first)."""
-        self._portfolio_at = (self._bar, self.ledger.revision)
+        self._portfolio_bar = self._bar
+        self._portfolio_revision = self.ledger.revision
         """The bar and ledger revision the portfolio was last brought up to date at."""
         self._account_cache: tuple[int, int, Account] | None = None
         # A backtest's stored data ending means the asset ended (zipline's auto-close); a
@@ -458,10 +459,15 @@ class TradingEngine:
         object, brought up to date when read after the bar or the ledger changed (or after
         the strategy edited its positions); each figure is worked out when first read."""
         portfolio = self.live_portfolio
-        at = (self._bar, self.ledger.revision)
-        if at != self._portfolio_at or portfolio.positions_edited:
+        revision = self.ledger.revision
+        if revision != self._portfolio_revision or portfolio.positions_edited:
             portfolio.refresh()
-            self._portfolio_at = at
+            self._portfolio_revision = revision
+            self._portfolio_bar = self._bar
+        elif self._bar != self._portfolio_bar:
+            # Only the prices moved: the positions dict, a view of the ledger, still holds.
+            portfolio.forget_figures()
+            self._portfolio_bar = self._bar
         return portfolio
 
     def account(self) -> Account:
