@@ -283,3 +283,88 @@ def test_a_strategy_on_the_fallback_gives_the_same_backtest(monkeypatch) -> None
     plain = run_backtest(strategy, start="2006-01-03", end="2008-12-31")
     assert plain.transactions == fast.transactions
     pd.testing.assert_series_equal(plain.frame["portfolio_value"], fast.frame["portfolio_value"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 3), st.integers(1, 400)),
+        elements=st.floats(-1e12, 1e12, allow_nan=False, allow_subnormal=False),
+    ),
+    st.data(),
+)
+def test_window_sums_add_up_as_numpy_does(rows: np.ndarray, data) -> None:
+    length = data.draw(st.integers(1, rows.shape[1]))
+    sums = history_window.pairwise_sums(rows, length)
+    column = np.ascontiguousarray(rows.T)[:, -1]  # a strided column, as a run's is
+    along = history_window.pairwise_sums(column, length)
+    for start in range(rows.shape[1] - length + 1):
+        window = rows[:, start : start + length]
+        assert np.array_equal(sums[:, start], np.add.reduce(window, axis=1))
+        assert along[start] == np.add.reduce(column[start : start + length])
+
+
+def test_window_sums_match_the_installed_numpy() -> None:
+    # Fails loudly on a numpy that adds up in another order; runs then reduce each window.
+    assert history_window.window_sums_match_numpy(), f"window sums broke on numpy {np.__version__}"
+
+
+def asked_on_every_bar(sums: history_window.WindowSums, length: int, bars: range) -> list:
+    return [sums.total(bar - length + 1, length) for bar in bars]
+
+
+def test_sums_are_worked_out_for_a_length_asked_on_every_bar() -> None:
+    data = np.random.default_rng(3).lognormal(3, 0.2, 5_000)
+    sums = history_window.WindowSums(data)
+    totals = asked_on_every_bar(sums, 50, range(49, 5_000))
+    assert totals[:2] == [None, None]
+    assert all(total is not None for total in totals[2:])
+    assert all(type(total) is np.float64 for total in totals[2:])
+    assert totals[-1] == np.add.reduce(data[-50:])
+
+
+def test_sums_are_not_worked_out_for_a_length_asked_rarely() -> None:
+    data = np.random.default_rng(3).lognormal(3, 0.2, 100_000)
+    sums = history_window.WindowSums(data)
+    # Once a "day" of 390 minute bars: the direct reductions cost less than all the sums.
+    assert set(asked_on_every_bar(sums, 50, range(390, 100_000, 390))) == {None}
+
+
+def test_windows_with_sums_reduce_as_pandas_does() -> None:
+    by_column = np.ascontiguousarray(BY_COLUMN)
+    frame_sums = history_window.WindowSums(by_column)
+    series_sums = history_window.WindowSums(by_column[1])
+    for end in range(20, 61):
+        rows = range(end - 20, end)
+        series = WindowSeries.pending(
+            by_column[1, end - 20 : end], TIMELINE, rows, "BBB", series_sums
+        )
+        frame = WindowFrame.pending(
+            by_column[:, end - 20 : end], TIMELINE, rows, ASSETS, frame_sums
+        )
+        reference = reference_frame(by_column[:, end - 20 : end], start=end - 20)
+        assert same(series.mean(), reference["BBB"].mean())
+        assert same(series[-5:].sum(), reference["BBB"][-5:].sum())
+        pd.testing.assert_series_equal(
+            frame.mean(), reference.mean(), check_series_type=False, check_exact=True
+        )
+        pd.testing.assert_series_equal(
+            frame.iloc[-5:].sum(),
+            reference.iloc[-5:].sum(),
+            check_series_type=False,
+            check_exact=True,
+        )
+    assert series_sums.total(40, 20) is not None and frame_sums.total(40, 20) is not None
+
+
+def test_a_strategy_without_window_sums_gives_the_same_backtest(monkeypatch) -> None:
+    from rustybt import bar_data
+    from rustybt.backtest import run_backtest
+
+    strategy = REPO / "examples" / "sma_crossover.py"
+    summed = run_backtest(strategy, start="2006-01-03", end="2008-12-31")
+    monkeypatch.setattr(bar_data, "window_sums", lambda data: None)
+    direct = run_backtest(strategy, start="2006-01-03", end="2008-12-31")
+    assert direct.transactions == summed.transactions
+    pd.testing.assert_series_equal(direct.frame["portfolio_value"], summed.frame["portfolio_value"])

@@ -19,7 +19,7 @@ from rustybt.errors import (
     IncompatibleHistoryFrequency,
     StrategyError,
 )
-from rustybt.history_window import window_frame, window_series
+from rustybt.history_window import WindowSums, window_frame, window_series, window_sums
 
 FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
 """The fields of ``data.history``."""
@@ -90,6 +90,8 @@ class _AssetGroup:
     positions: np.ndarray
     labels: pd.Index
     by_field: dict[str, np.ndarray] = attrs.Factory(dict)
+    sums: dict[str, WindowSums | None] = attrs.Factory(dict)
+    """Per field, the window sums of ``by_field``'s array (:class:`WindowSums`)."""
     adjustments: dict[str, GroupAdjustments | None] = attrs.Factory(dict)
 
 
@@ -155,6 +157,8 @@ class BarData:
         self._derived: dict[str, np.ndarray] = {}
         self._now_session_ns, self._now_session = -1, -1
         self._derived_version = arrays.version
+        self._sums: dict[tuple[str, int], WindowSums | None] = {}
+        self._sums_version = arrays.version
         self._adjustments: HistoryAdjustments | None = None
 
     def set_actions(self, run_actions: RunActions) -> None:
@@ -339,8 +343,12 @@ class BarData:
                 values = arrays.fields[fields][start:end, column]
                 rows = range(start, end)
                 if self._adjustments is not None:
+                    raw = values
                     values = self._adjustments.series(fields, column, values, rows, end - 1)
-                return window_series(values, self._labels, rows, assets)
+                    if values is not raw:
+                        return window_series(values, self._labels, rows, assets)
+                sums = self._column_sums(fields, column)
+                return window_series(values, self._labels, rows, assets, sums)
             return self._window(assets, fields, start, end)
         field_list = [fields] if isinstance(fields, str) else list(fields)
         _check_fields(field_list)
@@ -497,19 +505,24 @@ class BarData:
             column = self._arrays.column.get(assets)
             if column is None:
                 column = self._column(assets)
-            values = self._arrays.fields[field][start:end, column]
+            raw = values = self._arrays.fields[field][start:end, column]
             if self._growing:
                 values = values.copy()
             values = self._adjusted(field, column, values, rows, end - 1)
-            return window_series(values, labels, rows, assets)
+            # Sums are of the stored data: not for a copy (live) nor an adjusted window.
+            sums = self._column_sums(field, column) if values is raw else None
+            return window_series(values, labels, rows, assets, sums)
         group = self._group(assets)
         if self._growing:
-            values = np.ascontiguousarray(self._arrays.fields[field][start:end, group.positions].T)
+            raw = values = np.ascontiguousarray(
+                self._arrays.fields[field][start:end, group.positions].T
+            )
         else:
-            values = self._by_column(group, field)[:, start:end]
+            raw = values = self._by_column(group, field)[:, start:end]
         if self._adjustments is not None:
             values = self._adjusted_group(field, group, values, rows, end - 1, by_column=True)
-        return window_frame(values, labels, rows, group.labels)
+        sums = group.sums.get(field) if values is raw and not self._growing else None
+        return window_frame(values, labels, rows, group.labels, sums)
 
     def _by_column(self, group: _AssetGroup, field: str) -> np.ndarray:
         """The whole run's ``field`` of ``group``'s assets, one contiguous row per asset
@@ -519,7 +532,20 @@ class BarData:
             by_column = np.ascontiguousarray(self._arrays.fields[field][:, group.positions].T)
             by_column.flags.writeable = False  # windows are views of it
             group.by_field[field] = by_column
+            group.sums[field] = window_sums(by_column)
         return by_column
+
+    def _column_sums(self, field: str, column: int) -> WindowSums | None:
+        """The window sums of one asset's ``field`` over the run, made on first use and
+        again after the arrays change (an asset joined)."""
+        if self._sums_version != self._arrays.version:
+            self._sums.clear()
+            self._sums_version = self._arrays.version
+        key = (field, column)
+        sums = self._sums.get(key)
+        if sums is None and key not in self._sums:
+            sums = self._sums[key] = window_sums(self._arrays.fields[field][:, column])
+        return sums
 
     def _adjusted(
         self, field: str, column: int, values: np.ndarray, rows: Rows, now: int
