@@ -339,10 +339,10 @@ class HeldPositions:
     def _apply(self, ledger: Ledger, columns: Iterable[int], known: dict[Asset, Any]) -> None:
         """Bring the positions of ``columns`` up to date; a position still open in
         ``known`` (the dict before) is the same object."""
-        positions, holdings, assets = self._positions, ledger.holdings(), ledger.assets
+        positions, assets = self._positions, ledger.assets
         for column in columns:
             asset = assets[column]
-            holding = holdings.get(asset)
+            holding = ledger.holding(column)
             position = dict.get(known, asset)
             if position.__class__ is not Position or position._quotes is None:
                 position = None

@@ -10,7 +10,7 @@ identity ``portfolio_value == cash + Σ amount × last_price`` therefore holds e
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -24,8 +24,8 @@ _FEW_POSITIONS = 8
 
 Holding = tuple[int, int, Decimal]
 """One held position as the ledger has it: ``(column, lots, cost_basis)``; ``column`` is the
-asset's index in :attr:`Ledger.assets`. A plain tuple: one is made per position changed,
-and the holdings of a revision share those of the positions it left alone."""
+asset's index in :attr:`Ledger.assets`. A plain tuple: what was read of one revision stays
+true of it."""
 
 
 class Ledger:
@@ -48,8 +48,6 @@ class Ledger:
         """How many assets have a non-zero position (kept as positions change)."""
         self._few: list[tuple[int, int]] = []
         self._few_at = -1
-        self._holdings: dict[Asset, Holding] = {}
-        self._holdings_at: int | None = None
         self.revision = 0
         """Goes up with every change to positions (fills, restored positions, new assets):
         what was worked out from the positions at one revision holds while it is the same."""
@@ -108,12 +106,6 @@ class Ledger:
             return int(self.lots @ units)
         held = np.flatnonzero(self.lots)
         return sum(int(self.lots[i]) * int(units[i]) for i in held)
-
-    @staticmethod
-    def holdings_value_units(holdings: Mapping[Asset, Holding], units: np.ndarray) -> int:
-        """``Σ lots × units`` of ``holdings`` (what :meth:`holdings` gave at some revision),
-        exactly: :meth:`positions_value_units` of that revision."""
-        return sum(lots * int(units[column]) for column, lots, _ in holdings.values())
 
     def gross_value_units(self, units: np.ndarray) -> int:
         """``Σ |lots × units|`` exactly (long and short positions both count), for one row
@@ -178,21 +170,10 @@ class Ledger:
             self._held, self._held_at = held, self.revision
         return self._held
 
-    def holdings(self) -> Mapping[Asset, Holding]:
-        """The held positions by asset (:data:`Holding`), in no particular order. A new
-        mapping after positions change, never changed afterwards: what was read of one
-        revision stays true of it. Worked out from the positions changed since the last
-        call."""
-        if self._holdings_at != self.revision:
-            holdings = dict(self._holdings)
-            for i in self.changed_since(self._holdings_at):
-                lots = int(self.lots[i])
-                if lots:
-                    holdings[self.assets[i]] = (i, lots, self.cost_basis[i])
-                else:
-                    holdings.pop(self.assets[i], None)
-            self._holdings, self._holdings_at = holdings, self.revision
-        return self._holdings
+    def holding(self, column: int) -> Holding | None:
+        """The position of the asset in ``column`` (:data:`Holding`), None when not held."""
+        lots = int(self.lots[column])
+        return (column, lots, self.cost_basis[column]) if lots else None
 
     def set_position(self, asset: Asset, lots: int, cost_basis: Decimal) -> None:
         """Set a position directly (restoring a checkpoint, adopting a broker's holdings)."""
