@@ -13,7 +13,7 @@ variables.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import compress
 from operator import mul
@@ -302,7 +302,9 @@ class SessionRecords:
         for row, flow in flows.items():
             capital_used[row] = float(flow)
         held, lots = self._lots_by_session()
-        values = None if paid else self._scaled_values(held, lots, ticks_at_session_end, ledger)
+        values: Mapping[str, Sequence[float] | np.ndarray] | None = None
+        if not paid:
+            values = self._scaled_values(held, lots, ticks_at_session_end, ledger)
         if values is None:
             values = self._values(self._held(), ticks_at_session_end, ledger, paid)
         columns: dict[str, np.ndarray] = {
@@ -382,10 +384,10 @@ class SessionRecords:
                 moves.append(lots - held_lots.get(column, 0))
                 held_lots[column] = lots
         held, place = np.unique(np.array(columns, dtype=np.int64), return_inverse=True)
-        lots = np.zeros((count, len(held)), dtype=np.int64)
-        lots[sessions, place] = moves
-        np.cumsum(lots, axis=0, out=lots)
-        return held, lots
+        by_session = np.zeros((count, len(held)), dtype=np.int64)
+        by_session[sessions, place] = moves
+        np.cumsum(by_session, axis=0, out=by_session)
+        return held, by_session
 
     def _scaled_values(
         self, held: np.ndarray, lots: np.ndarray, ticks: np.ndarray, ledger: Ledger
