@@ -60,6 +60,16 @@ def _secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name)) and not name.endswith("_env")
 
 
+def _texts_without_url(values: list[Any] | tuple[Any, ...]) -> bool:
+    """True when every one of ``values`` is a text and none holds a URL (a log line's
+    lists of dates and amounts: thousands of texts, checked at once)."""
+    try:
+        joined = "\n".join(values)
+    except TypeError:  # something other than a text among them
+        return False
+    return "://" not in joined  # the separator keeps a URL from spanning two texts
+
+
 def redact(value: Any, name: str = "") -> Any:
     """``value`` (a config document, a log event's fields) with every entry whose name
     says it is a secret replaced by ``***``, except ``*_env`` entries, which only name an
@@ -74,6 +84,8 @@ def redact(value: Any, name: str = "") -> Any:
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
+        if not _secret_name(name) and _texts_without_url(value):
+            return list(value)  # a list of texts none of which holds a URL: nothing to hide
         return [redact(item, name) for item in value]
     if value is not None and _secret_name(name):
         return REDACTED

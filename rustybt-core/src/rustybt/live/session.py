@@ -338,7 +338,7 @@ class TradingSession:
     def _run(self) -> SessionSummary:
         engine = self.engine
         engine.start()
-        self._bar_times_ns = engine.bar_times.asi8[: int(engine.session_bounds[-1])]
+        self._bar_times_ns = engine.bar_times.asi8[: int(engine.session_bounds[-1])].tolist()
         self.venue.connect()
         try:
             from_session = self._resume()
@@ -490,7 +490,8 @@ class TradingSession:
         self._pending_closes.append(
             (int(engine.session_of_bar[bar]), engine.portfolio_value(), engine.ledger.cash)
         )
-        self._keep_orders()
+        if engine.orders.touched:  # most sessions of a replay touch no order
+            self._keep_orders()
         if self._checkpoint_due(bar):
             self._checkpoint(bar)
 
@@ -499,39 +500,44 @@ class TradingSession:
         ``session_closed`` line, or one ``sessions_closed`` line for several (a replay at
         full speed closes thousands a second). A session redone after a crash, whose
         close the log already holds, is not logged again."""
+        pending, self._pending_closes = self._pending_closes, []
+        if not pending:
+            return
+        labels, written = self._session_labels(), self.events.written
         closes = [
-            (label, value, cash)
-            for session, value, cash in self._pending_closes
-            for label in [self._session_label(session)]
-            if not self.events.written(f"session:{label}")
+            (event_id, label, value, cash)
+            for session, value, cash in pending
+            for label in [labels[session]]
+            for event_id in ["session:" + label]
+            if not written(event_id)
         ]
-        self._pending_closes = []
         if len(closes) == 1:
-            ((label, value, cash),) = closes
+            ((event_id, label, value, cash),) = closes
             self.events.log(
                 "session_closed",
-                event_id=f"session:{label}",
+                event_id=event_id,
                 session=label,
                 portfolio_value=str(value),
                 cash=str(cash),
             )
         elif closes:
+            event_ids, sessions, values, cash = zip(*closes, strict=True)
             self.events.log(
                 "sessions_closed",
-                event_ids=[f"session:{label}" for label, _, _ in closes],
-                sessions=[label for label, _, _ in closes],
-                portfolio_values=[str(value) for _, value, _ in closes],
-                cash=[str(cash) for _, _, cash in closes],
+                event_ids=event_ids,
+                sessions=list(sessions),
+                portfolio_values=list(map(str, values)),
+                cash=_texts(cash),
             )
 
-    def _session_label(self, session: int) -> str:
-        """The date of the engine's session ``session`` (``YYYY-MM-DD``), from the labels of
-        all its sessions written once (again when the engine's sessions are replaced)."""
+    def _session_labels(self) -> list[str]:
+        """The date of each of the engine's sessions (``YYYY-MM-DD``), written once (again
+        when the engine's sessions are replaced)."""
         sessions = self.engine.all_sessions
         if self._labels_of is not sessions:
             days = sessions.asi8.astype("datetime64[ns]").astype("datetime64[D]")
             self._labels, self._labels_of = np.datetime_as_string(days).tolist(), sessions
-        return self._labels[session]
+        return self._labels
 
     def _keep_orders(self) -> None:
         """The rows of the orders the session touched, as they stand at its end."""
@@ -553,7 +559,7 @@ class TradingSession:
         following = bar + 1
         if following >= len(bar_times_ns):
             return True
-        return self.clock.stop.due_by(int(bar_times_ns[following]))
+        return self.clock.stop.due_by(bar_times_ns[following])
 
     def _checkpoint(self, bar: int) -> None:
         engine = self.engine
@@ -760,6 +766,19 @@ def live_session(parts: SessionParts, broker: Broker) -> TradingSession:
     session = _assemble(parts, execution, execution, report)
     execution.interrupted = session.clock.stop
     return session
+
+
+def _texts(values: Sequence[object]) -> list[str]:
+    """``str`` of each of ``values``, worked out once per object: a session's cash is the
+    same Decimal from one session to the next until a fill moves it."""
+    made: dict[int, str] = {}
+    texts = []
+    for value in values:
+        text = made.get(id(value))
+        if text is None:
+            text = made[id(value)] = str(value)
+        texts.append(text)
+    return texts
 
 
 def _assemble(

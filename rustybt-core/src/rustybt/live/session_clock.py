@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from rustybt.engine.clock import TimeSource
+from rustybt.engine.clock import ReplayClock, TimeSource
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -127,13 +127,34 @@ class SessionClock:
         self._pending_since_ns = 0
         self._wall_interval = heartbeat_interval
         self._last_line_wall = monotonic()
+        # A replay at speed 0 moves to each bar in one step, with nothing to count on the way.
+        self._instant = simulated and isinstance(time, ReplayClock) and time.speed <= 0
 
     def bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> Iterator[int]:
         """Each bar of the session once its time has come; none once the session must stop."""
+        if self._instant:
+            yield from self._instant_bars(first, stop, bar_times_ns)
+            return
         advance_to = self.advance_to
         for bar in range(first, stop):
             if not advance_to(bar_times_ns[bar]):
                 return
+            yield bar
+
+    def _instant_bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> Iterator[int]:
+        """:meth:`bars` of a replay at speed 0, :meth:`advance_to` written out (a replay runs
+        thousands of bars a second): a reason to stop ends it before time moves on to the
+        bar and after, and the heartbeats due by the bar are counted on arriving."""
+        halted, time = self.stop, self.time
+        for bar in range(first, stop):
+            if halted():
+                return
+            time.sleep_until(bar_times_ns[bar])
+            if halted():
+                return
+            self._count_due()
+            if monotonic() - self._last_line_wall >= self._wall_interval:
+                self.flush_heartbeats()
             yield bar
 
     def advance_to(self, bar_time_ns: int) -> bool:
@@ -151,7 +172,9 @@ class SessionClock:
         return not stop()
 
     def _replay_to(self, bar_time_ns: int) -> bool:
-        self.time.sleep_until(bar_time_ns, self._waiting)
+        # Before an instant step only a reason to stop matters: the heartbeats due by now
+        # were counted on arriving at the last bar, and are counted again on arriving here.
+        self.time.sleep_until(bar_time_ns, self.stop if self._instant else self._waiting)
         return not self._waiting()
 
     def _waiting(self) -> bool:
