@@ -400,6 +400,20 @@ def _frame_reduction(name: str) -> Callable[..., Any]:
     return reduction
 
 
+def _set_pending(
+    window: _Pending, values: np.ndarray, index: pd.Index, rows: range | None, sums: Any
+) -> dict[str, Any]:
+    """Make a new ``window`` pending over ``values``; its pending state, for the caller to
+    add what its class keeps besides (a Series' name, a frame's columns)."""
+    state = window.__dict__  # item by item: quicker than building a dict to update with
+    state[_VALUES] = values
+    state[_INDEX] = index
+    state[_ROWS] = rows
+    if sums is not None:
+        state[_SUMS] = sums
+    return state
+
+
 class _Pending:
     """What both window classes share: building pandas state on first need, numpy's view of
     the values, ``.iloc``, ``head``, ``tail``, ``shape`` and ``index`` that stay cheap while
@@ -538,13 +552,7 @@ class WindowSeries(_Pending, pd.Series):
         when ``rows`` is None). ``sums``, when given, are those of the data ``values`` are
         rows ``rows`` of."""
         window = _new(cls)
-        state = window.__dict__  # item by item: quicker than building a dict to update with
-        state[_VALUES] = values
-        state[_INDEX] = index
-        state[_ROWS] = rows
-        state[_NAME] = name
-        if sums is not None:
-            state[_SUMS] = sums
+        _set_pending(window, values, index, rows, sums)[_NAME] = name
         return window
 
     @classmethod
@@ -755,13 +763,7 @@ class WindowFrame(_Pending, pd.DataFrame):
         labelled by ``index[rows.start:rows.stop]`` and ``columns``. ``sums``, when given,
         are those of the data ``values_by_column`` are columns ``rows`` of."""
         window = _new(cls)
-        state = window.__dict__
-        state[_VALUES] = values_by_column
-        state[_INDEX] = index
-        state[_ROWS] = rows
-        state[_COLUMNS] = columns
-        if sums is not None:
-            state[_SUMS] = sums
+        _set_pending(window, values_by_column, index, rows, sums)[_COLUMNS] = columns
         return window
 
     @property

@@ -235,31 +235,29 @@ def minute_single_asset(scale: float = 1.0) -> BacktestThroughput:
     )
 
 
-def w1_numpy(scale: float = 1.0) -> BacktestThroughput:
-    """W1 with the strategy in numpy form, as the peer comparison's script writes it."""
+def _numpy_form(row: BacktestThroughput, workload: str) -> BacktestThroughput:
+    """``row`` with the strategy in numpy form, as the peer comparison's script writes it."""
     return attrs.evolve(
-        w1_daily_single_asset(scale),
+        row,
         style="numpy",
-        description="W1, numpy form: np.asarray window, numpy means, 1 asset, 20 years daily",
+        description=f"{row.description.split(':')[0]}, numpy form: np.asarray window, numpy "
+        f"means, {workload}",
     )
+
+
+def w1_numpy(scale: float = 1.0) -> BacktestThroughput:
+    """W1 with the strategy in numpy form."""
+    return _numpy_form(w1_daily_single_asset(scale), "1 asset, 20 years daily")
 
 
 def w2_numpy(scale: float = 1.0) -> BacktestThroughput:
-    """W2 with the strategy in numpy form, as the peer comparison's script writes it."""
-    return attrs.evolve(
-        w2_daily_hundred_assets(scale),
-        style="numpy",
-        description="W2, numpy form: np.asarray window, numpy means, 100 assets, 10 years daily",
-    )
+    """W2 with the strategy in numpy form."""
+    return _numpy_form(w2_daily_hundred_assets(scale), "100 assets, 10 years daily")
 
 
 def m1_numpy(scale: float = 1.0) -> BacktestThroughput:
     """M1 with the strategy in numpy form."""
-    return attrs.evolve(
-        minute_single_asset(scale),
-        style="numpy",
-        description="M1, numpy form: np.asarray window, numpy means, 1 asset, 1 year of minutes",
-    )
+    return _numpy_form(minute_single_asset(scale), "1 asset, 1 year of minutes")
 
 
 def minute_ten_assets(scale: float = 1.0) -> BacktestThroughput:

@@ -68,34 +68,27 @@ _PANDAS_ONE = """    prices = data.history(context.asset, "close", context.slow,
         order_target_percent(context.asset, 0.0)
 """
 
-_PANDAS_MANY = """    prices = data.history(context.assets, "close", context.slow, FREQUENCY)
-    fast = prices.iloc[-context.fast :].mean()
-    slow = prices.mean()
-    positions = context.portfolio.positions
+_ORDERS = """    positions = context.portfolio.positions
     weight = FRAC / len(context.assets)
-    for asset in context.assets:
+    for {each}:
         held = asset in positions and positions[asset].amount != 0
-        if fast[asset] > slow[asset]:
+        if {above}:
             if not held:
                 order_target_percent(asset, weight)
         elif held:
             order_target_percent(asset, 0.0)
 """
 
+_PANDAS_MANY = """    prices = data.history(context.assets, "close", context.slow, FREQUENCY)
+    fast = prices.iloc[-context.fast :].mean()
+    slow = prices.mean()
+""" + _ORDERS.format(each="asset in context.assets", above="fast[asset] > slow[asset]")
+
 _NUMPY = """    window = data.history(context.assets, "close", context.slow, FREQUENCY)
     closes = np.asarray(window, dtype=float)
     fast = closes[-context.fast :].mean(axis=0)
     slow = closes.mean(axis=0)
-    positions = context.portfolio.positions
-    weight = FRAC / len(context.assets)
-    for k, asset in enumerate(context.assets):
-        held = asset in positions and positions[asset].amount != 0
-        if fast[k] > slow[k]:
-            if not held:
-                order_target_percent(asset, weight)
-        elif held:
-            order_target_percent(asset, 0.0)
-"""
+""" + _ORDERS.format(each="k, asset in enumerate(context.assets)", above="fast[k] > slow[k]")
 
 
 def user_strategy_source(symbols: Sequence[str], history_frequency: str, form: Form) -> str:
