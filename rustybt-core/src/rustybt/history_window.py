@@ -213,16 +213,18 @@ class WindowSums:
     for three times, at a rate (asks per bar of data) that over the data still ahead adds
     up to more direct reductions than working out every sum costs. A strategy that asks on
     every bar gets them early; one that asks once a day on minute bars, or once, never
-    pays for them. At most a few lengths are kept.
+    pays for them. A length found not worth it is looked at again only once it has been
+    asked for twice as often. At most a few lengths are kept.
     """
 
-    __slots__ = ("_asked", "_data", "_first_asked", "_sums")
+    __slots__ = ("_asked", "_data", "_first_asked", "_next_look", "_sums")
 
     def __init__(self, data: np.ndarray) -> None:
         self._data = data
         self._sums: dict[int, np.ndarray] = {}
         self._asked: dict[int, int] = {}
         self._first_asked: dict[int, int] = {}
+        self._next_look: dict[int, int] = {}
 
     def total(self, start: int, length: int) -> Any:
         """numpy's sum of ``data[..., start:start + length]`` (a float, or one per row),
@@ -237,9 +239,12 @@ class WindowSums:
     def _sums_once_worth_it(self, start: int, length: int) -> np.ndarray | None:
         first = self._first_asked.setdefault(length, start)
         asked = self._asked[length] = self._asked.get(length, 0) + 1
+        if asked < self._next_look.get(length, _ASKED_BEFORE_SUMMING):
+            return None
+        self._next_look[length] = 2 * asked
         data = self._data
         width = data.shape[-1]
-        if asked < _ASKED_BEFORE_SUMMING or len(self._sums) >= _KEPT_LENGTHS or length > width:
+        if len(self._sums) >= _KEPT_LENGTHS or length > width:
             return None
         rows = data.size // width
         ahead = (width - length - start) * asked / max(start - first + 1, 1)
