@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from rustybt.data.actions import (
     ACTION_COLUMNS,
+    ACTIONS_SCHEMA,
     DividendEvent,
     RunActions,
     SplitEvent,
@@ -185,3 +186,9 @@ def test_bars_back_adjusted_as_of_the_end_carry_every_split_and_dividend() -> No
     )
     assert adjusted["volume"].tolist() == [4000.0] * 5
     assert bars["close"].iloc[0] == 100.0  # the given frame is left alone
+
+
+def test_no_actions_is_the_schema_empty_frame_as_pyarrow_converts_it() -> None:
+    expected = ACTIONS_SCHEMA.empty_table().to_pandas()
+    pd.testing.assert_frame_equal(empty_actions(), expected)
+    assert list(empty_actions().dtypes) == list(expected.dtypes)

@@ -1,7 +1,8 @@
 """Built-in benchmark: a parameter sweep against the loop of ``rustybt run`` it replaces.
 
 The W2 workload of :mod:`rustybt.benchmarks.backtest_throughput` (the user-style SMA
-crossover over 100 synthetic assets, 2,516 daily sessions), its ``fast`` and ``slow`` windows
+crossover over 100 synthetic assets, 2,516 daily sessions, in the numpy form of the peer
+comparison, whose figures ``docs/benchmarks.md`` quotes), its ``fast`` and ``slow`` windows
 swept over 100 parameter sets (``fast`` 5 to 50 by 5, ``slow`` 60 to 240 by 20), timed three
 ways from the command line, each the whole command as a user runs it:
 
@@ -68,7 +69,7 @@ class SweepThroughput:
         data_dir.mkdir()
         names = synthetic_symbols(self.assets)
         write_symbol_files(data_dir, names, warmup.append(run_sessions))
-        strategy = write_user_strategy(workdir / "strategy.py", names, "1d")
+        strategy = write_user_strategy(workdir / "strategy.py", names, "1d", "numpy")
         self.workdir = workdir
         self.common = [
             "-f", str(strategy), "--source", "files", "--data-dir", str(data_dir),

@@ -521,13 +521,13 @@ class TradingSession:
                 cash=str(cash),
             )
         elif closes:
-            event_ids, sessions, values, cash = zip(*closes, strict=True)
+            event_ids, sessions, values, cash_by_session = zip(*closes, strict=True)
             self.events.log(
                 "sessions_closed",
                 event_ids=event_ids,
                 sessions=list(sessions),
                 portfolio_values=list(map(str, values)),
-                cash=_texts(cash),
+                cash=_texts(cash_by_session),
             )
 
     def _session_labels(self) -> list[str]:
