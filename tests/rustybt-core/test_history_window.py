@@ -368,3 +368,16 @@ def test_a_strategy_without_window_sums_gives_the_same_backtest(monkeypatch) -> 
     direct = run_backtest(strategy, start="2006-01-03", end="2008-12-31")
     assert direct.transactions == summed.transactions
     pd.testing.assert_series_equal(direct.frame["portfolio_value"], summed.frame["portfolio_value"])
+
+
+def test_windows_with_a_nan_are_reduced_by_pandas_even_with_sums() -> None:
+    data = np.random.default_rng(5).lognormal(3, 0.2, 400)
+    data[300] = np.nan  # a bar the asset did not trade
+    sums = history_window.WindowSums(data)
+    for end in range(20, 400):
+        rows = range(end - 20, end)
+        window = WindowSeries.pending(data[end - 20 : end], TIMELINE, rows, "AAA", sums)
+        reference = reference_series(data[end - 20 : end], start=end - 20)
+        assert same(window.mean(), reference.mean())
+        assert same(window.sum(), reference.sum())
+    assert sums.total(300, 20) is not None and np.isnan(sums.total(300, 20))
