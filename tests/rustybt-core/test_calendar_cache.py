@@ -103,10 +103,10 @@ def warm_copy(built: tuple[Path, Path], tmp_path: Path) -> Path:
 def test_each_calendar_is_stored_as_arrays_beside_a_name_index(built: tuple[Path, Path]) -> None:
     folder = cache_folder(built[0])
     assert sorted(path.name for path in folder.iterdir()) == [
-        "24-7.npz",
-        "XHKG.npz",
-        "XLON.npz",
-        "XNYS.npz",
+        "24-7.calendar",
+        "XHKG.calendar",
+        "XLON.calendar",
+        "XNYS.calendar",
         "names.json",
     ]
     names = json.loads((folder / "names.json").read_text())
@@ -168,7 +168,7 @@ def test_stored_calendars_match_exchange_calendars(
         )
 
 
-@pytest.mark.parametrize("file", ["XNYS.npz", "names.json"])
+@pytest.mark.parametrize("file", ["XNYS.calendar", "names.json"])
 @pytest.mark.parametrize("damage", ["garbage", "truncation"])
 def test_a_damaged_cache_file_is_built_again(warm_copy: Path, file: str, damage: str) -> None:
     path = cache_folder(warm_copy) / file

@@ -358,6 +358,17 @@ def test_windows_with_sums_reduce_as_pandas_does() -> None:
     assert series_sums.total(40, 20) is not None and frame_sums.total(40, 20) is not None
 
 
+@pytest.mark.parametrize("length", [1, 5, 20, 50, 129])
+def test_means_read_from_window_sums_are_pandas_means_to_the_last_bit(length: int) -> None:
+    data = np.random.default_rng(length).lognormal(3, 1.5, 400)
+    sums = history_window.WindowSums(data)
+    for end in range(length, 400):
+        rows = range(end - length, end)
+        window = WindowSeries.pending(data[end - length : end], TIMELINE, rows, "AAA", sums)
+        assert same(window.mean(), reference_series(data[end - length : end], end - length).mean())
+    assert sums.mean(400 - length, length) is not None  # read from the sums by the end
+
+
 def test_a_strategy_without_window_sums_gives_the_same_backtest(monkeypatch) -> None:
     from rustybt import bar_data
     from rustybt.backtest import run_backtest

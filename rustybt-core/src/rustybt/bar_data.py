@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
@@ -32,6 +32,9 @@ from a bug and would not fit in memory."""
 
 _PRICES = frozenset({"open", "high", "low", "close", "price"})
 _MINUTE = pd.Timedelta(minutes=1)
+
+_AssetRun: TypeAlias = tuple[int, np.ndarray, WindowSums | None]
+"""One asset's field over the run: its array column, the column's values, their sums."""
 
 
 def _unknown_field(field: str, allowed: frozenset[str]) -> StrategyError:
@@ -157,8 +160,8 @@ class BarData:
         self._derived: dict[str, np.ndarray] = {}
         self._now_session_ns, self._now_session = -1, -1
         self._derived_version = arrays.version
-        self._sums: dict[tuple[str, int], WindowSums | None] = {}
-        self._sums_version = arrays.version
+        self._runs: dict[tuple[str, Asset], _AssetRun] = {}
+        self._runs_version = arrays.version
         self._adjustments: HistoryAdjustments | None = None
 
     def set_actions(self, run_actions: RunActions) -> None:
@@ -332,24 +335,23 @@ class BarData:
         end = self._bar + 1
         start = end - bar_count
         arrays = self._arrays
-        if (
-            isinstance(fields, str)
-            and start >= 0
-            and start >= arrays.earliest_bar
-            and fields in FIELDS
-        ):
-            column = arrays.column.get(assets) if isinstance(assets, Asset) else None
-            if column is not None and not self._growing:  # the common case, kept short
-                values = arrays.fields[fields][start:end, column]
+        if isinstance(fields, str) and start >= 0 and start >= arrays.earliest_bar:
+            if self._runs_version != arrays.version:
+                self._forget_runs()
+            # The common case, kept short: one asset whose field was read before.
+            run = self._runs.get((fields, assets)) if isinstance(assets, Asset) else None
+            if run is not None and not self._growing:
+                column, data, sums = run
+                values = data[start:end]
                 rows = range(start, end)
                 if self._adjustments is not None:
                     raw = values
                     values = self._adjustments.series(fields, column, values, rows, end - 1)
                     if values is not raw:
                         return window_series(values, self._labels, rows, assets)
-                sums = self._column_sums(fields, column)
                 return window_series(values, self._labels, rows, assets, sums)
-            return self._window(assets, fields, start, end)
+            if fields in FIELDS:
+                return self._window(assets, fields, start, end)
         field_list = [fields] if isinstance(fields, str) else list(fields)
         _check_fields(field_list)
         self._check_start(start, bar_count, frequency, by_session=False)
@@ -502,16 +504,13 @@ class BarData:
         :mod:`rustybt.history_window`): a Series for one asset, a frame for a list."""
         labels, rows = self._labels, range(start, end)
         if isinstance(assets, Asset):
-            column = self._arrays.column.get(assets)
-            if column is None:
-                column = self._column(assets)
-            raw = values = self._arrays.fields[field][start:end, column]
+            column, data, sums = self._run(field, assets)
+            raw = values = data[start:end]
             if self._growing:
                 values = values.copy()
             values = self._adjusted(field, column, values, rows, end - 1)
             # Sums are of the stored data: not for a copy (live) nor an adjusted window.
-            sums = self._column_sums(field, column) if values is raw else None
-            return window_series(values, labels, rows, assets, sums)
+            return window_series(values, labels, rows, assets, sums if values is raw else None)
         group = self._group(assets)
         if self._growing:
             raw = values = np.ascontiguousarray(
@@ -535,17 +534,24 @@ class BarData:
             group.sums[field] = window_sums(by_column)
         return by_column
 
-    def _column_sums(self, field: str, column: int) -> WindowSums | None:
-        """The window sums of one asset's ``field`` over the run, made on first use and
-        again after the arrays change (an asset joined)."""
-        if self._sums_version != self._arrays.version:
-            self._sums.clear()
-            self._sums_version = self._arrays.version
-        key = (field, column)
-        sums = self._sums.get(key)
-        if sums is None and key not in self._sums:
-            sums = self._sums[key] = window_sums(self._arrays.fields[field][:, column])
-        return sums
+    def _run(self, field: str, asset: Asset) -> _AssetRun:
+        """``asset``'s array column, its ``field`` over the whole run and the window sums of
+        that (None for a live feed's, whose rows are still being written), made on first use
+        and again after the arrays change (an asset joined); a :class:`StrategyError` for an
+        asset without data in this run."""
+        if self._runs_version != self._arrays.version:
+            self._forget_runs()
+        run = self._runs.get((field, asset))
+        if run is None:
+            column = self._column(asset)
+            data = self._arrays.fields[field][:, column]
+            sums = None if self._growing else window_sums(data)
+            run = self._runs[(field, asset)] = (column, data, sums)
+        return run
+
+    def _forget_runs(self) -> None:
+        self._runs.clear()
+        self._runs_version = self._arrays.version
 
     def _adjusted(
         self, field: str, column: int, values: np.ndarray, rows: Rows, now: int

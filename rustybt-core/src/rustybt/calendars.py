@@ -13,11 +13,11 @@ speaks RustyBT's time conventions:
 Every method works on whole index arrays at once; nothing loops over minutes in Python.
 
 exchange_calendars builds a calendar in about 0.1 s after a 50 ms import, so each calendar
-is built once per install and its schedule stored as numpy arrays in the ``calendars``
-folder of RustyBT's data directory, beside an index of every calendar name and alias. A
-later process reads both files and never imports exchange_calendars. The folder is named
-for the exchange_calendars version (a new version may move holidays) and the current year
-(calendars reach two years past it).
+is built once per install and its schedule stored (one file of int64 arrays per calendar)
+in the ``calendars`` folder of RustyBT's data directory, beside an index of every calendar
+name and alias. A later process reads both files and never imports exchange_calendars.
+The folder is named for the exchange_calendars version (a new version may move holidays)
+and the current year (calendars reach two years past it).
 
 .. _exchange_calendars: https://github.com/gerrymanoim/exchange_calendars
 """
@@ -29,7 +29,7 @@ import datetime
 import functools
 import importlib.util
 import json
-import zipfile
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeAlias
@@ -51,6 +51,8 @@ _EARLIEST = pd.Timestamp("1990-01-01")
 _YEARS_AHEAD = 2
 _ONE_MINUTE_NS = 60 * 10**9
 _NAMES_FILE = "names.json"
+_CALENDAR_SUFFIX = ".calendar"
+_STORED_INT = np.dtype("<i8")
 
 DateLike: TypeAlias = str | datetime.date | pd.Timestamp
 
@@ -84,6 +86,11 @@ class CalendarSchedule:
     """Labels of the sessions that close early, ascending."""
     has_break: bool = attrs.field(converter=bool)
     """True when any session of the calendar has a lunch break."""
+
+
+_SCHEDULE_ARRAYS = tuple(
+    field.name for field in attrs.fields(CalendarSchedule) if field.name != "has_break"
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -223,7 +230,7 @@ def _calendar(canonical: str) -> TradingCalendar:
     """The calendar ``canonical``, once per process: read from the cache folder when a run
     stored it before, else built and stored there for the next run."""
     year = _this_year()
-    path = _cache_folder(year) / f"{canonical.replace('/', '-')}.npz"
+    path = _cache_folder(year) / f"{canonical.replace('/', '-')}{_CALENDAR_SUFFIX}"
     cached = _load(path)
     if cached is not None:
         return cached
@@ -318,32 +325,50 @@ def _trading_calendar(
 
 
 def _save(calendar: TradingCalendar, temporary: Path) -> None:
-    """Write ``calendar`` to ``temporary`` as an uncompressed ``.npz`` of its arrays."""
+    """Write ``calendar`` to ``temporary``: a JSON line with its name, its bounds and the
+    length of each schedule array, then the arrays' values back to back (little-endian
+    int64), so a later process reads it with one file read and no decompression."""
+    schedule = calendar._schedule
+    arrays = [getattr(schedule, name) for name in _SCHEDULE_ARRAYS]
+    header = {
+        "name": calendar.name,
+        "first_day": calendar.first_day.value,
+        "last_day": calendar.last_day.value,
+        "has_break": schedule.has_break,
+        "lengths": [len(array) for array in arrays],
+    }
     with temporary.open("wb") as file:
-        np.savez(
-            file,
-            name=np.array(calendar.name),
-            first_day=np.array(calendar.first_day.value),
-            last_day=np.array(calendar.last_day.value),
-            **attrs.asdict(calendar._schedule, recurse=False),
-        )
+        file.write(json.dumps(header).encode() + b"\n")
+        for array in arrays:
+            file.write(array.astype(_STORED_INT).tobytes())
 
 
 def _load(path: Path) -> TradingCalendar | None:
     """The calendar :func:`_save` wrote at ``path``, or None when there is none; a file that
     does not load (damaged, or of another layout) is removed."""
-    fields = [field.name for field in attrs.fields(CalendarSchedule)]
     try:
-        with np.load(path) as stored:
-            return _trading_calendar(
-                name=str(stored["name"]),
-                first_day=int(stored["first_day"]),
-                last_day=int(stored["last_day"]),
-                schedule=CalendarSchedule(**{field: stored[field] for field in fields}),
-            )
+        stored = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile):
+    except OSError:
+        _remove(path)
+        return None
+    try:
+        header_end = stored.index(b"\n")
+        header = json.loads(stored[:header_end])
+        offset, arrays = header_end + 1, {}
+        for name, length in zip(_SCHEDULE_ARRAYS, header["lengths"], strict=True):
+            arrays[name] = np.frombuffer(stored, _STORED_INT, count=length, offset=offset)
+            offset += arrays[name].nbytes
+        if offset != len(stored):
+            raise ValueError("the arrays do not end where the file does")
+        return _trading_calendar(
+            name=header["name"],
+            first_day=header["first_day"],
+            last_day=header["last_day"],
+            schedule=CalendarSchedule(has_break=header["has_break"], **arrays),
+        )
+    except (ValueError, TypeError, KeyError, IndexError):
         _remove(path)
         return None
 
@@ -380,10 +405,15 @@ def _exchange_calendars_version() -> str:
     library's own ``__version__`` when no single such folder is found."""
     spec = importlib.util.find_spec("exchange_calendars")
     if spec is not None and spec.origin is not None:
-        site = Path(spec.origin).parent.parent
-        found = list(site.glob("exchange_calendars-*.dist-info"))
+        prefix, suffix = "exchange_calendars-", ".dist-info"
+        with os.scandir(Path(spec.origin).parent.parent) as entries:
+            found = [
+                entry.name[len(prefix) : -len(suffix)]
+                for entry in entries
+                if entry.name.startswith(prefix) and entry.name.endswith(suffix)
+            ]
         if len(found) == 1:
-            return found[0].name.removeprefix("exchange_calendars-").removesuffix(".dist-info")
+            return found[0]
     import exchange_calendars as xcals
 
     return str(xcals.__version__)
