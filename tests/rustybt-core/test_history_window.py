@@ -205,6 +205,9 @@ def test_keys_that_are_not_one_label_are_answered_by_pandas() -> None:
     )
     with pytest.raises(KeyError):
         window.mean()["ZZZ"]
+    equal_not_same = "".join(["B", "B", "B"])
+    assert same(means[equal_not_same], expected["BBB"])
+    pd.testing.assert_series_equal(means[1:3], expected[1:3], check_series_type=False)
     repeated = pd.Index(["AAA", "BBB", "AAA"], dtype=object)
     twice = WindowFrame.pending(BY_COLUMN, TIMELINE, range(60), repeated).mean()
     plain = pd.DataFrame(BY_COLUMN.T.copy(), index=TIMELINE[:60], columns=repeated).mean()

@@ -115,7 +115,9 @@ class _LabelLookup:
     """Where each label of a label index sits (a frame's assets, which its reductions and
     rows are labelled by), for answering ``window[label]`` as pandas does when the labels
     are unique: first by the key's identity (strategies look up the very asset objects the
-    window was made of, and an identity check costs no hashing), then by equality."""
+    window was made of, and an identity check costs no hashing), then by equality. The
+    lookup holds its labels, so no other live object has one of their ids: a key found by
+    its id is that label."""
 
     __slots__ = ("by_identity", "by_label", "index", "labels")
 
@@ -136,7 +138,7 @@ class _LabelLookup:
         """The position of label ``key``, or None when pandas must decide: an unhashable
         key, a key that is not one of the labels, or repeated labels."""
         position = self.by_identity.get(id(key))
-        if position is not None and self.labels[position] is key:
+        if position is not None:
             return position
         if self.by_label is None:
             return None
@@ -645,25 +647,22 @@ class WindowSeries(_Pending, pd.Series):
 
     def __getitem__(self, key: Any) -> Any:
         state = self.__dict__
-        if type(key) is slice:
+        lookup = state.get(_LOOKUP)  # only while pending: building takes it out
+        if lookup is not None:
+            # by_identity inline: a strategy reads each asset's value on every bar.
+            position = lookup.by_identity.get(id(key))
+            if position is None:
+                position = lookup.position(key)
+            if position is not None:
+                return state[_VALUES][position]
+        if _VALUES in state:
             if (
-                _VALUES in state
+                type(key) is slice
                 and key.step is None
                 and type(key.start) in _BOUND_TYPES
                 and type(key.stop) in _BOUND_TYPES
             ):
                 return self._slice_pending(key)
-        else:
-            lookup = state.get(_LOOKUP)  # only while pending: building takes it out
-            if lookup is not None:
-                # by_identity inline: a strategy reads each asset's value on every bar.
-                position = lookup.by_identity.get(id(key))
-                if position is not None and lookup.labels[position] is key:
-                    return state[_VALUES][position]
-                position = lookup.position(key)
-                if position is not None:
-                    return state[_VALUES][position]
-        if _VALUES in state:
             self._build()
         return super().__getitem__(key)
 
