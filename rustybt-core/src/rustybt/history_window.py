@@ -577,14 +577,7 @@ class WindowSeries(_Pending, pd.Series):
         when ``rows`` is None). ``sums``, when given, are those of the data ``values`` are
         rows ``rows`` of."""
         window = _new(cls)
-        # _set_pending written out: history makes one of these on every bar.
-        state = window.__dict__
-        state[_VALUES] = values
-        state[_INDEX] = index
-        state[_ROWS] = rows
-        state[_NAME] = name
-        if sums is not None:
-            state[_SUMS] = sums
+        _set_pending(window, values, index, rows, sums)[_NAME] = name
         return window
 
     @classmethod
