@@ -48,6 +48,11 @@ class StopConditions:
         """The first reason found to stop (None while the session may go on)."""
         self._next_look = 0.0
 
+    @property
+    def timed(self) -> bool:
+        """True when the session has a duration: only then can moving time stop it."""
+        return self._duration is not None
+
     def due_by(self, when_ns: int) -> bool:
         """True when the session stops before time ``when_ns``: there is a reason to stop
         now, or its duration is over by then."""
@@ -133,8 +138,10 @@ class SessionClock:
     def bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> Iterator[int]:
         """Each bar of the session once its time has come; none once the session must stop."""
         if self._instant:
-            yield from self._instant_bars(first, stop, bar_times_ns)
-            return
+            return self._instant_bars(first, stop, bar_times_ns)
+        return self._timed_bars(first, stop, bar_times_ns)
+
+    def _timed_bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> Iterator[int]:
         advance_to = self.advance_to
         for bar in range(first, stop):
             if not advance_to(bar_times_ns[bar]):
@@ -144,13 +151,15 @@ class SessionClock:
     def _instant_bars(self, first: int, stop: int, bar_times_ns: Sequence[int]) -> Iterator[int]:
         """:meth:`bars` of a replay at speed 0, :meth:`advance_to` written out (a replay runs
         thousands of bars a second): a reason to stop ends it before time moves on to the
-        bar and after, and the heartbeats due by the bar are counted on arriving."""
+        bar, and, when the session has a duration, after; the heartbeats due by the bar are
+        counted on arriving."""
         halted, time = self.stop, self.time
+        timed = halted.timed
         for bar in range(first, stop):
             if halted():
                 return
             time.sleep_until(bar_times_ns[bar])
-            if halted():
+            if timed and halted():
                 return
             self._count_due()
             if monotonic() - self._last_line_wall >= self._wall_interval:
