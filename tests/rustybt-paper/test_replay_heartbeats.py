@@ -164,6 +164,29 @@ def test_a_replay_clock_counts_the_beats_due_and_logs_them_when_asked() -> None:
     assert lines == [(49, start)]
 
 
+def test_an_instant_replay_stops_before_a_bar_once_there_is_a_reason_or_its_duration_is_over(
+    tmp_path: Path,
+) -> None:
+    day = 86_400 * 10**9
+    start = pd.Timestamp("2024-01-01", tz="UTC").value
+    bar_times = [start + k * day for k in range(1, 11)]
+
+    def instant_clock(**stop: object) -> SessionClock:
+        replayed = ReplayClock(start)
+        conditions = StopConditions(replayed, **stop)  # type: ignore[arg-type]
+        return SessionClock(replayed, heartbeat_interval=3600, stop=conditions, simulated=True)
+
+    assert list(instant_clock().bars(0, 10, bar_times)) == list(range(10))
+    timed = instant_clock(duration=pd.Timedelta(days=4, hours=12))
+    assert list(timed.bars(0, 10, bar_times)) == [0, 1, 2, 3]
+    assert timed.stop.reason == "duration reached"
+    switch = tmp_path / "kill"
+    switch.touch()
+    killed = instant_clock(kill_switch=switch)
+    assert list(killed.bars(0, 10, bar_times)) == []
+    assert killed.stop.reason == "kill switch"
+
+
 def test_a_replay_stopped_by_its_duration_resumes_from_its_last_session(tmp_path: Path) -> None:
     uninterrupted = replay(tmp_path, "clean")
 
