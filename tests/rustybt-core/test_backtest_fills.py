@@ -192,3 +192,10 @@ def test_a_limit_order_reached_once_keeps_filling_at_later_closes_as_in_zipline(
         (2, D(100), D("101.0505"), D(0)),
         (3, D(50), D("102.0510"), D(0)),
     ]
+
+
+def test_the_orders_column_shows_each_order_as_it_stood_at_each_close(run_strategy) -> None:
+    result = run_strategy({"AAA": [100, 100, 100, 100]}, volumes=1000, **buy_on_first_bar(150))
+    # Placed on the first session, 100 filled on the second, the last 50 on the third.
+    seen = [[(o["status"], o["filled"]) for o in day] for day in result.frame["orders"]]
+    assert seen == [[(0, 0)], [(0, 100)], [(1, 150)], []]

@@ -12,6 +12,7 @@ from rustybt.assets import Asset, AssetClass
 from rustybt.finance import slippage
 from rustybt.finance.order import Order, OrderStatus, zipline_order_dict
 from rustybt.finance.order_book import OrderBook
+from rustybt.finance.transaction import Transaction, fill_transaction
 
 WHEN = pd.Timestamp("2024-01-02", tz="UTC")
 AAA, BBB = Asset(symbol="AAA"), Asset(symbol="BBB")
@@ -105,3 +106,21 @@ def test_a_snapshot_keeps_every_field_of_the_order_as_it_stood() -> None:
         "commission": Decimal("0.04"),
         "status": OrderStatus.OPEN,
     }
+
+
+def test_a_fill_transaction_is_the_transaction_the_keyword_constructor_makes() -> None:
+    made = fill_transaction(
+        "o-3", AAA, Decimal(-5), Decimal("25.1234"), WHEN, Decimal("0.005"), True, "o-3@4"
+    )
+    expected = Transaction(
+        order_id="o-3",
+        asset=AAA,
+        amount=Decimal(-5),
+        price=Decimal("25.1234"),
+        dt=WHEN,
+        commission=Decimal("0.005"),
+        maker=True,
+        fill_id="o-3@4",
+    )
+    assert made == expected and attrs.asdict(made) == attrs.asdict(expected)
+    assert made.cash_flow == Decimal("125.612")

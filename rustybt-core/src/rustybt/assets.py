@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
@@ -32,7 +33,7 @@ DEFAULT_EQUITY_TICK = Decimal("0.0001")
 and rounding it to cents would distort early fills by up to several percent."""
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(kw_only=True)
 class Asset:
     """A tradable instrument, identified by symbol and exchange.
 
@@ -63,11 +64,18 @@ class Asset:
     """The decimal exponent of the tick size (-4 for 0.0001)."""
     lot_exponent: int = attrs.field(init=False, eq=False, repr=False)
     """The decimal exponent of the lot size (0 for whole shares, -8 for satoshis)."""
+    _hash_of: Callable[[], int] = attrs.field(init=False, eq=False, repr=False)
+    """Returns ``hash(self)``, worked out once (see :func:`_read_hash_from_slot`)."""
 
     def __attrs_post_init__(self) -> None:
         # Derived once: the ledger and the fill loop read them for every fill and position.
         object.__setattr__(self, "tick_exponent", _exponent(self.tick_size))
         object.__setattr__(self, "lot_exponent", _exponent(self.lot_size))
+        self._set_hash()
+
+    def _set_hash(self) -> None:
+        # Of the fields equality compares; a method of the int, so calling it runs no Python.
+        object.__setattr__(self, "_hash_of", hash((self.symbol, self.exchange)).__int__)
 
     def __repr__(self) -> str:
         return (
@@ -142,3 +150,32 @@ class Asset:
     def price_from_ticks(self, ticks: int) -> Decimal:
         """A whole number of ticks (as bar arrays hold prices) as the exact Decimal price."""
         return Decimal(int(ticks)).scaleb(self.tick_exponent)
+
+
+def _read_hash_from_slot(cls: type[Asset]) -> None:
+    """Make ``hash(asset)`` read the ``_hash_of`` slot and call what it holds.
+
+    Strategies look assets up in dicts on every bar (``asset in context.portfolio.positions``
+    for each asset), and so does the engine for every order and fill. Python finds
+    ``__hash__`` on the class; as the slot's descriptor it yields the int's own ``__int__``,
+    which Python calls without running Python code: half the cost of a ``__hash__`` written
+    in Python, cached or not. A pickled asset leaves its hash out and works it out anew when
+    loaded (string hashes differ between processes).
+    """
+    cls.__hash__ = cls.__dict__["_hash_of"]  # type: ignore[assignment]
+    dump_fields, load_fields = cls.__getstate__, cls.__setstate__
+
+    def __getstate__(self: Asset) -> dict[str, Any]:
+        state = dump_fields(self)
+        del state["_hash_of"]
+        return state  # type: ignore[no-any-return]
+
+    def __setstate__(self: Asset, state: Any) -> None:
+        load_fields(self, state)
+        self._set_hash()
+
+    cls.__getstate__ = __getstate__  # type: ignore[method-assign]
+    cls.__setstate__ = __setstate__  # type: ignore[method-assign]
+
+
+_read_hash_from_slot(Asset)

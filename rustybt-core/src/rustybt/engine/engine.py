@@ -238,9 +238,9 @@ class TradingEngine:
         """Per asset (ledger order), the session at whose end its positions are closed
         and its orders cancelled (:meth:`_auto_close_sessions`)."""
         self._first_auto_close = 0
+        """The first session of ``_auto_close`` (past the last session when there is none)."""
         self._session = -1
         """The position in ``all_sessions`` of the session being run (-1 before the first)."""
-        """The first session of ``_auto_close`` (past the last session when there is none)."""
         execution.bind(self)
         for observer in observers:
             self.observe(observer)
@@ -838,7 +838,11 @@ class TradingEngine:
         is past the session of the asset's last bar (zipline refuses orders for an asset
         after its end date; its position is closed by :meth:`_close_ended_assets`). Data
         lasting the run, and paper and live sessions, never end an asset."""
-        if self._session < 0 or not self._closes_ended_assets or asset.end_date is None:
+        if self._session < self._first_auto_close:
+            # Each auto-close session is the first to close after its asset's last day, so
+            # before the first of them every asset's data still lasts (the usual case).
+            return True
+        if not self._closes_ended_assets or asset.end_date is None:
             return True
         if self._auto_close[self.ledger.index[asset]] >= len(self.all_sessions):
             return True

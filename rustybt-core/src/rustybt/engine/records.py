@@ -25,9 +25,11 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.finance.ledger import Ledger
-from rustybt.finance.order import Order, zipline_order_dict
+from rustybt.finance.order import Order, OrderStatus, zipline_order_dict
 from rustybt.finance.transaction import Transaction
 from rustybt.portfolio import position_amount
+
+_OPEN = OrderStatus.OPEN
 
 Shown = tuple[Asset, float, int, int]
 """What the results' ``positions`` entries show of a held position besides its price:
@@ -266,7 +268,9 @@ class SessionRecords:
         session's close in the ledger's value units when already known (None: worked out
         at the end). ``orders`` are captured as they stand now."""
         if transactions or orders:
-            self.activity[len(self.cash)] = (transactions, [o.snapshot() for o in orders])
+            # A copy of each open order; one that is done never changes again, so is kept.
+            captured = [o.snapshot() if o.status is _OPEN else o for o in orders]
+            self.activity[len(self.cash)] = (transactions, captured)
         self.cash.append(cash)
         self.position_changes.append(position_changes)
         self.positions_units.append(positions_units)

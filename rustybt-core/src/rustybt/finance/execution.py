@@ -36,7 +36,7 @@ from rustybt.finance.slippage import (
     SlippageModel,
     exact_slippage_model,
 )
-from rustybt.finance.transaction import Transaction
+from rustybt.finance.transaction import Transaction, fill_transaction
 
 if TYPE_CHECKING:
     from rustybt.bar_data import BarData
@@ -132,11 +132,10 @@ def fill_orders(
     exact_commission = costs.exact_commission[asset_class]
     volume_used = _NO_VOLUME
     for order in orders:
-        if (
-            order.status is not _OPEN
-            or order.created_bar >= bar_index
-            or not order.triggered(close, dt)
-        ):
+        if order.status is not _OPEN or order.created_bar >= bar_index:
+            continue
+        # A market order (no stop, no limit) is always triggered.
+        if (order.stop is not None or order.limit is not None) and not order.triggered(close, dt):
             continue
         try:
             if exact_slippage is not None:
@@ -156,15 +155,9 @@ def fill_orders(
                 order_id=order.id, asset=asset, amount=amount, price=price, dt=dt, maker=maker
             )
             cost = commission.zipline_commission(order, unpriced)
-        transaction = Transaction(
-            order_id=order.id,
-            asset=asset,
-            amount=amount,
-            price=price,
-            dt=dt,
-            commission=cost,
-            maker=maker,
-            fill_id=f"{order.id}@{bar_index}",
+        order_id = order.id
+        transaction = fill_transaction(
+            order_id, asset, amount, price, dt, cost, maker, f"{order_id}@{bar_index}"
         )
         volume_used += abs(amount)
         order.dt = dt

@@ -240,26 +240,26 @@ class Ledger:
             )
         old = int(self.lots[i])
         new = old + delta
-        self.cash += transaction.cash_flow
-        self.commissions += transaction.commission
+        price, commission = transaction.price, transaction.commission
+        notional = amount * price
+        self.cash += -notional - commission  # Transaction.cash_flow
+        self.commissions += commission
         basis = self.cost_basis[i]
         realized = None
         if old == 0 or (old > 0) == (delta > 0):
             old_amount = Decimal(old) * asset.lot_size
             new_amount = Decimal(new) * asset.lot_size
-            basis = (
-                old_amount * basis + transaction.amount * transaction.price + transaction.commission
-            ) / new_amount
+            basis = (old_amount * basis + notional + commission) / new_amount
         else:
             closed = min(abs(old), abs(delta))
             side = 1 if old > 0 else -1
             closed_amount = Decimal(closed) * asset.lot_size
-            realized = (transaction.price - basis) * closed_amount * side - transaction.commission
+            realized = (price - basis) * closed_amount * side - commission
             self.realized_pnl.append(realized)
             if new == 0:
                 basis = Decimal(0)
             elif (new > 0) != (old > 0):
-                basis = transaction.price
+                basis = price
         self.held_count += bool(new) - bool(old)
         self.lots[i] = new
         self.cost_basis[i] = basis

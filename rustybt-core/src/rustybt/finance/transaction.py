@@ -79,3 +79,42 @@ class TransactionView:
             order_id=transaction.order_id,
             transaction=transaction,
         )
+
+
+# The fields' slots, written directly: a frozen class's keyword __init__ sets each field
+# through object.__setattr__ by name, which costs twice as much, once per fill.
+(
+    _set_order_id,
+    _set_asset,
+    _set_amount,
+    _set_price,
+    _set_dt,
+    _set_commission,
+    _set_maker,
+    _set_fill_id,
+) = (Transaction.__dict__[field.name].__set__ for field in attrs.fields(Transaction))
+_new_transaction = object.__new__
+
+
+def fill_transaction(
+    order_id: str,
+    asset: Asset,
+    amount: Decimal,
+    price: Decimal,
+    dt: pd.Timestamp,
+    commission: Decimal,
+    maker: bool,
+    fill_id: str,
+) -> Transaction:
+    """The same :class:`Transaction` as ``Transaction(order_id=order_id, ...)`` with these
+    fields, made at half the cost (the fill loop makes one per fill)."""
+    transaction = _new_transaction(Transaction)
+    _set_order_id(transaction, order_id)
+    _set_asset(transaction, asset)
+    _set_amount(transaction, amount)
+    _set_price(transaction, price)
+    _set_dt(transaction, dt)
+    _set_commission(transaction, commission)
+    _set_maker(transaction, maker)
+    _set_fill_id(transaction, fill_id)
+    return transaction
