@@ -197,6 +197,15 @@ def test_a_reduction_read_asset_by_asset_gives_pandas_values_unbuilt() -> None:
     assert not any(built(series) for series in (fast, slow, above))
 
 
+def test_a_reduction_changed_after_reading_by_asset_reads_its_new_values() -> None:
+    means, expected = frame_window(BY_COLUMN).mean(), reference_frame(BY_COLUMN).mean()
+    assert same(means["BBB"], expected["BBB"])
+    means["BBB"] = 1.5  # builds the Series: its reads are pandas' from then on
+    expected["BBB"] = 1.5
+    assert built(means) and means["BBB"] == 1.5
+    pd.testing.assert_series_equal(means, expected, check_series_type=False)
+
+
 def test_keys_that_are_not_one_label_are_answered_by_pandas() -> None:
     window, reference = frame_window(BY_COLUMN), reference_frame(BY_COLUMN)
     means, expected = window.mean(), reference.mean()

@@ -561,6 +561,12 @@ class _Pending:
 class WindowSeries(_Pending, pd.Series):
     """A ``pandas.Series`` over a window of bars whose pandas state is built on first use."""
 
+    # A Series labelled by a frame's assets has one asset's value read on every bar for
+    # every asset (``fast[asset] > slow[asset]``); while it is pending these two slots hold
+    # its label lookup's positions by identity and its values, read without going through
+    # the pending state's dict. ``_ids`` is None for any other Series, and once built.
+    __slots__ = ("_ids", "_ids_values")
+
     _plain = pd.Series
 
     @classmethod
@@ -577,6 +583,7 @@ class WindowSeries(_Pending, pd.Series):
         when ``rows`` is None). ``sums``, when given, are those of the data ``values`` are
         rows ``rows`` of."""
         window = _new(cls)
+        _set_ids(window, None)
         _set_pending(window, values, index, rows, sums)[_NAME] = name
         return window
 
@@ -585,8 +592,13 @@ class WindowSeries(_Pending, pd.Series):
         """A pending Series of ``values`` labelled by ``labels`` (a frame's assets, as its
         reductions and rows are), whose value for one label is read without building."""
         window = cls.pending(values, labels, None, name)
-        window.__dict__[_LOOKUP] = _label_lookup(labels)
+        window._look_up_by(_label_lookup(labels))
         return window
+
+    def _look_up_by(self, lookup: _LabelLookup) -> None:
+        self.__dict__[_LOOKUP] = lookup
+        _set_ids(self, lookup.by_identity)
+        _set_ids_values(self, self.__dict__[_VALUES])
 
     def _like(self, values: np.ndarray, name: Hashable) -> WindowSeries:
         """A pending Series of ``values`` with this one's labels."""
@@ -594,8 +606,12 @@ class WindowSeries(_Pending, pd.Series):
         window = WindowSeries.pending(values, state[_INDEX], state[_ROWS], name)
         lookup = state.get(_LOOKUP)
         if lookup is not None:
-            window.__dict__[_LOOKUP] = lookup
+            window._look_up_by(lookup)
         return window
+
+    def _build(self) -> None:
+        _set_ids(self, None)
+        super()._build()
 
     @property
     def _constructor(self) -> type[pd.Series]:
@@ -627,6 +643,7 @@ class WindowSeries(_Pending, pd.Series):
         state = self.__dict__
         values, rows = state[_VALUES], state[_ROWS]
         window = _new(WindowSeries)
+        _set_ids(window, None)
         # This window's pending state but for its values and rows (a strategy slices a
         # window on every bar, so copied at once rather than key by key); positions move,
         # so a label lookup does not carry over.
@@ -639,15 +656,15 @@ class WindowSeries(_Pending, pd.Series):
         return window
 
     def __getitem__(self, key: Any) -> Any:
-        state = self.__dict__
-        lookup = state.get(_LOOKUP)  # only while pending: building takes it out
-        if lookup is not None:
-            # by_identity inline: a strategy reads each asset's value on every bar.
-            position = lookup.by_identity.get(id(key))
+        ids = self._ids
+        if ids is not None:
+            # The label lookup's identity map inline: read for each asset on every bar.
+            position = ids.get(id(key))
             if position is None:
-                position = lookup.position(key)
+                position = self.__dict__[_LOOKUP].position(key)
             if position is not None:
-                return state[_VALUES][position]
+                return self._ids_values[position]
+        state = self.__dict__
         if _VALUES in state:
             if (
                 type(key) is slice
@@ -767,6 +784,10 @@ def _same_name(left: Hashable, right: Hashable) -> bool:
         return bool(left == right)
     except (TypeError, ValueError):
         return left is right
+
+
+_set_ids = WindowSeries._ids.__set__  # type: ignore[attr-defined]
+_set_ids_values = WindowSeries._ids_values.__set__  # type: ignore[attr-defined]
 
 
 class WindowFrame(_Pending, pd.DataFrame):
