@@ -124,3 +124,12 @@ def test_a_fill_transaction_is_the_transaction_the_keyword_constructor_makes() -
     )
     assert made == expected and attrs.asdict(made) == attrs.asdict(expected)
     assert made.cash_flow == Decimal("125.612")
+
+
+def test_a_placed_order_is_the_order_the_keyword_constructor_makes() -> None:
+    placed = Order.placed("o-1", AAA, Decimal(5), WHEN, 3, Decimal("9.5"), None)
+    made = Order(
+        id="o-1", asset=AAA, amount=Decimal(5), created=WHEN, created_bar=3, limit=Decimal("9.5")
+    )
+    assert attrs.asdict(placed, recurse=False) == attrs.asdict(made, recurse=False)
+    assert placed.is_open and placed.dt is WHEN

@@ -133,6 +133,13 @@ def test_to_decimal_refuses_what_no_amount_or_price_can_be(
         to_decimal(value)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("number", [0.1, 0.0095, 25.1234, 1e-05, 0.0, -0.0, -2.5])
+def test_a_float_reads_as_its_shortest_repr_the_first_time_and_every_time(number: float) -> None:
+    first, again = to_decimal(number), to_decimal(number)
+    assert str(first) == str(again) == str(Decimal(repr(number)))
+    assert first.is_signed() == (math.copysign(1.0, number) < 0)
+
+
 @pytest.mark.parametrize(
     ("bar_count", "message"),
     [

@@ -66,6 +66,8 @@ class HeldPositionChanges:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         self._seen: int | None = None
+        self._assets: dict[int, tuple[Asset, str, bool, int, int]] = {}
+        """Per column, what its rows always show of the asset (see :meth:`_asset_figures`)."""
 
     def changes(self) -> PositionChanges:
         """The positions changed since the last call (all held positions, the first time);
@@ -81,19 +83,20 @@ class HeldPositionChanges:
         return tuple(changed)
 
     def _held(self, column: int, lots: int, cost_basis: Decimal) -> HeldRow:
-        asset = self._ledger.assets[column]
-        whole = asset.whole_units and asset.lot_size == 1
+        figures = self._assets.get(column)
+        if figures is None:
+            figures = self._assets[column] = self._asset_figures(column)
+        asset, symbol, whole, up, down = figures
         amount = lots if whole else position_amount(asset, lots * asset.lot_size)
+        return (column, symbol, amount, cost_basis, (asset, float(cost_basis), up, down), lots)
+
+    def _asset_figures(self, column: int) -> tuple[Asset, str, bool, int, int]:
+        """The asset in ``column``, its symbol, whether its amounts are its lots, and its
+        tick as ``up / down`` (whole powers of ten, see :data:`Shown`)."""
+        asset = self._ledger.assets[column]
         exponent = asset.tick_exponent
         up, down = (10**exponent, 1) if exponent >= 0 else (1, 10**-exponent)
-        return (
-            column,
-            asset.symbol,
-            amount,
-            cost_basis,
-            (asset, float(cost_basis), up, down),
-            lots,
-        )
+        return asset, asset.symbol, asset.whole_units and asset.lot_size == 1, up, down
 
 
 def zipline_transaction(fill: Transaction) -> dict[str, Any]:

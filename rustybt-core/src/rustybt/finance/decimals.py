@@ -38,7 +38,22 @@ def to_decimal(value: float | int | str | Decimal) -> Decimal:
     return result
 
 
+# Strategies give the same few floats over and over (weights, targets): a float read once
+# is looked up, at a tenth of the cost of reading its repr again. Zero is not kept: 0.0 and
+# -0.0 are one key but two Decimals.
+_FLOATS_READ: dict[float, Decimal] = {}
+_FLOATS_KEPT = 256
+
+
 def _from_float(number: float) -> Decimal:
+    read = _FLOATS_READ.get(number)
+    if read is not None:
+        return read
     if not math.isfinite(number):
         raise ValueError(f"{number!r} is not a finite number")
-    return Decimal(repr(number))
+    read = Decimal(repr(number))
+    if number:
+        if len(_FLOATS_READ) >= _FLOATS_KEPT:
+            _FLOATS_READ.clear()
+        _FLOATS_READ[number] = read
+    return read

@@ -78,16 +78,7 @@ class OrderBook:
         number = self.next_number
         self.next_number = number + 1
         order_id = f"{self.id_prefix}-{number}"
-        order = Order(
-            id=order_id,
-            asset=asset,
-            amount=amount,
-            created=created,
-            created_bar=created_bar,
-            dt=created,
-            limit=limit,
-            stop=stop,
-        )
+        order = Order.placed(order_id, asset, amount, created, created_bar, limit, stop)
         self._orders[order_id] = order
         waiting = self.open_by_asset.get(asset)
         if waiting is None:
