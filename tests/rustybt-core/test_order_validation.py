@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from rustybt.algorithm import TradingAlgorithm
 from rustybt.api import (
     cancel_order,
     get_order,
@@ -20,6 +21,7 @@ from rustybt.api import (
     order_value,
     symbol,
 )
+from rustybt.assets import Asset
 from rustybt.backtest import run_algorithm
 from rustybt.errors import StrategyCodeError, StrategyError
 from rustybt.finance.decimals import to_decimal
@@ -172,3 +174,20 @@ def test_history_takes_a_whole_float_or_numpy_count_as_that_many_bars() -> None:
         start="2010-01-04", end="2010-01-04", initialize=lambda c: None, handle_data=handle_data
     )
     assert lengths == [3, 4]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda algorithm: algorithm.order_target_percent(Asset(symbol="AAPL"), 0.5),
+        lambda algorithm: algorithm.order(Asset(symbol="AAPL"), 10),
+        lambda algorithm: algorithm.portfolio,
+        lambda algorithm: algorithm.get_datetime(),
+        lambda algorithm: algorithm.runtime,
+    ],
+)
+def test_an_algorithm_no_engine_runs_says_so(use: Callable[[TradingAlgorithm], Any]) -> None:
+    with pytest.raises(
+        StrategyError, match="this algorithm is not running; start it with rustybt run"
+    ):
+        use(TradingAlgorithm())

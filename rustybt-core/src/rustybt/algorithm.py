@@ -186,6 +186,17 @@ class ScheduledFunction:
 
 
 _MARKET = ExecutionStyle()
+_NOT_RUNNING_MESSAGE = "this algorithm is not running; start it with rustybt run"
+
+
+class _NotRunning:
+    """The runtime of an algorithm no engine runs: using it raises the error saying so."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise StrategyError(_NOT_RUNNING_MESSAGE)
+
+
+_NOT_RUNNING: Any = _NotRunning()
 
 
 class _OrderCall(NamedTuple):
@@ -309,7 +320,9 @@ class TradingAlgorithm:
                 _check_handler(method, arguments, given, source_path)
         self.algorithm_name = name or type(self).__name__
         self.log = logging.getLogger(f"rustybt.algorithm.{self.algorithm_name}")
-        self._runtime: AlgorithmRuntime | None = None
+        # The engine once attached; the order functions read it several times an order,
+        # as a plain attribute rather than through the ``runtime`` property.
+        self._runtime: AlgorithmRuntime = _NOT_RUNNING
         self._scheduled: list[ScheduledFunction] = []
         self._order_controls: list[OrderControl] = []
         self._max_leverage: MaxLeverage | None = None
@@ -385,8 +398,8 @@ class TradingAlgorithm:
     @property
     def runtime(self) -> AlgorithmRuntime:
         """The engine running this algorithm."""
-        if self._runtime is None:
-            raise StrategyError("this algorithm is not running; start it with rustybt run")
+        if self._runtime is _NOT_RUNNING:
+            raise StrategyError(_NOT_RUNNING_MESSAGE)
         return self._runtime
 
     @property
@@ -464,7 +477,7 @@ class TradingAlgorithm:
                 f"(attached: {attached}); attach it in initialize with "
                 f"attach_pipeline(pipeline, {name!r})"
             )
-        return self.runtime.pipeline_output(name)
+        return self._runtime.pipeline_output(name)
 
     # -- assets ---------------------------------------------------------------------------
 
@@ -473,7 +486,7 @@ class TradingAlgorithm:
         ``initialize``, ``handle_data`` or a scheduled function), as in Zipline."""
         if not isinstance(symbol_str, str):
             raise StrategyError(f"symbol() takes a ticker string, got {symbol_str!r}")
-        return self.runtime.resolve_symbol(symbol_str)
+        return self._runtime.resolve_symbol(symbol_str)
 
     def symbols(self, *symbol_strs: str, country_code: str | None = None) -> list[Asset]:
         """The assets with these tickers."""
@@ -484,7 +497,7 @@ class TradingAlgorithm:
         the source's sorted symbol list). A ticker string is looked up as :meth:`symbol`."""
         if isinstance(sid, str):
             return self.symbol(sid)
-        return self.runtime.resolve_sid(sid)
+        return self._runtime.resolve_sid(sid)
 
     def set_symbol_lookup_date(self, dt: Any) -> None:
         """Zipline's date for resolving tickers that changed hands over time. Kept (see
@@ -507,19 +520,18 @@ class TradingAlgorithm:
 
     def get_datetime(self, tz: str | None = None) -> pd.Timestamp:
         """The current algorithm time, in UTC or in ``tz``."""
-        dt = self.runtime.current_dt()
+        dt = self._runtime.current_dt()
         return dt.tz_convert(tz) if tz else dt
 
     @property
     def portfolio(self) -> Portfolio:
         """The portfolio at the current bar (cash, positions, value, returns, pnl)."""
-        runtime = self._runtime  # read on every bar: one attribute, not the property
-        return (runtime or self.runtime).portfolio()
+        return self._runtime.portfolio()  # type: ignore[no-any-return]
 
     @property
     def account(self) -> Account:
         """Leverage and liquidity figures at the current bar."""
-        return self.runtime.account()
+        return self._runtime.account()
 
     # -- environment and fetched data -----------------------------------------------------
 
@@ -596,7 +608,7 @@ class TradingAlgorithm:
     def _known_asset(self, ticker: str) -> Asset | None:
         """The asset of ``ticker``, or None when the data source does not know it."""
         try:
-            return self.runtime.resolve_symbol(ticker)
+            return self._runtime.resolve_symbol(ticker)
         except StrategyError:
             return None
 
@@ -666,7 +678,7 @@ class TradingAlgorithm:
         rounded to the lot and passed through the trading controls; None when it rounds to
         nothing, or when a backtest is past the asset's last bar (zipline's warning and
         None for a delisted asset)."""
-        if not self.runtime.can_order(call.asset):
+        if not self._runtime.can_order(call.asset):
             self.log.warning(
                 "%s: no order placed: the data of %s ended on %s; a position in it is "
                 "closed at the end of the session after that",
@@ -686,10 +698,10 @@ class TradingAlgorithm:
             return None
         if self._order_controls:
             self._check_controls(asset, quantity)
-        return self.runtime.submit_order(asset, quantity, style).id
+        return self._runtime.submit_order(asset, quantity, style).id
 
     def _price_for_sizing(self, asset: Asset) -> Decimal:
-        price = self.runtime.last_price(asset)
+        price = self._runtime.last_price(asset)
         if not price:  # None (no price yet) or zero
             raise StrategyError(
                 f"cannot size an order for {asset.symbol} at {self.get_datetime()}: "
@@ -705,14 +717,14 @@ class TradingAlgorithm:
     def order_percent(self, asset: Asset, percent: float | Decimal, **kwargs: Any) -> str | None:
         """Order ``percent`` (0.1 = 10 %) of the portfolio value in ``asset``."""
         call = self._order_call("order_percent", asset, percent)
-        value = self.runtime.portfolio_value() * call.number(percent)
+        value = self._runtime.portfolio_value() * call.number(percent)
         return self._order(call, value / self._price_for_sizing(asset), **kwargs)
 
     def order_target(self, asset: Asset, target: float | Decimal, **kwargs: Any) -> str | None:
         """Order what takes the position to ``target`` units (open orders not counted,
         as in Zipline)."""
         call = self._order_call("order_target", asset, target)
-        amount = call.number(target) - self.runtime.position_amount(asset)
+        amount = call.number(target) - self._runtime.position_amount(asset)
         return self._order(call, amount, **kwargs)
 
     def order_target_value(
@@ -727,14 +739,14 @@ class TradingAlgorithm:
     ) -> str | None:
         """Order what makes the position ``target`` (0.5 = 50 %) of the portfolio value."""
         call = self._order_call("order_target_percent", asset, target)
-        value = self.runtime.portfolio_value() * call.number(target)
+        value = self._runtime.portfolio_value() * call.number(target)
         return self._order_to(call, value, **kwargs)
 
     def _order_to(self, call: _OrderCall, value: Decimal, **kwargs: Any) -> str | None:
         """Order what takes the position's value to ``value`` at the current price."""
         asset = call.asset
         target = value / self._price_for_sizing(asset)
-        return self._order(call, target - self.runtime.position_amount(asset), **kwargs)
+        return self._order(call, target - self._runtime.position_amount(asset), **kwargs)
 
     def batch_market_order(
         self, share_counts: Mapping[Asset, float | int] | pd.Series
@@ -756,14 +768,14 @@ class TradingAlgorithm:
 
     def cancel_order(self, order_param: str | OrderView) -> None:
         """Cancel an open order, given as an id or as an order from ``get_order``."""
-        order = self.runtime.get_order(_order_id("cancel_order", order_param))
+        order = self._runtime.get_order(_order_id("cancel_order", order_param))
         if order is not None and order.is_open:
-            self.runtime.cancel_order(order)
+            self._runtime.cancel_order(order)
 
     def get_open_orders(self, asset: Asset | None = None):
         """Open orders as zipline shows them (snapshots, :class:`OrderView`), oldest first:
         a list for ``asset``, or a dict of lists by asset."""
-        orders = self.runtime.open_orders()
+        orders = self._runtime.open_orders()
         if asset is not None:
             return [OrderView.of(o) for o in orders if o.asset == asset]
         grouped: dict[Asset, list[OrderView]] = {}
@@ -774,7 +786,7 @@ class TradingAlgorithm:
     def get_order(self, order_id: str | OrderView) -> OrderView | None:
         """The order with this id as it stands now, as zipline shows it (a snapshot,
         :class:`OrderView`); None when unknown."""
-        order = self.runtime.get_order(_order_id("get_order", order_id))
+        order = self._runtime.get_order(_order_id("get_order", order_id))
         return None if order is None else OrderView.of(order)
 
     # -- recording and scheduling ---------------------------------------------------------
@@ -786,7 +798,7 @@ class TradingAlgorithm:
             raise StrategyError("record() takes name, value pairs or keyword arguments")
         values = dict(zip(args[::2], args[1::2], strict=True))
         values.update(kwargs)
-        self.runtime.record(values)
+        self._runtime.record(values)
 
     def schedule_function(
         self,
@@ -826,7 +838,7 @@ class TradingAlgorithm:
         self._scheduled.append(scheduled)
         if self._setup_done:
             seeing = self._seeing_strategy_data(func)
-            self.runtime.schedule(
+            self._runtime.schedule(
                 scheduled if seeing is func else attrs.evolve(scheduled, func=seeing)
             )
 
@@ -866,7 +878,7 @@ class TradingAlgorithm:
                 raise UnsupportedCommissionModel(
                     f"{model!r} is not a commission model from rustybt.finance.commission"
                 )
-            self.runtime.costs.set_commission(model, classes)
+            self._runtime.costs.set_commission(model, classes)
 
     def set_slippage(
         self,
@@ -884,7 +896,7 @@ class TradingAlgorithm:
                 raise UnsupportedSlippageModel(
                     f"{model!r} is not a slippage model from rustybt.finance.slippage"
                 )
-            self.runtime.costs.set_slippage(model, classes)
+            self._runtime.costs.set_slippage(model, classes)
 
     def set_cancel_policy(self, cancel_policy: CancelPolicy) -> None:
         """Choose what happens to open orders at the end of a session."""
@@ -945,7 +957,7 @@ class TradingAlgorithm:
                 f"set_min_leverage: grace_period must be a timedelta, got {grace_period!r}"
             ) from None
         self._min_leverage = MinLeverage(
-            min_leverage=min_leverage, deadline=self.runtime.sessions[0] + grace
+            min_leverage=min_leverage, deadline=self._runtime.sessions[0] + grace
         )
 
     def _checking_min_leverage(
