@@ -264,6 +264,9 @@ class Ledger:
         self.lots[i] = new
         self.cost_basis[i] = basis
         self.revision += 1
-        self._changed(i)
-        self._lots_bound = max(self._lots_bound, abs(new))
+        changed_at = self._changed_at  # _changed, written out: one call fewer per fill
+        changed_at.pop(i, None)
+        changed_at[i] = self.revision
+        if abs(new) > self._lots_bound:
+            self._lots_bound = abs(new)
         return realized
