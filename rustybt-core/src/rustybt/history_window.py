@@ -562,10 +562,11 @@ class WindowSeries(_Pending, pd.Series):
     """A ``pandas.Series`` over a window of bars whose pandas state is built on first use."""
 
     # A Series labelled by a frame's assets has one asset's value read on every bar for
-    # every asset (``fast[asset] > slow[asset]``); while it is pending these two slots hold
-    # its label lookup's positions by identity and its values, read without going through
-    # the pending state's dict. ``_ids`` is None for any other Series, and once built.
-    __slots__ = ("_ids", "_ids_values")
+    # every asset (``fast[asset] > slow[asset]``); while it is pending this slot holds its
+    # label lookup's positions by identity and its values, read in one step (Python reads
+    # attributes of a class with __getattr__ unspecialised) without the pending state's
+    # dict. None for any other Series, and once built.
+    __slots__ = ("_by_identity",)
 
     _plain = pd.Series
 
@@ -583,7 +584,7 @@ class WindowSeries(_Pending, pd.Series):
         when ``rows`` is None). ``sums``, when given, are those of the data ``values`` are
         rows ``rows`` of."""
         window = _new(cls)
-        _set_ids(window, None)
+        _set_by_identity(window, None)
         _set_pending(window, values, index, rows, sums)[_NAME] = name
         return window
 
@@ -597,8 +598,7 @@ class WindowSeries(_Pending, pd.Series):
 
     def _look_up_by(self, lookup: _LabelLookup) -> None:
         self.__dict__[_LOOKUP] = lookup
-        _set_ids(self, lookup.by_identity)
-        _set_ids_values(self, self.__dict__[_VALUES])
+        _set_by_identity(self, (lookup.by_identity, self.__dict__[_VALUES]))
 
     def _like(self, values: np.ndarray, name: Hashable) -> WindowSeries:
         """A pending Series of ``values`` with this one's labels."""
@@ -610,7 +610,7 @@ class WindowSeries(_Pending, pd.Series):
         return window
 
     def _build(self) -> None:
-        _set_ids(self, None)
+        _set_by_identity(self, None)
         super()._build()
 
     @property
@@ -643,7 +643,7 @@ class WindowSeries(_Pending, pd.Series):
         state = self.__dict__
         values, rows = state[_VALUES], state[_ROWS]
         window = _new(WindowSeries)
-        _set_ids(window, None)
+        _set_by_identity(window, None)
         # This window's pending state but for its values and rows (a strategy slices a
         # window on every bar, so copied at once rather than key by key); positions move,
         # so a label lookup does not carry over.
@@ -656,14 +656,15 @@ class WindowSeries(_Pending, pd.Series):
         return window
 
     def __getitem__(self, key: Any) -> Any:
-        ids = self._ids
-        if ids is not None:
+        by_identity = self._by_identity
+        if by_identity is not None:
             # The label lookup's identity map inline: read for each asset on every bar.
-            position = ids.get(id(key))
+            positions, values = by_identity
+            position = positions.get(id(key))
             if position is None:
                 position = self.__dict__[_LOOKUP].position(key)
             if position is not None:
-                return self._ids_values[position]
+                return values[position]
         state = self.__dict__
         if _VALUES in state:
             if (
@@ -786,8 +787,7 @@ def _same_name(left: Hashable, right: Hashable) -> bool:
         return left is right
 
 
-_set_ids = WindowSeries._ids.__set__  # type: ignore[attr-defined]
-_set_ids_values = WindowSeries._ids_values.__set__  # type: ignore[attr-defined]
+_set_by_identity = WindowSeries._by_identity.__set__  # type: ignore[attr-defined]
 
 
 class WindowFrame(_Pending, pd.DataFrame):
