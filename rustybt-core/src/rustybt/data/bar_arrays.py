@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,27 @@ import pyarrow.compute as pc
 from rustybt.assets import Asset
 
 FIELDS = ("open", "high", "low", "close", "volume")
+_MADE_WHEN_READ = frozenset({"open", "high", "low"})
+"""Fields few strategies read: their arrays are made the first time one is read."""
+
+
+class FieldArrays(dict[str, np.ndarray]):
+    """A run's ``[time, asset]`` arrays by field. Open, high and low are made from the bars
+    the first time they are read (``fields["open"]``): most runs read only closes and
+    volumes, and each array is as large as the run's bars. Iterating gives the arrays made
+    so far."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[str], np.ndarray]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, field: str) -> np.ndarray:
+        if field not in _MADE_WHEN_READ:
+            raise KeyError(field)
+        values = self[field] = self._make(field)
+        return values
 
 
 def forward_fill(values: np.ndarray) -> np.ndarray:
@@ -108,8 +129,9 @@ class BarArrays:
         self.column = {asset: i for i, asset in enumerate(self.assets)}
         self.timeline = timeline
         shape = (len(timeline), len(self.assets))
-        self.fields: dict[str, np.ndarray] = {f: np.full(shape, np.nan) for f in FIELDS}
         self.dropped_rows = 0
+        cells: np.ndarray | None = None
+        keep: np.ndarray | None = None
         if len(bars):
             cols = symbol_columns(bars["symbol"], [asset.symbol for asset in self.assets])
             rows = timeline_rows(timeline, bars["timestamp"])
@@ -119,9 +141,22 @@ class BarArrays:
             cells = rows * shape[1] + cols
             if self.dropped_rows:
                 cells = cells[keep]
-            for f in FIELDS:
-                values = bars[f].to_numpy(dtype="float64")
-                self.fields[f].reshape(-1)[cells] = values[keep] if self.dropped_rows else values
+            else:
+                keep = None
+        # Only the columns, not the frame, are kept for the fields made when read.
+        columns = {f: bars[f].to_numpy(dtype="float64") for f in FIELDS} if len(bars) else {}
+
+        def make(field: str) -> np.ndarray:
+            array = np.full(shape, np.nan)
+            if cells is not None:
+                values = columns[field]
+                array.reshape(-1)[cells] = values if keep is None else values[keep]
+            return array
+
+        self.fields = FieldArrays(make)
+        for f in FIELDS:
+            if f not in _MADE_WHEN_READ:
+                self.fields[f] = make(f)
         traded = ~np.isnan(self.fields["close"])
         self.fields["volume"] = np.where(traded, self.fields["volume"], 0.0)
         self.fields["price"] = forward_fill(self.fields["close"])
@@ -140,8 +175,8 @@ class BarArrays:
         positions, and this object and its ``fields``/``column`` mappings stay the same
         objects, so whoever holds them sees the new columns."""
         more = BarArrays(bars, assets, self.timeline)
-        for name, values in more.fields.items():
-            self.fields[name] = np.hstack([self.fields[name], values])
+        for name in (*FIELDS, "price"):  # every field made now: the new columns widen them
+            self.fields[name] = np.hstack([self.fields[name], more.fields[name]])
         for asset in more.assets:
             self.column[asset] = len(self.assets)
             self.assets.append(asset)
