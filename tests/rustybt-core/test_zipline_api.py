@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import inspect
 import math
 import socket
 import threading
@@ -579,18 +578,3 @@ def test_a_negative_limit_or_stop_price_names_the_call(run_strategy, keyword, la
 
     with pytest.raises(StrategyCodeError, match=rf"order\(AAA, 10\): a {label} price of -5 is"):
         run_strategy({"AAA": FLAT}, initialize=lambda context: None, handle_data=handle_data)
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["order_value", "order_percent", "order_target", "order_target_value", "order_target_percent"],
-)
-def test_the_sizing_order_functions_take_zipline_s_parameters(name: str) -> None:
-    # zipline.api's signatures: an order style by keyword or by position, and an unknown
-    # keyword named as the strategy wrote the call.
-    from rustybt.algorithm import TradingAlgorithm
-
-    parameters = list(inspect.signature(getattr(TradingAlgorithm, name)).parameters)
-    assert parameters[3:] == ["limit_price", "stop_price", "style"]
-    with pytest.raises(TypeError, match=f"{name}\\(\\) got an unexpected keyword argument 'limit'"):
-        getattr(TradingAlgorithm(), name)(None, 1, limit=5)

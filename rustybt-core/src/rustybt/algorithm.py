@@ -709,87 +709,44 @@ class TradingAlgorithm:
             )
         return price
 
-    # The sizing order functions take zipline's keywords by name and pass them on by
-    # position: a strategy calls them for every asset on every bar.
-
-    def order_value(
-        self,
-        asset: Asset,
-        value: float | Decimal,
-        limit_price: float | Decimal | None = None,
-        stop_price: float | Decimal | None = None,
-        style: ExecutionStyle | None = None,
-    ) -> str | None:
+    def order_value(self, asset: Asset, value: float | Decimal, **kwargs: Any) -> str | None:
         """Order ``value`` worth of ``asset`` at the current price (negative sells)."""
         call = self._order_call("order_value", asset, value)
-        amount = call.number(value) / self._price_for_sizing(asset)
-        return self._order(call, amount, limit_price, stop_price, style)
+        return self._order(call, call.number(value) / self._price_for_sizing(asset), **kwargs)
 
-    def order_percent(
-        self,
-        asset: Asset,
-        percent: float | Decimal,
-        limit_price: float | Decimal | None = None,
-        stop_price: float | Decimal | None = None,
-        style: ExecutionStyle | None = None,
-    ) -> str | None:
+    def order_percent(self, asset: Asset, percent: float | Decimal, **kwargs: Any) -> str | None:
         """Order ``percent`` (0.1 = 10 %) of the portfolio value in ``asset``."""
         call = self._order_call("order_percent", asset, percent)
         value = self._runtime.portfolio_value() * call.number(percent)
-        amount = value / self._price_for_sizing(asset)
-        return self._order(call, amount, limit_price, stop_price, style)
+        return self._order(call, value / self._price_for_sizing(asset), **kwargs)
 
-    def order_target(
-        self,
-        asset: Asset,
-        target: float | Decimal,
-        limit_price: float | Decimal | None = None,
-        stop_price: float | Decimal | None = None,
-        style: ExecutionStyle | None = None,
-    ) -> str | None:
+    def order_target(self, asset: Asset, target: float | Decimal, **kwargs: Any) -> str | None:
         """Order what takes the position to ``target`` units (open orders not counted,
         as in Zipline)."""
         call = self._order_call("order_target", asset, target)
         amount = call.number(target) - self._runtime.position_amount(asset)
-        return self._order(call, amount, limit_price, stop_price, style)
+        return self._order(call, amount, **kwargs)
 
     def order_target_value(
-        self,
-        asset: Asset,
-        target: float | Decimal,
-        limit_price: float | Decimal | None = None,
-        stop_price: float | Decimal | None = None,
-        style: ExecutionStyle | None = None,
+        self, asset: Asset, target: float | Decimal, **kwargs: Any
     ) -> str | None:
         """Order what takes the position's value to ``target`` at the current price."""
         call = self._order_call("order_target_value", asset, target)
-        return self._order_to(call, call.number(target), limit_price, stop_price, style)
+        return self._order_to(call, call.number(target), **kwargs)
 
     def order_target_percent(
-        self,
-        asset: Asset,
-        target: float | Decimal,
-        limit_price: float | Decimal | None = None,
-        stop_price: float | Decimal | None = None,
-        style: ExecutionStyle | None = None,
+        self, asset: Asset, target: float | Decimal, **kwargs: Any
     ) -> str | None:
         """Order what makes the position ``target`` (0.5 = 50 %) of the portfolio value."""
         call = self._order_call("order_target_percent", asset, target)
         value = self._runtime.portfolio_value() * call.number(target)
-        return self._order_to(call, value, limit_price, stop_price, style)
+        return self._order_to(call, value, **kwargs)
 
-    def _order_to(
-        self,
-        call: _OrderCall,
-        value: Decimal,
-        limit_price: float | Decimal | None,
-        stop_price: float | Decimal | None,
-        style: ExecutionStyle | None,
-    ) -> str | None:
+    def _order_to(self, call: _OrderCall, value: Decimal, **kwargs: Any) -> str | None:
         """Order what takes the position's value to ``value`` at the current price."""
         asset = call.asset
-        amount = value / self._price_for_sizing(asset) - self._runtime.position_amount(asset)
-        return self._order(call, amount, limit_price, stop_price, style)
+        target = value / self._price_for_sizing(asset)
+        return self._order(call, target - self._runtime.position_amount(asset), **kwargs)
 
     def batch_market_order(
         self, share_counts: Mapping[Asset, float | int] | pd.Series
